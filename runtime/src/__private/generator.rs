@@ -1,0 +1,206 @@
+//! [`Gen`]: the wrapper that turns a frame and its step and describe closures into a
+//! [`Coroutine`] + [`Inspect`] + [`Iterator`].
+
+use core::fmt;
+
+use crate::coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
+use crate::status::{Local, Status, SuspendPoint};
+
+/// What every generated frame enum can say about itself without knowing its concrete types.
+pub trait Frame: Sized {
+    /// The coroutine's path, e.g. `my_crate::fib`.
+    const NAME: &'static str;
+    /// The body's return type (the payload of the `Done` variant).
+    type Return;
+    /// `Created` for `Start`, `Running`, `Closed` for `Done`, `Suspended` otherwise.
+    fn status(&self) -> Status;
+    /// The `Done` variant, optionally keeping a return value for [`Coroutine::take_return`].
+    fn done(ret: Option<Self::Return>) -> Self;
+    /// Moves the kept return value out of a `Done` frame.
+    fn take_return(&mut self) -> Option<Self::Return>;
+}
+
+/// The callback a describe closure reports each live local to: its name and a `Debug` view.
+pub type Sink<'s> = dyn FnMut(&'static str, &dyn fmt::Debug) + 's;
+
+/// What a describe closure says about a frame besides its locals.
+#[derive(Clone, Copy)]
+#[allow(missing_debug_implementations, reason = "transient value inside the expansion")]
+pub struct Described<'a> {
+    /// The point the frame is suspended at.
+    pub point: Option<&'static SuspendPoint>,
+    /// The awaited inner coroutine, when it implements [`Inspect`].
+    pub awaiting: Option<&'a dyn Inspect>,
+}
+
+impl<'a> Described<'a> {
+    /// Not suspended.
+    pub const NONE: Described<'static> = Described { point: None, awaiting: None };
+
+    /// Suspended at `point`, awaiting nothing inspectable.
+    pub const fn at(point: &'static SuspendPoint) -> Self {
+        Described { point: Some(point), awaiting: None }
+    }
+
+    /// Suspended at `point`, awaiting `inner` (if it is inspectable).
+    pub const fn awaiting(point: &'static SuspendPoint, inner: Option<&'a dyn Inspect>) -> Self {
+        Described { point: Some(point), awaiting: inner }
+    }
+}
+
+/// A generator: a frame plus its (zero-sized, non-capturing) step and describe closures.
+#[derive(Clone)]
+pub struct Gen<S, F, D> {
+    frame: S,
+    step: F,
+    describe: D,
+}
+
+/// Builds a [`Gen`]. Taking the closures here lets rustc deduce their signatures.
+pub fn generator<S, F, D, A, Y>(frame: S, step: F, describe: D) -> Gen<S, F, D>
+where
+    S: Frame,
+    F: FnMut(&mut S, A) -> CoroutineState<Y, S::Return>,
+    D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
+{
+    Gen { frame, step, describe }
+}
+
+/// Leaves the frame `Done` if the step unwinds: a generator whose body panicked is closed.
+struct CloseOnUnwind<'a, S: Frame>(&'a mut S);
+
+impl<S: Frame> Drop for CloseOnUnwind<'_, S> {
+    fn drop(&mut self) {
+        // After a normal return the step has stored a state other than `Running`.
+        if self.0.status() == Status::Running {
+            *self.0 = S::done(None);
+        }
+    }
+}
+
+impl<S: Frame, F, D> Gen<S, F, D> {
+    fn run<A, Y>(&mut self, arg: A) -> CoroutineState<Y, S::Return>
+    where
+        F: FnMut(&mut S, A) -> CoroutineState<Y, S::Return>,
+    {
+        let guard = CloseOnUnwind(&mut self.frame);
+        (self.step)(&mut *guard.0, arg)
+    }
+}
+
+impl<S, F, D, A, Y> Coroutine<A> for Gen<S, F, D>
+where
+    S: Frame,
+    F: FnMut(&mut S, A) -> CoroutineState<Y, S::Return>,
+{
+    type Yield = Y;
+    type Return = S::Return;
+
+    #[inline]
+    fn resume(&mut self, arg: A) -> CoroutineState<Y, S::Return> {
+        if self.frame.status() == Status::Closed {
+            panic!("coroutine resumed after completion");
+        }
+        self.run(arg)
+    }
+
+    #[inline]
+    fn try_resume(&mut self, arg: A) -> Result<CoroutineState<Y, S::Return>, ResumeError> {
+        if self.frame.status() == Status::Closed {
+            return Err(ResumeError::Closed);
+        }
+        Ok(self.run(arg))
+    }
+
+    fn close(&mut self) {
+        if self.frame.status() != Status::Closed {
+            self.frame = S::done(None);
+        }
+    }
+
+    fn take_return(&mut self) -> Option<S::Return> {
+        self.frame.take_return()
+    }
+}
+
+impl<S, F, D, Y> Iterator for Gen<S, F, D>
+where
+    S: Frame,
+    F: FnMut(&mut S, ()) -> CoroutineState<Y, S::Return>,
+{
+    type Item = Y;
+
+    #[inline]
+    fn next(&mut self) -> Option<Y> {
+        if self.frame.status() == Status::Closed {
+            return None;
+        }
+        match self.run(()) {
+            CoroutineState::Yielded(y) => Some(y),
+            CoroutineState::Complete(r) => {
+                self.frame = S::done(Some(r));
+                None
+            }
+        }
+    }
+}
+
+impl<S, F, D, Y> core::iter::FusedIterator for Gen<S, F, D>
+where
+    S: Frame,
+    F: FnMut(&mut S, ()) -> CoroutineState<Y, S::Return>,
+{
+}
+
+impl<S, F, D> Inspect for Gen<S, F, D>
+where
+    S: Frame,
+    D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
+{
+    fn status(&self) -> Status {
+        self.frame.status()
+    }
+
+    fn name(&self) -> &'static str {
+        S::NAME
+    }
+
+    fn suspended_at(&self) -> Option<&'static SuspendPoint> {
+        (self.describe)(&self.frame, &mut |_, _| {}).point
+    }
+
+    fn locals(&self) -> Vec<Local> {
+        let mut locals = Vec::new();
+        (self.describe)(&self.frame, &mut |name, value| {
+            locals.push(Local { name, value: format!("{value:?}") });
+        });
+        locals
+    }
+
+    fn awaiting(&self) -> Option<&dyn Inspect> {
+        (self.describe)(&self.frame, &mut |_, _| {}).awaiting
+    }
+}
+
+/// Reads like `fib (GEN_SUSPENDED at src/fib.rs:4:9 `yield_!(a)`, a = 1, b = 2)`.
+impl<S, F, D> fmt::Debug for Gen<S, F, D>
+where
+    S: Frame,
+    D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_coroutine(self, f)
+    }
+}
+
+/// The `Debug` text shared by every coroutine wrapper.
+pub(crate) fn debug_coroutine(c: &dyn Inspect, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{} ({}", c.name(), c.status())?;
+    if let Some(point) = c.suspended_at() {
+        write!(f, " at {point}")?;
+    }
+    for local in c.locals() {
+        write!(f, ", {local}")?;
+    }
+    f.write_str(")")
+}

@@ -1,0 +1,3 @@
+//! corio's integration tests: one binary, one module per topic.
+
+mod status;

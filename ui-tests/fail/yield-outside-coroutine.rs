@@ -1,0 +1,5 @@
+use corio::yield_;
+
+fn main() {
+    yield_!(1);
+}

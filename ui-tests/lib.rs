@@ -1,0 +1,1 @@
+//! corio's compile-fail and compile-pass cases; the driver is `ui.rs`, see README.md.
