@@ -34,12 +34,31 @@
 
 #[doc(hidden)]
 pub mod __private;
+mod blocking;
+mod combinators;
 mod coroutine;
+mod executor;
 pub mod inspect;
+mod reactor;
+mod runtime;
 mod status;
+mod task;
+mod task_group;
+mod time;
+mod timers;
+mod waker;
 
+pub use blocking::{Blocking, spawn_blocking};
+#[doc(hidden)]
+pub use combinators::JoinPart;
+pub use combinators::{Either, JoinAll, YieldNow, join_all, select, yield_now};
 pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
+pub use executor::LoopId;
+pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};
 pub use status::{Local, PointKind, Status, SuspendPoint};
+pub use task::{Panic, Task, TaskError, TaskId};
+pub use task_group::TaskGroup;
+pub use time::{Elapsed, Interval, Sleep, interval, sleep, sleep_until, timeout};
 
 pub use corio_macros::coroutine;
 

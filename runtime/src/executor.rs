@@ -1,0 +1,612 @@
+//! The single-threaded loop: a slab of tasks, a FIFO ready queue, and the tick.
+//!
+//! One tick runs up to `event_interval` ready tasks in FIFO order, takes the wake-ups other
+//! threads queued, fires the timers that are due, and then looks at I/O. It calls
+//! `Poller::wait` when no task is ready (with the next timer deadline as its timeout), and
+//! otherwise only once every `io_interval` ticks and only when a source is registered: every
+//! `wait` of polling's epoll backend costs several system calls.
+//!
+//! The loop never holds a `RefCell` borrow while it runs user code (polling a future, dropping
+//! one, waking a waker): cells are taken out of the slab while they run and put back after.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::num::NonZeroU64;
+use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use polling::Poller;
+
+use crate::reactor::Reactor;
+use crate::runtime::Config;
+use crate::task::{RawTask, TaskId};
+use crate::timers::Timers;
+use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<LoopInner>>> = const { RefCell::new(None) };
+    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+}
+
+/// A fresh number, unique on this thread: task ids and timer sequence numbers.
+pub(crate) fn next_id() -> NonZeroU64 {
+    NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id + 1);
+        NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN)
+    })
+}
+
+/// Runs `f` with the running loop of this thread.
+///
+/// # Panics
+///
+/// Panics when no loop is running on this thread.
+#[track_caller]
+pub(crate) fn with_current<R>(f: impl FnOnce(&LoopInner) -> R) -> R {
+    match try_with_current(f) {
+        Some(r) => r,
+        None => panic!(
+            "there is no running corio loop on this thread: call this inside `corio::run(...)`"
+        ),
+    }
+}
+
+/// Runs `f` with the running loop of this thread, if there is one.
+pub(crate) fn try_with_current<R>(f: impl FnOnce(&LoopInner) -> R) -> Option<R> {
+    CURRENT
+        .try_with(|c| c.borrow().as_deref().map(f))
+        .ok()
+        .flatten()
+}
+
+/// Returns a handle to the running loop.
+pub(crate) fn current() -> Option<Rc<LoopInner>> {
+    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
+/// Wakes `task` through the thread-local loop when `shared` belongs to it.
+pub(crate) fn wake_local(shared: &Arc<Shared>, task: TaskRef) -> bool {
+    try_with_current(|l| {
+        let mine = Arc::ptr_eq(&l.shared, shared);
+        if mine {
+            l.schedule(task);
+        }
+        mine
+    })
+    .unwrap_or(false)
+}
+
+const SCHEDULED: u64 = 1 << 63;
+const DONE: u64 = 1 << 62;
+const DETACHED: u64 = 1 << 61;
+const CANCEL: u64 = 1 << 60;
+const ID_MASK: u64 = (1 << 56) - 1;
+
+/// One slab entry: the task id and its flags packed in a word, and the cell.
+///
+/// `cell` is `None` while the task runs (the loop holds it) and in vacant slots (`word == 0`).
+struct Slot {
+    word: u64,
+    cell: Option<Pin<Box<dyn RawTask>>>,
+}
+
+impl Slot {
+    fn id(&self) -> u64 {
+        self.word & ID_MASK
+    }
+
+    fn matches(&self, task: TaskRef) -> bool {
+        self.word != 0 && self.id() as u32 == task.tag
+    }
+
+    fn is(&self, flag: u64) -> bool {
+        self.word & flag != 0
+    }
+}
+
+/// The task slab: slots plus a free list.
+#[derive(Default)]
+struct Slab {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    live: usize,
+}
+
+impl Slab {
+    fn get(&mut self, task: TaskRef) -> Option<&mut Slot> {
+        self.slots
+            .get_mut(task.index as usize)
+            .filter(|s| s.matches(task))
+    }
+
+    fn insert(&mut self, id: u64, cell: Pin<Box<dyn RawTask>>) -> u32 {
+        self.live += 1;
+        let slot = Slot {
+            word: id | SCHEDULED,
+            cell: Some(cell),
+        };
+        if let Some(index) = self.free.pop() {
+            self.slots[index as usize] = slot;
+            index
+        } else {
+            let index = u32::try_from(self.slots.len())
+                .ok()
+                .filter(|&i| i < MAIN_INDEX)
+                .expect("too many live tasks");
+            self.slots.push(slot);
+            index
+        }
+    }
+
+    fn remove(&mut self, index: u32) -> Option<Pin<Box<dyn RawTask>>> {
+        let slot = &mut self.slots[index as usize];
+        slot.word = 0;
+        self.free.push(index);
+        self.live -= 1;
+        slot.cell.take()
+    }
+}
+
+/// A loop: everything `run` owns while it runs, shared with handles through an `Rc`.
+pub(crate) struct LoopInner {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) reactor: Rc<Reactor>,
+    pub(crate) timers: RefCell<Timers>,
+    pub(crate) config: Config,
+    slab: RefCell<Slab>,
+    ready: RefCell<VecDeque<TaskRef>>,
+    main_scheduled: Cell<bool>,
+    names: RefCell<HashMap<u64, Rc<str>>>,
+    closed: Cell<bool>,
+    current_task: Cell<Option<TaskId>>,
+    id: LoopId,
+}
+
+impl fmt::Debug for LoopInner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let live = self.slab.try_borrow().map(|s| s.live);
+        let mut d = f.debug_struct("Loop");
+        d.field("id", &self.id);
+        match live {
+            Ok(live) => d.field("tasks", &live),
+            Err(_) => d.field("tasks", &"<borrowed>"),
+        };
+        d.field("closed", &self.closed.get()).finish()
+    }
+}
+
+/// Identifies an event loop: each call of `run` builds a new one.
+///
+/// # Examples
+///
+/// ```
+/// let a = corio::run(async { corio::running_loop().unwrap().id() });
+/// let b = corio::run(async { corio::running_loop().unwrap().id() });
+/// assert_ne!(a, b);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LoopId(NonZeroU64);
+
+impl fmt::Display for LoopId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl LoopInner {
+    fn new(config: Config) -> Self {
+        let poller = Poller::new()
+            .unwrap_or_else(|e| panic!("corio: cannot create the I/O poller of the loop: {e}"));
+        let shared = Arc::new(Shared::new(poller));
+        Self {
+            reactor: Rc::new(Reactor::new(shared.clone())),
+            shared,
+            timers: RefCell::new(Timers::new(Instant::now())),
+            config,
+            slab: RefCell::new(Slab::default()),
+            ready: RefCell::new(VecDeque::new()),
+            main_scheduled: Cell::new(false),
+            names: RefCell::new(HashMap::new()),
+            closed: Cell::new(false),
+            current_task: Cell::new(None),
+            id: LoopId(next_id()),
+        }
+    }
+
+    pub(crate) fn id(&self) -> LoopId {
+        self.id
+    }
+
+    /// The task being polled right now, if any (not the main future).
+    #[allow(
+        dead_code,
+        reason = "read by introspection (current_task), which is built separately"
+    )]
+    pub(crate) fn current_task(&self) -> Option<TaskId> {
+        self.current_task.get()
+    }
+
+    /// The name given to `spawn_named`.
+    pub(crate) fn task_name(&self, id: TaskId) -> Option<Rc<str>> {
+        self.names.borrow().get(&id.as_u64()).cloned()
+    }
+
+    /// Puts a new task in the slab and at the back of the ready queue.
+    pub(crate) fn insert(
+        &self,
+        cell: Pin<Box<dyn RawTask>>,
+        name: Option<String>,
+    ) -> (TaskRef, TaskId) {
+        let id = TaskId(next_id());
+        assert!(id.as_u64() <= ID_MASK, "task ids exhausted");
+        let index = self.slab.borrow_mut().insert(id.as_u64(), cell);
+        let task = TaskRef {
+            index,
+            tag: id.tag(),
+        };
+        self.ready.borrow_mut().push_back(task);
+        if let Some(name) = name {
+            self.names.borrow_mut().insert(id.as_u64(), name.into());
+        }
+        (task, id)
+    }
+
+    /// Puts `task` at the back of the ready queue unless it is already there or done.
+    pub(crate) fn schedule(&self, task: TaskRef) {
+        if task.index == MAIN_INDEX {
+            if !self.main_scheduled.replace(true) {
+                self.ready.borrow_mut().push_back(task);
+            }
+            return;
+        }
+        let mut slab = self.slab.borrow_mut();
+        if let Some(slot) = slab.get(task)
+            && slot.word & (SCHEDULED | DONE) == 0
+        {
+            slot.word |= SCHEDULED;
+            self.ready.borrow_mut().push_back(task);
+        }
+    }
+
+    /// Polls one task taken from the ready queue.
+    fn run_task(&self, task: TaskRef) {
+        let (mut cell, id) = {
+            let mut slab = self.slab.borrow_mut();
+            let Some(slot) = slab.get(task) else { return };
+            if !slot.is(SCHEDULED) {
+                return;
+            }
+            slot.word &= !SCHEDULED;
+            if slot.is(DONE) {
+                return;
+            }
+            let Some(cell) = slot.cell.take() else { return };
+            (cell, slot.id())
+        };
+        let id = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
+        self.current_task.set(Some(id));
+        let started = self.config.debug.then(Instant::now);
+        let mut done = cell.as_mut().poll(task, &self.shared);
+        if let Some(started) = started {
+            self.warn_if_slow(started.elapsed(), Some(id));
+        }
+        self.current_task.set(None);
+        if !done
+            && self
+                .slab
+                .borrow_mut()
+                .get(task)
+                .is_some_and(|s| s.is(CANCEL))
+        {
+            cell.as_mut().cancel();
+            done = true;
+        }
+        if done {
+            self.complete(task, cell);
+        } else if let Some(slot) = self.slab.borrow_mut().get(task) {
+            slot.cell = Some(cell);
+        }
+    }
+
+    /// Records that the task in `cell` finished: wakes its awaiter, or frees the slot when no
+    /// handle is left. `cell` is dropped (if it is) after every borrow is released.
+    fn complete(&self, task: TaskRef, mut cell: Pin<Box<dyn RawTask>>) {
+        let awaiter = cell.as_mut().take_awaiter();
+        let dropped = {
+            let mut slab = self.slab.borrow_mut();
+            match slab.get(task) {
+                Some(slot) if slot.is(DETACHED) => {
+                    let id = slot.id();
+                    slab.remove(task.index);
+                    self.forget_name(id);
+                    Some(cell)
+                }
+                Some(slot) => {
+                    slot.word |= DONE;
+                    slot.cell = Some(cell);
+                    None
+                }
+                None => Some(cell),
+            }
+        };
+        drop(dropped);
+        if let Some(awaiter) = awaiter {
+            awaiter.wake();
+        }
+    }
+
+    fn forget_name(&self, id: u64) {
+        if let Ok(mut names) = self.names.try_borrow_mut()
+            && !names.is_empty()
+        {
+            names.remove(&id);
+        }
+    }
+
+    fn warn_if_slow(&self, took: Duration, id: Option<TaskId>) {
+        if took >= self.config.slow_poll_threshold {
+            let who = match id {
+                None => "the main future".to_owned(),
+                Some(id) => match self.task_name(id) {
+                    Some(name) => format!("task {id} ({name})"),
+                    None => format!("task {id}"),
+                },
+            };
+            eprintln!(
+                "corio: {who} blocked the loop for {:.3} s in one poll (slow-poll threshold {:.3} s)",
+                took.as_secs_f64(),
+                self.config.slow_poll_threshold.as_secs_f64()
+            );
+        }
+    }
+
+    /// Cancels a task: drops its future now, or after its poll if it is the one running.
+    pub(crate) fn cancel(&self, task: TaskRef, id: TaskId) {
+        let cell = {
+            let mut slab = self.slab.borrow_mut();
+            let Some(slot) = slab.get(task).filter(|s| s.id() == id.as_u64()) else {
+                return;
+            };
+            if slot.is(DONE) {
+                return;
+            }
+            match slot.cell.take() {
+                Some(cell) => cell,
+                None => {
+                    slot.word |= CANCEL;
+                    return;
+                }
+            }
+        };
+        let mut cell = cell;
+        cell.as_mut().cancel();
+        self.complete(task, cell);
+    }
+
+    pub(crate) fn is_finished(&self, task: TaskRef, id: TaskId) -> bool {
+        let mut slab = self.slab.borrow_mut();
+        slab.get(task)
+            .filter(|s| s.id() == id.as_u64())
+            .is_none_or(|s| s.is(DONE))
+    }
+
+    /// Polls a task's completion for its handle; on `Ready` the output is in `out`.
+    pub(crate) fn poll_join(
+        &self,
+        task: TaskRef,
+        id: TaskId,
+        cx: &mut Context<'_>,
+        out: &mut dyn Any,
+    ) -> Poll<()> {
+        let mut slab = self.slab.borrow_mut();
+        let Some(slot) = slab.get(task).filter(|s| s.id() == id.as_u64()) else {
+            return Poll::Ready(());
+        };
+        if slot.is(DONE) {
+            let cell = slab.remove(task.index);
+            drop(slab);
+            self.forget_name(id.as_u64());
+            if let Some(mut cell) = cell {
+                cell.as_mut().take_output(out);
+            }
+            return Poll::Ready(());
+        }
+        // A task awaiting its own handle never finishes; it simply stays pending.
+        let old = slot
+            .cell
+            .as_mut()
+            .and_then(|cell| cell.as_mut().set_awaiter(cx.waker()));
+        drop(slab);
+        drop(old);
+        Poll::Pending
+    }
+
+    /// The handle was dropped: free the slot now if the task is done, else when it is.
+    pub(crate) fn detach(&self, task: TaskRef, id: TaskId) {
+        let cell = {
+            let mut slab = self.slab.borrow_mut();
+            let Some(slot) = slab.get(task).filter(|s| s.id() == id.as_u64()) else {
+                return;
+            };
+            if !slot.is(DONE) {
+                slot.word |= DETACHED;
+                return;
+            }
+            slab.remove(task.index)
+        };
+        self.forget_name(id.as_u64());
+        drop(cell);
+    }
+
+    fn pop_ready(&self) -> Option<TaskRef> {
+        self.ready.borrow_mut().pop_front()
+    }
+
+    fn has_ready(&self) -> bool {
+        !self.ready.borrow().is_empty()
+    }
+
+    /// Schedules the tasks that other threads woke.
+    fn drain_remote(&self, buf: &mut Vec<TaskRef>) {
+        self.shared.take_remote(buf);
+        for task in buf.drain(..) {
+            self.schedule(task);
+        }
+    }
+
+    /// Wakes every timer that is due.
+    fn fire_timers(&self, wakers: &mut Vec<Waker>) {
+        {
+            let mut timers = self.timers.borrow_mut();
+            if timers.is_empty() {
+                return;
+            }
+            timers.fire_due(Instant::now(), wakers);
+        }
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// Cancels and drops every task, repeating while destructors spawn new ones.
+    fn shutdown(&self) {
+        self.closed.set(true);
+        loop {
+            let victims: Vec<(TaskRef, TaskId)> = {
+                let slab = self.slab.borrow();
+                slab.slots
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.word != 0 && !s.is(DONE))
+                    .map(|(i, s)| {
+                        let id = TaskId(NonZeroU64::new(s.id()).unwrap_or(NonZeroU64::MIN));
+                        (
+                            TaskRef {
+                                index: i as u32,
+                                tag: id.tag(),
+                            },
+                            id,
+                        )
+                    })
+                    .collect()
+            };
+            if victims.is_empty() {
+                break;
+            }
+            for (task, id) in victims {
+                self.cancel(task, id);
+            }
+        }
+        self.ready.borrow_mut().clear();
+        // Finished outputs nobody awaited, timers and wakers go with the slab; take them out
+        // first so their destructors run without a borrow held.
+        let slab = std::mem::take(&mut *self.slab.borrow_mut());
+        drop(slab);
+        let timers = std::mem::replace(&mut *self.timers.borrow_mut(), Timers::new(Instant::now()));
+        drop(timers);
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+}
+
+/// Clears the thread-local loop on every way out of `block_on`, unwinding included.
+struct ResetCurrent;
+
+impl Drop for ResetCurrent {
+    fn drop(&mut self) {
+        let old = CURRENT.try_with(|c| c.borrow_mut().take()).ok().flatten();
+        drop(old);
+    }
+}
+
+/// Builds a loop, drives `fut` to completion on it, then cancels what is left.
+pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
+    if current().is_some() {
+        panic!(
+            "corio::run() cannot be called while a corio loop is running on this thread: \
+             `.await` the future instead, or `corio::spawn` it"
+        );
+    }
+    let inner = Rc::new(LoopInner::new(config));
+    CURRENT.with(|c| *c.borrow_mut() = Some(inner.clone()));
+    let _reset = ResetCurrent;
+    let outcome = drive(&inner, fut);
+    inner.shutdown();
+    match outcome {
+        Ok(value) => value,
+        Err(payload) => resume_unwind(payload),
+    }
+}
+
+type Outcome<T> = Result<T, Box<dyn Any + Send>>;
+
+fn drive<F: Future>(l: &LoopInner, fut: F) -> Outcome<F::Output> {
+    let mut fut = pin!(fut);
+    let main_waker = Waker::from(Arc::new(TaskWaker::new(TaskRef::MAIN, l.shared.clone())));
+    let mut cx = Context::from_waker(&main_waker);
+    let mut remote = Vec::new();
+    let mut wakers = Vec::new();
+    let mut ticks: u32 = 0;
+    l.schedule(TaskRef::MAIN);
+    loop {
+        for _ in 0..l.config.event_interval {
+            let Some(task) = l.pop_ready() else { break };
+            if task.index == MAIN_INDEX {
+                l.main_scheduled.set(false);
+                let started = l.config.debug.then(Instant::now);
+                let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
+                if let Some(started) = started {
+                    l.warn_if_slow(started.elapsed(), None);
+                }
+                match poll {
+                    Ok(Poll::Pending) => {}
+                    Ok(Poll::Ready(value)) => return Ok(value),
+                    Err(payload) => return Err(payload),
+                }
+            } else {
+                l.run_task(task);
+            }
+        }
+        l.drain_remote(&mut remote);
+        l.fire_timers(&mut wakers);
+        ticks = ticks.wrapping_add(1);
+        if !l.has_ready() {
+            let timeout = l
+                .timers
+                .borrow()
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()));
+            l.reactor.wait(timeout, &mut wakers);
+            l.drain_remote(&mut remote);
+            l.fire_timers(&mut wakers);
+        } else if ticks.is_multiple_of(l.config.io_interval) && l.reactor.has_sources() {
+            l.reactor.wait(Some(Duration::ZERO), &mut wakers);
+        }
+    }
+}
+
+/// Spawns on the running loop, with the caller's location.
+#[track_caller]
+pub(crate) fn spawn_current<F>(name: Option<String>, fut: F) -> crate::Task<F::Output>
+where
+    F: std::future::IntoFuture + 'static,
+    F::Output: 'static,
+{
+    let at = Location::caller();
+    match try_with_current(|l| crate::task::spawn_on(l, name, fut, at)) {
+        Some(task) => task,
+        None => panic!(
+            "corio::spawn() needs a running loop: call it inside `corio::run(...)` (at {at})"
+        ),
+    }
+}

@@ -1,0 +1,354 @@
+//! I/O readiness on [`polling::Poller`]: the only module with `unsafe` code.
+//!
+//! A socket (or any file descriptor) joins the loop as an [`IoSource`], which owns it and
+//! registers it once, for both directions, edge-triggered where the platform supports it
+//! (`PollMode::Edge` on epoll and kqueue) so that readiness never needs re-arming. Where edge
+//! mode is missing it falls back to `PollMode::Oneshot` and re-arms the directions that have
+//! a waiter each time a task starts to wait.
+//!
+//! Readiness is a pair of flags per source. An event sets them and wakes the stored read and
+//! write wakers; an operation that fails with `WouldBlock` clears its flag
+//! ([`IoSource::clear_readable`]) and waits for the next event. The helpers
+//! [`IoSource::read_with`] and [`IoSource::write_with`] do exactly that around a non-blocking
+//! call, which is what a socket type needs:
+//!
+//! ```ignore
+//! let source = IoSource::new(std_stream)?;            // after set_nonblocking(true)
+//! let n = source.read_with(|s| (&*s).read(&mut buf)).await?;
+//! ```
+//!
+//! The source is deleted from the poller in `IoSource::drop`, before the owned I/O object
+//! closes its descriptor, which is what `Poller::add` requires.
+
+#![allow(
+    dead_code,
+    reason = "the socket types (corio::net) are the users of this API"
+)]
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use polling::{AsSource, Event, Events, PollMode};
+use slab::Slab;
+
+use crate::executor;
+use crate::waker::Shared;
+
+const READABLE: u8 = 1;
+const WRITABLE: u8 = 2;
+
+/// The loop's poller and the table of registered sources.
+pub(crate) struct Reactor {
+    shared: Arc<Shared>,
+    sources: RefCell<Slab<Rc<SourceState>>>,
+    events: RefCell<Events>,
+    mode: PollMode,
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sources = self.sources.try_borrow().map(|s| s.len()).ok();
+        f.debug_struct("Reactor")
+            .field("sources", &sources)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// Readiness and wakers of one source.
+#[derive(Debug)]
+struct SourceState {
+    key: usize,
+    ready: Cell<u8>,
+    reader: RefCell<Option<Waker>>,
+    writer: RefCell<Option<Waker>>,
+}
+
+impl Reactor {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        let mode = if shared.poller.supports_edge() {
+            PollMode::Edge
+        } else {
+            PollMode::Oneshot
+        };
+        Self {
+            shared,
+            sources: RefCell::new(Slab::new()),
+            events: RefCell::new(Events::new()),
+            mode,
+        }
+    }
+
+    /// The reactor of the running loop.
+    ///
+    /// # Errors
+    ///
+    /// An `io::ErrorKind::Other` error when no corio loop runs on this thread.
+    pub(crate) fn current() -> io::Result<Rc<Self>> {
+        executor::try_with_current(|l| l.reactor.clone())
+            .ok_or_else(|| io::Error::other("there is no running corio loop on this thread"))
+    }
+
+    pub(crate) fn has_sources(&self) -> bool {
+        !self.sources.borrow().is_empty()
+    }
+
+    /// Waits for I/O (at most `timeout`; `None` blocks until an event or a notification),
+    /// then wakes the tasks waiting on every source that became ready.
+    pub(crate) fn wait(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) {
+        {
+            let mut events = self.events.borrow_mut();
+            events.clear();
+            if let Err(e) = self.shared.poller.wait(&mut events, timeout) {
+                panic!("corio: polling for I/O failed: {e}");
+            }
+            let sources = self.sources.borrow();
+            for ev in events.iter() {
+                let Some(state) = sources.get(ev.key) else {
+                    continue;
+                };
+                let mut ready = state.ready.get();
+                if ev.readable {
+                    ready |= READABLE;
+                    wakers.extend(state.reader.borrow_mut().take());
+                }
+                if ev.writable {
+                    ready |= WRITABLE;
+                    wakers.extend(state.writer.borrow_mut().take());
+                }
+                state.ready.set(ready);
+            }
+        }
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+    }
+}
+
+/// An I/O object registered with the loop's poller, plus its readiness.
+///
+/// `T` is the owned socket or file (for example a non-blocking `std::net::TcpStream`). The
+/// registration lives exactly as long as the `IoSource`.
+pub(crate) struct IoSource<T: AsSource> {
+    reactor: Rc<Reactor>,
+    state: Rc<SourceState>,
+    // Declared last so that it is dropped after `Drop::drop` deleted it from the poller.
+    io: T,
+}
+
+impl<T: AsSource + fmt::Debug> fmt::Debug for IoSource<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IoSource")
+            .field("io", &self.io)
+            .field("key", &self.state.key)
+            .field("ready", &self.state.ready.get())
+            .finish()
+    }
+}
+
+impl<T: AsSource> IoSource<T> {
+    /// Registers `io`, which must already be in non-blocking mode, with the running loop.
+    ///
+    /// # Errors
+    ///
+    /// When no loop runs on this thread, or when the poller refuses the descriptor.
+    #[allow(unsafe_code)]
+    pub(crate) fn new(io: T) -> io::Result<Self> {
+        let reactor = Reactor::current()?;
+        let state = {
+            let mut sources = reactor.sources.borrow_mut();
+            let entry = sources.vacant_entry();
+            let state = Rc::new(SourceState {
+                key: entry.key(),
+                ready: Cell::new(0),
+                reader: RefCell::new(None),
+                writer: RefCell::new(None),
+            });
+            entry.insert(state.clone());
+            state
+        };
+        let interest = match reactor.mode {
+            PollMode::Edge => Event::all(state.key),
+            _ => Event::none(state.key),
+        };
+        // SAFETY: `io` is owned by the returned `IoSource`, whose `Drop` deletes the source
+        // from the poller before `io` (and with it the descriptor) is dropped; on error
+        // nothing was registered.
+        let added = unsafe {
+            reactor
+                .shared
+                .poller
+                .add_with_mode(&io.source(), interest, reactor.mode)
+        };
+        if let Err(e) = added {
+            reactor.sources.borrow_mut().remove(state.key);
+            return Err(e);
+        }
+        Ok(Self { reactor, state, io })
+    }
+
+    /// The registered I/O object.
+    pub(crate) fn get_ref(&self) -> &T {
+        &self.io
+    }
+
+    /// Ready when the source has been reported readable since the last `clear_readable`.
+    pub(crate) fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_ready(READABLE, &self.state.reader, cx)
+    }
+
+    /// Ready when the source has been reported writable since the last `clear_writable`.
+    pub(crate) fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_ready(WRITABLE, &self.state.writer, cx)
+    }
+
+    /// Forgets read readiness: call it after a read returned `WouldBlock`.
+    pub(crate) fn clear_readable(&self) {
+        self.state.ready.set(self.state.ready.get() & !READABLE);
+    }
+
+    /// Forgets write readiness: call it after a write returned `WouldBlock`.
+    pub(crate) fn clear_writable(&self) {
+        self.state.ready.set(self.state.ready.get() & !WRITABLE);
+    }
+
+    /// Waits until the source is readable.
+    pub(crate) async fn readable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_readable(cx)).await
+    }
+
+    /// Waits until the source is writable.
+    pub(crate) async fn writable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_writable(cx)).await
+    }
+
+    /// Runs a non-blocking read-side operation until it stops returning `WouldBlock`.
+    pub(crate) async fn read_with<R>(
+        &self,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            match op(&self.io) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_readable();
+                    self.readable().await?;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// Runs a non-blocking write-side operation until it stops returning `WouldBlock`.
+    pub(crate) async fn write_with<R>(
+        &self,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            match op(&self.io) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_writable();
+                    self.writable().await?;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn poll_ready(
+        &self,
+        flag: u8,
+        slot: &RefCell<Option<Waker>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        if self.state.ready.get() & flag != 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let old = {
+            let mut slot = slot.borrow_mut();
+            match &*slot {
+                Some(w) if w.will_wake(cx.waker()) => None,
+                _ => slot.replace(cx.waker().clone()),
+            }
+        };
+        drop(old);
+        if self.reactor.mode != PollMode::Edge {
+            self.rearm()?;
+        }
+        Poll::Pending
+    }
+
+    /// Oneshot mode: asks again for the directions that have a waiter.
+    fn rearm(&self) -> io::Result<()> {
+        let key = self.state.key;
+        let read = self.state.reader.borrow().is_some();
+        let write = self.state.writer.borrow().is_some();
+        let interest = match (read, write) {
+            (true, true) => Event::all(key),
+            (true, false) => Event::readable(key),
+            (false, true) => Event::writable(key),
+            (false, false) => Event::none(key),
+        };
+        self.reactor
+            .shared
+            .poller
+            .modify_with_mode(self.io.source(), interest, PollMode::Oneshot)
+    }
+}
+
+impl<T: AsSource> Drop for IoSource<T> {
+    fn drop(&mut self) {
+        // An error means the descriptor is already gone from the poller; nothing to undo.
+        let _ = self.reactor.shared.poller.delete(self.io.source());
+        if let Ok(mut sources) = self.reactor.sources.try_borrow_mut() {
+            sources.try_remove(self.state.key);
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    use super::IoSource;
+
+    #[test]
+    fn socketpair_readiness_wakes_the_reader() {
+        let got = crate::run(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            b.set_nonblocking(true).unwrap();
+            let a = IoSource::new(a).unwrap();
+            let b = IoSource::new(b).unwrap();
+            let reader = crate::spawn(async move {
+                let mut buf = [0u8; 16];
+                let n = b.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+                buf[..n].to_vec()
+            });
+            // Let the reader block on an empty socket first.
+            crate::sleep(std::time::Duration::from_millis(10)).await;
+            a.write_with(|s| (&*s).write(b"ping")).await.unwrap();
+            reader.await.unwrap()
+        });
+        assert_eq!(got, b"ping");
+    }
+
+    #[test]
+    fn dropping_a_source_deregisters_it() {
+        crate::run(async {
+            let (a, _b) = UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            let source = IoSource::new(a).unwrap();
+            let reactor = super::Reactor::current().unwrap();
+            assert!(reactor.has_sources());
+            drop(source);
+            assert!(!reactor.has_sources());
+        });
+    }
+}

@@ -1,0 +1,382 @@
+//! The public face of the loop: `run`, `Runtime` and its builder, `spawn`, `Handle`.
+
+use std::fmt;
+use std::future::IntoFuture;
+use std::panic::Location;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::executor::{self, LoopId, LoopInner};
+use crate::task::Task;
+
+/// Loop settings, fixed when the loop is built.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) debug: bool,
+    pub(crate) slow_poll_threshold: Duration,
+    pub(crate) event_interval: u32,
+    pub(crate) io_interval: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            debug: std::env::var_os("CORIO_DEBUG").is_some_and(|v| v == "1"),
+            slow_poll_threshold: Duration::from_millis(100),
+            event_interval: 61,
+            io_interval: 4,
+        }
+    }
+}
+
+/// Runs a future to completion on a new event loop and returns its output: asyncio's `run`.
+///
+/// `run` builds a loop on the current thread, drives `fut` until it finishes, then cancels
+/// the tasks still alive (their futures are dropped at their suspension points) and drops the
+/// loop. Each call builds a fresh loop; use [`Runtime`] to choose settings.
+///
+/// # Examples
+///
+/// ```
+/// let value = corio::run(async { 40 + 2 });
+/// assert_eq!(value, 42);
+/// ```
+///
+/// # Panics
+///
+/// Panics when a loop is already running on this thread (await the future instead), and
+/// re-raises a panic of `fut` after the cleanup above; `run` can be called again afterwards.
+#[track_caller]
+pub fn run<F: IntoFuture>(fut: F) -> F::Output {
+    executor::block_on(Config::default(), fut.into_future())
+}
+
+/// Event-loop settings; [`Runtime::run`] runs a future with them.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let rt = corio::Runtime::builder().debug(true).slow_poll_threshold(Duration::from_secs(1)).build();
+/// assert_eq!(rt.run(async { 1 }), 1);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Runtime {
+    config: Config,
+}
+
+impl Runtime {
+    /// A runtime with the default settings (what [`run`] uses).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(corio::Runtime::new().run(async { "hi" }), "hi");
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a [`Builder`] for custom settings.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = corio::Runtime::builder().event_interval(32).build();
+    /// rt.run(async {});
+    /// ```
+    pub fn builder() -> Builder {
+        Builder {
+            config: Config::default(),
+        }
+    }
+
+    /// Runs `fut` on a new loop with these settings, exactly like [`run`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = corio::Runtime::new();
+    /// assert_eq!(rt.run(async { 1 }), 1);
+    /// assert_eq!(rt.run(async { 2 }), 2); // each run gets a fresh loop
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`run`]: inside a running loop, and when `fut` panics.
+    pub fn run<F: IntoFuture>(&self, fut: F) -> F::Output {
+        executor::block_on(self.config.clone(), fut.into_future())
+    }
+}
+
+/// Builds a [`Runtime`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let rt = corio::Runtime::builder()
+///     .debug(true)
+///     .slow_poll_threshold(Duration::from_millis(50))
+///     .event_interval(61)
+///     .io_interval(4)
+///     .build();
+/// rt.run(async {});
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    config: Config,
+}
+
+impl Builder {
+    /// Turns debug mode on or off: asyncio's debug mode.
+    ///
+    /// In debug mode the loop times every poll and prints a warning to stderr when one poll
+    /// blocks the loop longer than the [slow-poll threshold](Builder::slow_poll_threshold).
+    /// The default is on when the environment variable `CORIO_DEBUG` is `1`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::Runtime::builder().debug(true).build().run(async {});
+    /// ```
+    pub fn debug(mut self, on: bool) -> Self {
+        self.config.debug = on;
+        self
+    }
+
+    /// How long one poll may take before debug mode warns (default 100 ms, asyncio's
+    /// `slow_callback_duration`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// corio::Runtime::builder().slow_poll_threshold(Duration::from_millis(10)).build();
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Self {
+        self.config.slow_poll_threshold = threshold;
+        self
+    }
+
+    /// The most ready tasks one tick polls before the loop looks at timers, other threads'
+    /// wake-ups and I/O again (default 61).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::Runtime::builder().event_interval(128).build();
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is zero.
+    pub fn event_interval(mut self, n: u32) -> Self {
+        assert!(n > 0, "event_interval must be at least 1");
+        self.config.event_interval = n;
+        self
+    }
+
+    /// While tasks are ready, poll I/O once every `n` ticks (default 4).
+    ///
+    /// An idle loop always waits for I/O. While busy, each check costs several system calls
+    /// with polling's epoll backend, so the loop only checks every `n` ticks, and only when a
+    /// socket is registered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::Runtime::builder().io_interval(1).build();
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is zero.
+    pub fn io_interval(mut self, n: u32) -> Self {
+        assert!(n > 0, "io_interval must be at least 1");
+        self.config.io_interval = n;
+        self
+    }
+
+    /// Finishes the runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = corio::Runtime::builder().build();
+    /// rt.run(async {});
+    /// ```
+    pub fn build(self) -> Runtime {
+        Runtime {
+            config: self.config,
+        }
+    }
+}
+
+/// Spawns a task on the running loop: asyncio's `create_task`.
+///
+/// The task first runs after the spawner yields, behind the tasks already ready (FIFO). It
+/// keeps running when its [`Task`] handle is dropped; await the handle for its output.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let task = corio::spawn(async { "done" });
+///     assert_eq!(task.await.unwrap(), "done");
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Panics when no corio loop is running on this thread.
+#[track_caller]
+pub fn spawn<F>(fut: F) -> Task<F::Output>
+where
+    F: IntoFuture + 'static,
+    F::Output: 'static,
+{
+    executor::spawn_current(None, fut)
+}
+
+/// Spawns a task with a name, shown in debug-mode warnings and task dumps.
+///
+/// Otherwise the same as [`spawn`].
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let task = corio::spawn_named("worker", async { 1 });
+///     assert_eq!(task.await.unwrap(), 1);
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Panics when no corio loop is running on this thread.
+#[track_caller]
+pub fn spawn_named<F>(name: impl Into<String>, fut: F) -> Task<F::Output>
+where
+    F: IntoFuture + 'static,
+    F::Output: 'static,
+{
+    executor::spawn_current(Some(name.into()), fut)
+}
+
+/// Returns a handle to the loop running on this thread: asyncio's `get_running_loop`.
+///
+/// `None` outside `run`.
+///
+/// # Examples
+///
+/// ```
+/// assert!(corio::running_loop().is_none());
+/// corio::run(async {
+///     let handle = corio::running_loop().expect("inside run");
+///     let task = handle.spawn(async { 3 });
+///     assert_eq!(task.await.unwrap(), 3);
+/// });
+/// ```
+pub fn running_loop() -> Option<Handle> {
+    executor::current().map(|inner| Handle { inner })
+}
+
+/// A cheap, cloneable handle to a running loop.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let handle = corio::running_loop().unwrap();
+///     let again = handle.clone();
+///     assert_eq!(handle.id(), again.id());
+/// });
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    inner: Rc<LoopInner>,
+}
+
+impl Handle {
+    /// Spawns a task on this loop, like [`spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let task = corio::running_loop().unwrap().spawn(async { 5 });
+    ///     assert_eq!(task.await.unwrap(), 5);
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Panics when the loop has finished.
+    #[track_caller]
+    pub fn spawn<F>(&self, fut: F) -> Task<F::Output>
+    where
+        F: IntoFuture + 'static,
+        F::Output: 'static,
+    {
+        self.spawn_inner(None, fut)
+    }
+
+    /// Spawns a named task on this loop, like [`spawn_named`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let task = corio::running_loop().unwrap().spawn_named("job", async { 5 });
+    ///     assert_eq!(task.await.unwrap(), 5);
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// Panics when the loop has finished.
+    #[track_caller]
+    pub fn spawn_named<F>(&self, name: impl Into<String>, fut: F) -> Task<F::Output>
+    where
+        F: IntoFuture + 'static,
+        F::Output: 'static,
+    {
+        self.spawn_inner(Some(name.into()), fut)
+    }
+
+    #[track_caller]
+    fn spawn_inner<F>(&self, name: Option<String>, fut: F) -> Task<F::Output>
+    where
+        F: IntoFuture + 'static,
+        F::Output: 'static,
+    {
+        assert!(
+            !self.inner.is_closed(),
+            "Handle::spawn: the loop of this handle has finished"
+        );
+        crate::task::spawn_on(&self.inner, name, fut, Location::caller())
+    }
+
+    /// The loop's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     println!("loop {}", corio::running_loop().unwrap().id());
+    /// });
+    /// ```
+    pub fn id(&self) -> LoopId {
+        self.inner.id()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Handle").field(&self.inner).finish()
+    }
+}

@@ -1,0 +1,303 @@
+//! Time: `sleep`, `sleep_until`, `interval` and `timeout`, on the loop's timer structure.
+
+use std::error::Error;
+use std::fmt;
+use std::future::{Future, IntoFuture, poll_fn};
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::executor::{self, next_id, try_with_current};
+use crate::timers::{TimerKey, TimerState};
+
+/// Waits until `duration` has passed: asyncio's `sleep`.
+///
+/// The timer starts when `sleep` is called. It never fires early; the loop checks timers
+/// with millisecond granularity, so it may fire up to about a millisecond late. A zero
+/// duration completes at once, without yielding (use [`yield_now`](crate::yield_now) to
+/// yield).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// corio::run(async {
+///     let start = Instant::now();
+///     corio::sleep(Duration::from_millis(10)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(10));
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Awaiting the returned future outside a corio loop panics.
+#[must_use = "futures do nothing unless awaited"]
+pub fn sleep(duration: Duration) -> Sleep {
+    let now = Instant::now();
+    sleep_until(now.checked_add(duration).unwrap_or_else(far_future))
+}
+
+/// Waits until `deadline`.
+///
+/// A deadline in the past completes at once. Timers with equal deadlines fire in the order
+/// they were created.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// corio::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     corio::sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Awaiting the returned future outside a corio loop panics.
+#[must_use = "futures do nothing unless awaited"]
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        key: None,
+    }
+}
+
+fn far_future() -> Instant {
+    // About thirty years: far enough to mean "never" and safe to add to on every platform.
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// The future of [`sleep`] and [`sleep_until`].
+///
+/// Dropping it cancels the timer; nothing of it stays in the loop.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     let nap: corio::Sleep = corio::sleep(Duration::from_millis(1));
+///     println!("waking at {:?}", nap.deadline());
+///     nap.await;
+/// });
+/// ```
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Sleep {
+    deadline: Instant,
+    key: Option<TimerKey>,
+}
+
+impl Sleep {
+    /// When this sleep ends.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let t = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(corio::sleep_until(t).deadline(), t);
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        executor::with_current(|l| {
+            if let Some(key) = this.key {
+                match l.timers.borrow_mut().poll(key, cx.waker()) {
+                    TimerState::Fired => {
+                        this.key = None;
+                        return Poll::Ready(());
+                    }
+                    TimerState::Pending => return Poll::Pending,
+                    TimerState::Unknown => this.key = None,
+                }
+            }
+            if Instant::now() >= this.deadline {
+                return Poll::Ready(());
+            }
+            let key = l
+                .timers
+                .borrow_mut()
+                .insert(this.deadline, next_id(), cx.waker().clone());
+            this.key = Some(key);
+            Poll::Pending
+        })
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let waker = try_with_current(|l| l.timers.try_borrow_mut().ok()?.remove(key));
+            drop(waker);
+        }
+    }
+}
+
+/// Creates an [`Interval`] that ticks every `period`, the first tick at once.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     let mut every = corio::interval(Duration::from_millis(2));
+///     for _ in 0..3 {
+///         every.tick().await;
+///     }
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Panics when `period` is zero.
+pub fn interval(period: Duration) -> Interval {
+    assert!(
+        !period.is_zero(),
+        "corio::interval: the period must be non-zero"
+    );
+    Interval {
+        period,
+        next: Instant::now(),
+    }
+}
+
+/// Ticks at a fixed period: `interval.tick().await` waits for the next tick.
+///
+/// Ticks are scheduled `period` apart from the first one. When a tick is awaited late (the
+/// task was busy past a deadline), it completes at once and the next one is scheduled a full
+/// period after that moment: missed ticks are not made up in a burst.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// corio::run(async {
+///     let start = Instant::now();
+///     let mut every = corio::interval(Duration::from_millis(3));
+///     every.tick().await; // at once
+///     every.tick().await;
+///     every.tick().await;
+///     assert!(start.elapsed() >= Duration::from_millis(6));
+/// });
+/// ```
+#[derive(Debug, Clone)]
+pub struct Interval {
+    period: Duration,
+    next: Instant,
+}
+
+impl Interval {
+    /// Returns a future for the next tick; it does not borrow the interval.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// corio::run(async {
+    ///     let mut every = corio::interval(Duration::from_millis(1));
+    ///     let first = every.tick();
+    ///     first.await;
+    /// });
+    /// ```
+    #[must_use = "futures do nothing unless awaited"]
+    pub fn tick(&mut self) -> Sleep {
+        let now = Instant::now();
+        let at = if self.next < now { now } else { self.next };
+        self.next = at.checked_add(self.period).unwrap_or_else(far_future);
+        sleep_until(at)
+    }
+
+    /// The period between ticks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(corio::interval(Duration::from_secs(1)).period(), Duration::from_secs(1));
+    /// ```
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}
+
+/// Runs `fut` for at most `duration`: asyncio's `wait_for`.
+///
+/// Gives `Ok(output)` if `fut` finishes first, else `Err(Elapsed)`; on expiry the inner future
+/// is dropped at once, at its current suspension point, so its destructors run before
+/// `timeout` returns.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     let slow = corio::sleep(Duration::from_secs(3600));
+///     assert!(corio::timeout(Duration::from_millis(5), slow).await.is_err());
+///     let quick = async { 7 };
+///     assert_eq!(corio::timeout(Duration::from_secs(1), quick).await, Ok(7));
+/// });
+/// ```
+///
+/// # Errors
+///
+/// [`Elapsed`] when the duration passes before `fut` completes.
+pub async fn timeout<F: IntoFuture>(duration: Duration, fut: F) -> Result<F::Output, Elapsed> {
+    let mut timer = sleep(duration);
+    let mut inner = pin!(Some(fut.into_future()));
+    poll_fn(|cx| {
+        if let Some(fut) = inner.as_mut().as_pin_mut()
+            && let Poll::Ready(output) = fut.poll(cx)
+        {
+            inner.set(None);
+            return Poll::Ready(Ok(output));
+        }
+        if Pin::new(&mut timer).poll(cx).is_ready() {
+            inner.set(None);
+            return Poll::Ready(Err(Elapsed(())));
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// The error of [`timeout`]: the duration passed first.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     let err = corio::timeout(Duration::ZERO, std::future::pending::<()>()).await.unwrap_err();
+///     assert_eq!(err.to_string(), "deadline has elapsed");
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed(());
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl Error for Elapsed {}

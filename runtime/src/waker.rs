@@ -1,0 +1,98 @@
+//! Wakers for tasks, built safely on [`std::task::Wake`].
+//!
+//! A waker is an `Arc<TaskWaker>` holding the task's slot index, a tag that tells the task
+//! apart from later tasks in the same slot, and the loop's [`Shared`] state. Waking on the
+//! loop's own thread pushes the task onto the ready queue through the thread-local current
+//! loop; waking from any other thread goes through the remote-wake queue and
+//! [`polling::Poller::notify`], which interrupts a loop blocked in `Poller::wait`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Wake;
+
+use polling::Poller;
+
+use crate::executor;
+
+/// The slot index that stands for the future passed to `run` (it lives on `run`'s stack).
+pub(crate) const MAIN_INDEX: u32 = u32::MAX;
+
+/// Names one task of one loop: its slot index and the low bits of its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaskRef {
+    pub(crate) index: u32,
+    pub(crate) tag: u32,
+}
+
+impl TaskRef {
+    pub(crate) const MAIN: Self = Self {
+        index: MAIN_INDEX,
+        tag: 0,
+    };
+}
+
+/// The part of a loop that other threads may touch: the poller and the remote-wake queue.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) poller: Poller,
+    remote: Mutex<Vec<TaskRef>>,
+    pending: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(poller: Poller) -> Self {
+        Self {
+            poller,
+            remote: Mutex::new(Vec::new()),
+            pending: AtomicBool::new(false),
+        }
+    }
+
+    /// Queues a wake-up from another thread and interrupts the loop's `wait`.
+    pub(crate) fn wake_remote(&self, task: TaskRef) {
+        self.remote
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(task);
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            // An error here means the poller is gone with its loop: nobody is left to wake.
+            let _ = self.poller.notify();
+        }
+    }
+
+    /// Moves the queued remote wake-ups into `out` (cheap when there are none).
+    pub(crate) fn take_remote(&self, out: &mut Vec<TaskRef>) {
+        if self.pending.load(Ordering::Acquire) {
+            // Clear the flag before draining: a wake that lands after the swap sets it again
+            // and notifies the poller, so nothing is lost.
+            self.pending.store(false, Ordering::Release);
+            let mut queue = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
+            std::mem::swap(&mut *queue, out);
+        }
+    }
+}
+
+/// The payload of every task waker.
+#[derive(Debug)]
+pub(crate) struct TaskWaker {
+    task: TaskRef,
+    shared: Arc<Shared>,
+}
+
+impl TaskWaker {
+    pub(crate) fn new(task: TaskRef, shared: Arc<Shared>) -> Self {
+        Self { task, shared }
+    }
+}
+
+impl Wake for TaskWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !executor::wake_local(&self.shared, self.task) {
+            self.shared.wake_remote(self.task);
+        }
+    }
+}
