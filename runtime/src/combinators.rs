@@ -386,8 +386,8 @@ impl<F: Future> JoinPart<F> {
 ///
 /// Unlike `tokio::join!`, this evaluates to a future, so you `.await` it: `join!(a, b).await`.
 /// That also makes it usable in `#[corio::coroutine]` bodies, where the await has to be
-/// visible. The futures are polled in argument order inside the awaiting task; nothing is
-/// boxed or spawned.
+/// visible. The argument expressions are evaluated at once, in order; the futures they give
+/// are polled in argument order inside the awaiting task, and nothing is boxed or spawned.
 ///
 /// # Examples
 ///
@@ -403,28 +403,32 @@ impl<F: Future> JoinPart<F> {
 #[macro_export]
 macro_rules! join {
     ($($fut:expr),+ $(,)?) => {
-        async move { $crate::__join_impl!(@step [] $($fut,)+) }
+        $crate::__join_impl!(@step [] $($fut,)+)
     };
 }
 
-/// The recursion of [`join!`]: each level pins one future under a hygienic name of its own.
+/// The recursion of [`join!`]: each level binds one future under a hygienic name of its own,
+/// in argument order; the last level moves them all into one `async` block.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __join_impl {
     (@step [$($part:ident)*] $head:expr, $($rest:expr,)*) => {{
-        let mut part = ::core::pin::pin!($crate::JoinPart::new($head));
+        let part = $crate::JoinPart::new($head);
         $crate::__join_impl!(@step [$($part)* part] $($rest,)*)
     }};
     (@step [$($part:ident)*]) => {
-        ::core::future::poll_fn(|cx| {
-            let mut done = true;
-            $( done &= $part.as_mut().poll_part(cx); )*
-            if done {
-                ::core::task::Poll::Ready(($( $part.as_mut().take(), )*))
-            } else {
-                ::core::task::Poll::Pending
-            }
-        })
-        .await
+        async move {
+            $( let mut $part = ::core::pin::pin!($part); )*
+            ::core::future::poll_fn(|cx| {
+                let mut done = true;
+                $( done &= $part.as_mut().poll_part(cx); )*
+                if done {
+                    ::core::task::Poll::Ready(($( $part.as_mut().take(), )*))
+                } else {
+                    ::core::task::Poll::Pending
+                }
+            })
+            .await
+        }
     };
 }
