@@ -171,7 +171,7 @@ enum Part<F: Future> {
 ///
 /// ```
 /// corio::run(async {
-///     let all: corio::JoinAll<_> = corio::join_all(vec![async { 1 }, async { 2 }]);
+///     let all: corio::JoinAll<_> = corio::join_all((1..=2).map(|i| async move { i }));
 ///     assert_eq!(all.await, [1, 2]);
 /// });
 /// ```

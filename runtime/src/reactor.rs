@@ -12,7 +12,7 @@
 //! [`IoSource::read_with`] and [`IoSource::write_with`] do exactly that around a non-blocking
 //! call, which is what a socket type needs:
 //!
-//! ```ignore
+//! ```text
 //! let source = IoSource::new(std_stream)?;            // after set_nonblocking(true)
 //! let n = source.read_with(|s| (&*s).read(&mut buf)).await?;
 //! ```

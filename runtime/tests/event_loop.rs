@@ -194,11 +194,11 @@ fn tasks_run_fifo_and_first_run_after_the_spawner_yields() {
     corio::run(async move {
         for i in 0..3 {
             let l = l.clone();
-            let _ = corio::spawn(async move {
+            drop(corio::spawn(async move {
                 l.borrow_mut().push(format!("t{i} a"));
                 corio::yield_now().await;
                 l.borrow_mut().push(format!("t{i} b"));
-            });
+            }));
         }
         l.borrow_mut().push("main".into());
         corio::yield_now().await;
@@ -278,12 +278,12 @@ fn tasks_alive_when_run_returns_are_cancelled_and_dropped() {
     let (dropped, guard) = flag();
     let (finished_dropped, finished_guard) = flag();
     corio::run(async move {
-        let _ = corio::spawn(async move {
+        drop(corio::spawn(async move {
             let _guard = guard;
             std::future::pending::<()>().await;
-        });
+        }));
         // A finished task whose output nobody took is dropped too.
-        let _ = corio::spawn(async move { finished_guard });
+        drop(corio::spawn(async move { finished_guard }));
         corio::yield_now().await;
     });
     assert!(dropped.get());
@@ -311,10 +311,10 @@ fn run_propagates_a_panic_of_main_and_can_be_called_again() {
     let (dropped, guard) = flag();
     let err = catch_unwind(AssertUnwindSafe(|| {
         corio::run(async move {
-            let _ = corio::spawn(async move {
+            drop(corio::spawn(async move {
                 let _guard = guard;
                 std::future::pending::<()>().await;
-            });
+            }));
             corio::yield_now().await;
             panic!("main failed");
         })
