@@ -92,7 +92,11 @@ fn main() {
     ];
     let mut times = Vec::new();
     let mut peaks = Vec::new();
+    let only = std::env::var("CORIO_BENCH_ONLY").unwrap_or_default();
     for (name, f) in runs {
+        if !name.starts_with(only.as_str()) {
+            continue;
+        }
         f(n / 10); // warm up the allocator and caches
         let t = best_of(reps, || timed(|| f(n)));
         let (peak, ()) = count(|| f(n));
@@ -101,6 +105,9 @@ fn main() {
     }
     print_table("time per task", "ns", &times);
     print_table("peak heap bytes per spawned task", "B", &peaks);
+    if times.len() < 3 {
+        return;
+    }
     println!(
         "\ncorio / tokio time: {:.2}   corio / smol time: {:.2}",
         times[0].1 / times[1].1,

@@ -14,6 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
@@ -88,7 +89,29 @@ const SCHEDULED: u64 = 1 << 63;
 const DONE: u64 = 1 << 62;
 const DETACHED: u64 = 1 << 61;
 const CANCEL: u64 = 1 << 60;
+/// The task's handle is waiting for it: its waker is in `LoopInner::awaiters`.
+const AWAITED: u64 = 1 << 59;
 const ID_MASK: u64 = (1 << 56) - 1;
+
+/// Hashes slot indices for the awaiter table: they are small, distinct integers already.
+#[derive(Default)]
+struct IndexHasher(u64);
+
+impl Hasher for IndexHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
 
 /// One slab entry: the task id and its flags packed in a word, and the cell.
 ///
@@ -165,6 +188,7 @@ pub(crate) struct LoopInner {
     ready: RefCell<VecDeque<TaskRef>>,
     main_scheduled: Cell<bool>,
     names: RefCell<HashMap<u64, Rc<str>>>,
+    awaiters: RefCell<HashMap<u32, Waker, BuildHasherDefault<IndexHasher>>>,
     closed: Cell<bool>,
     current_task: Cell<Option<TaskId>>,
     id: LoopId,
@@ -215,6 +239,7 @@ impl LoopInner {
             ready: RefCell::new(VecDeque::new()),
             main_scheduled: Cell::new(false),
             names: RefCell::new(HashMap::new()),
+            awaiters: RefCell::new(HashMap::default()),
             closed: Cell::new(false),
             current_task: Cell::new(None),
             id: LoopId(next_id()),
@@ -318,10 +343,16 @@ impl LoopInner {
 
     /// Records that the task in `cell` finished: wakes its awaiter, or frees the slot when no
     /// handle is left. `cell` is dropped (if it is) after every borrow is released.
-    fn complete(&self, task: TaskRef, mut cell: Pin<Box<dyn RawTask>>) {
-        let awaiter = cell.as_mut().take_awaiter();
+    fn complete(&self, task: TaskRef, cell: Pin<Box<dyn RawTask>>) {
+        let mut awaiter = None;
         let dropped = {
             let mut slab = self.slab.borrow_mut();
+            if let Some(slot) = slab.get(task)
+                && slot.is(AWAITED)
+            {
+                slot.word &= !AWAITED;
+                awaiter = self.awaiters.borrow_mut().remove(&task.index);
+            }
             match slab.get(task) {
                 Some(slot) if slot.is(DETACHED) => {
                     let id = slot.id();
@@ -419,12 +450,16 @@ impl LoopInner {
             }
             return Poll::Ready(());
         }
-        // A task awaiting its own handle never finishes; it simply stays pending.
-        let old = slot
-            .cell
-            .as_mut()
-            .and_then(|cell| cell.as_mut().set_awaiter(cx.waker()));
+        slot.word |= AWAITED;
         drop(slab);
+        let old = {
+            let mut awaiters = self.awaiters.borrow_mut();
+            match awaiters.get_mut(&task.index) {
+                Some(w) if w.will_wake(cx.waker()) => None,
+                Some(w) => Some(std::mem::replace(w, cx.waker().clone())),
+                None => awaiters.insert(task.index, cx.waker().clone()),
+            }
+        };
         drop(old);
         Poll::Pending
     }
@@ -510,6 +545,8 @@ impl LoopInner {
         // first so their destructors run without a borrow held.
         let slab = std::mem::take(&mut *self.slab.borrow_mut());
         drop(slab);
+        let awaiters = std::mem::take(&mut *self.awaiters.borrow_mut());
+        drop(awaiters);
         let timers = std::mem::replace(&mut *self.timers.borrow_mut(), Timers::new(Instant::now()));
         drop(timers);
     }

@@ -1,9 +1,10 @@
 //! Task handles and the type-erased task cell the executor stores.
 //!
-//! A spawned task is one allocation, a pinned [`TaskCell`]: the cached waker, the waker of
-//! whoever awaits the [`Task`], the spawn location, and a stage that holds the future while it
-//! runs and its output (or [`TaskError`]) once it is done. The executor keeps cells in a slab;
-//! a [`Task`] handle names its cell by slot index and [`TaskId`].
+//! A spawned task is a pinned [`TaskCell`]: the task's waker (allocated at its first poll and
+//! kept), the spawn location, and a stage that holds the future while it runs and its output
+//! (or [`TaskError`]) once it is done. The executor keeps cells in a slab; a [`Task`] handle
+//! names its cell by slot index and [`TaskId`]. The waker of whoever awaits a task lives in a
+//! side table of the loop, since most tasks are never awaited while they run.
 
 use std::any::Any;
 use std::error::Error;
@@ -20,7 +21,7 @@ use std::task::{Context, Poll, Waker};
 use pin_project_lite::pin_project;
 
 use crate::executor::{self, LoopInner};
-use crate::waker::{Shared, TaskRef, TaskWaker};
+use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 /// A handle to a spawned task: await it for the task's output.
 ///
@@ -42,9 +43,9 @@ use crate::waker::{Shared, TaskRef, TaskWaker};
 /// ```
 #[must_use = "dropping a Task does not cancel it; call `.cancel()` to stop the task"]
 pub struct Task<T> {
+    /// `index == MAIN_INDEX` once the output was handed out.
     task: TaskRef,
     id: TaskId,
-    consumed: bool,
     _marker: PhantomData<(Rc<()>, fn() -> T)>,
 }
 
@@ -53,7 +54,6 @@ impl<T> Task<T> {
         Self {
             task,
             id,
-            consumed: false,
             _marker: PhantomData,
         }
     }
@@ -96,7 +96,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.consumed
+        self.consumed()
             || executor::try_with_current(|l| l.is_finished(self.task, self.id)).unwrap_or(true)
     }
 
@@ -115,6 +115,10 @@ impl<T> Task<T> {
         self.id
     }
 
+    fn consumed(&self) -> bool {
+        self.task.index == MAIN_INDEX
+    }
+
     pub(crate) fn task_ref(&self) -> TaskRef {
         self.task
     }
@@ -124,14 +128,14 @@ impl<T: 'static> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        assert!(!self.consumed, "`Task` polled after it completed");
+        assert!(!self.consumed(), "`Task` polled after it completed");
         let mut out: Option<Result<T, TaskError>> = None;
         let poll = executor::try_with_current(|l| l.poll_join(self.task, self.id, cx, &mut out))
             .unwrap_or(Poll::Ready(()));
         match poll {
             Poll::Pending => Poll::Pending,
             Poll::Ready(()) => {
-                self.consumed = true;
+                self.task.index = MAIN_INDEX;
                 Poll::Ready(out.unwrap_or(Err(TaskError::Cancelled)))
             }
         }
@@ -140,7 +144,7 @@ impl<T: 'static> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
-        if !self.consumed {
+        if !self.consumed() {
             let _ = executor::try_with_current(|l| l.detach(self.task, self.id));
         }
     }
@@ -335,10 +339,6 @@ pub(crate) trait RawTask {
     fn cancel(self: Pin<&mut Self>);
     /// Moves the output into `out`, an `&mut Option<Result<T, TaskError>>`.
     fn take_output(self: Pin<&mut Self>, out: &mut dyn Any);
-    /// Stores the waker of the task's awaiter, replacing any other.
-    fn set_awaiter(self: Pin<&mut Self>, waker: &Waker) -> Option<Waker>;
-    /// Takes the waker of the task's awaiter.
-    fn take_awaiter(self: Pin<&mut Self>) -> Option<Waker>;
     /// Where the task was spawned.
     #[allow(
         dead_code,
@@ -348,10 +348,9 @@ pub(crate) trait RawTask {
 }
 
 pin_project! {
-    /// The one allocation of a task.
+    /// The allocation of a task (its waker is a second one, made at its first poll).
     pub(crate) struct TaskCell<F: Future> {
-        waker: Option<Waker>,
-        awaiter: Option<Waker>,
+        waker: Option<Arc<TaskWaker>>,
         spawned_at: &'static Location<'static>,
         #[pin]
         stage: Stage<F>,
@@ -372,7 +371,6 @@ impl<F: Future> TaskCell<F> {
     pub(crate) fn new(fut: F, spawned_at: &'static Location<'static>) -> Self {
         Self {
             waker: None,
-            awaiter: None,
             spawned_at,
             stage: Stage::Running { fut },
         }
@@ -393,10 +391,13 @@ where
 {
     fn poll(self: Pin<&mut Self>, task: TaskRef, shared: &Arc<Shared>) -> bool {
         let this = self.project();
+        // Keeping the `Arc` rather than a `Waker` saves a word per task, for one reference
+        // count increment and decrement per poll.
         let waker = this
             .waker
-            .get_or_insert_with(|| Waker::from(Arc::new(TaskWaker::new(task, shared.clone()))));
-        let mut cx = Context::from_waker(waker);
+            .get_or_insert_with(|| Arc::new(TaskWaker::new(task, shared.clone())));
+        let waker = Waker::from(waker.clone());
+        let mut cx = Context::from_waker(&waker);
         let mut stage = this.stage;
         let StageProj::Running { fut } = stage.as_mut().project() else {
             return true;
@@ -430,18 +431,6 @@ where
         {
             *out = Some(result);
         }
-    }
-
-    fn set_awaiter(self: Pin<&mut Self>, waker: &Waker) -> Option<Waker> {
-        let awaiter = self.project().awaiter;
-        match awaiter {
-            Some(old) if old.will_wake(waker) => None,
-            _ => awaiter.replace(waker.clone()),
-        }
-    }
-
-    fn take_awaiter(self: Pin<&mut Self>) -> Option<Waker> {
-        self.project().awaiter.take()
     }
 
     fn spawned_at(&self) -> &'static Location<'static> {
