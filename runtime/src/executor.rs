@@ -183,6 +183,8 @@ pub(crate) struct LoopInner {
     pub(crate) shared: Arc<Shared>,
     pub(crate) reactor: Rc<Reactor>,
     pub(crate) timers: RefCell<Timers>,
+    /// The clock as of the last timer check: never ahead of the real clock.
+    pub(crate) now: Cell<Instant>,
     pub(crate) config: Config,
     slab: RefCell<Slab>,
     ready: RefCell<VecDeque<TaskRef>>,
@@ -234,6 +236,7 @@ impl LoopInner {
             reactor: Rc::new(Reactor::new(shared.clone())),
             shared,
             timers: RefCell::new(Timers::new(Instant::now())),
+            now: Cell::new(Instant::now()),
             config,
             slab: RefCell::new(Slab::default()),
             ready: RefCell::new(VecDeque::new()),
@@ -504,7 +507,9 @@ impl LoopInner {
             if timers.is_empty() {
                 return;
             }
-            timers.fire_due(Instant::now(), wakers);
+            let now = Instant::now();
+            self.now.set(now);
+            timers.fire_due(now, wakers);
         }
         for waker in wakers.drain(..) {
             waker.wake();
