@@ -28,6 +28,36 @@
 //! ```
 //!
 //! See the [`coroutine`] attribute for the full language and the borrowing rule.
+//!
+//! ## The event loop
+//!
+//! [`run`] is asyncio's `run`: it drives a future on a single-threaded loop built on the
+//! `polling` crate, then cancels whatever tasks are left. Inside it, [`spawn`] starts tasks
+//! (FIFO; a dropped [`Task`] keeps running, [`Task::cancel`] drops its future), and the
+//! toolbox is asyncio's: [`sleep`], [`timeout`], [`interval`], [`join!`], [`join_all`],
+//! [`select`], [`yield_now`], [`TaskGroup`] and [`spawn_blocking`]. Any `Future` runs on it,
+//! `async fn`s and `#[corio::coroutine]`s alike.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//!
+//! async fn say_after(delay: Duration, what: &str) -> usize {
+//!     corio::sleep(delay).await;
+//!     println!("{what}");
+//!     what.len()
+//! }
+//!
+//! let started = Instant::now();
+//! let lens = corio::run(async {
+//!     corio::join!(
+//!         say_after(Duration::from_millis(20), "Hello"),
+//!         say_after(Duration::from_millis(10), "World"),
+//!     )
+//!     .await
+//! }); // prints World, then Hello
+//! assert_eq!(lens, (5, 5));
+//! assert!(started.elapsed() >= Duration::from_millis(20));
+//! ```
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
