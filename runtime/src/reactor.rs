@@ -43,6 +43,19 @@ use crate::waker::Shared;
 const READABLE: u8 = 1;
 const WRITABLE: u8 = 2;
 
+#[cfg(test)]
+thread_local! {
+    /// Lets a test run the oneshot fallback on a platform that has edge triggering.
+    static FORCE_ONESHOT: Cell<bool> = const { Cell::new(false) };
+}
+
+fn force_oneshot() -> bool {
+    #[cfg(test)]
+    return FORCE_ONESHOT.with(Cell::get);
+    #[cfg(not(test))]
+    false
+}
+
 /// The loop's poller and the table of registered sources.
 pub(crate) struct Reactor {
     shared: Arc<Shared>,
@@ -72,7 +85,8 @@ struct SourceState {
 
 impl Reactor {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        let mode = if shared.poller.supports_edge() {
+        let edge = shared.poller.supports_edge() && !force_oneshot();
+        let mode = if edge {
             PollMode::Edge
         } else {
             PollMode::Oneshot
@@ -109,6 +123,9 @@ impl Reactor {
                 panic!("corio: polling for I/O failed: {e}");
             }
             let sources = self.sources.borrow();
+            // In oneshot mode an event disarms the whole source, so both directions' waiters
+            // are woken: each polls again and re-arms what it still waits for.
+            let oneshot = self.mode != PollMode::Edge;
             for ev in events.iter() {
                 let Some(state) = sources.get(ev.key) else {
                     continue;
@@ -116,10 +133,14 @@ impl Reactor {
                 let mut ready = state.ready.get();
                 if ev.readable {
                     ready |= READABLE;
-                    wakers.extend(state.reader.borrow_mut().take());
                 }
                 if ev.writable {
                     ready |= WRITABLE;
+                }
+                if ev.readable || oneshot {
+                    wakers.extend(state.reader.borrow_mut().take());
+                }
+                if ev.writable || oneshot {
                     wakers.extend(state.writer.borrow_mut().take());
                 }
                 state.ready.set(ready);
@@ -316,6 +337,8 @@ mod tests {
     use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
 
+    use polling::PollMode;
+
     use super::IoSource;
 
     #[test]
@@ -337,6 +360,36 @@ mod tests {
             reader.await.unwrap()
         });
         assert_eq!(got, b"ping");
+    }
+
+    #[test]
+    fn oneshot_fallback_rearms_both_directions() {
+        super::FORCE_ONESHOT.with(|f| f.set(true));
+        let got = crate::run(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            b.set_nonblocking(true).unwrap();
+            let a = std::rc::Rc::new(IoSource::new(a).unwrap());
+            let b = IoSource::new(b).unwrap();
+            assert_eq!(super::Reactor::current().unwrap().mode, PollMode::Oneshot);
+            let mut got = Vec::new();
+            for round in 0..3u8 {
+                let reader = {
+                    let a = a.clone();
+                    crate::spawn(async move {
+                        let mut buf = [0u8; 1];
+                        a.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+                        buf[0]
+                    })
+                };
+                crate::sleep(std::time::Duration::from_millis(2)).await;
+                b.write_with(|s| (&*s).write(&[round])).await.unwrap();
+                got.push(reader.await.unwrap());
+            }
+            got
+        });
+        super::FORCE_ONESHOT.with(|f| f.set(false));
+        assert_eq!(got, [0, 1, 2]);
     }
 
     #[test]
