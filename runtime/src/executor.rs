@@ -20,6 +20,7 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -33,15 +34,25 @@ use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<LoopInner>>> = const { RefCell::new(None) };
-    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+    /// The next id of this thread's block, and the end of the block.
+    static IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
 }
 
-/// A fresh number, unique on this thread: task ids and timer sequence numbers.
+/// Ids are handed to threads in blocks of this many, so that they are unique process-wide
+/// while taking one costs no atomic operation.
+const ID_BLOCK: u64 = 1 << 12;
+static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh number, unique in the process: task ids, loop ids and timer sequence numbers.
 pub(crate) fn next_id() -> NonZeroU64 {
-    NEXT_ID.with(|n| {
-        let id = n.get();
-        n.set(id + 1);
-        NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN)
+    IDS.with(|ids| {
+        let (mut next, mut end) = ids.get();
+        if next == end {
+            next = NEXT_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
+            end = next + ID_BLOCK;
+        }
+        ids.set((next + 1, end));
+        NonZeroU64::new(next).unwrap_or(NonZeroU64::MIN)
     })
 }
 
