@@ -406,7 +406,8 @@ impl LoopInner {
                 },
             };
             eprintln!(
-                "corio: {who} blocked the loop for {:.3} s in one poll (slow-poll threshold {:.3} s)",
+                "corio: {who} blocked the loop for {:.3} s in one poll \
+                 (slow-poll threshold {:.3} s)",
                 took.as_secs_f64(),
                 self.config.slow_poll_threshold.as_secs_f64()
             );

@@ -1,8 +1,8 @@
 //! The loop's one timer structure: millisecond buckets in a `BTreeMap`, entries in a slab.
 //!
 //! A timer is an entry `(deadline, seq)`: its deadline in nanoseconds since the loop started
-//! and a sequence number (unique, increasing on each thread), which both breaks ties (equal deadlines
-//! fire in creation order) and tells a live key from a stale one. Entries wait in the bucket
+//! and a sequence number (unique, increasing on each thread), which both breaks ties (equal
+//! deadlines fire in creation order) and tells a live key from a stale one. Entries wait in the bucket
 //! of the millisecond that ends at or after their deadline, as a doubly linked list threaded
 //! through the slab by index, so:
 //!
