@@ -116,7 +116,8 @@ impl Reactor {
     /// Waits for I/O (at most `timeout`; `None` blocks until an event or a notification),
     /// then wakes the tasks waiting on every source that became ready.
     pub(crate) fn wait(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) {
-        {
+        let mut timeout = timeout;
+        loop {
             let mut events = self.events.borrow_mut();
             events.clear();
             if let Err(e) = self.shared.poller.wait(&mut events, timeout) {
@@ -145,6 +146,11 @@ impl Reactor {
                 }
                 state.ready.set(ready);
             }
+            // A full buffer may have left events behind: drain them without blocking.
+            if events.len() < events.capacity().get() {
+                break;
+            }
+            timeout = Some(Duration::ZERO);
         }
         for waker in wakers.drain(..) {
             waker.wake();
