@@ -11,7 +11,8 @@
 //!
 //! #[corio::coroutine(yield = char)]
 //! fn letters(word: String) {
-//!     for c in word.chars() {
+//!     // Owned items: a generator cannot keep a borrow of its own local across a yield.
+//!     for c in word.chars().collect::<Vec<_>>() {
 //!         yield_!(c);
 //!     }
 //! }
