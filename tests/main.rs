@@ -1,3 +1,4 @@
 //! corio's integration tests: one binary, one module per topic.
 
-mod status;
+mod generators;
+mod inspect;

@@ -79,7 +79,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
 
     let generics: Vec<Ident> = saved_anywhere.iter().map(|&b| format_ident!("T_{}", cx.fields[b])).collect();
     let generic_of = |b: Id| format_ident!("T_{}", cx.fields[b]);
-    let mut order: Vec<usize> = (0..plan.states.len()).collect();
+    let mut order: Vec<usize> = (0..plan.states.len()).filter(|&s| !plan.states[s].dead).collect();
     order.sort_by_key(|&s| plan.states[s].order);
 
     let variants = order.iter().map(|&s| {
@@ -113,8 +113,13 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
 
     let start_fields = plan.states[0].saved.iter().map(|&b| {
         let f = &cx.fields[b];
-        let arg = Ident::new(&plan.bindings[b].name, Span::call_site());
-        quote!(#f: #arg)
+        let name = &plan.bindings[b].name;
+        if name == "__corio_self" {
+            quote!(#f: self)
+        } else {
+            let arg = Ident::new(name, Span::call_site());
+            quote!(#f: #arg)
+        }
     });
 
     let arms = order.iter().map(|&s| cx.arm(s));

@@ -19,6 +19,9 @@ mod suspend;
 mod validate;
 mod verbatim;
 
+#[cfg(test)]
+mod tests;
+
 use proc_macro::TokenStream;
 
 /// Rewrites a function into an inspectable, resumable state machine. See `corio::coroutine`.

@@ -72,6 +72,8 @@ pub(crate) struct State {
     pub(crate) live: Set,
     pub(crate) saved: Vec<Id>,
     pub(crate) redeclare: Vec<Id>,
+    /// No transition leads here (e.g. the join after a `loop` that never breaks).
+    pub(crate) dead: bool,
 }
 
 pub(crate) enum ExitKind {
@@ -82,6 +84,8 @@ pub(crate) enum ExitKind {
 pub(crate) struct Exit {
     pub(crate) kind: ExitKind,
     pub(crate) assign: Option<(Ident, Expr)>,
+    /// The binding `assign` sets (a `break value` out of a construct used as a value).
+    pub(crate) def: Option<Id>,
     pub(crate) scope: Vec<Id>,
     pub(crate) inner: Vec<String>,
 }
@@ -122,7 +126,7 @@ impl Plan {
     /// The identifier a binding has in the generated code.
     pub(crate) fn rust_name(&self, b: Id) -> String {
         if self.renamed.contains(&b) {
-            format!("{}__corio{b}", self.bindings[b].name)
+            format!("__corio_{}_{b}", self.bindings[b].name)
         } else {
             self.bindings[b].name.clone()
         }
@@ -227,6 +231,7 @@ impl Lower<'_> {
             live: Set::new(),
             saved: Vec::new(),
             redeclare: Vec::new(),
+            dead: false,
         });
         self.states.len() - 1
     }
@@ -245,7 +250,7 @@ impl Lower<'_> {
             Cont::Goto(s) => ExitKind::Goto(s),
             Cont::FallOff => ExitKind::Return(None),
         };
-        self.exits.push(Exit { kind, assign: None, scope: self.scope.clone(), inner: Vec::new() });
+        self.exits.push(Exit { kind, assign: None, def: None, scope: self.scope.clone(), inner: Vec::new() });
         self.exits.len() - 1
     }
 
@@ -305,7 +310,8 @@ impl Lower<'_> {
                     }
                 }
             };
-            self.exits.push(Exit { kind, assign, scope: self.scope.clone(), inner: found.inner });
+            let def = assign.as_ref().and_then(|(t, _)| self.resolve(&t.to_string()));
+            self.exits.push(Exit { kind, assign, def, scope: self.scope.clone(), inner: found.inner });
             exits.push(self.exits.len() - 1);
         }
         Piece { scope: self.scope.clone(), uses, exits }
@@ -466,6 +472,7 @@ impl Lower<'_> {
                     self.exits.push(Exit {
                         kind: ExitKind::Return(value),
                         assign: None,
+                        def: None,
                         scope: self.scope.clone(),
                         inner: Vec::new(),
                     });
@@ -531,7 +538,8 @@ impl Lower<'_> {
         let mut live = Set::new();
         for &e in exits {
             if let ExitKind::Goto(s) = self.exits[e].kind {
-                live.extend(&self.states[s].live);
+                let def = self.exits[e].def;
+                live.extend(self.states[s].live.iter().filter(|&&b| Some(b) != def));
             }
         }
         live
@@ -601,17 +609,29 @@ fn whole_assignment(stmt: &Stmt) -> Option<String> {
     None
 }
 
-fn defs_in(code: &[Emit], out: &mut Set) {
+fn defs_in(code: &[Emit], exits: &[Exit], out: &mut Set) {
+    let piece = |p: &Piece, out: &mut Set| out.extend(p.exits.iter().filter_map(|&k| exits[k].def));
     for e in code {
         match e {
-            Emit::Stmt { defs, .. } => out.extend(defs),
-            Emit::If { then, els, .. } => {
-                defs_in(then, out);
-                defs_in(els, out);
+            Emit::Stmt { defs, piece: p, .. } => {
+                out.extend(defs);
+                piece(p, out);
             }
-            Emit::Match { arms, .. } => arms.iter().for_each(|a| defs_in(&a.body, out)),
-            Emit::Block(inner) => defs_in(inner, out),
-            _ => {}
+            Emit::Let { piece: p, .. } | Emit::Yield { piece: p, .. } => piece(p, out),
+            Emit::Exit(k) => out.extend(exits[*k].def),
+            Emit::If { then, els, piece: p, .. } => {
+                piece(p, out);
+                defs_in(then, exits, out);
+                defs_in(els, exits, out);
+            }
+            Emit::Match { arms, piece: p, .. } => {
+                piece(p, out);
+                for a in arms {
+                    piece(&a.piece, out);
+                    defs_in(&a.body, exits, out);
+                }
+            }
+            Emit::Block(inner) => defs_in(inner, exits, out),
         }
     }
 }
@@ -653,11 +673,54 @@ fn transitions(code: &[Emit], plan: &Plan, out: &mut Vec<(usize, Vec<Id>, Vec<St
     }
 }
 
+/// Drops `let x;` declarations whose binding is not assigned in the same state: another
+/// state declares it again where it is assigned (rustc could not infer its type here).
+fn drop_idle_deferred(code: &mut Vec<Emit>, defs: &Set) {
+    code.retain(|e| match e {
+        Emit::Let { local, binds, .. } => local.init.is_some() || binds.iter().any(|b| defs.contains(b)),
+        _ => true,
+    });
+    for e in code {
+        match e {
+            Emit::If { then, els, .. } => {
+                drop_idle_deferred(then, defs);
+                drop_idle_deferred(els, defs);
+            }
+            Emit::Match { arms, .. } => arms.iter_mut().for_each(|a| drop_idle_deferred(&mut a.body, defs)),
+            Emit::Block(inner) => drop_idle_deferred(inner, defs),
+            _ => {}
+        }
+    }
+}
+
 /// Saved sets, redeclarations, renames, and the borrow diagnostics.
 fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
+    let mut reachable = vec![false; plan.states.len()];
+    let mut work = vec![0];
+    while let Some(s) = work.pop() {
+        if std::mem::replace(&mut reachable[s], true) {
+            continue;
+        }
+        let mut out = Vec::new();
+        transitions(&plan.states[s].code, plan, &mut out);
+        work.extend(out.into_iter().map(|t| t.0));
+    }
+    for (s, r) in reachable.into_iter().enumerate() {
+        plan.states[s].dead = !r;
+        if !r {
+            plan.states[s].code.clear();
+        }
+    }
+    for s in 0..plan.states.len() {
+        let mut defs = Set::new();
+        defs_in(&plan.states[s].code, &plan.exits, &mut defs);
+        drop_idle_deferred(&mut plan.states[s].code, &defs);
+    }
     for s in 0..plan.states.len() {
         let st = &plan.states[s];
-        let saved: Vec<Id> = if st.kind == Kind::Start {
+        let saved: Vec<Id> = if st.dead {
+            Vec::new()
+        } else if st.kind == Kind::Start {
             (0..args).collect()
         } else {
             st.live.iter().copied().collect()
@@ -685,7 +748,7 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
     plan.renamed = renamed;
     for s in 0..plan.states.len() {
         let mut defs = Set::new();
-        defs_in(&plan.states[s].code, &mut defs);
+        defs_in(&plan.states[s].code, &plan.exits, &mut defs);
         let st = &plan.states[s];
         let redeclare = defs
             .into_iter()

@@ -70,6 +70,10 @@ pub(crate) fn cond_names(cond: &Expr, out: &mut Vec<(String, bool, bool)>) {
     }
 }
 
+fn is_single_ident(e: &Expr) -> bool {
+    matches!(e, Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some())
+}
+
 fn marker(k: usize) -> Expr {
     parse_quote!(__corio_exit!(#k))
 }
@@ -226,6 +230,17 @@ impl VisitMut for Verbatim {
                         self.free(&name);
                     }
                 }
+            }
+            Expr::Assign(a) if is_single_ident(&a.left) => {
+                // Assigning a whole binding does not read it.
+                if let Expr::Path(p) = &mut *a.left {
+                    let ident = &p.path.segments[0].ident;
+                    if let Some(to) = self.renamed(&ident.to_string()) {
+                        let to = proc_macro2::Ident::new(to, ident.span());
+                        *a.left = parse_quote!(#to);
+                    }
+                }
+                self.visit_expr_mut(&mut a.right);
             }
             Expr::Return(r) if self.closures == 0 && self.analysing() => {
                 let mut value = r.expr.take().map(|v| *v);
