@@ -52,7 +52,10 @@ fn patterns(p: Point, pair: (i32, i32)) -> i32 {
 
 #[test]
 fn let_patterns_type_ascription_deferred_init_and_let_else() {
-    assert_eq!(drain(patterns(Point { x: 1, y: 2 }, (3, 4))), (vec![3, 8, 11], 22));
+    assert_eq!(
+        drain(patterns(Point { x: 1, y: 2 }, (3, 4))),
+        (vec![3, 8, 11], 22)
+    );
 }
 
 #[corio::coroutine(yield = String)]
@@ -176,7 +179,10 @@ fn values(flag: bool) -> i32 {
         }
         0
     };
-    let e = { yield_!(5); d } + 1;
+    let e = {
+        yield_!(5);
+        d
+    } + 1;
     a + b + c + d + e
 }
 
@@ -224,8 +230,25 @@ fn expressions(v: Vec<i32>) -> Vec<i32> {
     let and = sum > 0 && yield_!("k") > 0;
     let or = sum > 0 || yield_!("never") > 0;
     let nested = yield_!(if yield_!("l") > 0 { "m" } else { "n" });
-    let method = v.clone().into_iter().map(|x| x * 2).nth((yield_!("o") as usize) % 3).unwrap();
-    vec![sum, bin, neg, cast, tuple.0 + tuple.1, arr[0] + arr[1], idx, and as i32, or as i32, nested, method]
+    let method = v
+        .clone()
+        .into_iter()
+        .map(|x| x * 2)
+        .nth((yield_!("o") as usize) % 3)
+        .unwrap();
+    vec![
+        sum,
+        bin,
+        neg,
+        cast,
+        tuple.0 + tuple.1,
+        arr[0] + arr[1],
+        idx,
+        and as i32,
+        or as i32,
+        nested,
+        method,
+    ]
 }
 
 #[test]
@@ -242,9 +265,17 @@ fn suspension_points_inside_expressions_in_rust_order() {
             CoroutineState::Complete(r) => break r,
         }
     };
-    assert_eq!(seen, ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "o"]);
+    assert_eq!(
+        seen,
+        [
+            "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "o"
+        ]
+    );
     // Each yield evaluates to the next resume argument: a = 1, b = 2, c = 3, ...
-    assert_eq!(r, vec![1 + 2, 3 * 10 + 4, -5, 6, 7 + 1, 8 + 9, 20, 1, 1, 13, 60]);
+    assert_eq!(
+        r,
+        vec![1 + 2, 3 * 10 + 4, -5, 6, 7 + 1, 8 + 9, 20, 1, 1, 13, 60]
+    );
 }
 
 #[derive(Debug)]
@@ -406,7 +437,12 @@ fn dropping_a_suspended_generator_drops_live_locals_once_in_reverse_order() {
         log.push("dropping");
         drop(g);
         let events = log.events();
-        let after: Vec<_> = events.iter().skip_while(|e| *e != "dropping").skip(1).cloned().collect();
+        let after: Vec<_> = events
+            .iter()
+            .skip_while(|e| *e != "dropping")
+            .skip(1)
+            .cloned()
+            .collect();
         let expected: &[&str] = match k {
             0 => &[],
             1 => &["drop b", "drop a"],
@@ -419,7 +455,11 @@ fn dropping_a_suspended_generator_drops_live_locals_once_in_reverse_order() {
         let mut all: Vec<_> = events.iter().filter(|e| e.starts_with("drop ")).collect();
         all.sort();
         all.dedup();
-        assert_eq!(all.len(), events.iter().filter(|e| e.starts_with("drop ")).count(), "dropped twice: {events:?}");
+        assert_eq!(
+            all.len(),
+            events.iter().filter(|e| e.starts_with("drop ")).count(),
+            "dropped twice: {events:?}"
+        );
     }
 }
 

@@ -26,7 +26,10 @@ impl Log {
 
     /// A value that logs `drop <name>` when it is dropped.
     pub fn noisy(&self, name: impl Into<String>) -> Noisy {
-        Noisy { name: name.into(), log: self.clone() }
+        Noisy {
+            name: name.into(),
+            log: self.clone(),
+        }
     }
 }
 

@@ -22,13 +22,19 @@ impl Parse for Args {
                 let kw: Token![yield] = input.parse()?;
                 syn::Ident::new("yield", kw.span)
             } else {
-                input.call(syn::ext::IdentExt::parse_any).map_err(|e| syn::Error::new(e.span(), EXPECTED))?
+                input
+                    .call(syn::ext::IdentExt::parse_any)
+                    .map_err(|e| syn::Error::new(e.span(), EXPECTED))?
             };
             match key.to_string().as_str() {
                 "yield" | "resume" => {
                     input.parse::<Token![=]>()?;
                     let ty: Type = input.parse()?;
-                    let slot = if key == "yield" { &mut args.yield_ty } else { &mut args.resume_ty };
+                    let slot = if key == "yield" {
+                        &mut args.yield_ty
+                    } else {
+                        &mut args.resume_ty
+                    };
                     if slot.is_some() {
                         errors.error(&key, format!("duplicate `{key}` argument"));
                     }
@@ -48,7 +54,10 @@ impl Parse for Args {
             input.parse::<Token![,]>()?;
         }
         if let (None, Some(resume)) = (&args.yield_ty, &args.resume_ty) {
-            errors.error(resume, "`resume = ...` needs `yield = ...`: only generators take resume arguments");
+            errors.error(
+                resume,
+                "`resume = ...` needs `yield = ...`: only generators take resume arguments",
+            );
         }
         errors.propagate()?;
         Ok(args)

@@ -37,7 +37,11 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 }
 
 fn first_token_span(item: &syn::Item) -> Span {
-    item.to_token_stream().into_iter().next().map(|t| t.span()).unwrap_or_else(Span::call_site)
+    item.to_token_stream()
+        .into_iter()
+        .next()
+        .map(|t| t.span())
+        .unwrap_or_else(Span::call_site)
 }
 
 /// On error: the signature as written, with a body that only reports the errors.
@@ -143,7 +147,9 @@ fn pipeline(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
                     let ty = &t.ty;
                     inputs.push(parse_quote!(#name: #ty));
                     let stmt: syn::Stmt = parse_quote!(let #pat = #name;);
-                    let syn::Stmt::Local(local) = stmt else { unreachable!() };
+                    let syn::Stmt::Local(local) = stmt else {
+                        unreachable!()
+                    };
                     lets.push(Node::Let(local));
                     arg_bindings.push(Arg {
                         name: name.to_string(),
@@ -169,11 +175,19 @@ fn pipeline(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
 
     let unit: Type = parse_quote!(());
     let resume_ty = args.resume_ty.as_ref().unwrap_or(&unit);
-    let shape = Shape { name: &sig.ident, yield_ty, resume_ty, ret_ty: ret_ty.as_ref() };
+    let shape = Shape {
+        name: &sig.ident,
+        yield_ty,
+        resume_ty,
+        ret_ty: ret_ty.as_ref(),
+    };
     let body = expand::generator(&plan, &body.points, &shape);
 
     let ret = ret_ty.as_ref().unwrap_or(&unit);
-    let iter = args.resume_ty.is_none().then(|| quote!(+ ::core::iter::Iterator<Item = #yield_ty>));
+    let iter = args
+        .resume_ty
+        .is_none()
+        .then(|| quote!(+ ::core::iter::Iterator<Item = #yield_ty>));
     let clone = args.clone.then(|| quote!(+ ::core::clone::Clone));
     let attrs = &item.attrs;
     let vis = &item.vis;

@@ -65,21 +65,42 @@ fn point_static(k: usize) -> Ident {
 }
 
 pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> TokenStream {
-    let mut saved_anywhere: Vec<Id> = plan.states.iter().flat_map(|s| s.saved.iter().copied()).collect();
+    let mut saved_anywhere: Vec<Id> = plan
+        .states
+        .iter()
+        .flat_map(|s| s.saved.iter().copied())
+        .collect();
     saved_anywhere.sort_unstable();
     saved_anywhere.dedup();
     let fields: Vec<Ident> = (0..plan.bindings.len())
         .map(|b| {
             let name = &plan.bindings[b].name;
-            let unique = saved_anywhere.iter().filter(|&&o| &plan.bindings[o].name == name).count() <= 1;
-            if unique { format_ident!("{}", name) } else { format_ident!("{}_{}", name, b) }
+            let unique = saved_anywhere
+                .iter()
+                .filter(|&&o| &plan.bindings[o].name == name)
+                .count()
+                <= 1;
+            if unique {
+                format_ident!("{}", name)
+            } else {
+                format_ident!("{}_{}", name, b)
+            }
         })
         .collect();
-    let cx = Cx { plan, shape, fields };
+    let cx = Cx {
+        plan,
+        shape,
+        fields,
+    };
 
-    let generics: Vec<Ident> = saved_anywhere.iter().map(|&b| format_ident!("T_{}", cx.fields[b])).collect();
+    let generics: Vec<Ident> = saved_anywhere
+        .iter()
+        .map(|&b| format_ident!("T_{}", cx.fields[b]))
+        .collect();
     let generic_of = |b: Id| format_ident!("T_{}", cx.fields[b]);
-    let mut order: Vec<usize> = (0..plan.states.len()).filter(|&s| !plan.states[s].dead).collect();
+    let mut order: Vec<usize> = (0..plan.states.len())
+        .filter(|&s| !plan.states[s].dead)
+        .collect();
     order.sort_by_key(|&s| plan.states[s].order);
 
     let variants = order.iter().map(|&s| {
@@ -98,7 +119,11 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         let start = p.span.start();
         let (line, column) = (start.line as u32, start.column as u32 + 1);
         let source = &p.source;
-        let kind = if p.is_await { quote!(Await) } else { quote!(Yield) };
+        let kind = if p.is_await {
+            quote!(Await)
+        } else {
+            quote!(Yield)
+        };
         quote! {
             static #ident: ::corio::__private::SuspendPoint = ::corio::__private::SuspendPoint {
                 index: #index,
@@ -131,30 +156,36 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         quote!(let mut __corio_arg = ::core::option::Option::Some(__corio_arg);)
     };
 
-    let describe_arms = order.iter().filter_map(|&s| {
-        let Kind::Point(k) = plan.states[s].kind else { return None };
-        let ident = state_ident(plan, s);
-        let mut saved = plan.states[s].saved.clone();
-        saved.sort_unstable();
-        let binds = saved.iter().filter(|&&b| !plan.bindings[b].hidden()).map(|&b| {
-            let f = &cx.fields[b];
-            let v = format_ident!("__corio_v_{}", f);
-            quote!(#f: #v)
-        });
-        let outs = saved.iter().filter(|&&b| !plan.bindings[b].hidden()).map(|&b| {
+    let describe_arms =
+        order.iter().filter_map(|&s| {
+            let Kind::Point(k) = plan.states[s].kind else {
+                return None;
+            };
+            let ident = state_ident(plan, s);
+            let mut saved = plan.states[s].saved.clone();
+            saved.sort_unstable();
+            let binds = saved
+                .iter()
+                .filter(|&&b| !plan.bindings[b].hidden())
+                .map(|&b| {
+                    let f = &cx.fields[b];
+                    let v = format_ident!("__corio_v_{}", f);
+                    quote!(#f: #v)
+                });
+            let outs = saved.iter().filter(|&&b| !plan.bindings[b].hidden()).map(|&b| {
             let f = &cx.fields[b];
             let v = format_ident!("__corio_v_{}", f);
             let display = &plan.bindings[b].display;
             quote!(__corio_out(#display, (&&::corio::__private::Probe(#v)).__corio_debug());)
         });
-        let point = point_static(k);
-        Some(quote! {
-            __CorioFrame::#ident { #(#binds,)* .. } => {
-                #(#outs)*
-                ::corio::__private::Described::at(&#point)
-            }
-        })
-    });
+            let point = point_static(k);
+            Some(quote! {
+                __CorioFrame::#ident { #(#binds,)* .. } => {
+                    #(#outs)*
+                    ::corio::__private::Described::at(&#point)
+                }
+            })
+        });
 
     let name = shape.name.to_string();
     let items = &plan.items;
@@ -244,7 +275,8 @@ impl Cx<'_> {
         let plan = self.plan;
         let st = &plan.states[s];
         let ident = state_ident(plan, s);
-        let binds = st.saved.iter().rev().map(|&b| {
+        // Bound in declaration order, so that unwinding out of the arm drops them in reverse.
+        let binds = st.saved.iter().map(|&b| {
             let f = &self.fields[b];
             let name = self.name_of(b);
             let m = plan.bindings[b].mutable.then(|| quote!(mut));
@@ -272,7 +304,12 @@ impl Cx<'_> {
     }
 
     /// Renames, exit markers and the resume placeholder, applied to a piece of user code.
-    fn finish_piece<T>(&self, scope: &[Id], node: &mut T, visit: impl Fn(&mut dyn VisitMut, &mut T)) {
+    fn finish_piece<T>(
+        &self,
+        scope: &[Id],
+        node: &mut T,
+        visit: impl Fn(&mut dyn VisitMut, &mut T),
+    ) {
         let renames = self.plan.renames_in(scope);
         if !renames.is_empty() {
             let mut v = Verbatim::renaming(renames);
@@ -290,7 +327,9 @@ impl Cx<'_> {
             .map(|&b| (self.plan.bindings[b].name.clone(), self.plan.rust_name(b)))
             .collect();
         if !renames.is_empty() {
-            rename_pat(&mut pat, &|n| renames.iter().find(|(f, _)| f == n).map(|(_, t)| t.clone()));
+            rename_pat(&mut pat, &|n| {
+                renames.iter().find(|(f, _)| f == n).map(|(_, t)| t.clone())
+            });
         }
         pat
     }
@@ -302,7 +341,11 @@ impl Cx<'_> {
                 self.finish_piece(&piece.scope, &mut stmt, |v, s| v.visit_stmt_mut(s));
                 quote!(#stmt)
             }
-            Emit::Let { local, piece, binds } => {
+            Emit::Let {
+                local,
+                piece,
+                binds,
+            } => {
                 let mut local = local.clone();
                 if let Some(init) = &mut local.init {
                     self.finish_piece(&piece.scope, &mut *init.expr, |v, e| v.visit_expr_mut(e));
@@ -313,7 +356,13 @@ impl Cx<'_> {
                 local.pat = self.pat(&local.pat, binds);
                 quote!(#local)
             }
-            Emit::If { cond, piece, binds, then, els } => {
+            Emit::If {
+                cond,
+                piece,
+                binds,
+                then,
+                els,
+            } => {
                 let mut cond = cond.clone();
                 self.finish_piece(&piece.scope, &mut cond, |v, e| v.visit_expr_mut(e));
                 if !binds.is_empty() {
@@ -323,7 +372,11 @@ impl Cx<'_> {
                 let els = self.code(els);
                 quote!(if #cond { #then } else { #els })
             }
-            Emit::Match { scrutinee, piece, arms } => {
+            Emit::Match {
+                scrutinee,
+                piece,
+                arms,
+            } => {
                 let mut scrutinee = scrutinee.clone();
                 self.finish_piece(&piece.scope, &mut scrutinee, |v, e| v.visit_expr_mut(e));
                 let arms = arms.iter().map(|arm| {

@@ -11,12 +11,31 @@ pub(crate) enum Node {
     Let(Local),
     /// `yield_!(value)` / `.await`; `resume` (a `let` or an assignment whose value is
     /// `__corio_resume!()`) runs first when the coroutine continues.
-    Suspend { point: usize, value: Expr, resume: Option<Box<Node>> },
-    If { cond: Expr, then: Vec<Node>, els: Vec<Node> },
-    Match { scrutinee: Expr, arms: Vec<Arm> },
-    Loop { target: usize, body: Vec<Node> },
-    Block { target: usize, body: Vec<Node> },
-    Break { target: usize },
+    Suspend {
+        point: usize,
+        value: Expr,
+        resume: Option<Box<Node>>,
+    },
+    If {
+        cond: Expr,
+        then: Vec<Node>,
+        els: Vec<Node>,
+    },
+    Match {
+        scrutinee: Expr,
+        arms: Vec<Arm>,
+    },
+    Loop {
+        target: usize,
+        body: Vec<Node>,
+    },
+    Block {
+        target: usize,
+        body: Vec<Node>,
+    },
+    Break {
+        target: usize,
+    },
     Return(Option<Expr>),
 }
 

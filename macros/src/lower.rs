@@ -97,13 +97,35 @@ pub(crate) struct Piece {
 }
 
 pub(crate) enum Emit {
-    Stmt { stmt: Stmt, piece: Piece, defs: Set },
-    Let { local: Local, piece: Piece, binds: Vec<Id> },
-    If { cond: Expr, piece: Piece, binds: Vec<Id>, then: Vec<Emit>, els: Vec<Emit> },
-    Match { scrutinee: Expr, piece: Piece, arms: Vec<EArm> },
+    Stmt {
+        stmt: Stmt,
+        piece: Piece,
+        defs: Set,
+    },
+    Let {
+        local: Local,
+        piece: Piece,
+        binds: Vec<Id>,
+    },
+    If {
+        cond: Expr,
+        piece: Piece,
+        binds: Vec<Id>,
+        then: Vec<Emit>,
+        els: Vec<Emit>,
+    },
+    Match {
+        scrutinee: Expr,
+        piece: Piece,
+        arms: Vec<EArm>,
+    },
     Block(Vec<Emit>),
     Exit(usize),
-    Yield { value: Expr, piece: Piece, next: usize },
+    Yield {
+        value: Expr,
+        piece: Piece,
+        next: usize,
+    },
 }
 
 pub(crate) struct EArm {
@@ -136,7 +158,11 @@ impl Plan {
     pub(crate) fn visible(&self, b: Id, scope: &[Id], inner: &[String]) -> bool {
         let name = &self.bindings[b].name;
         !inner.contains(name)
-            && scope.iter().rev().find(|&&s| &self.bindings[s].name == name) == Some(&b)
+            && scope
+                .iter()
+                .rev()
+                .find(|&&s| &self.bindings[s].name == name)
+                == Some(&b)
     }
 
     /// `(name, renamed name)` for renamed bindings visible in `scope`.
@@ -175,7 +201,12 @@ pub(crate) struct Arg {
     pub(crate) span: Span,
 }
 
-pub(crate) fn lower(nodes: Vec<Node>, args: &[Arg], targets: &[Target], errors: &mut Errors) -> Plan {
+pub(crate) fn lower(
+    nodes: Vec<Node>,
+    args: &[Arg],
+    targets: &[Target],
+    errors: &mut Errors,
+) -> Plan {
     let mut l = Lower {
         bindings: Vec::new(),
         states: Vec::new(),
@@ -209,7 +240,14 @@ pub(crate) fn lower(nodes: Vec<Node>, args: &[Arg], targets: &[Target], errors: 
 }
 
 impl Lower<'_> {
-    fn bind(&mut self, name: String, mutable: bool, by_ref: bool, ty: Option<Type>, span: Span) -> Id {
+    fn bind(
+        &mut self,
+        name: String,
+        mutable: bool,
+        by_ref: bool,
+        ty: Option<Type>,
+        span: Span,
+    ) -> Id {
         self.bindings.push(Binding {
             display: name.clone(),
             name,
@@ -242,7 +280,11 @@ impl Lower<'_> {
     }
 
     fn resolve(&self, name: &str) -> Option<Id> {
-        self.scope.iter().rev().copied().find(|&b| self.bindings[b].name == name)
+        self.scope
+            .iter()
+            .rev()
+            .copied()
+            .find(|&b| self.bindings[b].name == name)
     }
 
     fn cont_exit(&mut self, k: Cont) -> usize {
@@ -250,11 +292,21 @@ impl Lower<'_> {
             Cont::Goto(s) => ExitKind::Goto(s),
             Cont::FallOff => ExitKind::Return(None),
         };
-        self.exits.push(Exit { kind, assign: None, def: None, scope: self.scope.clone(), inner: Vec::new() });
+        self.exits.push(Exit {
+            kind,
+            assign: None,
+            def: None,
+            scope: self.scope.clone(),
+            inner: Vec::new(),
+        });
         self.exits.len() - 1
     }
 
-    fn find_target(&self, label: Option<&str>, _is_continue: bool) -> Option<(usize, Cont, Option<usize>)> {
+    fn find_target(
+        &self,
+        label: Option<&str>,
+        _is_continue: bool,
+    ) -> Option<(usize, Cont, Option<usize>)> {
         self.active.iter().rev().copied().find(|&(t, _, _)| {
             let target = &self.targets[t];
             match label {
@@ -273,32 +325,40 @@ impl Lower<'_> {
         for found in v.exits {
             let (kind, assign) = match found.exit {
                 RawExit::Return(value) => (ExitKind::Return(value), None),
-                RawExit::Break { label, value } => match self.find_target(label.as_deref(), false) {
-                    Some((t, cont, _)) => {
-                        let assign = match (value, &self.targets[t].value) {
-                            (Some(v), Some(temp)) => Some((temp.clone(), v)),
-                            (Some(v), None) => {
-                                self.errors.error(&v, "`break` with a value needs a `loop` or labeled block used as a value");
-                                None
-                            }
-                            (None, _) => None,
-                        };
-                        let kind = match cont {
-                            Cont::Goto(s) => ExitKind::Goto(s),
-                            Cont::FallOff => ExitKind::Return(None),
-                        };
-                        (kind, assign)
+                RawExit::Break { label, value } => {
+                    match self.find_target(label.as_deref(), false) {
+                        Some((t, cont, _)) => {
+                            let assign = match (value, &self.targets[t].value) {
+                                (Some(v), Some(temp)) => Some((temp.clone(), v)),
+                                (Some(v), None) => {
+                                    self.errors.error(&v, "`break` with a value needs a `loop` or labeled block used as a value");
+                                    None
+                                }
+                                (None, _) => None,
+                            };
+                            let kind = match cont {
+                                Cont::Goto(s) => ExitKind::Goto(s),
+                                Cont::FallOff => ExitKind::Return(None),
+                            };
+                            (kind, assign)
+                        }
+                        None => {
+                            self.errors.push(syn::Error::new(
+                                Span::call_site(),
+                                format!(
+                                    "no enclosing loop or block for `break{}`",
+                                    label.map(|l| format!(" '{l}")).unwrap_or_default()
+                                ),
+                            ));
+                            (ExitKind::Return(None), None)
+                        }
                     }
-                    None => {
-                        self.errors.push(syn::Error::new(
-                            Span::call_site(),
-                            format!("no enclosing loop or block for `break{}`", label.map(|l| format!(" '{l}")).unwrap_or_default()),
-                        ));
-                        (ExitKind::Return(None), None)
-                    }
-                },
+                }
                 RawExit::Continue { label } => {
-                    match self.find_target(label.as_deref(), true).and_then(|(_, _, head)| head) {
+                    match self
+                        .find_target(label.as_deref(), true)
+                        .and_then(|(_, _, head)| head)
+                    {
                         Some(head) => (ExitKind::Goto(head), None),
                         None => {
                             self.errors.push(syn::Error::new(
@@ -310,11 +370,23 @@ impl Lower<'_> {
                     }
                 }
             };
-            let def = assign.as_ref().and_then(|(t, _)| self.resolve(&t.to_string()));
-            self.exits.push(Exit { kind, assign, def, scope: self.scope.clone(), inner: found.inner });
+            let def = assign
+                .as_ref()
+                .and_then(|(t, _)| self.resolve(&t.to_string()));
+            self.exits.push(Exit {
+                kind,
+                assign,
+                def,
+                scope: self.scope.clone(),
+                inner: found.inner,
+            });
             exits.push(self.exits.len() - 1);
         }
-        Piece { scope: self.scope.clone(), uses, exits }
+        Piece {
+            scope: self.scope.clone(),
+            uses,
+            exits,
+        }
     }
 
     fn pattern(&mut self, pat: &Pat, ty: Option<&Type>) -> Vec<Id> {
@@ -339,7 +411,10 @@ impl Lower<'_> {
             match node {
                 Node::Stmt(Stmt::Item(item)) => self.items.push(Stmt::Item(item)),
                 Node::Stmt(mut stmt) => {
-                    let defs = whole_assignment(&stmt).and_then(|n| self.resolve(&n)).into_iter().collect();
+                    let defs = whole_assignment(&stmt)
+                        .and_then(|n| self.resolve(&n))
+                        .into_iter()
+                        .collect();
                     let piece = self.piece(|v| v.visit_stmt_mut(&mut stmt));
                     code.push(Emit::Stmt { stmt, piece, defs });
                 }
@@ -368,9 +443,17 @@ impl Lower<'_> {
                         }
                     }
                     self.scope.extend(&binds);
-                    code.push(Emit::Let { local, piece, binds });
+                    code.push(Emit::Let {
+                        local,
+                        piece,
+                        binds,
+                    });
                 }
-                Node::Suspend { point, mut value, resume } => {
+                Node::Suspend {
+                    point,
+                    mut value,
+                    resume,
+                } => {
                     let piece = self.piece(|v| v.visit_expr_mut(&mut value));
                     let next = self.new_state(Kind::Point(point));
                     code.push(Emit::Yield { value, piece, next });
@@ -381,7 +464,11 @@ impl Lower<'_> {
                     terminated = true;
                     break;
                 }
-                Node::If { mut cond, then, els } => {
+                Node::If {
+                    mut cond,
+                    then,
+                    els,
+                } => {
                     let rest: Vec<Node> = iter.collect();
                     let cont = self.join_for(&rest, k);
                     let piece = self.piece(|v| v.visit_expr_mut(&mut cond));
@@ -396,17 +483,31 @@ impl Lower<'_> {
                     let then = self.seq(then, cont);
                     self.scope.truncate(inner);
                     let els = self.seq(els, cont);
-                    code.push(Emit::If { cond, piece, binds, then, els });
+                    code.push(Emit::If {
+                        cond,
+                        piece,
+                        binds,
+                        then,
+                        els,
+                    });
                     self.finish_join(rest, k, cont);
                     terminated = true;
                     break;
                 }
-                Node::Match { mut scrutinee, arms } => {
+                Node::Match {
+                    mut scrutinee,
+                    arms,
+                } => {
                     let rest: Vec<Node> = iter.collect();
                     let cont = self.join_for(&rest, k);
                     let piece = self.piece(|v| v.visit_expr_mut(&mut scrutinee));
                     let mut earms = Vec::new();
-                    for Arm { pat, mut guard, body } in arms {
+                    for Arm {
+                        pat,
+                        mut guard,
+                        body,
+                    } in arms
+                    {
                         let inner = self.scope.len();
                         let binds = self.pattern(&pat, None);
                         self.scope.extend(&binds);
@@ -417,9 +518,19 @@ impl Lower<'_> {
                         });
                         let body = self.seq(body, cont);
                         self.scope.truncate(inner);
-                        earms.push(EArm { pat, guard, binds, piece, body });
+                        earms.push(EArm {
+                            pat,
+                            guard,
+                            binds,
+                            piece,
+                            body,
+                        });
                     }
-                    code.push(Emit::Match { scrutinee, piece, arms: earms });
+                    code.push(Emit::Match {
+                        scrutinee,
+                        piece,
+                        arms: earms,
+                    });
                     self.finish_join(rest, k, cont);
                     terminated = true;
                     break;
@@ -478,7 +589,11 @@ impl Lower<'_> {
                     });
                     let exit = self.exits.len() - 1;
                     piece.exits.push(exit);
-                    code.push(Emit::Stmt { stmt: syn::parse_quote!(__corio_exit!(#exit);), piece, defs: Set::new() });
+                    code.push(Emit::Stmt {
+                        stmt: syn::parse_quote!(__corio_exit!(#exit);),
+                        piece,
+                        defs: Set::new(),
+                    });
                     terminated = true;
                     break;
                 }
@@ -493,7 +608,11 @@ impl Lower<'_> {
     }
 
     fn join_for(&mut self, rest: &[Node], k: Cont) -> Cont {
-        if rest.is_empty() { k } else { Cont::Goto(self.new_state(Kind::Join)) }
+        if rest.is_empty() {
+            k
+        } else {
+            Cont::Goto(self.new_state(Kind::Join))
+        }
     }
 
     fn finish_join(&mut self, rest: Vec<Node>, k: Cont, cont: Cont) {
@@ -556,13 +675,27 @@ impl Lower<'_> {
                     l
                 }
                 Emit::Let { piece, binds, .. } => {
-                    let mut l: Set = live.iter().copied().filter(|b| !binds.contains(b)).collect();
+                    let mut l: Set = live
+                        .iter()
+                        .copied()
+                        .filter(|b| !binds.contains(b))
+                        .collect();
                     l.extend(&piece.uses);
                     l.extend(self.exits_live(&piece.exits));
                     l
                 }
-                Emit::If { piece, binds, then, els, .. } => {
-                    let mut l: Set = self.transfer(then).into_iter().filter(|b| !binds.contains(b)).collect();
+                Emit::If {
+                    piece,
+                    binds,
+                    then,
+                    els,
+                    ..
+                } => {
+                    let mut l: Set = self
+                        .transfer(then)
+                        .into_iter()
+                        .filter(|b| !binds.contains(b))
+                        .collect();
                     l.extend(self.transfer(els));
                     l.extend(&piece.uses);
                     l.extend(self.exits_live(&piece.exits));
@@ -619,7 +752,12 @@ fn defs_in(code: &[Emit], exits: &[Exit], out: &mut Set) {
             }
             Emit::Let { piece: p, .. } | Emit::Yield { piece: p, .. } => piece(p, out),
             Emit::Exit(k) => out.extend(exits[*k].def),
-            Emit::If { then, els, piece: p, .. } => {
+            Emit::If {
+                then,
+                els,
+                piece: p,
+                ..
+            } => {
                 piece(p, out);
                 defs_in(then, exits, out);
                 defs_in(els, exits, out);
@@ -647,7 +785,9 @@ fn transitions(code: &[Emit], plan: &Plan, out: &mut Vec<(usize, Vec<Id>, Vec<St
     for e in code {
         match e {
             Emit::Stmt { piece, .. } | Emit::Let { piece, .. } => exits(piece, out),
-            Emit::If { piece, then, els, .. } => {
+            Emit::If {
+                piece, then, els, ..
+            } => {
                 exits(piece, out);
                 transitions(then, plan, out);
                 transitions(els, plan, out);
@@ -677,7 +817,9 @@ fn transitions(code: &[Emit], plan: &Plan, out: &mut Vec<(usize, Vec<Id>, Vec<St
 /// state declares it again where it is assigned (rustc could not infer its type here).
 fn drop_idle_deferred(code: &mut Vec<Emit>, defs: &Set) {
     code.retain(|e| match e {
-        Emit::Let { local, binds, .. } => local.init.is_some() || binds.iter().any(|b| defs.contains(b)),
+        Emit::Let { local, binds, .. } => {
+            local.init.is_some() || binds.iter().any(|b| defs.contains(b))
+        }
         _ => true,
     });
     for e in code {
@@ -686,7 +828,9 @@ fn drop_idle_deferred(code: &mut Vec<Emit>, defs: &Set) {
                 drop_idle_deferred(then, defs);
                 drop_idle_deferred(els, defs);
             }
-            Emit::Match { arms, .. } => arms.iter_mut().for_each(|a| drop_idle_deferred(&mut a.body, defs)),
+            Emit::Match { arms, .. } => arms
+                .iter_mut()
+                .for_each(|a| drop_idle_deferred(&mut a.body, defs)),
             Emit::Block(inner) => drop_idle_deferred(inner, defs),
             _ => {}
         }

@@ -22,10 +22,23 @@ use crate::ir::{Arm, Body, Node, Point, Target};
 use crate::suspend::{contains, is_yield_macro, yield_arg};
 
 pub(crate) fn normalize(block: &Block, returns_value: bool, errors: &mut Errors) -> Body {
-    let mut n = Normalizer { targets: Vec::new(), points: Vec::new(), temps: 0, errors };
-    let tail = if returns_value { Tail::Return } else { Tail::Discard };
+    let mut n = Normalizer {
+        targets: Vec::new(),
+        points: Vec::new(),
+        temps: 0,
+        errors,
+    };
+    let tail = if returns_value {
+        Tail::Return
+    } else {
+        Tail::Discard
+    };
     let nodes = n.block(block.stmts.clone(), tail);
-    Body { nodes, targets: n.targets, points: n.points }
+    Body {
+        nodes,
+        targets: n.targets,
+        points: n.points,
+    }
 }
 
 #[derive(Clone)]
@@ -82,20 +95,34 @@ pub(crate) fn source_text(tokens: TokenStream) -> String {
                         proc_macro2::Delimiter::Bracket => ("[", "]"),
                         proc_macro2::Delimiter::None => ("", ""),
                     };
+                    // Delimiters are one character; their spans' ends are unreliable.
+                    let one_past = |span: Span| {
+                        let s = span.start();
+                        (s.line, s.column + 1)
+                    };
                     gap(out, last, g.span_open());
                     out.push_str(open);
-                    *last = Some(end_of(g.span_open()));
+                    *last = Some(one_past(g.span_open()));
+                    let before = out.len();
                     walk(g.stream(), out, last);
-                    gap(out, last, g.span_close());
+                    // Closing delimiters' positions are not reliable on stable: mirror the
+                    // space after the opening one (`{ x }`, `(x)`).
+                    if out[before..].starts_with(' ') {
+                        out.push(' ');
+                    }
                     out.push_str(close);
-                    *last = Some(end_of(g.span_close()));
+                    *last = Some(one_past(g.span_close()));
                     continue;
                 }
                 other => (other.to_string(), other.span()),
             };
             gap(out, last, inner);
             out.push_str(&text);
-            *last = Some(end_of(inner));
+            let start = inner.start();
+            *last = Some(match text.rfind('\n') {
+                None => (start.line, start.column + text.chars().count()),
+                Some(_) => end_of(inner),
+            });
         }
     }
     fn end_of(span: Span) -> (usize, usize) {
@@ -121,13 +148,21 @@ impl Normalizer<'_> {
     }
 
     fn point(&mut self, span: Span, tokens: TokenStream, is_await: bool) -> usize {
-        self.points.push(Point { span, source: source_text(tokens), is_await });
+        self.points.push(Point {
+            span,
+            source: source_text(tokens),
+            is_await,
+        });
         self.points.len() - 1
     }
 
     fn target(&mut self, label: Option<&syn::Label>, is_loop: bool, value: Option<Ident>) -> usize {
         let label = label.map(|l| l.name.ident.to_string());
-        self.targets.push(Target { label, is_loop, value });
+        self.targets.push(Target {
+            label,
+            is_loop,
+            value,
+        });
         self.targets.len() - 1
     }
 
@@ -141,7 +176,10 @@ impl Normalizer<'_> {
                 Stmt::Expr(e, None) if i + 1 == len => self.tail(e, tail.clone(), &mut out),
                 Stmt::Expr(e, semi) => self.stmt_expr(e, semi, &mut out),
                 Stmt::Macro(m) if is_yield_macro(&m.mac) => {
-                    let e = Expr::Macro(syn::ExprMacro { attrs: m.attrs, mac: m.mac });
+                    let e = Expr::Macro(syn::ExprMacro {
+                        attrs: m.attrs,
+                        mac: m.mac,
+                    });
                     self.stmt_expr(e, m.semi_token, &mut out);
                 }
                 other => out.push(Node::Stmt(other)),
@@ -175,7 +213,11 @@ impl Normalizer<'_> {
             let point = self.point(span, tokens, is_await);
             init.expr = Box::new(resume_placeholder());
             out.append(&mut pre);
-            out.push(Node::Suspend { point, value, resume: Some(Box::new(Node::Let(local))) });
+            out.push(Node::Suspend {
+                point,
+                value,
+                resume: Some(Box::new(Node::Let(local))),
+            });
             return;
         }
         let expr = std::mem::replace(&mut *init.expr, resume_placeholder());
@@ -249,7 +291,11 @@ impl Normalizer<'_> {
         if let Some((mut pre, value, span, tokens, is_await)) = self.direct_suspend(&e) {
             let point = self.point(span, tokens, is_await);
             out.append(&mut pre);
-            out.push(Node::Suspend { point, value, resume: None });
+            out.push(Node::Suspend {
+                point,
+                value,
+                resume: None,
+            });
             return;
         }
         match e {
@@ -266,7 +312,11 @@ impl Normalizer<'_> {
                 let (mut pre, cond) = self.anf(*w.cond);
                 body.append(&mut pre);
                 let then = self.block(w.body.stmts, Tail::Discard);
-                body.push(Node::If { cond, then, els: vec![Node::Break { target }] });
+                body.push(Node::If {
+                    cond,
+                    then,
+                    els: vec![Node::Break { target }],
+                });
                 out.push(Node::Loop { target, body });
             }
             Expr::ForLoop(f) => self.for_(f, out),
@@ -278,12 +328,17 @@ impl Normalizer<'_> {
             }
             Expr::Assign(a) if !contains(&*a.left) => {
                 let left = *a.left;
-                if let Some((mut pre, value, span, tokens, is_await)) = self.direct_suspend(&a.right)
+                if let Some((mut pre, value, span, tokens, is_await)) =
+                    self.direct_suspend(&a.right)
                 {
                     let point = self.point(span, tokens, is_await);
                     out.append(&mut pre);
                     let resume = Node::Stmt(parse_quote!(#left = __corio_resume!();));
-                    out.push(Node::Suspend { point, value, resume: Some(Box::new(resume)) });
+                    out.push(Node::Suspend {
+                        point,
+                        value,
+                        resume: Some(Box::new(resume)),
+                    });
                 } else {
                     let (mut pre, right) = self.anf(*a.right);
                     out.append(&mut pre);
@@ -362,7 +417,11 @@ impl Normalizer<'_> {
                 other => vec![Stmt::Expr(other, None)],
             };
             let body = self.block(stmts, tail.clone());
-            arms.push(Arm { pat: arm.pat, guard, body });
+            arms.push(Arm {
+                pat: arm.pat,
+                guard,
+                body,
+            });
         }
         out.push(Node::Match { scrutinee, arms });
     }
@@ -378,7 +437,11 @@ impl Normalizer<'_> {
         let body = self.block(f.body.stmts, Tail::Discard);
         let next: Expr = parse_quote!(::core::iter::Iterator::next(&mut #iter));
         let arms = vec![
-            Arm { pat: parse_quote!(::core::option::Option::Some(#pat)), guard: None, body },
+            Arm {
+                pat: parse_quote!(::core::option::Option::Some(#pat)),
+                guard: None,
+                body,
+            },
             Arm {
                 pat: parse_quote!(::core::option::Option::None),
                 guard: None,
@@ -387,12 +450,23 @@ impl Normalizer<'_> {
         ];
         let init: Stmt =
             parse_quote!(let mut #iter = ::core::iter::IntoIterator::into_iter(#iterable););
-        let Stmt::Local(init) = init else { unreachable!() };
+        let Stmt::Local(init) = init else {
+            unreachable!()
+        };
         let body = vec![
             Node::Let(init),
-            Node::Loop { target, body: vec![Node::Match { scrutinee: next, arms }] },
+            Node::Loop {
+                target,
+                body: vec![Node::Match {
+                    scrutinee: next,
+                    arms,
+                }],
+            },
         ];
-        out.push(Node::Block { target: block, body });
+        out.push(Node::Block {
+            target: block,
+            body,
+        });
     }
 
     /// An `if`/`match`/block/`loop` used as a value, with a suspension point inside:
@@ -424,8 +498,14 @@ impl Normalizer<'_> {
             let point = self.point(span, tokens, is_await);
             let t = self.temp();
             let resume: Stmt = parse_quote!(let #t = __corio_resume!(););
-            let Stmt::Local(resume) = resume else { unreachable!() };
-            pre.push(Node::Suspend { point, value, resume: Some(Box::new(Node::Let(resume))) });
+            let Stmt::Local(resume) = resume else {
+                unreachable!()
+            };
+            pre.push(Node::Suspend {
+                point,
+                value,
+                resume: Some(Box::new(Node::Let(resume))),
+            });
             return (pre, path(&t));
         }
         match e {
@@ -445,14 +525,28 @@ impl Normalizer<'_> {
                 let (mut pre, left) = self.anf(*b.left);
                 let t = self.temp();
                 let decl: Stmt = parse_quote!(let #t: bool;);
-                let Stmt::Local(decl) = decl else { unreachable!() };
+                let Stmt::Local(decl) = decl else {
+                    unreachable!()
+                };
                 pre.push(Node::Let(decl));
                 let mut rhs = Vec::new();
                 self.assign_value(*b.right, &t, &mut rhs);
-                let short = if matches!(b.op, BinOp::And(_)) { quote!(false) } else { quote!(true) };
+                let short = if matches!(b.op, BinOp::And(_)) {
+                    quote!(false)
+                } else {
+                    quote!(true)
+                };
                 let short = vec![Node::Stmt(parse_quote!(#t = #short;))];
-                let (then, els) = if matches!(b.op, BinOp::And(_)) { (rhs, short) } else { (short, rhs) };
-                pre.push(Node::If { cond: left, then, els });
+                let (then, els) = if matches!(b.op, BinOp::And(_)) {
+                    (rhs, short)
+                } else {
+                    (short, rhs)
+                };
+                pre.push(Node::If {
+                    cond: left,
+                    then,
+                    els,
+                });
                 (pre, path(&t))
             }
             Expr::Binary(mut b) => {
@@ -541,7 +635,9 @@ impl Normalizer<'_> {
             e @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)) => {
                 let t = self.temp();
                 let decl: Stmt = parse_quote!(let #t;);
-                let Stmt::Local(decl) = decl else { unreachable!() };
+                let Stmt::Local(decl) = decl else {
+                    unreachable!()
+                };
                 let mut pre = vec![Node::Let(decl)];
                 self.value_construct(e, &t, &mut pre);
                 (pre, path(&t))
@@ -575,7 +671,9 @@ impl Normalizer<'_> {
                 let t = self.temp();
                 let span = e.span();
                 let decl: Stmt = syn::parse2(quote_spanned!(span=> let mut #t = #e;)).unwrap();
-                let Stmt::Local(decl) = decl else { unreachable!() };
+                let Stmt::Local(decl) = decl else {
+                    unreachable!()
+                };
                 pre.push(Node::Let(decl));
                 out.push(path(&t));
             } else {
@@ -601,4 +699,3 @@ fn is_compound(op: &BinOp) -> bool {
             | BinOp::ShrAssign(_)
     )
 }
-

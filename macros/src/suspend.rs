@@ -5,7 +5,10 @@ use syn::visit::{self, Visit};
 use syn::{Expr, Macro};
 
 pub(crate) fn is_yield_macro(mac: &Macro) -> bool {
-    mac.path.segments.last().is_some_and(|s| s.ident == "yield_")
+    mac.path
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == "yield_")
 }
 
 /// Does this syntax tree contain a suspension point of the current body?

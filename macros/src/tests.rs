@@ -10,7 +10,12 @@ fn expand_file(path: &Path) -> String {
     for item in file.items {
         match item {
             syn::Item::Fn(mut f) => {
-                let attr = f.attrs.iter().position(|a| a.path().segments.last().is_some_and(|s| s.ident == "coroutine"));
+                let attr = f.attrs.iter().position(|a| {
+                    a.path()
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "coroutine")
+                });
                 match attr {
                     Some(i) => {
                         let attr = f.attrs.remove(i);
@@ -27,7 +32,11 @@ fn expand_file(path: &Path) -> String {
             other => out.push(other),
         }
     }
-    prettyplease::unparse(&syn::File { shebang: None, attrs: file.attrs, items: out })
+    prettyplease::unparse(&syn::File {
+        shebang: None,
+        attrs: file.attrs,
+        items: out,
+    })
 }
 
 #[test]
@@ -37,7 +46,10 @@ fn expansion_snapshots() {
     let mut cases: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs") && !p.to_string_lossy().ends_with(".expanded.rs"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "rs")
+                && !p.to_string_lossy().ends_with(".expanded.rs")
+        })
         .collect();
     cases.sort();
     assert!(!cases.is_empty());
@@ -47,9 +59,15 @@ fn expansion_snapshots() {
         if bless {
             std::fs::write(&snapshot, &expanded).unwrap();
         } else {
-            let expected = std::fs::read_to_string(&snapshot)
-                .unwrap_or_else(|_| panic!("missing {}; run with CORIO_BLESS=1", snapshot.display()));
-            assert_eq!(expanded, expected, "{} changed; review and run with CORIO_BLESS=1", case.display());
+            let expected = std::fs::read_to_string(&snapshot).unwrap_or_else(|_| {
+                panic!("missing {}; run with CORIO_BLESS=1", snapshot.display())
+            });
+            assert_eq!(
+                expanded,
+                expected,
+                "{} changed; review and run with CORIO_BLESS=1",
+                case.display()
+            );
         }
     }
 }

@@ -7,7 +7,11 @@ use crate::errors::Errors;
 use crate::suspend::is_yield_macro;
 
 pub(crate) fn body(block: &syn::Block, is_async: bool, errors: &mut Errors) {
-    let mut v = Validator { errors, context: None, is_async };
+    let mut v = Validator {
+        errors,
+        context: None,
+        is_async,
+    };
     v.visit_block(block);
 }
 
@@ -38,7 +42,12 @@ impl Validator<'_> {
                 TokenTree::Punct(p) if p.as_char() == '!' => {
                     if let Some(ident) = prev.take() {
                         if ident == "yield_" {
-                            let outer = mac.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                            let outer = mac
+                                .path
+                                .segments
+                                .last()
+                                .map(|s| s.ident.to_string())
+                                .unwrap_or_default();
                             self.errors.push(syn::Error::new(
                                 ident.span(),
                                 format!(

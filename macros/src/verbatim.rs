@@ -12,8 +12,13 @@ use syn::{Expr, Pat, parse_quote};
 /// Where a piece of code leaves its segment.
 pub(crate) enum RawExit {
     Return(Option<Expr>),
-    Break { label: Option<String>, value: Option<Expr> },
-    Continue { label: Option<String> },
+    Break {
+        label: Option<String>,
+        value: Option<Expr>,
+    },
+    Continue {
+        label: Option<String>,
+    },
 }
 
 pub(crate) struct Found {
@@ -46,7 +51,8 @@ pub(crate) fn pat_names(pat: &Pat, out: &mut Vec<(String, bool, bool)>) {
                 && p.subpat.is_none()
                 && name.starts_with(|c: char| c.is_ascii_uppercase());
             if !constant_like {
-                self.0.push((name, p.mutability.is_some(), p.by_ref.is_some()));
+                self.0
+                    .push((name, p.mutability.is_some(), p.by_ref.is_some()));
             }
             if let Some((_, sub)) = &p.subpat {
                 self.visit_pat(sub);
@@ -81,12 +87,18 @@ fn marker(k: usize) -> Expr {
 impl Verbatim {
     /// Analysis mode: exits are numbered from `exit_base`.
     pub(crate) fn analyse(exit_base: usize) -> Self {
-        Verbatim { exit_base, ..Verbatim::default() }
+        Verbatim {
+            exit_base,
+            ..Verbatim::default()
+        }
     }
 
     /// Rename mode: free occurrences of each `(from, to)` name become `to`.
     pub(crate) fn renaming(rename: Vec<(String, String)>) -> Self {
-        Verbatim { rename, ..Verbatim::default() }
+        Verbatim {
+            rename,
+            ..Verbatim::default()
+        }
     }
 
     fn declared(&self, name: &str) -> bool {
@@ -97,7 +109,10 @@ impl Verbatim {
         if self.declared(name) {
             return None;
         }
-        self.rename.iter().find(|(from, _)| from == name).map(|(_, to)| to.as_str())
+        self.rename
+            .iter()
+            .find(|(from, _)| from == name)
+            .map(|(_, to)| to.as_str())
     }
 
     fn free(&mut self, name: &str) {
@@ -108,7 +123,10 @@ impl Verbatim {
 
     fn exit(&mut self, exit: RawExit) -> Expr {
         let k = self.exit_base + self.exits.len();
-        self.exits.push(Found { exit, inner: self.scopes.clone() });
+        self.exits.push(Found {
+            exit,
+            inner: self.scopes.clone(),
+        });
         marker(k)
     }
 
@@ -252,7 +270,8 @@ impl VisitMut for Verbatim {
             Expr::Try(t) if self.closures == 0 && self.analysing() => {
                 self.visit_expr_mut(&mut t.expr);
                 let inner = &t.expr;
-                let residual: Expr = parse_quote!(::corio::__private::from_residual(__corio_residual));
+                let residual: Expr =
+                    parse_quote!(::corio::__private::from_residual(__corio_residual));
                 let exit = self.exit(RawExit::Return(Some(residual)));
                 *e = parse_quote!(match ::corio::__private::branch(#inner) {
                     ::corio::__private::ControlFlow::Continue(__corio_value) => __corio_value,

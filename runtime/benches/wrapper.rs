@@ -45,7 +45,10 @@ fn counter(n: u64) -> impl Iterator<Item = u64> {
             loop {
                 match state {
                     CounterFrame::Start { n } => {
-                        state = CounterFrame::Point0 { i: 0u64.wrapping_sub(1), n };
+                        state = CounterFrame::Point0 {
+                            i: 0u64.wrapping_sub(1),
+                            n,
+                        };
                     }
                     CounterFrame::Point0 { mut i, n } => {
                         i = i.wrapping_add(1);
@@ -102,7 +105,10 @@ fn time(label: &str, n: u64, f: impl Fn(u64) -> u64) -> f64 {
 }
 
 fn main() {
-    let n: u64 = std::env::var("CORIO_BENCH_N").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000_000);
+    let n: u64 = std::env::var("CORIO_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000_000);
     let hand = time("hand-written Iterator", n, |n| sum(HandCounter { i: 0, n }));
     let corio = time("corio Gen wrapper", n, |n| sum(counter(n)));
     println!("ratio corio / hand: {:.2}x", corio / hand);
@@ -123,5 +129,9 @@ fn main() {
         s
     });
     println!("ratio behind dyn: {:.2}x", dyn_corio / dyn_hand);
-    println!("frame size: corio {} B, hand {} B", size_of_val(&counter(1)), size_of::<HandCounter>());
+    println!(
+        "frame size: corio {} B, hand {} B",
+        size_of_val(&counter(1)),
+        size_of::<HandCounter>()
+    );
 }

@@ -25,7 +25,10 @@ pub type Sink<'s> = dyn FnMut(&'static str, &dyn fmt::Debug) + 's;
 
 /// What a describe closure says about a frame besides its locals.
 #[derive(Clone, Copy)]
-#[allow(missing_debug_implementations, reason = "transient value inside the expansion")]
+#[allow(
+    missing_debug_implementations,
+    reason = "transient value inside the expansion"
+)]
 pub struct Described<'a> {
     /// The point the frame is suspended at.
     pub point: Option<&'static SuspendPoint>,
@@ -35,16 +38,25 @@ pub struct Described<'a> {
 
 impl<'a> Described<'a> {
     /// Not suspended.
-    pub const NONE: Described<'static> = Described { point: None, awaiting: None };
+    pub const NONE: Described<'static> = Described {
+        point: None,
+        awaiting: None,
+    };
 
     /// Suspended at `point`, awaiting nothing inspectable.
     pub const fn at(point: &'static SuspendPoint) -> Self {
-        Described { point: Some(point), awaiting: None }
+        Described {
+            point: Some(point),
+            awaiting: None,
+        }
     }
 
     /// Suspended at `point`, awaiting `inner` (if it is inspectable).
     pub const fn awaiting(point: &'static SuspendPoint, inner: Option<&'a dyn Inspect>) -> Self {
-        Described { point: Some(point), awaiting: inner }
+        Described {
+            point: Some(point),
+            awaiting: inner,
+        }
     }
 }
 
@@ -63,7 +75,11 @@ where
     F: FnMut(&mut S, A) -> CoroutineState<Y, S::Return>,
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
 {
-    Gen { frame, step, describe }
+    Gen {
+        frame,
+        step,
+        describe,
+    }
 }
 
 /// Leaves the frame `Done` if the step unwinds: a generator whose body panicked is closed.
@@ -172,7 +188,10 @@ where
     fn locals(&self) -> Vec<Local> {
         let mut locals = Vec::new();
         (self.describe)(&self.frame, &mut |name, value| {
-            locals.push(Local { name, value: format!("{value:?}") });
+            locals.push(Local {
+                name,
+                value: format!("{value:?}"),
+            });
         });
         locals
     }
