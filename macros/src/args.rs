@@ -46,7 +46,15 @@ impl Parse for Args {
                     }
                     args.clone = true;
                 }
-                other => errors.error(&key, format!("unknown argument `{other}`; {EXPECTED}")),
+                other => {
+                    errors.error(&key, format!("unknown argument `{other}`; {EXPECTED}"));
+                    if input.parse::<Option<Token![=]>>()?.is_some() {
+                        // Skip the value so that later arguments are still checked.
+                        while !input.is_empty() && !input.peek(Token![,]) {
+                            input.parse::<proc_macro2::TokenTree>()?;
+                        }
+                    }
+                }
             }
             if input.is_empty() {
                 break;

@@ -30,9 +30,13 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             return out;
         }
     };
-    match pipeline(args, &item) {
+    let args: Args = match syn::parse2(args) {
+        Ok(args) => args,
+        Err(err) => return fallback(&item, &Args::default(), err),
+    };
+    match pipeline(&args, &item) {
         Ok(tokens) => tokens,
-        Err(err) => fallback(&item, err),
+        Err(err) => fallback(&item, &args, err),
     }
 }
 
@@ -44,28 +48,39 @@ fn first_token_span(item: &syn::Item) -> Span {
         .unwrap_or_else(Span::call_site)
 }
 
-/// On error: the signature as written, with a body that only reports the errors.
-fn fallback(item: &ItemFn, err: syn::Error) -> TokenStream {
+/// On error: the signature as written, returning the type a caller expects, with a body
+/// that only reports the errors.
+fn fallback(item: &ItemFn, args: &Args, err: syn::Error) -> TokenStream {
     let attrs = &item.attrs;
     let vis = &item.vis;
     let mut sig = item.sig.clone();
     sig.asyncness = None;
-    sig.output = ReturnType::Default;
     sig.constness = None;
     sig.abi = None;
+    let unit: Type = parse_quote!(());
+    let ret = match &item.sig.output {
+        ReturnType::Default => unit.clone(),
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    let yield_ty = args.yield_ty.as_ref().unwrap_or(&unit);
+    let resume_ty = args.resume_ty.as_ref().unwrap_or(&unit);
+    sig.output = parse_quote! {
+        -> impl ::corio::__private::Coroutine<#resume_ty, Yield = #yield_ty, Return = #ret>
+            + ::corio::__private::Inspect + ::core::fmt::Debug
+            + ::core::iter::Iterator<Item = #yield_ty> + ::core::clone::Clone
+    };
     let errors = err.to_compile_error();
     quote! {
         #(#attrs)*
         #[allow(unused_variables, unreachable_code)]
-        #vis #sig -> ! {
+        #vis #sig {
             #errors
-            ::core::panic!()
+            ::corio::__private::Unreachable::new()
         }
     }
 }
 
-fn pipeline(args: TokenStream, item: &ItemFn) -> syn::Result<TokenStream> {
-    let args: Args = syn::parse2(args)?;
+fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
     let sig = &item.sig;
     if let Some(c) = &sig.constness {

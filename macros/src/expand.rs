@@ -47,6 +47,7 @@ pub(crate) struct Shape<'a> {
 
 struct Cx<'a> {
     plan: &'a Plan,
+    points: &'a [Point],
     shape: &'a Shape<'a>,
     fields: Vec<Ident>,
 }
@@ -89,6 +90,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         .collect();
     let cx = Cx {
         plan,
+        points,
         shape,
         fields,
     };
@@ -401,9 +403,15 @@ impl Cx<'_> {
                 self.finish_piece(&piece.scope, &mut value, |v, e| v.visit_expr_mut(e));
                 let y = self.shape.yield_ty;
                 let state = self.construct(*next, &piece.scope, &[]);
+                // Spanned at the point, so that rustc's borrow errors name the `yield_!`.
+                let span = match self.plan.states[*next].kind {
+                    Kind::Point(k) => self.points[k].span,
+                    _ => Span::call_site(),
+                };
+                let store = quote_spanned!(span=> *__corio_frame = #state;);
                 quote! {
                     let __corio_y: #y = #value;
-                    *__corio_frame = #state;
+                    #store
                     return ::corio::__private::CoroutineState::Yielded(__corio_y);
                 }
             }

@@ -46,8 +46,11 @@ pub(crate) struct Binding {
     pub(crate) by_ref: bool,
     pub(crate) ty: Option<Type>,
     pub(crate) span: Span,
-    /// Initialised by `&local` / `&mut local`: a borrow of another binding.
-    pub(crate) borrows: Option<Id>,
+    /// Initialised by `&local`, `&mut local` or `local.iter()`-style calls: a borrow of
+    /// another binding (with the borrowing method, if any).
+    pub(crate) borrows: Option<(Id, Option<String>)>,
+    /// Initialised by an expression that certainly makes an owned value (not a reference).
+    pub(crate) owned: bool,
 }
 
 impl Binding {
@@ -256,6 +259,7 @@ impl Lower<'_> {
             ty,
             span,
             borrows: None,
+            owned: false,
         });
         self.bindings.len() - 1
     }
@@ -389,6 +393,49 @@ impl Lower<'_> {
         }
     }
 
+    /// `&x`, `&mut x`, `x.iter()`, `x.as_str()`, … (also inside `IntoIterator::into_iter(…)`).
+    fn borrow_of(&self, e: &Expr) -> Option<(Id, Option<String>)> {
+        const BORROWING: &[&str] = &[
+            "iter",
+            "iter_mut",
+            "as_str",
+            "as_slice",
+            "as_mut_slice",
+            "as_bytes",
+            "as_ref",
+            "as_mut",
+            "chars",
+            "char_indices",
+            "bytes",
+            "lines",
+            "split_whitespace",
+            "windows",
+            "chunks",
+            "keys",
+            "values",
+            "values_mut",
+            "drain",
+            "as_deref",
+        ];
+        let local = |e: &Expr| match e {
+            Expr::Path(p) => p
+                .path
+                .get_ident()
+                .and_then(|i| self.resolve(&i.to_string())),
+            _ => None,
+        };
+        match e {
+            Expr::Reference(r) => local(&r.expr).map(|b| (b, None)),
+            Expr::MethodCall(m) if BORROWING.contains(&m.method.to_string().as_str()) => {
+                local(&m.receiver).map(|b| (b, Some(m.method.to_string())))
+            }
+            Expr::MethodCall(m) => self.borrow_of(&m.receiver),
+            Expr::Call(c) if c.args.len() == 1 => self.borrow_of(&c.args[0]),
+            Expr::Paren(p) => self.borrow_of(&p.expr),
+            _ => None,
+        }
+    }
+
     fn pattern(&mut self, pat: &Pat, ty: Option<&Type>) -> Vec<Id> {
         let mut names = Vec::new();
         pat_names(pat, &mut names);
@@ -434,13 +481,8 @@ impl Lower<'_> {
                     let (pat, ty) = (pat.clone(), ty.cloned());
                     let binds = self.pattern(&pat, ty.as_ref());
                     if let (Some(init), [b]) = (&local.init, binds.as_slice()) {
-                        if let Expr::Reference(r) = &*init.expr {
-                            if let Expr::Path(p) = &*r.expr {
-                                if let Some(ident) = p.path.get_ident() {
-                                    self.bindings[*b].borrows = self.resolve(&ident.to_string());
-                                }
-                            }
-                        }
+                        self.bindings[*b].borrows = self.borrow_of(&init.expr);
+                        self.bindings[*b].owned = is_owned_init(&init.expr, ty.as_ref());
                     }
                     self.scope.extend(&binds);
                     code.push(Emit::Let {
@@ -732,6 +774,52 @@ impl Lower<'_> {
     }
 }
 
+/// Does this `let` initialiser certainly make an owned value (so that `.iter()` on it borrows
+/// the coroutine's own local rather than data outside it)?
+fn is_owned_init(e: &Expr, ty: Option<&Type>) -> bool {
+    if let Some(ty) = ty {
+        return !matches!(ty, Type::Reference(_));
+    }
+    match e {
+        Expr::Macro(m) => m
+            .mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "vec" || s.ident == "format"),
+        Expr::Array(_) | Expr::Struct(_) | Expr::Tuple(_) => true,
+        Expr::Call(c) => match &*c.func {
+            Expr::Path(p) => {
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                segs.len() >= 2
+                    && matches!(
+                        segs[segs.len() - 2].as_str(),
+                        "Vec"
+                            | "String"
+                            | "HashMap"
+                            | "BTreeMap"
+                            | "VecDeque"
+                            | "HashSet"
+                            | "BTreeSet"
+                    )
+            }
+            _ => false,
+        },
+        Expr::MethodCall(m) => {
+            matches!(
+                m.method.to_string().as_str(),
+                "to_string" | "to_owned" | "to_vec" | "collect" | "into_bytes"
+            )
+        }
+        _ => false,
+    }
+}
+
 /// `x = …;` assigns the whole binding `x`.
 fn whole_assignment(stmt: &Stmt) -> Option<String> {
     if let Stmt::Expr(Expr::Assign(a), _) = stmt {
@@ -921,15 +1009,36 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
                         binding.name
                     ),
                 ));
-            } else if let Some(target) = binding.borrows {
-                let target = &plan.bindings[target];
+            } else if let Some((target, method)) = &binding.borrows {
+                let target = &plan.bindings[*target];
+                if let Some(method) = method {
+                    if !target.owned {
+                        continue;
+                    }
+                    let shown = if binding.hidden() {
+                        "the loop's iterator".to_string()
+                    } else {
+                        format!("`{}`", binding.display)
+                    };
+                    errors.push(syn::Error::new(
+                        binding.span,
+                        format!(
+                            "{shown} borrows the local `{}` (through `.{method}()`) and is held across a \
+                             suspension point; the state machine cannot store borrows of its own locals: \
+                             iterate over an owned value (`into_iter()`, `.clone()`), keep an index, or \
+                             move the borrowing code into an `async move {{ ... }}` block",
+                            target.display
+                        ),
+                    ));
+                    continue;
+                }
                 errors.push(syn::Error::new(
                     binding.span,
                     format!(
-                        "a reference to `{}` is held across a suspension point in `{}`; the state \
-                         machine cannot store borrows of its own locals: own the value, keep an \
-                         index, clone it, or move the borrowing code into an `async move {{ ... }}` block",
-                        target.display, binding.display
+                        "`{}` borrows the local `{}` and is held across a suspension point; the \
+                         state machine cannot store borrows of its own locals: own the value, keep \
+                         an index, clone it, or move the borrowing code into an `async move {{ ... }}` block",
+                        binding.display, target.display
                     ),
                 ));
             }

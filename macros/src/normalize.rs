@@ -448,8 +448,11 @@ impl Normalizer<'_> {
                 body: vec![Node::Break { target }],
             },
         ];
-        let init: Stmt =
-            parse_quote!(let mut #iter = ::core::iter::IntoIterator::into_iter(#iterable););
+        let span = iterable.span();
+        let init: Stmt = syn::parse2(quote_spanned!(span=>
+            let mut #iter = ::core::iter::IntoIterator::into_iter(#iterable);
+        ))
+        .expect("a let statement");
         let Stmt::Local(init) = init else {
             unreachable!()
         };

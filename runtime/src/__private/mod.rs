@@ -12,6 +12,7 @@
 //!
 //! all handed to [`generator`], whose [`Gen`] implements the public traits.
 
+mod fallback;
 mod generator;
 mod probe;
 mod try_trait;
@@ -19,6 +20,7 @@ mod try_trait;
 #[cfg(test)]
 mod tests;
 
+pub use fallback::Unreachable;
 pub use generator::{Described, Frame, Gen, Sink, generator};
 pub use probe::{
     AwaitBoxed, AwaitInPlace, BoxedKind, InPlaceKind, NoInspect, Probe, RenderDebug, RenderName,
