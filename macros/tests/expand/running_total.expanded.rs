@@ -13,16 +13,15 @@ fn running_total() -> impl ::corio::__private::Coroutine<
     };
     #[derive(Clone)]
     #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
-    enum __CorioFrame<T_total, T___corio_t1, __CorioR> {
+    enum __CorioFrame<T_total, __CorioR> {
         Start {},
         Loop2 { total: T_total },
         Suspend0 { total: T_total },
-        Join1 { __corio_t1: T___corio_t1 },
         Running,
         Done(::core::option::Option<__CorioR>),
     }
-    impl<T_total, T___corio_t1, __CorioR> ::corio::__private::Frame
-    for __CorioFrame<T_total, T___corio_t1, __CorioR> {
+    impl<T_total, __CorioR> ::corio::__private::Frame
+    for __CorioFrame<T_total, __CorioR> {
         const NAME: &'static str = ::core::concat!(
             ::core::module_path!(), "::", "running_total"
         );
@@ -67,7 +66,6 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                 match __corio_state {
                     __CorioFrame::Start {} => {
                         let mut total = 0;
-                        let __corio_t1;
                         {
                             __corio_state = __CorioFrame::Loop2 {
                                 total: total,
@@ -105,13 +103,6 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                             };
                             continue '__corio_dispatch;
                         }
-                    }
-                    __CorioFrame::Join1 { __corio_t1: __corio_t1 } => {
-                        let __corio_ret: i64 = __corio_t1;
-                        *__corio_frame = __CorioFrame::Done(
-                            ::core::option::Option::None,
-                        );
-                        return ::corio::__private::CoroutineState::Complete(__corio_ret);
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
                         ::core::unreachable!(
