@@ -1,4 +1,5 @@
 //! corio's integration tests: one binary, one module per topic.
 
+mod asyncs;
 mod generators;
 mod inspect;

@@ -8,7 +8,7 @@ use syn::{FnArg, ItemFn, Pat, ReturnType, Type, parse_quote};
 
 use crate::args::Args;
 use crate::errors::Errors;
-use crate::expand::{self, Shape};
+use crate::expand::{self, Flavor, Shape};
 use crate::ir::Node;
 use crate::lower::{self, Arg};
 use crate::verbatim::Verbatim;
@@ -93,24 +93,36 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         errors.error(v, "#[corio::coroutine] does not support variadic arguments");
     }
     let is_async = sig.asyncness.is_some();
-    if is_async {
-        errors.error(
-            sig.asyncness,
-            "async coroutines are not supported by this version of corio yet; \
-             use a generator (`#[corio::coroutine(yield = T)] fn`) or a plain `async fn`",
-        );
-    }
-    let Some(yield_ty) = &args.yield_ty else {
-        if !is_async {
+    let flavor = match (is_async, &args.yield_ty) {
+        (false, Some(_)) => Flavor::Generator,
+        (true, None) => Flavor::AsyncFn,
+        (true, Some(_)) => Flavor::AsyncGen,
+        (false, None) => {
             errors.error(
                 &sig.ident,
-                "a generator needs its yield type: write `#[corio::coroutine(yield = T)]`",
+                "a generator needs its yield type: write `#[corio::coroutine(yield = T)]` \
+                 (or make the function `async` for an async coroutine)",
             );
+            Flavor::Generator
         }
-        errors.propagate()?;
-        unreachable!()
     };
-    validate::body(&item.block, is_async, &mut errors);
+    if let (true, Some(resume)) = (is_async, &args.resume_ty) {
+        errors.error(resume, "`resume = ...` is only for synchronous generators; an async generator is resumed by polling");
+    }
+    if let (Flavor::AsyncGen, ReturnType::Type(_, ty)) = (flavor, &sig.output) {
+        errors.error(
+            ty,
+            "an async generator returns `()`: remove the return type, and yield the values instead",
+        );
+    }
+    let unit: Type = parse_quote!(());
+    let yield_ty = args.yield_ty.as_ref().unwrap_or(&unit);
+    validate::body(
+        &item.block,
+        is_async,
+        flavor == Flavor::AsyncFn,
+        &mut errors,
+    );
     errors.propagate()?;
 
     // `self` cannot be a closure's local: the body calls it `__corio_self`.
@@ -185,12 +197,13 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     errors.propagate()?;
     let mut nodes = lets;
     nodes.extend(body.nodes);
-    let plan = lower::lower(nodes, &arg_bindings, &body.targets, &mut errors);
+    let awaits: Vec<bool> = body.points.iter().map(|p| p.is_await).collect();
+    let plan = lower::lower(nodes, &arg_bindings, &body.targets, &awaits, &mut errors);
     errors.propagate()?;
 
-    let unit: Type = parse_quote!(());
     let resume_ty = args.resume_ty.as_ref().unwrap_or(&unit);
     let shape = Shape {
+        flavor,
         name: &sig.ident,
         yield_ty,
         resume_ty,
@@ -199,11 +212,27 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     let body = expand::generator(&plan, &body.points, &shape);
 
     let ret = ret_ty.as_ref().unwrap_or(&unit);
-    let iter = args
-        .resume_ty
-        .is_none()
-        .then(|| quote!(+ ::core::iter::Iterator<Item = #yield_ty>));
     let clone = args.clone.then(|| quote!(+ ::core::clone::Clone));
+    let output = match flavor {
+        Flavor::Generator => {
+            let iter = args
+                .resume_ty
+                .is_none()
+                .then(|| quote!(+ ::core::iter::Iterator<Item = #yield_ty>));
+            quote! {
+                impl ::corio::__private::Coroutine<#resume_ty, Yield = #yield_ty, Return = #ret>
+                    + ::corio::__private::Inspect + ::core::fmt::Debug #iter #clone
+            }
+        }
+        Flavor::AsyncFn => quote! {
+            impl ::core::future::Future<Output = #ret>
+                + ::corio::__private::Inspect + ::core::marker::Unpin + ::core::fmt::Debug #clone
+        },
+        Flavor::AsyncGen => quote! {
+            impl ::corio::__private::Stream<Item = #yield_ty>
+                + ::corio::__private::Inspect + ::core::marker::Unpin + ::core::fmt::Debug #clone
+        },
+    };
     let attrs = &item.attrs;
     let vis = &item.vis;
     let ident = &sig.ident;
@@ -212,19 +241,13 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     let unsafety = &sig.unsafety;
     Ok(quote! {
         #(#attrs)*
-        #vis #unsafety fn #ident #generics (#(#inputs),*)
-            -> impl ::corio::__private::Coroutine<#resume_ty, Yield = #yield_ty, Return = #ret>
-                + ::corio::__private::Inspect
-                + ::core::fmt::Debug
-                #iter
-                #clone
+        #vis #unsafety fn #ident #generics (#(#inputs),*) -> #output
             #where_clause
         {
             #body
         }
     })
 }
-
 fn t_pat(input: &FnArg) -> Box<Pat> {
     match input {
         FnArg::Typed(t) => t.pat.clone(),

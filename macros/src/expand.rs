@@ -38,7 +38,19 @@ use crate::ir::Point;
 use crate::lower::{Emit, ExitKind, Id, Kind, Plan};
 use crate::verbatim::{Verbatim, rename_pat};
 
+/// What the function becomes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// `fn` with `yield = T`: a `Coroutine` (+ `Iterator` when the resume type is `()`).
+    Generator,
+    /// `async fn`: a `Future`.
+    AsyncFn,
+    /// `async fn` with `yield = T`: a `Stream`.
+    AsyncGen,
+}
+
 pub(crate) struct Shape<'a> {
+    pub(crate) flavor: Flavor,
     pub(crate) name: &'a Ident,
     pub(crate) yield_ty: &'a Type,
     pub(crate) resume_ty: &'a Type,
@@ -46,6 +58,8 @@ pub(crate) struct Shape<'a> {
 }
 
 struct Cx<'a> {
+    /// The state whose arm is being written.
+    current: std::cell::Cell<usize>,
     plan: &'a Plan,
     points: &'a [Point],
     shape: &'a Shape<'a>,
@@ -89,6 +103,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         })
         .collect();
     let cx = Cx {
+        current: std::cell::Cell::new(0),
         plan,
         points,
         shape,
@@ -152,7 +167,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
     let arms = order.iter().map(|&s| cx.arm(s));
     let resume_ty = shape.resume_ty;
     let unit_resume = is_unit(resume_ty);
-    let take_arg = if unit_resume {
+    let take_arg = if unit_resume || shape.flavor != Flavor::Generator {
         quote!()
     } else {
         quote!(let mut __corio_arg = ::core::option::Option::Some(__corio_arg);)
@@ -181,15 +196,40 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
             quote!(__corio_out(#display, (&&::corio::__private::Probe(#v)).__corio_debug());)
         });
             let point = point_static(k);
+            let (fut_bind, described) = match plan.states[s].awaiting {
+                Some(fut) => {
+                    let f = &cx.fields[fut];
+                    (
+                        quote!(#f: __corio_awaited,),
+                        quote!(::corio::__private::Described::awaiting(
+                            &#point,
+                            (&&::corio::__private::Probe(__corio_awaited)).__corio_inspect(),
+                        )),
+                    )
+                }
+                None => (quote!(), quote!(::corio::__private::Described::at(&#point))),
+            };
             Some(quote! {
-                __CorioFrame::#ident { #(#binds,)* .. } => {
+                __CorioFrame::#ident { #fut_bind #(#binds,)* .. } => {
                     #(#outs)*
-                    ::corio::__private::Described::at(&#point)
+                    #described
                 }
             })
         });
 
     let name = shape.name.to_string();
+    let is_async = shape.flavor != Flavor::Generator;
+    let (constructor, step_args) = match shape.flavor {
+        Flavor::Generator => (quote!(generator), quote!(__corio_arg: #resume_ty)),
+        Flavor::AsyncFn => (
+            quote!(future),
+            quote!(__corio_cx: &mut ::core::task::Context<'_>),
+        ),
+        Flavor::AsyncGen => (
+            quote!(stream),
+            quote!(__corio_cx: &mut ::core::task::Context<'_>),
+        ),
+    };
     let items = &plan.items;
     quote! {
         #(#items)*
@@ -204,6 +244,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         impl<#(#generics,)* __CorioR> ::corio::__private::Frame for __CorioFrame<#(#generics,)* __CorioR> {
             const NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
             type Return = __CorioR;
+            const ASYNC: bool = #is_async;
             #[inline]
             fn status(&self) -> ::corio::__private::Status {
                 match self {
@@ -225,10 +266,11 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
                 }
             }
         }
-        ::corio::__private::generator(
+        ::corio::__private::#constructor(
             __CorioFrame::Start { #(#start_fields,)* },
-            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, clippy::all)]
-            |__corio_frame, __corio_arg: #resume_ty| {
+            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, unused_imports, clippy::all)]
+            |__corio_frame, #step_args| {
+                use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
                 #take_arg
                 let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
                 '__corio_dispatch: loop {
@@ -242,7 +284,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
             },
             #[allow(unused_imports, unused_variables)]
             |__corio_frame, __corio_out| {
-                use ::corio::__private::{RenderDebug as _, RenderName as _};
+                use ::corio::__private::{NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _};
                 match __corio_frame {
                     #(#describe_arms)*
                     _ => ::corio::__private::Described::NONE,
@@ -274,6 +316,7 @@ impl Cx<'_> {
     }
 
     fn arm(&self, s: usize) -> TokenStream {
+        self.current.set(s);
         let plan = self.plan;
         let st = &plan.states[s];
         let ident = state_ident(plan, s);
@@ -398,6 +441,26 @@ impl Cx<'_> {
                 quote!({ #inner })
             }
             Emit::Exit(k) => self.exit(*k),
+            Emit::Poll { fut, state, .. } => {
+                let f = self.name_of(*fut);
+                let span = match self.plan.states[*state].kind {
+                    Kind::Point(k) => self.points[k].span,
+                    _ => Span::call_site(),
+                };
+                let st = self.construct(*state, &[], &[]);
+                let store = quote_spanned!(span=> *__corio_frame = #st;);
+                quote! {
+                    let __corio_poll = ::core::future::Future::poll(::core::pin::Pin::new(&mut #f), __corio_cx);
+                    let __corio_ready = match __corio_poll {
+                        ::core::task::Poll::Ready(__corio_value) => __corio_value,
+                        ::core::task::Poll::Pending => {
+                            #store
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    ::core::mem::drop(#f);
+                }
+            }
             Emit::Yield { value, piece, next } => {
                 let mut value = value.clone();
                 self.finish_piece(&piece.scope, &mut value, |v, e| v.visit_expr_mut(e));
@@ -409,10 +472,18 @@ impl Cx<'_> {
                     _ => Span::call_site(),
                 };
                 let store = quote_spanned!(span=> *__corio_frame = #state;);
+                let yielded = match self.shape.flavor {
+                    Flavor::Generator => {
+                        quote!(return ::corio::__private::CoroutineState::Yielded(__corio_y);)
+                    }
+                    _ => {
+                        quote!(return ::core::task::Poll::Ready(::core::option::Option::Some(__corio_y));)
+                    }
+                };
                 quote! {
                     let __corio_y: #y = #value;
                     #store
-                    return ::corio::__private::CoroutineState::Yielded(__corio_y);
+                    #yielded
                 }
             }
         }
@@ -449,6 +520,15 @@ impl Cx<'_> {
                     }
                     None => quote!(()),
                 };
+                let complete = match self.shape.flavor {
+                    Flavor::Generator => {
+                        quote!(return ::corio::__private::CoroutineState::Complete(__corio_ret);)
+                    }
+                    Flavor::AsyncFn => quote!(return ::core::task::Poll::Ready(__corio_ret);),
+                    Flavor::AsyncGen => {
+                        quote!(return ::core::task::Poll::Ready(::core::option::Option::None);)
+                    }
+                };
                 let ty = match self.shape.ret_ty {
                     Some(ty) if !has_impl_trait(ty) => quote!(: #ty),
                     Some(_) => quote!(),
@@ -458,7 +538,7 @@ impl Cx<'_> {
                     #assign
                     let __corio_ret #ty = #value;
                     *__corio_frame = __CorioFrame::Done(::core::option::Option::None);
-                    return ::corio::__private::CoroutineState::Complete(__corio_ret);
+                    #complete
                 })
             }
         }
@@ -480,7 +560,13 @@ impl VisitMut for Markers<'_, '_> {
                 return;
             }
             if m.mac.path.is_ident("__corio_resume") {
-                let tokens = if is_unit(self.cx.shape.resume_ty) {
+                let at_await = match self.cx.plan.states[self.cx.current.get()].kind {
+                    Kind::Point(k) => self.cx.points[k].is_await,
+                    _ => false,
+                };
+                let tokens = if at_await {
+                    quote!(__corio_ready)
+                } else if is_unit(self.cx.shape.resume_ty) {
                     quote!(())
                 } else {
                     quote_spanned!(Span::call_site()=> match __corio_arg.take() {

@@ -75,6 +75,8 @@ pub(crate) struct State {
     pub(crate) live: Set,
     pub(crate) saved: Vec<Id>,
     pub(crate) redeclare: Vec<Id>,
+    /// At an `.await`: the hidden binding that holds the awaited future.
+    pub(crate) awaiting: Option<Id>,
     /// No transition leads here (e.g. the join after a `loop` that never breaks).
     pub(crate) dead: bool,
 }
@@ -128,6 +130,12 @@ pub(crate) enum Emit {
         value: Expr,
         piece: Piece,
         next: usize,
+    },
+    /// Polls the future in `fut`; on `Pending` stores the frame as `state` and returns.
+    Poll {
+        fut: Id,
+        state: usize,
+        scope: Vec<Id>,
     },
 }
 
@@ -185,6 +193,7 @@ enum Cont {
 }
 
 struct Lower<'a> {
+    awaits: &'a [bool],
     bindings: Vec<Binding>,
     states: Vec<State>,
     exits: Vec<Exit>,
@@ -208,9 +217,11 @@ pub(crate) fn lower(
     nodes: Vec<Node>,
     args: &[Arg],
     targets: &[Target],
+    awaits: &[bool],
     errors: &mut Errors,
 ) -> Plan {
     let mut l = Lower {
+        awaits,
         bindings: Vec::new(),
         states: Vec::new(),
         exits: Vec::new(),
@@ -273,6 +284,7 @@ impl Lower<'_> {
             live: Set::new(),
             saved: Vec::new(),
             redeclare: Vec::new(),
+            awaiting: None,
             dead: false,
         });
         self.states.len() - 1
@@ -490,6 +502,53 @@ impl Lower<'_> {
                         piece,
                         binds,
                     });
+                }
+                Node::Suspend {
+                    point,
+                    value,
+                    resume,
+                } if self.awaits[point] => {
+                    // let mut __corio_futK = <the future, stored in place or boxed>;
+                    // then poll it at the entry of state `SuspendK` until it is ready.
+                    let span = value.span();
+                    let fut_ident = quote::format_ident!("__corio_fut{}", point);
+                    let stmt: Stmt = syn::parse2(quote::quote_spanned! {span=>
+                        let mut #fut_ident = {
+                            let __corio_into = ::core::future::IntoFuture::into_future(#value);
+                            (&__corio_into).__corio_await_kind().store(__corio_into)
+                        };
+                    })
+                    .expect("a let statement");
+                    let Stmt::Local(mut local) = stmt else {
+                        unreachable!()
+                    };
+                    let piece = self.piece(|v| {
+                        if let Some(init) = &mut local.init {
+                            v.visit_expr_mut(&mut init.expr);
+                        }
+                    });
+                    let fut = self.bind(fut_ident.to_string(), true, false, None, span);
+                    code.push(Emit::Let {
+                        local,
+                        piece,
+                        binds: vec![fut],
+                    });
+                    self.scope.push(fut);
+                    let next = self.new_state(Kind::Point(point));
+                    self.states[next].awaiting = Some(fut);
+                    let exit = self.cont_exit(Cont::Goto(next));
+                    code.push(Emit::Exit(exit));
+                    self.begin(next);
+                    let rest: Vec<Node> = resume.map(|r| *r).into_iter().chain(iter).collect();
+                    let mut body = vec![Emit::Poll {
+                        fut,
+                        state: next,
+                        scope: self.scope.clone(),
+                    }];
+                    body.extend(self.seq(rest, k));
+                    self.states[next].code = body;
+                    terminated = true;
+                    break;
                 }
                 Node::Suspend {
                     point,
@@ -762,6 +821,12 @@ impl Lower<'_> {
                     l
                 }
                 Emit::Exit(k) => self.exits_live(&[*k]),
+                Emit::Poll { fut, state, .. } => {
+                    let mut l = live;
+                    l.extend(&self.states[*state].live);
+                    l.insert(*fut);
+                    l
+                }
                 Emit::Yield { piece, next, .. } => {
                     let mut l = self.states[*next].live.clone();
                     l.extend(&piece.uses);
@@ -839,6 +904,7 @@ fn defs_in(code: &[Emit], exits: &[Exit], out: &mut Set) {
                 piece(p, out);
             }
             Emit::Let { piece: p, .. } | Emit::Yield { piece: p, .. } => piece(p, out),
+            Emit::Poll { .. } => {}
             Emit::Exit(k) => out.extend(exits[*k].def),
             Emit::If {
                 then,
@@ -897,6 +963,7 @@ fn transitions(code: &[Emit], plan: &Plan, out: &mut Vec<(usize, Vec<Id>, Vec<St
                 exits(piece, out);
                 out.push((*next, piece.scope.clone(), Vec::new()));
             }
+            Emit::Poll { state, scope, .. } => out.push((*state, scope.clone(), Vec::new())),
         }
     }
 }

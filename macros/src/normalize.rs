@@ -105,13 +105,15 @@ pub(crate) fn source_text(tokens: TokenStream) -> String {
                     *last = Some(one_past(g.span_open()));
                     let before = out.len();
                     walk(g.stream(), out, last);
-                    // Closing delimiters' positions are not reliable on stable: mirror the
-                    // space after the opening one (`{ x }`, `(x)`).
-                    if out[before..].starts_with(' ') {
+                    // Closing delimiters' positions are not reliable on stable (syn rebuilds
+                    // groups from joined spans): mirror the space after the opening one
+                    // (`{ x }`, `(x)`) and place the delimiter right after the contents.
+                    let space = out[before..].starts_with(' ');
+                    if space {
                         out.push(' ');
                     }
                     out.push_str(close);
-                    *last = Some(one_past(g.span_close()));
+                    *last = last.map(|(line, column)| (line, column + usize::from(space) + 1));
                     continue;
                 }
                 other => (other.to_string(), other.span()),

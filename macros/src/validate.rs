@@ -6,11 +6,12 @@ use syn::visit::{self, Visit};
 use crate::errors::Errors;
 use crate::suspend::is_yield_macro;
 
-pub(crate) fn body(block: &syn::Block, is_async: bool, errors: &mut Errors) {
+pub(crate) fn body(block: &syn::Block, is_async: bool, no_yield: bool, errors: &mut Errors) {
     let mut v = Validator {
         errors,
         context: None,
         is_async,
+        no_yield,
     };
     v.visit_block(block);
 }
@@ -20,10 +21,19 @@ struct Validator<'e> {
     /// Inside a closure / async block / nested fn: what to call it.
     context: Option<&'static str>,
     is_async: bool,
+    /// An `async fn` without `yield = T`: it cannot yield.
+    no_yield: bool,
 }
 
 impl Validator<'_> {
     fn yield_here(&mut self, mac: &syn::Macro) {
+        if self.no_yield && self.context.is_none() {
+            self.errors.error(
+                &mac.path,
+                "yield_! in an `async fn` needs a yield type: write \
+                 `#[corio::coroutine(yield = T)]` to make it an async generator (a `Stream`)",
+            );
+        }
         if let Some(context) = self.context {
             self.errors.error(
                 &mac.path,

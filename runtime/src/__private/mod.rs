@@ -21,7 +21,7 @@ mod try_trait;
 mod tests;
 
 pub use fallback::Unreachable;
-pub use generator::{Described, Frame, Gen, Sink, generator};
+pub use generator::{Described, Frame, Gen, Sink, future, generator, stream};
 pub use probe::{
     AwaitBoxed, AwaitInPlace, BoxedKind, InPlaceKind, NoInspect, Probe, RenderDebug, RenderName,
     ViaInspect,
@@ -31,3 +31,5 @@ pub use try_trait::{FromResidual, Try, branch, from_residual};
 pub use crate::coroutine::{Coroutine, CoroutineState, Inspect};
 pub use crate::status::{Local, PointKind, Status, SuspendPoint};
 pub use core::ops::ControlFlow;
+pub use core::task::{Context, Poll};
+pub use futures_core::Stream;
