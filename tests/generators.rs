@@ -330,7 +330,7 @@ fn tokens<'a>(text: &'a str) -> usize {
 #[corio::coroutine(yield = T)]
 fn repeat<T: Clone + std::fmt::Debug>(value: T, times: usize) -> usize
 where
-    T: PartialEq,
+    usize: Copy,
 {
     for _ in 0..times {
         yield_!(value.clone());

@@ -282,7 +282,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
                     }
                 }
             },
-            #[allow(unused_imports, unused_variables)]
+            #[allow(unused_imports, unused_variables, clippy::all)]
             |__corio_frame, __corio_out| {
                 use ::corio::__private::{NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _};
                 match __corio_frame {
@@ -582,13 +582,13 @@ impl VisitMut for Markers<'_, '_> {
     }
 
     fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
-        if let syn::Stmt::Macro(m) = s {
-            if m.mac.path.is_ident("__corio_exit") {
-                let k: syn::LitInt = m.mac.parse_body().expect("exit marker");
-                let tokens = self.cx.exit(k.base10_parse().expect("exit number"));
-                *s = syn::Stmt::Expr(Expr::Verbatim(tokens), None);
-                return;
-            }
+        if let syn::Stmt::Macro(m) = s
+            && m.mac.path.is_ident("__corio_exit")
+        {
+            let k: syn::LitInt = m.mac.parse_body().expect("exit marker");
+            let tokens = self.cx.exit(k.base10_parse().expect("exit number"));
+            *s = syn::Stmt::Expr(Expr::Verbatim(tokens), None);
+            return;
         }
         syn::visit_mut::visit_stmt_mut(self, s);
     }

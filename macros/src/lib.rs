@@ -1,11 +1,11 @@
 //! The `#[corio::coroutine]` compiler pass. Use it through the `corio` crate, whose docs
 //! describe the language it accepts; this crate's internals are one module per stage:
 //!
-//! 1. [`args`] + [`coroutine`]: parse the attribute and the function;
-//! 2. [`validate`]: reject misplaced suspension points, with spans and remedies;
-//! 3. [`normalize`]: put every suspension point at statement level ([`ir`]);
-//! 4. + 5. [`lower`]: cut the body into states, resolve bindings, compute liveness;
-//! 6. [`expand`]: write the frame enum and the step and describe closures.
+//! 1. `args` + `coroutine`: parse the attribute and the function;
+//! 2. `validate`: reject misplaced suspension points, with spans and remedies;
+//! 3. `normalize`: put every suspension point at statement level (`ir`);
+//! 4. + 5. `lower`: cut the body into states, resolve bindings, compute liveness;
+//! 6. `expand`: write the frame enum and the step and describe closures.
 #![forbid(unsafe_code)]
 
 mod args;

@@ -81,6 +81,10 @@ pub(crate) struct State {
     pub(crate) dead: bool,
 }
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a handful per coroutine, built once at expansion"
+)]
 pub(crate) enum ExitKind {
     Goto(usize),
     Return(Option<Expr>),
@@ -887,10 +891,10 @@ fn is_owned_init(e: &Expr, ty: Option<&Type>) -> bool {
 
 /// `x = …;` assigns the whole binding `x`.
 fn whole_assignment(stmt: &Stmt) -> Option<String> {
-    if let Stmt::Expr(Expr::Assign(a), _) = stmt {
-        if let Expr::Path(p) = &*a.left {
-            return p.path.get_ident().map(|i| i.to_string());
-        }
+    if let Stmt::Expr(Expr::Assign(a), _) = stmt
+        && let Expr::Path(p) = &*a.left
+    {
+        return p.path.get_ident().map(|i| i.to_string());
     }
     None
 }

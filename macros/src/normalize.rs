@@ -198,14 +198,14 @@ impl Normalizer<'_> {
             out.push(Node::Let(local));
             return;
         };
-        if let Some((_, diverge)) = &init.diverge {
-            if contains(&**diverge) {
-                self.errors.error(
-                    diverge,
-                    "a suspension point in the `else` of a `let ... else` is not supported; \
+        if let Some((_, diverge)) = &init.diverge
+            && contains(&**diverge)
+        {
+            self.errors.error(
+                diverge,
+                "a suspension point in the `else` of a `let ... else` is not supported; \
                      use a `match` instead",
-                );
-            }
+            );
         }
         if !contains(&*init.expr) {
             out.push(Node::Let(local));
@@ -213,7 +213,7 @@ impl Normalizer<'_> {
         }
         if let Some((mut pre, value, span, tokens, is_await)) = self.direct_suspend(&init.expr) {
             let point = self.point(span, tokens, is_await);
-            init.expr = Box::new(resume_placeholder());
+            *init.expr = resume_placeholder();
             out.append(&mut pre);
             out.push(Node::Suspend {
                 point,
@@ -272,7 +272,6 @@ impl Normalizer<'_> {
             match e {
                 Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_) => {
                     self.value_construct(e, t, out);
-                    return;
                 }
                 e => {
                     let (mut pre, e) = self.anf(e);

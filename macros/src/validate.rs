@@ -50,15 +50,16 @@ impl Validator<'_> {
         for tt in tokens {
             match tt {
                 TokenTree::Punct(p) if p.as_char() == '!' => {
-                    if let Some(ident) = prev.take() {
-                        if ident == "yield_" {
-                            let outer = mac
-                                .path
-                                .segments
-                                .last()
-                                .map(|s| s.ident.to_string())
-                                .unwrap_or_default();
-                            self.errors.push(syn::Error::new(
+                    if let Some(ident) = prev.take()
+                        && ident == "yield_"
+                    {
+                        let outer = mac
+                            .path
+                            .segments
+                            .last()
+                            .map(|s| s.ident.to_string())
+                            .unwrap_or_default();
+                        self.errors.push(syn::Error::new(
                                 ident.span(),
                                 format!(
                                     "yield_! cannot be used inside the arguments of `{outer}!`, which the \
@@ -66,7 +67,6 @@ impl Validator<'_> {
                                      `let value = yield_!(...);` and pass `value` to `{outer}!`"
                                 ),
                             ));
-                        }
                     }
                 }
                 TokenTree::Ident(i) => prev = Some(i),
@@ -113,7 +113,7 @@ impl<'ast> Visit<'ast> for Validator<'_> {
     fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
         if self.context.is_none() && !self.is_async {
             self.errors.error(
-                &a.await_token,
+                a.await_token,
                 "`.await` is only allowed in an `async fn` coroutine; make the function \
                  `async`, or suspend a generator with yield_!",
             );

@@ -12,6 +12,10 @@ pub struct Unreachable<Y, R>(PhantomData<fn() -> (Y, R)>);
 
 impl<Y, R> Unreachable<Y, R> {
     /// Only reachable in code that does not compile.
+    #[allow(
+        clippy::new_without_default,
+        reason = "a default would suggest it can be made"
+    )]
     pub fn new() -> Self {
         unreachable!("a #[corio::coroutine] with compile errors was called")
     }

@@ -10,7 +10,7 @@
 //! * a non-capturing *describe* closure that reports the suspension point, the live locals
 //!   and the awaited coroutine of a frame;
 //!
-//! all handed to [`generator`], whose [`Gen`] implements the public traits.
+//! all handed to `generator` (or `future` / `stream`), whose `Gen` implements the public traits.
 
 mod fallback;
 mod generator;
