@@ -113,8 +113,8 @@ impl Semaphore {
 
     /// Adds `n` permits, handing them to waiting tasks first: asyncio's `release()`.
     ///
-    /// Use it to grow the semaphore, or to give back a permit that was
-    /// [`forget`](Permit::forget)-ten.
+    /// Use it to grow the semaphore, or to give back a permit given up with
+    /// [`Permit::forget`].
     ///
     /// # Examples
     ///
