@@ -151,6 +151,10 @@ impl<T> Buffer<T> {
     }
 
     /// Gives back a dropped getter's ticket, passing on an item it was handed.
+    ///
+    /// If the senders closed in between, other getters may already have returned `None`;
+    /// the item is still there for the next get. That needs two concurrent `recv`s on one
+    /// receiver, which single-consumer code does not do.
     pub(crate) fn drop_get(cell: &RefCell<Self>, key: usize) {
         let mut this = cell.borrow_mut();
         let Some(item) = this.getters.remove(key).value else {

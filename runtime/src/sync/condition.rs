@@ -375,7 +375,11 @@ impl<T, F> fmt::Debug for ConditionWaitFor<T, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
             ForState::Check(_) => "checking",
-            ForState::Waiting(wait) => return wait.fmt(f),
+            ForState::Waiting(ConditionWait {
+                state: WaitState::Acquiring(_),
+                ..
+            }) => "acquiring",
+            ForState::Waiting(_) => "waiting",
             ForState::Done => "done",
         };
         f.debug_struct("ConditionWaitFor")
