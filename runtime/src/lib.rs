@@ -37,6 +37,7 @@ pub mod __private;
 mod coroutine;
 pub mod inspect;
 mod status;
+pub mod sync;
 
 pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 pub use status::{Local, PointKind, Status, SuspendPoint};
