@@ -45,37 +45,43 @@ impl Validator<'_> {
         }
     }
 
+    /// `yield_!` and `.await` inside another macro's tokens: the pass cannot see them there.
     fn hidden_yields(&mut self, mac: &syn::Macro, tokens: TokenStream) {
-        let mut prev: Option<proc_macro2::Ident> = None;
+        let outer = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let mut prev: Option<TokenTree> = None;
         for tt in tokens {
-            match tt {
-                TokenTree::Punct(p) if p.as_char() == '!' => {
-                    if let Some(ident) = prev.take()
-                        && ident == "yield_"
-                    {
-                        let outer = mac
-                            .path
-                            .segments
-                            .last()
-                            .map(|s| s.ident.to_string())
-                            .unwrap_or_default();
-                        self.errors.push(syn::Error::new(
-                                ident.span(),
-                                format!(
-                                    "yield_! cannot be used inside the arguments of `{outer}!`, which the \
-                                     coroutine pass cannot see into; bind its value first: \
-                                     `let value = yield_!(...);` and pass `value` to `{outer}!`"
-                                ),
-                            ));
-                    }
+            let hidden = match (&prev, &tt) {
+                (Some(TokenTree::Ident(i)), TokenTree::Punct(p))
+                    if i == "yield_" && p.as_char() == '!' =>
+                {
+                    Some((i.span(), "yield_!", "yield_!(...)"))
                 }
-                TokenTree::Ident(i) => prev = Some(i),
-                TokenTree::Group(g) => {
-                    prev = None;
-                    self.hidden_yields(mac, g.stream());
+                (Some(TokenTree::Punct(p)), TokenTree::Ident(i))
+                    if p.as_char() == '.' && i == "await" =>
+                {
+                    Some((i.span(), "`.await`", "future.await"))
                 }
-                _ => prev = None,
+                _ => None,
+            };
+            if let Some((span, what, example)) = hidden {
+                self.errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "{what} cannot be used inside the arguments of `{outer}!`, which the \
+                         coroutine pass cannot see into; bind its value first: \
+                         `let value = {example};` and pass `value` to `{outer}!`"
+                    ),
+                ));
             }
+            if let TokenTree::Group(g) = &tt {
+                self.hidden_yields(mac, g.stream());
+            }
+            prev = Some(tt);
         }
     }
 

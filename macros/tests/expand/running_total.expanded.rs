@@ -26,6 +26,7 @@ fn running_total() -> impl ::corio::__private::Coroutine<
             ::core::module_path!(), "::", "running_total"
         );
         type Return = __CorioR;
+        const ASYNC: bool = false;
         #[inline]
         fn status(&self) -> ::corio::__private::Status {
             match self {
@@ -54,9 +55,11 @@ fn running_total() -> impl ::corio::__private::Coroutine<
             unused_variables,
             unused_assignments,
             unreachable_code,
+            unused_imports,
             clippy::all
         )]
         |__corio_frame, __corio_arg: i64| {
+            use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
             let mut __corio_arg = ::core::option::Option::Some(__corio_arg);
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
@@ -112,9 +115,11 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                 }
             }
         },
-        #[allow(unused_imports, unused_variables)]
+        #[allow(unused_imports, unused_variables, clippy::all)]
         |__corio_frame, __corio_out| {
-            use ::corio::__private::{RenderDebug as _, RenderName as _};
+            use ::corio::__private::{
+                NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _,
+            };
             match __corio_frame {
                 __CorioFrame::Suspend0 { total: __corio_v_total, .. } => {
                     __corio_out(

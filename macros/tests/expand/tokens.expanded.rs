@@ -30,6 +30,7 @@ fn tokens<'a>(
             ::core::module_path!(), "::", "tokens"
         );
         type Return = __CorioR;
+        const ASYNC: bool = false;
         #[inline]
         fn status(&self) -> ::corio::__private::Status {
             match self {
@@ -58,9 +59,11 @@ fn tokens<'a>(
             unused_variables,
             unused_assignments,
             unreachable_code,
+            unused_imports,
             clippy::all
         )]
         |__corio_frame, __corio_arg: ()| {
+            use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
                 __CorioFrame::Running,
@@ -112,9 +115,11 @@ fn tokens<'a>(
                 }
             }
         },
-        #[allow(unused_imports, unused_variables)]
+        #[allow(unused_imports, unused_variables, clippy::all)]
         |__corio_frame, __corio_out| {
-            use ::corio::__private::{RenderDebug as _, RenderName as _};
+            use ::corio::__private::{
+                NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _,
+            };
             match __corio_frame {
                 __CorioFrame::Suspend0 {
                     rest: __corio_v_rest,
