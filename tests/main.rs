@@ -3,3 +3,4 @@
 mod asyncs;
 mod generators;
 mod inspect;
+mod lints;

@@ -70,12 +70,23 @@ fn main() {
     let mut g = fib(10);
     println!("created:   {g:?}");
     for _ in 0..3 {
-        let CoroutineState::Yielded(v) = g.resume(()) else { unreachable!() };
+        let CoroutineState::Yielded(v) = g.resume(()) else {
+            unreachable!()
+        };
         let locals: Vec<String> = g.locals().iter().map(ToString::to_string).collect();
-        println!("yielded {v}: {} at {}  locals [{}]", g.status(), g.suspended_at().unwrap(), locals.join(", "));
+        println!(
+            "yielded {v}: {} at {}  locals [{}]",
+            g.status(),
+            g.suspended_at().unwrap(),
+            locals.join(", ")
+        );
     }
     let rest: Vec<u64> = g.by_ref().collect();
-    println!("the rest:  {rest:?}, returned {:?}, now {}", g.take_return(), g.status());
+    println!(
+        "the rest:  {rest:?}, returned {:?}, now {}",
+        g.take_return(),
+        g.status()
+    );
 
     section("send(): resume arguments");
     let mut t = running_total();
@@ -98,13 +109,17 @@ fn main() {
             "",
             c.name(),
             c.status().coro_name(),
-            c.suspended_at().map(ToString::to_string).unwrap_or_default(),
+            c.suspended_at()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
             locals.join(", "),
             indent = depth * 2
         );
         level = c.awaiting();
         depth += 1;
     }
-    let Poll::Ready(n) = Pin::new(&mut h).poll(&mut cx) else { unreachable!() };
+    let Poll::Ready(n) = Pin::new(&mut h).poll(&mut cx) else {
+        unreachable!()
+    };
     println!("ready: {n}, now {}", h.status().coro_name());
 }
