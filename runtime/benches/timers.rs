@@ -52,7 +52,7 @@ fn tokio_joined(n: usize, d: Duration) -> Duration {
         // `unconstrained`: tokio's cooperative budget (128 polls per task poll) would make
         // every later sleep return Pending and re-wake itself, which turns a join of N
         // sleeps quadratic (measured: 137 s for 1,000,000).
-        let all = futures_util::future::join_all((0..n).map(|_| tokio::time::sleep(d)));
+        let all = futures::future::join_all((0..n).map(|_| tokio::time::sleep(d)));
         tokio::task::unconstrained(all).await;
         start.elapsed().saturating_sub(d)
     })
@@ -76,7 +76,7 @@ fn smol_joined(n: usize, d: Duration) -> Duration {
     let ex = smol::LocalExecutor::new();
     smol::future::block_on(ex.run(async move {
         let start = Instant::now();
-        futures_util::future::join_all((0..n).map(|_| smol::Timer::after(d))).await;
+        futures::future::join_all((0..n).map(|_| smol::Timer::after(d))).await;
         start.elapsed().saturating_sub(d)
     }))
 }

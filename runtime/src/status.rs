@@ -111,7 +111,11 @@ pub struct SuspendPoint {
 
 impl fmt::Display for SuspendPoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{} `{}`", self.file, self.line, self.column, self.source)
+        write!(
+            f,
+            "{}:{}:{} `{}`",
+            self.file, self.line, self.column, self.source
+        )
     }
 }
 

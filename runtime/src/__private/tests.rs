@@ -71,8 +71,11 @@ fn count(
     n: u32,
     a: Noisy,
     b: Noisy,
-) -> impl Coroutine<Yield = u32, Return = &'static str> + Inspect + Iterator<Item = u32> + Clone + core::fmt::Debug
-{
+) -> impl Coroutine<Yield = u32, Return = &'static str>
++ Inspect
++ Iterator<Item = u32>
++ Clone
++ core::fmt::Debug {
     generator(
         CountFrame::Start { b, a, n },
         |frame, _arg: ()| {
@@ -178,7 +181,10 @@ fn resume_after_completion_panics() {
     assert_eq!(g.resume(()), CoroutineState::Complete("done"));
     let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.resume(())))
         .expect_err("must panic");
-    assert_eq!(err.downcast_ref::<&str>(), Some(&"coroutine resumed after completion"));
+    assert_eq!(
+        err.downcast_ref::<&str>(),
+        Some(&"coroutine resumed after completion")
+    );
 }
 
 #[test]
@@ -188,7 +194,10 @@ fn try_resume_reports_closed() {
     assert_eq!(g.try_resume(()), Ok(CoroutineState::Yielded(0)));
     assert_eq!(g.try_resume(()), Ok(CoroutineState::Complete("done")));
     assert_eq!(g.try_resume(()), Err(ResumeError::Closed));
-    assert_eq!(ResumeError::Closed.to_string(), "coroutine resumed after completion");
+    assert_eq!(
+        ResumeError::Closed.to_string(),
+        "coroutine resumed after completion"
+    );
 }
 
 #[test]
@@ -201,7 +210,12 @@ fn panic_in_body_closes_and_drops_locals_once() {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.resume(())));
     assert!(r.is_err());
     assert_eq!(g.status(), Status::Closed);
-    assert_eq!(l.borrow().len(), 2, "each local dropped once: {:?}", l.borrow());
+    assert_eq!(
+        l.borrow().len(),
+        2,
+        "each local dropped once: {:?}",
+        l.borrow()
+    );
     assert_eq!(g.try_resume(()), Err(ResumeError::Closed));
     drop(g);
     assert_eq!(l.borrow().len(), 2);
