@@ -545,3 +545,19 @@ fn timeouts_that_do_not_fire_cancel_their_timers() {
         corio::sleep(ms(1)).await;
     });
 }
+
+#[corio::coroutine]
+async fn nap_then(delay: Duration, what: &'static str) -> &'static str {
+    corio::sleep(delay).await;
+    what
+}
+
+#[test]
+fn coroutines_run_on_the_loop_like_any_future() {
+    let out = corio::run(async {
+        let task = corio::spawn(nap_then(ms(2), "task"));
+        let (a, b) = corio::join!(nap_then(ms(3), "a"), nap_then(ms(1), "b")).await;
+        (a, b, task.await.unwrap())
+    });
+    assert_eq!(out, ("a", "b", "task"));
+}
