@@ -513,14 +513,15 @@ impl LoopInner {
     }
 
     /// Wakes every timer that is due.
+    /// Reads the clock once per tick, for the timers and for `Sleep`'s first poll.
     fn fire_timers(&self, wakers: &mut Vec<Waker>) {
+        let now = Instant::now();
+        self.now.set(now);
         {
             let mut timers = self.timers.borrow_mut();
             if timers.is_empty() {
                 return;
             }
-            let now = Instant::now();
-            self.now.set(now);
             timers.fire_due(now, wakers);
         }
         for waker in wakers.drain(..) {
