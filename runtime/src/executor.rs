@@ -333,26 +333,31 @@ impl LoopInner {
         let id = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
         self.current_task.set(Some(id));
         let started = self.config.debug.then(Instant::now);
-        let mut done = cell.as_mut().poll(task, &self.shared);
+        let done = cell.as_mut().poll(task, &self.shared);
         if let Some(started) = started {
             self.warn_if_slow(started.elapsed(), Some(id));
         }
         self.current_task.set(None);
-        if !done
-            && self
-                .slab
-                .borrow_mut()
-                .get(task)
-                .is_some_and(|s| s.is(CANCEL))
-        {
+        if !done {
+            // The common case, a task that stays pending, takes one borrow.
+            let mut slab = self.slab.borrow_mut();
+            match slab.get(task) {
+                Some(slot) if !slot.is(CANCEL) => {
+                    slot.cell = Some(cell);
+                    return;
+                }
+                Some(_) => {}
+                // Nothing frees the slot of a running task; be safe anyway.
+                None => {
+                    drop(slab);
+                    drop(cell);
+                    return;
+                }
+            }
+            drop(slab);
             cell.as_mut().cancel();
-            done = true;
         }
-        if done {
-            self.complete(task, cell);
-        } else if let Some(slot) = self.slab.borrow_mut().get(task) {
-            slot.cell = Some(cell);
-        }
+        self.complete(task, cell);
     }
 
     /// Records that the task in `cell` finished: wakes its awaiter, or frees the slot when no
