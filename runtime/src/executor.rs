@@ -443,7 +443,10 @@ impl LoopInner {
     }
 
     pub(crate) fn is_finished(&self, task: TaskRef, id: TaskId) -> bool {
-        let mut slab = self.slab.borrow_mut();
+        // Never panics (`Task`'s `Debug` calls this): a busy slab answers "not finished".
+        let Ok(mut slab) = self.slab.try_borrow_mut() else {
+            return false;
+        };
         slab.get(task)
             .filter(|s| s.id() == id.as_u64())
             .is_none_or(|s| s.is(DONE))
