@@ -300,6 +300,16 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
     }
 }
 
+/// Could these tokens contain a closure or an `async` block (each of which has a unique type)?
+fn has_unique_types(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == "async",
+        proc_macro2::TokenTree::Punct(p) => p.as_char() == '|',
+        proc_macro2::TokenTree::Group(g) => has_unique_types(g.stream()),
+        proc_macro2::TokenTree::Literal(_) => false,
+    })
+}
+
 fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
@@ -368,7 +378,11 @@ impl Cx<'_> {
 
     /// An `.await` polls its future where it stands; only `Pending` goes through the frame.
     /// When it is ready at once, the code after it (the await state's code) runs inline.
-    fn inline_await(&self, s: usize, assign: Option<TokenStream>) -> TokenStream {
+    ///
+    /// Not when that code holds a closure or an `async` block: each copy would be a type of
+    /// its own, and both must fit the same frame field (the check is on tokens, so `|` in a
+    /// pattern or a bit-or also turns inlining off, which costs speed, never correctness).
+    fn inline_await(&self, s: usize, assign: Option<TokenStream>) -> Option<TokenStream> {
         let fut = self.name_of(self.plan.states[s].awaiting.expect("an await state"));
         let span = match self.plan.states[s].kind {
             Kind::Point(k) => Span::call_site().located_at(self.points[k].span),
@@ -382,7 +396,10 @@ impl Cx<'_> {
         let rest = self.code(&self.plan.states[s].code[1..]);
         self.current.set(outer);
         self.inlining.set(false);
-        quote!({
+        if has_unique_types(rest.clone()) {
+            return None;
+        }
+        Some(quote!({
             #assign
             let __corio_poll = ::core::future::Future::poll(::core::pin::Pin::new(&mut #fut), __corio_cx);
             match __corio_poll {
@@ -397,7 +414,7 @@ impl Cx<'_> {
                     return ::core::task::Poll::Pending;
                 }
             }
-        })
+        }))
     }
 
     fn code(&self, code: &[Emit]) -> TokenStream {
@@ -572,9 +589,11 @@ impl Cx<'_> {
                 quote!({ #assign continue '__corio_self; })
             }
             ExitKind::Goto(s)
-                if self.plan.states[*s].awaiting.is_some() && !self.inlining.get() =>
+                if self.plan.states[*s].awaiting.is_some()
+                    && !self.inlining.get()
+                    && let Some(inline) = self.inline_await(*s, assign.clone()) =>
             {
-                self.inline_await(*s, assign)
+                inline
             }
             ExitKind::Goto(s) => {
                 let state = self.construct(*s, &exit.scope, &exit.inner);
