@@ -228,3 +228,18 @@ fn an_async_generator_is_a_fused_stream() {
     assert_eq!(poll_next(&mut s), Poll::Ready(None));
     assert_eq!(s.status(), Status::Closed);
 }
+
+#[corio::coroutine]
+async fn closure_after_ready_await() -> u32 {
+    let a = std::future::ready(1).await;
+    let f = move |x: u32| x + a;
+    let b = PendingThen::new(1, 2).await;
+    f(b)
+}
+
+// The code after a ready await runs inline; a closure there must not be copied into two
+// different closure types for one frame field.
+#[test]
+fn closures_after_ready_awaits_keep_one_type() {
+    assert_eq!(block_on(closure_after_ready_await()), 3);
+}

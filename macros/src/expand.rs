@@ -58,8 +58,12 @@ pub(crate) struct Shape<'a> {
 }
 
 struct Cx<'a> {
-    /// The state whose arm is being written.
+    /// The state whose code is being written (the resume value refers to its point).
     current: std::cell::Cell<usize>,
+    /// The state whose arm is being written (a `goto` to it is a plain `continue`).
+    arm: std::cell::Cell<usize>,
+    /// Writing the inline continuation of an `.await` that was ready at once.
+    inlining: std::cell::Cell<bool>,
     plan: &'a Plan,
     points: &'a [Point],
     shape: &'a Shape<'a>,
@@ -104,6 +108,8 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         .collect();
     let cx = Cx {
         current: std::cell::Cell::new(0),
+        arm: std::cell::Cell::new(0),
+        inlining: std::cell::Cell::new(false),
         plan,
         points,
         shape,
@@ -159,7 +165,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         if name == "__corio_self" {
             quote!(#f: self)
         } else {
-            let arg = Ident::new(name, Span::call_site());
+            let arg = Ident::new(name, plan.bindings[b].span);
             quote!(#f: #arg)
         }
     });
@@ -268,7 +274,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         }
         ::corio::__private::#constructor(
             __CorioFrame::Start { #(#start_fields,)* },
-            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, unused_imports, clippy::all)]
+            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, unused_imports, unused_labels, clippy::all)]
             |__corio_frame, #step_args| {
                 use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
                 #take_arg
@@ -294,6 +300,16 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
     }
 }
 
+/// Could these tokens contain a closure or an `async` block (each of which has a unique type)?
+fn has_unique_types(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == "async",
+        proc_macro2::TokenTree::Punct(p) => p.as_char() == '|',
+        proc_macro2::TokenTree::Group(g) => has_unique_types(g.stream()),
+        proc_macro2::TokenTree::Literal(_) => false,
+    })
+}
+
 fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
@@ -311,12 +327,14 @@ fn has_impl_trait(ty: &Type) -> bool {
 }
 
 impl Cx<'_> {
+    /// The binding's identifier, with the span (and so the hygiene) of the user's own.
     fn name_of(&self, b: Id) -> Ident {
-        Ident::new(&self.plan.rust_name(b), Span::call_site())
+        Ident::new(&self.plan.rust_name(b), self.plan.bindings[b].span)
     }
 
     fn arm(&self, s: usize) -> TokenStream {
         self.current.set(s);
+        self.arm.set(s);
         let plan = self.plan;
         let st = &plan.states[s];
         let ident = state_ident(plan, s);
@@ -327,21 +345,76 @@ impl Cx<'_> {
             let m = plan.bindings[b].mutable.then(|| quote!(mut));
             quote!(#f: #m #name)
         });
-        let redeclare = st.redeclare.iter().map(|&b| {
-            let name = self.name_of(b);
-            let m = plan.bindings[b].mutable.then(|| quote!(mut));
-            match &plan.bindings[b].ty {
-                Some(ty) => quote!(let #m #name: #ty;),
-                None => quote!(let #m #name;),
-            }
-        });
+        let redeclare = self.redeclare(s);
         let code = self.code(&st.code);
+        // A loop head runs its body as a Rust loop: going round again is a `continue`, not a
+        // trip through the dispatcher.
+        let code = if st.kind == Kind::Head {
+            quote!('__corio_self: loop { #redeclare #code })
+        } else {
+            quote!(#redeclare #code)
+        };
         quote! {
-            __CorioFrame::#ident { #(#binds,)* } => {
-                #(#redeclare)*
-                #code
-            }
+            __CorioFrame::#ident { #(#binds,)* } => { #code }
         }
+    }
+
+    /// `let x;` for bindings in scope at the state's entry that its code assigns.
+    fn redeclare(&self, s: usize) -> TokenStream {
+        let plan = self.plan;
+        plan.states[s]
+            .redeclare
+            .iter()
+            .map(|&b| {
+                let name = self.name_of(b);
+                let m = plan.bindings[b].mutable.then(|| quote!(mut));
+                match &plan.bindings[b].ty {
+                    Some(ty) => quote!(let #m #name: #ty;),
+                    None => quote!(let #m #name;),
+                }
+            })
+            .collect()
+    }
+
+    /// An `.await` polls its future where it stands; only `Pending` goes through the frame.
+    /// When it is ready at once, the code after it (the await state's code) runs inline.
+    ///
+    /// Not when that code holds a closure or an `async` block: each copy would be a type of
+    /// its own, and both must fit the same frame field (the check is on tokens, so `|` in a
+    /// pattern or a bit-or also turns inlining off, which costs speed, never correctness).
+    fn inline_await(&self, s: usize, assign: Option<TokenStream>) -> Option<TokenStream> {
+        let fut = self.name_of(self.plan.states[s].awaiting.expect("an await state"));
+        let span = match self.plan.states[s].kind {
+            Kind::Point(k) => Span::call_site().located_at(self.points[k].span),
+            _ => Span::call_site(),
+        };
+        let st = self.construct(s, &[], &[]);
+        let store = quote_spanned!(span=> *__corio_frame = #st;);
+        self.inlining.set(true);
+        let outer = self.current.replace(s);
+        let redeclare = self.redeclare(s);
+        let rest = self.code(&self.plan.states[s].code[1..]);
+        self.current.set(outer);
+        self.inlining.set(false);
+        if has_unique_types(rest.clone()) {
+            return None;
+        }
+        Some(quote!({
+            #assign
+            let __corio_poll = ::core::future::Future::poll(::core::pin::Pin::new(&mut #fut), __corio_cx);
+            match __corio_poll {
+                ::core::task::Poll::Ready(__corio_value) => {
+                    let __corio_ready = __corio_value;
+                    ::core::mem::drop(#fut);
+                    #redeclare
+                    #rest
+                }
+                ::core::task::Poll::Pending => {
+                    #store
+                    return ::core::task::Poll::Pending;
+                }
+            }
+        }))
     }
 
     fn code(&self, code: &[Emit]) -> TokenStream {
@@ -448,6 +521,8 @@ impl Cx<'_> {
                     _ => Span::call_site(),
                 };
                 let st = self.construct(*state, &[], &[]);
+                // Located at the point (for rustc's errors), resolved like our own tokens.
+                let span = Span::call_site().located_at(span);
                 let store = quote_spanned!(span=> *__corio_frame = #st;);
                 quote! {
                     let __corio_poll = ::core::future::Future::poll(::core::pin::Pin::new(&mut #f), __corio_cx);
@@ -471,6 +546,7 @@ impl Cx<'_> {
                     Kind::Point(k) => self.points[k].span,
                     _ => Span::call_site(),
                 };
+                let span = Span::call_site().located_at(span);
                 let store = quote_spanned!(span=> *__corio_frame = #state;);
                 let yielded = match self.shape.flavor {
                     Flavor::Generator => {
@@ -507,6 +583,18 @@ impl Cx<'_> {
             quote!(#t = #v;)
         });
         match &exit.kind {
+            ExitKind::Goto(s)
+                if *s == self.arm.get() && self.plan.states[*s].kind == Kind::Head =>
+            {
+                quote!({ #assign continue '__corio_self; })
+            }
+            ExitKind::Goto(s)
+                if self.plan.states[*s].awaiting.is_some()
+                    && !self.inlining.get()
+                    && let Some(inline) = self.inline_await(*s, assign.clone()) =>
+            {
+                inline
+            }
             ExitKind::Goto(s) => {
                 let state = self.construct(*s, &exit.scope, &exit.inner);
                 quote!({ #assign __corio_state = #state; continue '__corio_dispatch; })

@@ -45,7 +45,10 @@ pub(crate) struct Binding {
     pub(crate) mutable: bool,
     pub(crate) by_ref: bool,
     pub(crate) ty: Option<Type>,
+    /// The identifier's span: its hygiene, used for every occurrence the expansion writes.
     pub(crate) span: Span,
+    /// Where diagnostics about the binding point (its pattern, or the `for` iterable).
+    pub(crate) site: Span,
     /// Initialised by `&local`, `&mut local` or `local.iter()`-style calls: a borrow of
     /// another binding (with the borrowing method, if any).
     pub(crate) borrows: Option<(Id, Option<String>)>,
@@ -273,6 +276,7 @@ impl Lower<'_> {
             by_ref,
             ty,
             span,
+            site: span,
             borrows: None,
             owned: false,
         });
@@ -458,9 +462,11 @@ impl Lower<'_> {
         let single = names.len() == 1;
         names
             .into_iter()
-            .map(|(name, mutable, by_ref)| {
+            .map(|(name, mutable, by_ref, span)| {
                 let ty = if single { ty.cloned() } else { None };
-                self.bind(name, mutable, by_ref, ty, pat.span())
+                let id = self.bind(name, mutable, by_ref, ty, span);
+                self.bindings[id].site = pat.span();
+                id
             })
             .collect()
     }
@@ -531,7 +537,8 @@ impl Lower<'_> {
                             v.visit_expr_mut(&mut init.expr);
                         }
                     });
-                    let fut = self.bind(fut_ident.to_string(), true, false, None, span);
+                    let fut = self.bind(fut_ident.to_string(), true, false, None, fut_ident.span());
+                    self.bindings[fut].site = span;
                     code.push(Emit::Let {
                         local,
                         piece,
@@ -581,7 +588,7 @@ impl Lower<'_> {
                     cond_names(&cond, &mut names);
                     let binds: Vec<Id> = names
                         .into_iter()
-                        .map(|(n, m, r)| self.bind(n, m, r, None, cond.span()))
+                        .map(|(n, m, r, span)| self.bind(n, m, r, None, span))
                         .collect();
                     let inner = self.scope.len();
                     self.scope.extend(&binds);
@@ -1072,7 +1079,7 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
             }
             if binding.by_ref {
                 errors.push(syn::Error::new(
-                    binding.span,
+                    binding.site,
                     format!(
                         "`ref {}` borrows a local of the coroutine and is held across a suspension point; \
                          the state machine cannot store borrows of its own locals: bind by value, \
@@ -1092,7 +1099,7 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
                         format!("`{}`", binding.display)
                     };
                     errors.push(syn::Error::new(
-                        binding.span,
+                        binding.site,
                         format!(
                             "{shown} borrows the local `{}` (through `.{method}()`) and is held across a \
                              suspension point; the state machine cannot store borrows of its own locals: \
@@ -1104,7 +1111,7 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
                     continue;
                 }
                 errors.push(syn::Error::new(
-                    binding.span,
+                    binding.site,
                     format!(
                         "`{}` borrows the local `{}` and is held across a suspension point; the \
                          state machine cannot store borrows of its own locals: own the value, keep \

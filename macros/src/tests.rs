@@ -71,3 +71,133 @@ fn expansion_snapshots() {
         }
     }
 }
+
+/// The saved bindings (display names) of each suspension point's state, in point order.
+fn saved_at_points(body: syn::Block, args: &[&str]) -> Vec<Vec<String>> {
+    let mut errors = crate::errors::Errors::default();
+    let normalized = crate::normalize::normalize(&body, false, &mut errors);
+    let args: Vec<crate::lower::Arg> = args
+        .iter()
+        .map(|a| crate::lower::Arg {
+            name: a.to_string(),
+            display: a.to_string(),
+            mutable: false,
+            span: proc_macro2::Span::call_site(),
+        })
+        .collect();
+    let awaits: Vec<bool> = normalized.points.iter().map(|p| p.is_await).collect();
+    let plan = crate::lower::lower(
+        normalized.nodes,
+        &args,
+        &normalized.targets,
+        &awaits,
+        &mut errors,
+    );
+    errors.propagate().unwrap();
+    let mut points: Vec<(usize, Vec<String>)> = plan
+        .states
+        .iter()
+        .filter_map(|s| match s.kind {
+            crate::lower::Kind::Point(k) => Some((
+                k,
+                s.saved
+                    .iter()
+                    .map(|&b| plan.bindings[b].display.clone())
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .collect();
+    points.sort();
+    points.into_iter().map(|(_, saved)| saved).collect()
+}
+
+#[test]
+fn a_binding_is_kept_only_while_used_later() {
+    let saved = saved_at_points(
+        syn::parse_quote!({
+            let a = 1;
+            let b = 2;
+            yield_!(a);
+            yield_!(b);
+            yield_!(0);
+        }),
+        &[],
+    );
+    assert_eq!(saved, [vec!["b"], vec![], vec![]]);
+}
+
+#[test]
+fn underscore_bindings_are_kept_to_the_end_of_their_scope() {
+    let saved = saved_at_points(
+        syn::parse_quote!({
+            {
+                let _guard = lock();
+                yield_!(1);
+            }
+            yield_!(2);
+        }),
+        &[],
+    );
+    assert_eq!(saved, [vec!["_guard"], vec![]]);
+}
+
+#[test]
+fn a_whole_assignment_ends_a_binding_s_life() {
+    let saved = saved_at_points(
+        syn::parse_quote!({
+            let mut x = 1;
+            yield_!(0);
+            x = 5;
+            yield_!(x);
+        }),
+        &[],
+    );
+    assert_eq!(saved, [Vec::<String>::new(), vec![]]);
+}
+
+#[test]
+fn loop_carried_bindings_and_macro_uses_are_kept() {
+    let saved = saved_at_points(
+        syn::parse_quote!({
+            let mut i = 0;
+            let label = "n";
+            while i < n {
+                yield_!(i);
+                i += 1;
+                println!("{label}");
+            }
+        }),
+        &["n"],
+    );
+    assert_eq!(saved, [vec!["n", "i", "label"]]);
+}
+
+#[test]
+fn shadowed_bindings_that_must_be_kept_are_both_saved() {
+    let saved = saved_at_points(
+        syn::parse_quote!({
+            let x = 1;
+            {
+                let x = 2;
+                yield_!(x);
+            }
+            yield_!(x);
+        }),
+        &[],
+    );
+    assert_eq!(saved, [vec!["x"], vec![]]);
+    let saved = saved_at_points(
+        syn::parse_quote!({
+            let x = 1;
+            {
+                let x = 2;
+                yield_!(0);
+                use_it(x);
+            }
+            yield_!(x);
+        }),
+        &[],
+    );
+    assert_eq!(saved, [vec!["x", "x"], vec![]]);
+}

@@ -41,8 +41,11 @@ pub(crate) struct Verbatim {
     pub(crate) exit_base: usize,
 }
 
-pub(crate) fn pat_names(pat: &Pat, out: &mut Vec<(String, bool, bool)>) {
-    struct Names<'a>(&'a mut Vec<(String, bool, bool)>);
+/// The bindings a pattern introduces: `(name, mut, ref, the identifier's span)`.
+pub(crate) type PatName = (String, bool, bool, proc_macro2::Span);
+
+pub(crate) fn pat_names(pat: &Pat, out: &mut Vec<PatName>) {
+    struct Names<'a>(&'a mut Vec<PatName>);
     impl syn::visit::Visit<'_> for Names<'_> {
         fn visit_pat_ident(&mut self, p: &syn::PatIdent) {
             let name = p.ident.to_string();
@@ -51,8 +54,12 @@ pub(crate) fn pat_names(pat: &Pat, out: &mut Vec<(String, bool, bool)>) {
                 && p.subpat.is_none()
                 && name.starts_with(|c: char| c.is_ascii_uppercase());
             if !constant_like {
-                self.0
-                    .push((name, p.mutability.is_some(), p.by_ref.is_some()));
+                self.0.push((
+                    name,
+                    p.mutability.is_some(),
+                    p.by_ref.is_some(),
+                    p.ident.span(),
+                ));
             }
             if let Some((_, sub)) = &p.subpat {
                 self.visit_pat(sub);
@@ -64,7 +71,7 @@ pub(crate) fn pat_names(pat: &Pat, out: &mut Vec<(String, bool, bool)>) {
 }
 
 /// The names a condition binds for its `then` branch (`if let` and let chains).
-pub(crate) fn cond_names(cond: &Expr, out: &mut Vec<(String, bool, bool)>) {
+pub(crate) fn cond_names(cond: &Expr, out: &mut Vec<PatName>) {
     match cond {
         Expr::Let(l) => pat_names(&l.pat, out),
         Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
@@ -133,7 +140,7 @@ impl Verbatim {
     fn bind(&mut self, pat: &Pat) {
         let mut names = Vec::new();
         pat_names(pat, &mut names);
-        self.scopes.extend(names.into_iter().map(|(n, _, _)| n));
+        self.scopes.extend(names.into_iter().map(|(n, ..)| n));
     }
 
     fn scan_tokens(&mut self, tokens: TokenStream) -> TokenStream {

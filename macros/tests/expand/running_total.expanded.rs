@@ -56,6 +56,7 @@ fn running_total() -> impl ::corio::__private::Coroutine<
             unused_assignments,
             unreachable_code,
             unused_imports,
+            unused_labels,
             clippy::all
         )]
         |__corio_frame, __corio_arg: i64| {
@@ -77,11 +78,15 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                         }
                     }
                     __CorioFrame::Loop2 { total: mut total } => {
-                        let __corio_y: i64 = total;
-                        *__corio_frame = __CorioFrame::Suspend0 {
-                            total: total,
-                        };
-                        return ::corio::__private::CoroutineState::Yielded(__corio_y);
+                        '__corio_self: loop {
+                            let __corio_y: i64 = total;
+                            *__corio_frame = __CorioFrame::Suspend0 {
+                                total: total,
+                            };
+                            return ::corio::__private::CoroutineState::Yielded(
+                                __corio_y,
+                            );
+                        }
                     }
                     __CorioFrame::Suspend0 { total: mut total } => {
                         let x = match __corio_arg.take() {

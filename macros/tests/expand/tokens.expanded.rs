@@ -60,6 +60,7 @@ fn tokens<'a>(
             unused_assignments,
             unreachable_code,
             unused_imports,
+            unused_labels,
             clippy::all
         )]
         |__corio_frame, __corio_arg: ()| {
@@ -78,27 +79,32 @@ fn tokens<'a>(
                         }
                     }
                     __CorioFrame::Loop1 { rest: mut rest } => {
-                        rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric());
-                        if rest.is_empty() {
-                            {
-                                let __corio_ret: () = ();
-                                *__corio_frame = __CorioFrame::Done(
-                                    ::core::option::Option::None,
-                                );
-                                return ::corio::__private::CoroutineState::Complete(
-                                    __corio_ret,
-                                );
+                        '__corio_self: loop {
+                            rest = rest
+                                .trim_start_matches(|c: char| !c.is_alphanumeric());
+                            if rest.is_empty() {
+                                {
+                                    let __corio_ret: () = ();
+                                    *__corio_frame = __CorioFrame::Done(
+                                        ::core::option::Option::None,
+                                    );
+                                    return ::corio::__private::CoroutineState::Complete(
+                                        __corio_ret,
+                                    );
+                                };
+                            }
+                            let end = rest
+                                .find(|c: char| !c.is_alphanumeric())
+                                .unwrap_or(rest.len());
+                            let __corio_y: &'a str = &rest[..end];
+                            *__corio_frame = __CorioFrame::Suspend0 {
+                                end: end,
+                                rest: rest,
                             };
+                            return ::corio::__private::CoroutineState::Yielded(
+                                __corio_y,
+                            );
                         }
-                        let end = rest
-                            .find(|c: char| !c.is_alphanumeric())
-                            .unwrap_or(rest.len());
-                        let __corio_y: &'a str = &rest[..end];
-                        *__corio_frame = __CorioFrame::Suspend0 {
-                            end: end,
-                            rest: rest,
-                        };
-                        return ::corio::__private::CoroutineState::Yielded(__corio_y);
                     }
                     __CorioFrame::Suspend0 { rest: mut rest, end: end } => {
                         rest = &rest[end..];
