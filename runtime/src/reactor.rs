@@ -6,9 +6,10 @@
 //! mode is missing it falls back to `PollMode::Oneshot` and re-arms the directions that have
 //! a waiter each time a task starts to wait.
 //!
-//! Readiness is a pair of flags per source. An event sets them and wakes the stored read and
-//! write wakers; an operation that fails with `WouldBlock` clears its flag
-//! ([`IoSource::clear_readable`]) and waits for the next event. The helpers
+//! Readiness is a pair of flags per source. An event sets them and wakes the tasks waiting
+//! in that direction (every one of them: clones of a socket may wait together); an operation
+//! that fails with `WouldBlock` clears its flag ([`IoSource::clear_readable`]) and waits for
+//! the next event. The helpers
 //! [`IoSource::read_with`] and [`IoSource::write_with`] do exactly that around a non-blocking
 //! call, which is what a socket type needs:
 //!
@@ -79,8 +80,9 @@ impl fmt::Debug for Reactor {
 struct SourceState {
     key: usize,
     ready: Cell<u8>,
-    reader: RefCell<Option<Waker>>,
-    writer: RefCell<Option<Waker>>,
+    /// Tasks waiting to read; usually one, more when clones of a socket wait together.
+    reader: RefCell<Vec<Waker>>,
+    writer: RefCell<Vec<Waker>>,
 }
 
 impl Reactor {
@@ -139,10 +141,10 @@ impl Reactor {
                     ready |= WRITABLE;
                 }
                 if ev.readable || oneshot {
-                    wakers.extend(state.reader.borrow_mut().take());
+                    wakers.append(&mut state.reader.borrow_mut());
                 }
                 if ev.writable || oneshot {
-                    wakers.extend(state.writer.borrow_mut().take());
+                    wakers.append(&mut state.writer.borrow_mut());
                 }
                 state.ready.set(ready);
             }
@@ -194,8 +196,8 @@ impl<T: AsSource> IoSource<T> {
             let state = Rc::new(SourceState {
                 key: entry.key(),
                 ready: Cell::new(0),
-                reader: RefCell::new(None),
-                writer: RefCell::new(None),
+                reader: RefCell::new(Vec::new()),
+                writer: RefCell::new(Vec::new()),
             });
             entry.insert(state.clone());
             state
@@ -290,20 +292,19 @@ impl<T: AsSource> IoSource<T> {
     fn poll_ready(
         &self,
         flag: u8,
-        slot: &RefCell<Option<Waker>>,
+        slot: &RefCell<Vec<Waker>>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
         if self.state.ready.get() & flag != 0 {
             return Poll::Ready(Ok(()));
         }
-        let old = {
-            let mut slot = slot.borrow_mut();
-            match &*slot {
-                Some(w) if w.will_wake(cx.waker()) => None,
-                _ => slot.replace(cx.waker().clone()),
-            }
-        };
-        drop(old);
+        // Every distinct waiter is kept until the next event wakes them all; a waiter that
+        // gave up meanwhile just gets one spurious wake-up.
+        let mut waiters = slot.borrow_mut();
+        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
+        }
+        drop(waiters);
         if self.reactor.mode != PollMode::Edge {
             self.rearm()?;
         }
@@ -313,8 +314,8 @@ impl<T: AsSource> IoSource<T> {
     /// Oneshot mode: asks again for the directions that have a waiter.
     fn rearm(&self) -> io::Result<()> {
         let key = self.state.key;
-        let read = self.state.reader.borrow().is_some();
-        let write = self.state.writer.borrow().is_some();
+        let read = !self.state.reader.borrow().is_empty();
+        let write = !self.state.writer.borrow().is_empty();
         let interest = match (read, write) {
             (true, true) => Event::all(key),
             (true, false) => Event::readable(key),
@@ -396,6 +397,37 @@ mod tests {
         });
         super::FORCE_ONESHOT.with(|f| f.set(false));
         assert_eq!(got, [0, 1, 2]);
+    }
+
+    #[test]
+    fn every_waiting_reader_is_woken() {
+        let got = crate::run(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            b.set_nonblocking(true).unwrap();
+            let a = std::rc::Rc::new(IoSource::new(a).unwrap());
+            let b = IoSource::new(b).unwrap();
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    let a = a.clone();
+                    crate::spawn(async move {
+                        let mut buf = [0u8; 1];
+                        a.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+                        buf[0]
+                    })
+                })
+                .collect();
+            crate::sleep(std::time::Duration::from_millis(2)).await;
+            b.write_with(|s| (&*s).write(&[7, 8])).await.unwrap();
+            let mut got = crate::join_all(readers)
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>();
+            got.sort_unstable();
+            got
+        });
+        assert_eq!(got, [7, 8]);
     }
 
     #[test]
