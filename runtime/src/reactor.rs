@@ -9,9 +9,8 @@
 //! Readiness is a pair of flags per source. An event sets them and wakes the tasks waiting
 //! in that direction (every one of them: clones of a socket may wait together); an operation
 //! that fails with `WouldBlock` clears its flag ([`IoSource::clear_readable`]) and waits for
-//! the next event. The helpers
-//! [`IoSource::read_with`] and [`IoSource::write_with`] do exactly that around a non-blocking
-//! call, which is what a socket type needs:
+//! the next event. The helpers [`IoSource::read_with`] and [`IoSource::write_with`] do
+//! exactly that around a non-blocking call, which is what a socket type needs:
 //!
 //! ```text
 //! let source = IoSource::new(std_stream)?;            // after set_nonblocking(true)
