@@ -26,10 +26,13 @@ use std::time::{Duration, Instant};
 
 use polling::Poller;
 
+use crate::debug::{self, DiagnosticKind};
 use crate::reactor::Reactor;
 use crate::runtime::Config;
+use crate::status::Status;
 use crate::task::{RawTask, TaskId};
 use crate::timers::Timers;
+use crate::trace::{self, Whose};
 use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 thread_local! {
@@ -220,6 +223,17 @@ impl fmt::Debug for LoopInner {
     }
 }
 
+/// A task as `corio::tasks()` sees it.
+#[derive(Debug)]
+pub(crate) struct TaskView {
+    pub(crate) index: u32,
+    pub(crate) id: TaskId,
+    pub(crate) status: Status,
+    /// `None` for the running task (the loop holds its cell).
+    pub(crate) spawned_at: Option<&'static Location<'static>>,
+    pub(crate) name: Option<Rc<str>>,
+}
+
 /// Identifies an event loop: each call of `run` builds a new one.
 ///
 /// # Examples
@@ -332,11 +346,18 @@ impl LoopInner {
         };
         let id = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
         self.current_task.set(Some(id));
+        let whose = Whose::Task {
+            index: task.index,
+            tag: task.tag,
+        };
+        let mark = trace::begin_poll(trace::Current {
+            whose,
+            id,
+            spawned_at: cell.spawned_at(),
+        });
         let started = self.config.debug.then(Instant::now);
         let done = cell.as_mut().poll(task, &self.shared);
-        if let Some(started) = started {
-            self.warn_if_slow(started.elapsed(), Some(id));
-        }
+        self.end_poll(whose, mark, done, started, Some(id));
         self.current_task.set(None);
         if !done {
             // The common case, a task that stays pending, takes one borrow.
@@ -376,18 +397,22 @@ impl LoopInner {
                 Some(slot) if slot.is(DETACHED) => {
                     let id = slot.id();
                     slab.remove(task.index);
-                    self.forget_name(id);
-                    Some(cell)
+                    Some((Some(id), cell))
                 }
                 Some(slot) => {
                     slot.word |= DONE;
                     slot.cell = Some(cell);
                     None
                 }
-                None => Some(cell),
+                None => Some((None, cell)),
             }
         };
-        drop(dropped);
+        if let Some((id, cell)) = dropped {
+            if let Some(id) = id {
+                self.discard(id, &*cell);
+            }
+            drop(cell);
+        }
         if let Some(awaiter) = awaiter {
             awaiter.wake();
         }
@@ -401,22 +426,101 @@ impl LoopInner {
         }
     }
 
-    fn warn_if_slow(&self, took: Duration, id: Option<TaskId>) {
-        if took >= self.config.slow_poll_threshold {
-            let who = match id {
-                None => "the main future".to_owned(),
-                Some(id) => match self.task_name(id) {
-                    Some(name) => format!("task {id} ({name})"),
-                    None => format!("task {id}"),
-                },
-            };
-            eprintln!(
-                "corio: {who} blocked the loop for {:.3} s in one poll \
-                 (slow-poll threshold {:.3} s)",
+    /// Files the await chain a poll recorded; in debug mode, warns when the poll was slow.
+    fn end_poll(
+        &self,
+        whose: Whose,
+        mark: u32,
+        done: bool,
+        started: Option<Instant>,
+        id: Option<TaskId>,
+    ) {
+        let took = started.map(|s| s.elapsed());
+        let slow = took.is_some_and(|t| t >= self.config.slow_poll_threshold);
+        let moved = trace::end_poll(whose, mark, done, slow);
+        if let (Some(took), Some(moved)) = (took, moved) {
+            self.warn_slow(took, id, moved, done);
+        }
+    }
+
+    fn warn_slow(&self, took: Duration, id: Option<TaskId>, moved: trace::Moved, done: bool) {
+        let who = match id {
+            None => "the main future".to_owned(),
+            Some(id) => match self.task_name(id) {
+                Some(name) => format!("task {id} ({name})"),
+                None => format!("task {id}"),
+            },
+        };
+        let resumed = match moved.resumed {
+            Some(at) => format!("resumed at {at}"),
+            None => "resumed at its start or outside any coroutine".to_owned(),
+        };
+        let suspended = match (done, moved.suspended) {
+            (true, _) => "finished".to_owned(),
+            (false, Some(at)) => format!("suspended at {at}"),
+            (false, None) => "suspended outside any coroutine".to_owned(),
+        };
+        debug::emit(
+            DiagnosticKind::SlowPoll,
+            format!(
+                "{who} blocked the loop for {:.3} s in one poll (slow-poll threshold {:.3} s): \
+                 it {resumed} and {suspended}",
                 took.as_secs_f64(),
                 self.config.slow_poll_threshold.as_secs_f64()
+            ),
+        );
+    }
+
+    /// A finished task leaves the slab without anyone taking its output: in debug mode, say
+    /// so when that output is a panic (asyncio's "Task exception was never retrieved").
+    fn discard(&self, id: u64, cell: &dyn RawTask) {
+        if self.config.debug
+            && let Some(panic) = cell.panic()
+        {
+            let id = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
+            let who = crate::introspect::describe_task(id);
+            debug::emit(
+                DiagnosticKind::PanicNeverRetrieved,
+                format!(
+                    "{who}, spawned at {}, panicked and nobody awaited it to retrieve the panic: {}",
+                    cell.spawned_at(),
+                    panic.message()
+                ),
             );
         }
+        self.forget_name(id);
+    }
+
+    /// The tasks in the slab, oldest first, for `corio::tasks()`.
+    pub(crate) fn task_views(&self) -> Vec<TaskView> {
+        let Ok(slab) = self.slab.try_borrow() else {
+            return Vec::new();
+        };
+        let names = self.names.try_borrow().ok();
+        let mut views: Vec<TaskView> = slab
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.word != 0)
+            .map(|(index, s)| {
+                let id = TaskId(NonZeroU64::new(s.id()).unwrap_or(NonZeroU64::MIN));
+                let status = match &s.cell {
+                    _ if s.is(DONE) => Status::Closed,
+                    None => Status::Running,
+                    Some(cell) if cell.started() => Status::Suspended,
+                    Some(_) => Status::Created,
+                };
+                TaskView {
+                    index: index as u32,
+                    id,
+                    status,
+                    spawned_at: s.cell.as_ref().map(|c| c.spawned_at()),
+                    name: names.as_ref().and_then(|n| n.get(&s.id()).cloned()),
+                }
+            })
+            .collect();
+        views.sort_by_key(|v| v.id);
+        views
     }
 
     /// Cancels a task: drops its future now, or after its poll if it is the one running.
@@ -500,7 +604,11 @@ impl LoopInner {
             }
             slab.remove(task.index)
         };
-        self.forget_name(id.as_u64());
+        if let Some(cell) = &cell {
+            self.discard(id.as_u64(), &**cell);
+        } else {
+            self.forget_name(id.as_u64());
+        }
         drop(cell);
     }
 
@@ -570,6 +678,15 @@ impl LoopInner {
         // Finished outputs nobody awaited, timers and wakers go with the slab; take them out
         // first so their destructors run without a borrow held.
         let slab = std::mem::take(&mut *self.slab.borrow_mut());
+        if self.config.debug {
+            for slot in &slab.slots {
+                if let Some(cell) = &slot.cell
+                    && slot.word != 0
+                {
+                    self.discard(slot.id(), &**cell);
+                }
+            }
+        }
         drop(slab);
         let awaiters = std::mem::take(&mut *self.awaiters.borrow_mut());
         drop(awaiters);
@@ -600,10 +717,16 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
              `.await` the future instead, or `corio::spawn` it"
         );
     }
+    let main = trace::Current {
+        whose: Whose::Main,
+        id: TaskId(next_id()),
+        spawned_at: config.main_at,
+    };
+    let _recording = trace::Recording::start(config.debug, Some((main.id, main.spawned_at)));
     let inner = Rc::new(LoopInner::new(config));
     CURRENT.with(|c| *c.borrow_mut() = Some(inner.clone()));
     let _reset = ResetCurrent;
-    let outcome = drive(&inner, fut);
+    let outcome = drive(&inner, fut, main);
     inner.shutdown();
     match outcome {
         Ok(value) => value,
@@ -613,7 +736,7 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
 
 type Outcome<T> = Result<T, Box<dyn Any + Send>>;
 
-fn drive<F: Future>(l: &LoopInner, fut: F) -> Outcome<F::Output> {
+fn drive<F: Future>(l: &LoopInner, fut: F, main: trace::Current) -> Outcome<F::Output> {
     let mut fut = pin!(fut);
     let main_waker = Waker::from(Arc::new(TaskWaker::new(TaskRef::MAIN, l.shared.clone())));
     let mut cx = Context::from_waker(&main_waker);
@@ -626,11 +749,10 @@ fn drive<F: Future>(l: &LoopInner, fut: F) -> Outcome<F::Output> {
             let Some(task) = l.pop_ready() else { break };
             if task.index == MAIN_INDEX {
                 l.main_scheduled.set(false);
+                let mark = trace::begin_poll(main);
                 let started = l.config.debug.then(Instant::now);
                 let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
-                if let Some(started) = started {
-                    l.warn_if_slow(started.elapsed(), None);
-                }
+                l.end_poll(Whose::Main, mark, !matches!(poll, Ok(Poll::Pending)), started, None);
                 match poll {
                     Ok(Poll::Pending) => {}
                     Ok(Poll::Ready(value)) => return Ok(value),

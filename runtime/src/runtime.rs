@@ -6,6 +6,8 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::Duration;
 
+#[cfg(unix)]
+use crate::debug::{DumpOnSignal, DumpSignal};
 use crate::executor::{self, LoopId, LoopInner};
 use crate::task::Task;
 
@@ -16,15 +18,22 @@ pub(crate) struct Config {
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) event_interval: u32,
     pub(crate) io_interval: u32,
+    /// Where `run` was called: the main future's "spawn location" in task dumps.
+    pub(crate) main_at: &'static Location<'static>,
+    #[cfg(unix)]
+    pub(crate) dump_signal: Option<DumpSignal>,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            debug: std::env::var_os("CORIO_DEBUG").is_some_and(|v| v == "1"),
+            debug: crate::debug::env_debug(),
             slow_poll_threshold: Duration::from_millis(100),
             event_interval: 61,
             io_interval: 4,
+            main_at: Location::caller(),
+            #[cfg(unix)]
+            dump_signal: None,
         }
     }
 }
@@ -48,7 +57,11 @@ impl Default for Config {
 /// re-raises a panic of `fut` after the cleanup above; `run` can be called again afterwards.
 #[track_caller]
 pub fn run<F: IntoFuture>(fut: F) -> F::Output {
-    executor::block_on(Config::default(), fut.into_future())
+    let config = Config {
+        main_at: Location::caller(),
+        ..Config::default()
+    };
+    executor::block_on(config, fut.into_future())
 }
 
 /// Event-loop settings; [`Runtime::run`] runs a future with them.
@@ -108,8 +121,17 @@ impl Runtime {
     /// # Panics
     ///
     /// As [`run`]: inside a running loop, and when `fut` panics.
+    #[track_caller]
     pub fn run<F: IntoFuture>(&self, fut: F) -> F::Output {
-        executor::block_on(self.config.clone(), fut.into_future())
+        let config = Config {
+            main_at: Location::caller(),
+            ..self.config.clone()
+        };
+        #[cfg(unix)]
+        if let Some(signal) = config.dump_signal {
+            return executor::block_on(config, DumpOnSignal::new(fut.into_future(), signal));
+        }
+        executor::block_on(config, fut.into_future())
     }
 }
 
@@ -136,8 +158,10 @@ pub struct Builder {
 impl Builder {
     /// Turns debug mode on or off: asyncio's debug mode.
     ///
-    /// In debug mode the loop times every poll and prints a warning to stderr when one poll
-    /// blocks the loop longer than the [slow-poll threshold](Builder::slow_poll_threshold).
+    /// In debug mode the loop times every poll and warns when one poll blocks the loop longer
+    /// than the [slow-poll threshold](Builder::slow_poll_threshold), records the locals of
+    /// every await chain for [`dump`](crate::dump), and warns about coroutines that were
+    /// never awaited and task panics that were never retrieved: see [`crate::debug`].
     /// The default is on when the environment variable `CORIO_DEBUG` is `1`.
     ///
     /// # Examples
@@ -201,6 +225,32 @@ impl Builder {
     pub fn io_interval(mut self, n: u32) -> Self {
         assert!(n > 0, "io_interval must be at least 1");
         self.config.io_interval = n;
+        self
+    }
+
+    /// Writes a [task dump](crate::dump) to stderr (or the [hook](crate::debug::set_hook))
+    /// whenever the process receives `signal` while the loop runs: a live server's answer to
+    /// "what is it doing?", like the JVM's `SIGQUIT` thread dump.
+    ///
+    /// The handler is installed with `signal-hook` when the loop starts and removed when it
+    /// ends; it only writes a byte into a socket pair that the loop watches, and the loop
+    /// writes the dump between polls. Once installed, the process-wide handler stays: after
+    /// the loop ends, the signal no longer has its default effect (terminating the process).
+    /// Installing a handler can fail; the loop then reports that once and runs on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::debug::DumpSignal;
+    ///
+    /// let rt = corio::Runtime::builder().dump_on_signal(DumpSignal::Usr1).build();
+    /// rt.run(async {
+    ///     // `kill -USR1 <pid>` now prints every task's await chain.
+    /// });
+    /// ```
+    #[cfg(unix)]
+    pub fn dump_on_signal(mut self, signal: DumpSignal) -> Self {
+        self.config.dump_signal = Some(signal);
         self
     }
 

@@ -340,11 +340,11 @@ pub(crate) trait RawTask {
     /// Moves the output into `out`, an `&mut Option<Result<T, TaskError>>`.
     fn take_output(self: Pin<&mut Self>, out: &mut dyn Any);
     /// Where the task was spawned.
-    #[allow(
-        dead_code,
-        reason = "read by introspection (task dumps), which is built separately"
-    )]
     fn spawned_at(&self) -> &'static Location<'static>;
+    /// Whether the task has been polled.
+    fn started(&self) -> bool;
+    /// The task's panic, when it panicked and nobody has taken its output.
+    fn panic(&self) -> Option<&Panic>;
 }
 
 pin_project! {
@@ -418,9 +418,16 @@ where
     }
 
     fn cancel(self: Pin<&mut Self>) {
-        let mut stage = self.project().stage;
+        let this = self.project();
+        let mut stage = this.stage;
         if matches!(*stage, Stage::Running { .. }) {
-            finish(stage.as_mut(), Err(TaskError::Cancelled));
+            if this.waker.is_some() {
+                finish(stage.as_mut(), Err(TaskError::Cancelled));
+            } else {
+                // A task cancelled before it ran: its coroutines were never awaited, and
+                // that is not the user's mistake (asyncio does not warn either).
+                crate::debug::quietly(|| finish(stage.as_mut(), Err(TaskError::Cancelled)));
+            }
         }
     }
 
@@ -435,6 +442,19 @@ where
 
     fn spawned_at(&self) -> &'static Location<'static> {
         self.spawned_at
+    }
+
+    fn started(&self) -> bool {
+        self.waker.is_some()
+    }
+
+    fn panic(&self) -> Option<&Panic> {
+        match &self.stage {
+            Stage::Done {
+                result: Err(TaskError::Panicked(panic)),
+            } => Some(panic),
+            _ => None,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use core::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
+use crate::trace;
 use crate::status::{Local, Status, SuspendPoint};
 
 /// What every generated frame enum can say about itself without knowing its concrete types.
@@ -69,8 +70,12 @@ impl<'a> Described<'a> {
 }
 
 /// A generator: a frame plus its (zero-sized, non-capturing) step and describe closures.
+///
+/// As a `Future` or `Stream` it records itself in the await chain of the task polling it
+/// when it returns `Pending` (see `crate::trace`); in debug mode, dropping an async one that
+/// was never polled warns, like Python's "coroutine … was never awaited".
 #[derive(Clone)]
-pub struct Gen<S, F, D> {
+pub struct Gen<S: Frame, F, D> {
     frame: S,
     step: F,
     describe: D,
@@ -141,10 +146,24 @@ impl<S: Frame, F, D> Gen<S, F, D> {
     }
 }
 
+impl<S, F, D> Gen<S, F, D>
+where
+    S: Frame,
+    D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
+{
+    /// Puts this coroutine, suspended, into the await chain above what it awaits.
+    #[inline(never)]
+    fn record_pending(&self, mark: u32) {
+        let locals = trace::wants_locals().then(|| self.locals());
+        trace::coroutine(mark, const { &S::NAME }, self.suspended_at(), locals);
+    }
+}
+
 impl<S, F, D> Future for Gen<S, F, D>
 where
     S: Frame,
     F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Poll<S::Return>,
+    D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
     Self: Unpin,
 {
     type Output = S::Return;
@@ -155,7 +174,16 @@ where
         if this.frame.status() == Status::Closed {
             panic!("`async fn` resumed after completion");
         }
-        this.run(cx)
+        let mark = trace::mark();
+        let poll = this.run(cx);
+        if poll.is_pending() {
+            if trace::recording() {
+                this.record_pending(mark);
+            }
+        } else {
+            trace::discard(mark);
+        }
+        poll
     }
 }
 
@@ -163,6 +191,7 @@ impl<S, F, D, Y> Stream for Gen<S, F, D>
 where
     S: Frame<Return = ()>,
     F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Poll<Option<Y>>,
+    D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
     Self: Unpin,
 {
     type Item = Y;
@@ -174,7 +203,25 @@ where
             // Fused: an async generator that ended keeps saying so.
             return Poll::Ready(None);
         }
-        this.run(cx)
+        let mark = trace::mark();
+        let poll = this.run(cx);
+        if poll.is_pending() {
+            if trace::recording() {
+                this.record_pending(mark);
+            }
+        } else {
+            trace::discard(mark);
+        }
+        poll
+    }
+}
+
+impl<S: Frame, F, D> Drop for Gen<S, F, D> {
+    #[inline]
+    fn drop(&mut self) {
+        if S::ASYNC && self.frame.status() == Status::Created {
+            crate::debug::never_awaited(S::NAME);
+        }
     }
 }
 

@@ -1,0 +1,433 @@
+//! Debug mode: asyncio's debug warnings, and a task dump on a signal.
+//!
+//! Debug mode is on when the environment variable `CORIO_DEBUG` is `1`, or when a loop is
+//! built with [`Builder::debug(true)`](crate::Builder::debug). A loop in debug mode
+//!
+//! * warns when one poll blocks the loop longer than the
+//!   [slow-poll threshold](crate::Builder::slow_poll_threshold) (asyncio's slow-callback
+//!   warning), naming the task, where it resumed and where it suspended;
+//! * records the live locals of every coroutine of an await chain at each suspension, so
+//!   that [`tasks`](crate::tasks) and [`dump`](crate::dump) show them;
+//! * warns when an async `#[corio::coroutine]` is dropped without ever being polled
+//!   (Python's "coroutine … was never awaited");
+//! * warns when a task panicked and nobody awaited its [`Task`](crate::Task) handle to see
+//!   it (asyncio's "Task exception was never retrieved").
+//!
+//! Outside a loop, the "never awaited" warning follows `CORIO_DEBUG`.
+//!
+//! Every report is a [`Diagnostic`]. By default it goes to stderr, one line starting with
+//! `corio: warning: `; [`set_hook`] sends them elsewhere (a logger, a test) for the current
+//! thread, and [`capture`] collects the ones a closure causes.
+//!
+//! # Examples
+//!
+//! ```
+//! use corio::debug::{self, DiagnosticKind};
+//!
+//! #[corio::coroutine]
+//! async fn forgotten() {}
+//!
+//! let ((), seen) = debug::capture(|| {
+//!     corio::Runtime::builder().debug(true).build().run(async {
+//!         drop(forgotten()); // created, never awaited
+//!     })
+//! });
+//! assert_eq!(seen[0].kind(), DiagnosticKind::NeverAwaited);
+//! assert!(seen[0].message().contains("forgotten` was never awaited"));
+//! ```
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::sync::OnceLock;
+
+use crate::trace;
+
+/// What a [`Diagnostic`] is about.
+///
+/// # Examples
+///
+/// ```
+/// use corio::debug::DiagnosticKind;
+///
+/// assert!(DiagnosticKind::SlowPoll.is_warning());
+/// assert!(!DiagnosticKind::TaskDump.is_warning());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DiagnosticKind {
+    /// One poll blocked the loop longer than the slow-poll threshold.
+    SlowPoll,
+    /// An async coroutine was dropped without ever being polled.
+    NeverAwaited,
+    /// A task panicked and its panic was never retrieved through its handle.
+    PanicNeverRetrieved,
+    /// A task dump asked for with a signal (see
+    /// [`Builder::dump_on_signal`](crate::Builder::dump_on_signal)).
+    TaskDump,
+}
+
+impl DiagnosticKind {
+    /// Everything but a task dump is a warning.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(corio::debug::DiagnosticKind::NeverAwaited.is_warning());
+    /// ```
+    pub fn is_warning(self) -> bool {
+        !matches!(self, Self::TaskDump)
+    }
+}
+
+/// A warning or a task dump from debug mode.
+///
+/// `Display` gives the text corio writes to stderr when no [hook](set_hook) is set: a
+/// warning reads `corio: warning: <message>`, a dump `corio: <message>` (several lines).
+///
+/// # Examples
+///
+/// ```
+/// #[corio::coroutine]
+/// async fn job() {}
+///
+/// let ((), seen) = corio::debug::capture(|| {
+///     corio::Runtime::builder().debug(true).build().run(async { drop(job()) })
+/// });
+/// assert!(seen[0].to_string().starts_with("corio: warning: coroutine `"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    kind: DiagnosticKind,
+    message: String,
+}
+
+impl Diagnostic {
+    /// What it is about.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ((), seen) = corio::debug::capture(|| {});
+    /// assert!(seen.iter().all(|d| d.kind().is_warning()));
+    /// ```
+    pub fn kind(&self) -> DiagnosticKind {
+        self.kind
+    }
+
+    /// The text, without the `corio: warning: ` prefix.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ((), seen) = corio::debug::capture(|| {});
+    /// assert!(seen.iter().all(|d| !d.message().is_empty()));
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.kind.is_warning() {
+            write!(f, "corio: warning: {}", self.message)
+        } else {
+            write!(f, "corio: {}", self.message)
+        }
+    }
+}
+
+/// A function that receives the diagnostics of this thread.
+pub type Hook = Box<dyn FnMut(&Diagnostic)>;
+
+thread_local! {
+    static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
+    /// While non-zero, dropping a created coroutine does not warn (a task that never started
+    /// is being cancelled: like asyncio, that does not count as "never awaited").
+    static QUIET: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Sends this thread's diagnostics to `hook` instead of stderr (`None`: back to stderr), and
+/// returns the hook that was set before.
+///
+/// The hook runs on the loop's thread, outside any borrow of the loop, so it may call
+/// [`tasks`](crate::tasks) or [`dump`](crate::dump). A diagnostic raised while the hook
+/// runs goes to stderr.
+///
+/// # Examples
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::rc::Rc;
+///
+/// #[corio::coroutine]
+/// async fn job() {}
+///
+/// let log = Rc::new(RefCell::new(Vec::new()));
+/// let sink = log.clone();
+/// let old = corio::debug::set_hook(Some(Box::new(move |d| sink.borrow_mut().push(d.to_string()))));
+/// corio::Runtime::builder().debug(true).build().run(async { drop(job()) });
+/// corio::debug::set_hook(old);
+/// assert_eq!(log.borrow().len(), 1);
+/// ```
+pub fn set_hook(hook: Option<Hook>) -> Option<Hook> {
+    HOOK.with(|h| std::mem::replace(&mut *h.borrow_mut(), hook))
+}
+
+/// Runs `f` and returns its output with the diagnostics it caused on this thread, which do
+/// not reach stderr (or the hook set before).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let rt = corio::Runtime::builder()
+///     .debug(true)
+///     .slow_poll_threshold(Duration::from_millis(5))
+///     .build();
+/// let ((), seen) = corio::debug::capture(|| {
+///     rt.run(async { std::thread::sleep(Duration::from_millis(10)) })
+/// });
+/// assert_eq!(seen[0].kind(), corio::debug::DiagnosticKind::SlowPoll);
+/// ```
+pub fn capture<R>(f: impl FnOnce() -> R) -> (R, Vec<Diagnostic>) {
+    struct Restore(Option<Option<Hook>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            if let Some(old) = self.0.take() {
+                set_hook(old);
+            }
+        }
+    }
+    let seen = std::rc::Rc::new(RefCell::new(Vec::new()));
+    let sink = seen.clone();
+    let restore = Restore(Some(set_hook(Some(Box::new(move |d: &Diagnostic| {
+        sink.borrow_mut().push(d.clone());
+    })))));
+    let out = f();
+    drop(restore);
+    let seen = std::mem::take(&mut *seen.borrow_mut());
+    (out, seen)
+}
+
+/// Reports a diagnostic: to this thread's hook, else to stderr.
+pub(crate) fn emit(kind: DiagnosticKind, message: String) {
+    let diagnostic = Diagnostic { kind, message };
+    let hook = HOOK.try_with(|h| h.try_borrow_mut().ok().and_then(|mut h| h.take()));
+    match hook {
+        Ok(Some(mut hook)) => {
+            hook(&diagnostic);
+            let _ = HOOK.try_with(|h| {
+                if let Ok(mut h) = h.try_borrow_mut()
+                    && h.is_none()
+                {
+                    *h = Some(hook);
+                }
+            });
+        }
+        _ => eprintln!("{diagnostic}"),
+    }
+}
+
+/// Whether `CORIO_DEBUG=1` (read once).
+pub(crate) fn env_debug() -> bool {
+    static ENV: OnceLock<bool> = OnceLock::new();
+    *ENV.get_or_init(|| std::env::var_os("CORIO_DEBUG").is_some_and(|v| v == "1"))
+}
+
+/// Runs `f` (which drops a task's future) without "never awaited" warnings.
+pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
+    struct Loud;
+    impl Drop for Loud {
+        fn drop(&mut self) {
+            let _ = QUIET.try_with(|q| q.set(q.get() - 1));
+        }
+    }
+    let _ = QUIET.try_with(|q| q.set(q.get() + 1));
+    let _loud = Loud;
+    f()
+}
+
+/// Called when an async coroutine is dropped in its `Created` state.
+#[inline]
+pub(crate) fn never_awaited(name: &'static str) {
+    let on = match trace::loop_debug() {
+        Some(on) => on,
+        None => env_debug(),
+    };
+    if on && QUIET.try_with(Cell::get).unwrap_or(1) == 0 {
+        never_awaited_slow(name);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn never_awaited_slow(name: &'static str) {
+    let place = match crate::introspect::current_ids() {
+        Some(who) => format!(" (dropped in {who})"),
+        None => String::new(),
+    };
+    emit(
+        DiagnosticKind::NeverAwaited,
+        format!("coroutine `{name}` was never awaited{place}"),
+    );
+}
+
+#[cfg(unix)]
+pub use signal::DumpSignal;
+#[cfg(unix)]
+pub(crate) use signal::DumpOnSignal;
+
+#[cfg(unix)]
+mod signal {
+    use std::future::Future;
+    use std::io::{self, Read};
+    use std::os::unix::net::UnixStream;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use pin_project_lite::pin_project;
+    use signal_hook::SigId;
+
+    use super::{DiagnosticKind, emit};
+    use crate::reactor::IoSource;
+
+    /// A signal that makes a loop write a task dump (see
+    /// [`Builder::dump_on_signal`](crate::Builder::dump_on_signal)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::debug::DumpSignal;
+    ///
+    /// assert_eq!(DumpSignal::Quit.name(), "SIGQUIT");
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum DumpSignal {
+        /// `SIGQUIT` (Ctrl-\ in a terminal), as the JVM and Go use for their dumps.
+        Quit,
+        /// `SIGUSR1`.
+        Usr1,
+        /// `SIGUSR2`.
+        Usr2,
+    }
+
+    impl DumpSignal {
+        /// The signal's number.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// assert!(corio::debug::DumpSignal::Usr1.number() > 0);
+        /// ```
+        pub fn number(self) -> i32 {
+            match self {
+                Self::Quit => signal_hook::consts::SIGQUIT,
+                Self::Usr1 => signal_hook::consts::SIGUSR1,
+                Self::Usr2 => signal_hook::consts::SIGUSR2,
+            }
+        }
+
+        /// The signal's name, e.g. `"SIGUSR1"`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// assert_eq!(corio::debug::DumpSignal::Usr2.name(), "SIGUSR2");
+        /// ```
+        pub fn name(self) -> &'static str {
+            match self {
+                Self::Quit => "SIGQUIT",
+                Self::Usr1 => "SIGUSR1",
+                Self::Usr2 => "SIGUSR2",
+            }
+        }
+    }
+
+    pin_project! {
+        /// The main future of a loop with a dump signal: `signal-hook` writes a byte into a
+        /// socket pair when the signal arrives; the read end sits on the loop's poller, and
+        /// its readiness wakes this future, which writes the dump before it polls `fut`.
+        pub(crate) struct DumpOnSignal<F> {
+            #[pin]
+            fut: F,
+            signal: DumpSignal,
+            listener: Option<Listener>,
+            failed: bool,
+        }
+    }
+
+    struct Listener {
+        id: SigId,
+        source: IoSource<UnixStream>,
+    }
+
+    impl Drop for Listener {
+        fn drop(&mut self) {
+            // The write end is closed by signal-hook when the action goes.
+            signal_hook::low_level::unregister(self.id);
+        }
+    }
+
+    impl<F> DumpOnSignal<F> {
+        pub(crate) fn new(fut: F, signal: DumpSignal) -> Self {
+            Self {
+                fut,
+                signal,
+                listener: None,
+                failed: false,
+            }
+        }
+    }
+
+    fn listen(signal: DumpSignal) -> io::Result<Listener> {
+        let (reader, writer) = UnixStream::pair()?;
+        reader.set_nonblocking(true)?;
+        let source = IoSource::new(reader)?;
+        let id = signal_hook::low_level::pipe::register(signal.number(), writer)?;
+        Ok(Listener { id, source })
+    }
+
+    impl<F: Future> Future for DumpOnSignal<F> {
+        type Output = F::Output;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            let this = self.project();
+            if this.listener.is_none() && !*this.failed {
+                match listen(*this.signal) {
+                    Ok(listener) => *this.listener = Some(listener),
+                    Err(e) => {
+                        *this.failed = true;
+                        emit(
+                            DiagnosticKind::TaskDump,
+                            format!("cannot listen for {}: {e}", this.signal.name()),
+                        );
+                    }
+                }
+            }
+            if let Some(listener) = &*this.listener {
+                let mut dumped = false;
+                while listener.source.poll_readable(cx).is_ready() {
+                    let mut buf = [0u8; 64];
+                    let mut reader = listener.source.get_ref();
+                    while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
+                    listener.source.clear_readable();
+                    if !dumped {
+                        dumped = true;
+                        emit(
+                            DiagnosticKind::TaskDump,
+                            format!(
+                                "task dump on {}\n{}",
+                                this.signal.name(),
+                                crate::introspect::dump()
+                            ),
+                        );
+                    }
+                }
+            }
+            this.fut.poll(cx)
+        }
+    }
+}

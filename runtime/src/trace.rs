@@ -1,0 +1,477 @@
+//! Await chains, recorded as a task's poll unwinds.
+//!
+//! A spawned future is generic, so the loop cannot ask it for [`Inspect`](crate::Inspect).
+//! Instead, every `#[corio::coroutine]` that returns `Pending` pushes one entry (its name and
+//! suspension point) onto a thread-local arena, and corio's leaf futures (`sleep`, `Task`,
+//! the `sync` waits, `spawn_blocking`, …) push a [`WaitingOn`] description. Inner futures
+//! return first, so one poll leaves its chain in **post-order**: each coroutine entry comes
+//! after the entries of what it awaits and says how many those are (`inner`). That is enough
+//! to rebuild the await *tree*, branches of `join!` included.
+//!
+//! The executor takes a mark (the arena's length) before it polls a task. When the task stays
+//! pending, the entries above the mark become the task's record (`start`, `len`), and its
+//! previous record turns into garbage; when the task finishes, the arena is cut back to the
+//! mark. The arena is compacted once its garbage outweighs the live records, so its memory is
+//! reused and a task pays no allocation of its own. Nothing is rendered until somebody asks
+//! (`tasks()`, `dump()`, a slow-poll warning).
+//!
+//! In debug mode each coroutine entry also keeps its rendered locals.
+//!
+//! ## Approximations
+//!
+//! * A combinator that drops a pending future when another one finishes (`select`,
+//!   `timeout`) cuts the dropped future's entries back; corio's own do, and so does a
+//!   coroutine that completes. A foreign combinator of that kind may leave stale entries under
+//!   the coroutine that awaits it until that coroutine's next suspension.
+//! * A combinator that re-polls only the futures that were woken (`FuturesUnordered`, a large
+//!   [`join_all`](crate::join_all)) shows only those in the chain; `join_all` replaces them
+//!   with a count.
+//! * A running task's chain is empty: it is not suspended anywhere.
+
+use std::cell::{Cell, RefCell};
+use std::panic::Location;
+use std::time::Instant;
+
+use crate::status::{Local, SuspendPoint};
+use crate::task::TaskId;
+
+/// What a leaf future waits for: cheap to record (`Copy`, no allocation), rendered on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitingOn {
+    /// `sleep`/`sleep_until`/`interval.tick()`: "sleep until +1.2s".
+    Sleep(Instant),
+    /// The timer of `timeout`: "timeout at +1.2s".
+    Timeout(Instant),
+    /// Awaiting a [`Task`](crate::Task) handle: "task 7 (worker)".
+    Task(TaskId),
+    /// A fixed description, e.g. "Queue::get (empty)".
+    Static(&'static &'static str),
+    /// A large `join_all`: "join_all (3 of 100 pending)".
+    JoinAll { pending: u32, total: u32 },
+}
+
+/// One recorded level of an await chain.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entry {
+    /// A `#[corio::coroutine]` suspended at `point`; the `inner` entries before it are what it
+    /// awaits (a subtree in post-order).
+    Coroutine {
+        name: &'static &'static str,
+        point: Option<&'static SuspendPoint>,
+        inner: u32,
+    },
+    /// A leaf future.
+    Leaf(WaitingOn),
+}
+
+/// Where a task's chain sits in the arena.
+#[derive(Debug, Clone, Copy, Default)]
+struct Record {
+    tag: u32,
+    start: u32,
+    len: u32,
+}
+
+/// Marks `TOP` while no corio loop runs on this thread: nothing is recorded.
+const INACTIVE: u32 = u32::MAX;
+
+thread_local! {
+    /// The arena's length while a loop runs on this thread, else `INACTIVE`. Kept apart from
+    /// `STATE` so that the hot path (a coroutine's poll) is one plain thread-local read.
+    static TOP: Cell<u32> = const { Cell::new(INACTIVE) };
+    static STATE: RefCell<State> = const { RefCell::new(State::new()) };
+    /// 0: no loop runs on this thread; 1: a loop runs; 2: a loop runs in debug mode.
+    static LOOP_DEBUG: Cell<u8> = const { Cell::new(0) };
+    /// The task (or main future) being polled.
+    static CURRENT: Cell<Option<Current>> = const { Cell::new(None) };
+    /// The id and `run` location of the loop's main future.
+    static MAIN: Cell<Option<(TaskId, &'static Location<'static>)>> = const { Cell::new(None) };
+}
+
+/// The task (or main future) that a loop is polling.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Current {
+    pub(crate) whose: Whose,
+    pub(crate) id: TaskId,
+    pub(crate) spawned_at: &'static Location<'static>,
+}
+
+/// What the loop is polling right now, if anything.
+pub(crate) fn current() -> Option<Current> {
+    CURRENT.try_with(Cell::get).ok().flatten()
+}
+
+/// The id and `run` location of the main future of this thread's loop.
+pub(crate) fn main_task() -> Option<(TaskId, &'static Location<'static>)> {
+    MAIN.try_with(Cell::get).ok().flatten()
+}
+
+/// Before a poll: remembers what is polled and returns the mark its entries start at.
+#[inline]
+pub(crate) fn begin_poll(current: Current) -> u32 {
+    CURRENT.set(Some(current));
+    TOP.get()
+}
+
+struct State {
+    entries: Vec<Entry>,
+    garbage: usize,
+    /// Records by slot index.
+    records: Vec<Record>,
+    main: Record,
+    debug: bool,
+    /// Debug mode: the locals of the coroutine entries pushed in this poll, by arena position.
+    scratch: Vec<(u32, Vec<Local>)>,
+    /// Debug mode: locals by slot index, positions relative to the record's start.
+    locals: Vec<Vec<(u32, Vec<Local>)>>,
+    main_locals: Vec<(u32, Vec<Local>)>,
+}
+
+impl State {
+    const fn new() -> Self {
+        Self {
+            entries: Vec::new(),
+            garbage: 0,
+            records: Vec::new(),
+            main: Record {
+                tag: 0,
+                start: 0,
+                len: 0,
+            },
+            debug: false,
+            scratch: Vec::new(),
+            locals: Vec::new(),
+            main_locals: Vec::new(),
+        }
+    }
+
+    fn truncate(&mut self, mark: u32) {
+        self.entries.truncate(mark as usize);
+        while self.scratch.last().is_some_and(|(at, _)| *at >= mark) {
+            self.scratch.pop();
+        }
+        TOP.set(mark);
+    }
+
+    /// Copies the live records into a fresh arena.
+    fn compact(&mut self) {
+        let live: usize = self.records.iter().map(|r| r.len as usize).sum::<usize>()
+            + self.main.len as usize;
+        let mut entries = Vec::with_capacity(live.max(64));
+        for record in self.records.iter_mut().chain(std::iter::once(&mut self.main)) {
+            let from = record.start as usize..(record.start + record.len) as usize;
+            record.start = entries.len() as u32;
+            entries.extend_from_slice(&self.entries[from]);
+        }
+        self.entries = entries;
+        self.garbage = 0;
+        TOP.set(self.entries.len() as u32);
+    }
+
+    fn chain(&self, record: Record) -> &[Entry] {
+        self.entries
+            .get(record.start as usize..(record.start + record.len) as usize)
+            .unwrap_or(&[])
+    }
+}
+
+/// The arena's length: where the entries of what is polled next will start.
+#[inline(always)]
+pub(crate) fn mark() -> u32 {
+    TOP.get()
+}
+
+/// Whether a loop records on this thread.
+#[inline(always)]
+pub(crate) fn recording() -> bool {
+    TOP.get() != INACTIVE
+}
+
+/// Whether coroutine entries should carry their locals (the loop runs in debug mode).
+pub(crate) fn wants_locals() -> bool {
+    LOOP_DEBUG.try_with(Cell::get).unwrap_or(0) == 2
+}
+
+/// Debug mode of the loop running on this thread: `None` when no loop runs here.
+pub(crate) fn loop_debug() -> Option<bool> {
+    match LOOP_DEBUG.try_with(Cell::get).unwrap_or(0) {
+        0 => None,
+        n => Some(n == 2),
+    }
+}
+
+/// Forgets what was recorded since `mark`: the futures that pushed it have finished or were
+/// dropped.
+#[inline(always)]
+pub(crate) fn discard(mark: u32) {
+    if TOP.get() > mark && mark != INACTIVE {
+        discard_slow(mark);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn discard_slow(mark: u32) {
+    let _ = STATE.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            s.truncate(mark);
+        }
+    });
+}
+
+/// Records a leaf future that is about to return `Pending`.
+#[inline]
+pub(crate) fn waiting_on(what: WaitingOn) {
+    if recording() {
+        push(Entry::Leaf(what), None);
+    }
+}
+
+/// Records a coroutine that returns `Pending`, above the entries pushed since `mark`.
+pub(crate) fn coroutine(
+    mark: u32,
+    name: &'static &'static str,
+    point: Option<&'static SuspendPoint>,
+    locals: Option<Vec<Local>>,
+) {
+    let inner = TOP.get().saturating_sub(mark);
+    push(Entry::Coroutine { name, point, inner }, locals);
+}
+
+#[inline(never)]
+fn push(entry: Entry, locals: Option<Vec<Local>>) {
+    let _ = STATE.try_with(|s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            let at = s.entries.len() as u32;
+            if at == INACTIVE - 1 {
+                return;
+            }
+            s.entries.push(entry);
+            if let Some(locals) = locals {
+                s.scratch.push((at, locals));
+            }
+            TOP.set(at + 1);
+        }
+    });
+}
+
+/// Starts recording for a loop on this thread; stops (and frees the arena) when dropped.
+pub(crate) struct Recording {
+    previous: u32,
+    previous_debug: u8,
+}
+
+impl Recording {
+    pub(crate) fn start(debug: bool, main: Option<(TaskId, &'static Location<'static>)>) -> Self {
+        let previous = TOP.replace(0);
+        let previous_debug = LOOP_DEBUG.replace(if debug { 2 } else { 1 });
+        MAIN.set(main);
+        CURRENT.set(None);
+        STATE.with_borrow_mut(|s| {
+            *s = State::new();
+            s.debug = debug;
+        });
+        Self {
+            previous,
+            previous_debug,
+        }
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        let old = STATE.try_with(|s| s.try_borrow_mut().map(|mut s| std::mem::replace(&mut *s, State::new())));
+        TOP.set(self.previous);
+        let _ = LOOP_DEBUG.try_with(|d| d.set(self.previous_debug));
+        let _ = MAIN.try_with(|m| m.set(None));
+        let _ = CURRENT.try_with(|c| c.set(None));
+        drop(old);
+    }
+}
+
+/// Which record a poll writes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Whose {
+    Main,
+    Task { index: u32, tag: u32 },
+}
+
+/// The chain a task had before a poll and the one it has after, for a slow-poll warning.
+#[derive(Debug, Default)]
+pub(crate) struct Moved {
+    pub(crate) resumed: Option<String>,
+    pub(crate) suspended: Option<String>,
+}
+
+/// Files the entries recorded since `mark` as `whose` chain (or drops them, when `done`).
+/// With `describe`, also tells where the poll resumed and where it suspended.
+pub(crate) fn end_poll(whose: Whose, mark: u32, done: bool, describe: bool) -> Option<Moved> {
+    CURRENT.set(None);
+    STATE
+        .try_with(|s| {
+            let mut s = s.try_borrow_mut().ok()?;
+            let s = &mut *s;
+            let top = s.entries.len() as u32;
+            let mark = mark.min(top);
+            let old = match whose {
+                Whose::Main => s.main,
+                Whose::Task { index, tag } => match s.records.get(index as usize) {
+                    Some(r) if r.tag == tag => *r,
+                    Some(r) => Record { len: 0, ..*r },
+                    None => Record::default(),
+                },
+            };
+            let moved = describe.then(|| Moved {
+                resumed: innermost(s.chain(old)),
+                suspended: if done {
+                    None
+                } else {
+                    innermost(&s.entries[mark as usize..])
+                },
+            });
+            let len = if done { 0 } else { top - mark };
+            if done {
+                s.truncate(mark);
+            }
+            let scratch = if s.debug {
+                let base = mark;
+                let mut scratch = std::mem::take(&mut s.scratch);
+                for (at, _) in &mut scratch {
+                    *at -= base;
+                }
+                scratch
+            } else {
+                Vec::new()
+            };
+            let record = Record {
+                tag: match whose {
+                    Whose::Main => 0,
+                    Whose::Task { tag, .. } => tag,
+                },
+                start: mark,
+                len,
+            };
+            match whose {
+                Whose::Main => {
+                    s.garbage += s.main.len as usize;
+                    s.main = record;
+                    if s.debug {
+                        s.main_locals = scratch;
+                    }
+                }
+                Whose::Task { index, .. } => {
+                    let i = index as usize;
+                    if len > 0 || s.records.get(i).is_some_and(|r| r.len > 0) {
+                        if s.records.len() <= i {
+                            s.records.resize(i + 1, Record::default());
+                        }
+                        s.garbage += s.records[i].len as usize;
+                        s.records[i] = record;
+                    }
+                    if s.debug {
+                        if s.locals.len() <= i {
+                            s.locals.resize_with(i + 1, Vec::new);
+                        }
+                        s.locals[i] = scratch;
+                    }
+                }
+            }
+            if s.garbage > 1024 && s.garbage > s.entries.len() / 2 {
+                s.compact();
+            }
+            moved
+        })
+        .ok()
+        .flatten()
+}
+
+/// "app::inner at src/x.rs:3:5 `sleep(d).await`" for the deepest coroutine of the first branch.
+fn innermost(chain: &[Entry]) -> Option<String> {
+    chain.iter().find_map(|e| match e {
+        Entry::Coroutine { name, point, .. } => Some(match point {
+            Some(p) => format!("{name} {p}"),
+            None => (**name).to_owned(),
+        }),
+        Entry::Leaf(_) => None,
+    })
+}
+
+/// A copy of a task's chain (post-order) and, in debug mode, its locals by position.
+pub(crate) type Snapshot = (Vec<Entry>, Vec<(u32, Vec<Local>)>);
+
+/// The chain recorded at the task's last suspension.
+pub(crate) fn snapshot(whose: Whose) -> Snapshot {
+    STATE
+        .try_with(|s| {
+            let Ok(s) = s.try_borrow() else {
+                return (Vec::new(), Vec::new());
+            };
+            let (record, locals) = match whose {
+                Whose::Main => (s.main, Some(&s.main_locals)),
+                Whose::Task { index, tag } => match s.records.get(index as usize) {
+                    Some(r) if r.tag == tag => (*r, s.locals.get(index as usize)),
+                    _ => return (Vec::new(), Vec::new()),
+                },
+            };
+            let chain = s.chain(record).to_vec();
+            let locals = if s.debug {
+                locals.cloned().unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            (chain, locals)
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_stay_small() {
+        assert!(std::mem::size_of::<Entry>() <= 24, "{}", std::mem::size_of::<Entry>());
+    }
+
+    #[test]
+    fn nothing_is_recorded_outside_a_loop() {
+        assert!(!recording());
+        waiting_on(WaitingOn::Static(&"x"));
+        assert_eq!(mark(), INACTIVE);
+    }
+
+    #[test]
+    fn a_poll_files_its_entries_and_compaction_keeps_them() {
+        let _rec = Recording::start(false, None);
+        let task = Whose::Task { index: 3, tag: 9 };
+        for round in 0..2000u32 {
+            let m = mark();
+            waiting_on(WaitingOn::JoinAll {
+                pending: round,
+                total: 1,
+            });
+            coroutine(m, &"outer", None, None);
+            end_poll(task, m, false, false);
+        }
+        let (chain, _) = snapshot(task);
+        assert_eq!(chain.len(), 2);
+        assert!(matches!(
+            chain[0],
+            Entry::Leaf(WaitingOn::JoinAll { pending: 1999, .. })
+        ));
+        assert!(matches!(chain[1], Entry::Coroutine { inner: 1, .. }));
+        STATE.with_borrow(|s| assert!(s.entries.len() < 3000, "{}", s.entries.len()));
+        let m = mark();
+        end_poll(task, m, true, false);
+        assert!(snapshot(task).0.is_empty());
+    }
+
+    #[test]
+    fn discard_cuts_back_stale_entries() {
+        let _rec = Recording::start(false, None);
+        let m = mark();
+        waiting_on(WaitingOn::Static(&"stale"));
+        discard(m);
+        assert_eq!(mark(), m);
+    }
+}
