@@ -14,6 +14,8 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
+use crate::trace::{self, WaitingOn};
+
 
 /// The most threads the pool runs at once.
 const MAX_THREADS: usize = 16;
@@ -183,7 +185,7 @@ impl<T> Future for Blocking<T> {
                 if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     slot.waker = Some(cx.waker().clone());
                 }
-                Poll::Pending
+                trace::pending(WaitingOn::Static(&"spawn_blocking (running on the pool)"))
             }
         }
     }

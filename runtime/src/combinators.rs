@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
 use pin_project_lite::pin_project;
+use crate::trace::{self, WaitingOn};
 
 /// Yields to the loop once: the task goes to the back of the ready queue.
 ///
@@ -105,10 +106,14 @@ where
     let mut a = pin!(a.into_future());
     let mut b = pin!(b.into_future());
     poll_fn(|cx| {
+        // On `Ready`, what the futures recorded is stale: the loser is dropped.
+        let mark = trace::mark();
         if let Poll::Ready(out) = a.as_mut().poll(cx) {
+            trace::discard(mark);
             return Poll::Ready(Either::Left(out));
         }
         if let Poll::Ready(out) = b.as_mut().poll(cx) {
+            trace::discard(mark);
             return Poll::Ready(Either::Right(out));
         }
         Poll::Pending
@@ -290,6 +295,7 @@ impl<F: Future> Future for JoinAll<F> {
                 this.poll_part(index, cx);
             }
         } else if let Some(shared) = &this.shared {
+            let mark = trace::mark();
             {
                 let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);
                 if !state
@@ -307,6 +313,14 @@ impl<F: Future> Future for JoinAll<F> {
             }
             queue.clear();
             this.queue = queue;
+            // Only the woken parts ran: a count says more than their chains would.
+            trace::discard(mark);
+            if this.remaining > 0 {
+                trace::waiting_on(WaitingOn::JoinAll {
+                    pending: u32::try_from(this.remaining).unwrap_or(u32::MAX),
+                    total: u32::try_from(n).unwrap_or(u32::MAX),
+                });
+            }
         } else {
             for index in 0..n {
                 this.poll_part(index, cx);

@@ -22,6 +22,7 @@ use pin_project_lite::pin_project;
 
 use crate::executor::{self, LoopInner};
 use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
+use crate::trace::{self, WaitingOn};
 
 /// A handle to a spawned task: await it for the task's output.
 ///
@@ -133,7 +134,7 @@ impl<T: 'static> Future for Task<T> {
         let poll = executor::try_with_current(|l| l.poll_join(self.task, self.id, cx, &mut out))
             .unwrap_or(Poll::Ready(()));
         match poll {
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => trace::pending(WaitingOn::Task(self.id)),
             Poll::Ready(()) => {
                 self.task.index = MAIN_INDEX;
                 Poll::Ready(out.unwrap_or(Err(TaskError::Cancelled)))

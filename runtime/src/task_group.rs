@@ -11,6 +11,7 @@ use std::task::{Poll, Waker};
 use crate::executor;
 use crate::task::{Panic, Task, TaskError, TaskId};
 use crate::waker::TaskRef;
+use crate::trace::{self, WaitingOn};
 
 /// A set of tasks that finish together: asyncio's `TaskGroup`.
 ///
@@ -217,7 +218,7 @@ impl TaskGroup {
             }
             let old = self.inner.joiner.borrow_mut().replace(cx.waker().clone());
             drop(old);
-            Poll::Pending
+            trace::pending(WaitingOn::Static(&"TaskGroup::join"))
         })
         .await
     }

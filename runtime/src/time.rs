@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::executor::{self, next_id, try_with_current};
 use crate::timers::{TimerKey, TimerState};
+use crate::trace::{self, WaitingOn};
 
 /// Waits until `duration` has passed: asyncio's `sleep`.
 ///
@@ -114,7 +115,15 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
+        let poll = self.poll_timer(cx);
+        trace::note(poll, WaitingOn::Sleep(self.deadline))
+    }
+}
+
+impl Sleep {
+    /// `poll` without recording the wait (`timeout` records its timer as a timeout).
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self;
         executor::with_current(|l| {
             if let Some(key) = this.key {
                 match l.timers.borrow_mut().poll(key, cx.waker()) {
@@ -271,17 +280,20 @@ pub async fn timeout<F: IntoFuture>(duration: Duration, fut: F) -> Result<F::Out
     let mut timer = sleep(duration);
     let mut inner = pin!(Some(fut.into_future()));
     poll_fn(|cx| {
+        let mark = trace::mark();
         if let Some(fut) = inner.as_mut().as_pin_mut()
             && let Poll::Ready(output) = fut.poll(cx)
         {
             inner.set(None);
+            trace::discard(mark);
             return Poll::Ready(Ok(output));
         }
-        if Pin::new(&mut timer).poll(cx).is_ready() {
+        if timer.poll_timer(cx).is_ready() {
             inner.set(None);
+            trace::discard(mark);
             return Poll::Ready(Err(Elapsed(())));
         }
-        Poll::Pending
+        trace::pending(WaitingOn::Timeout(timer.deadline))
     })
     .await
 }

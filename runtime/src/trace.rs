@@ -30,6 +30,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::panic::Location;
+use std::task::Poll;
 use std::time::Instant;
 
 use crate::status::{Local, SuspendPoint};
@@ -225,6 +226,22 @@ pub(crate) fn waiting_on(what: WaitingOn) {
     if recording() {
         push(Entry::Leaf(what), None);
     }
+}
+
+/// Records `what` and returns `Pending`: `return trace::pending(…)` in a leaf future.
+#[inline]
+pub(crate) fn pending<T>(what: WaitingOn) -> Poll<T> {
+    waiting_on(what);
+    Poll::Pending
+}
+
+/// Records `what` when `poll` is `Pending`, and passes `poll` on.
+#[inline]
+pub(crate) fn note<T>(poll: Poll<T>, what: WaitingOn) -> Poll<T> {
+    if poll.is_pending() {
+        waiting_on(what);
+    }
+    poll
 }
 
 /// Records a coroutine that returns `Pending`, above the entries pushed since `mark`.

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use super::lock::{Lock, LockAcquire, LockGuard};
 use super::waiters::{WaitList, wake_all};
+use crate::trace::{self, WaitingOn};
 
 /// Lets tasks wait until another task says that shared state has changed: Python's
 /// `asyncio.Condition`.
@@ -246,6 +247,10 @@ enum WaitState<T> {
 // The guard and the data are never pinned: they only move between the lock and the future.
 impl<T> Unpin for ConditionWait<T> {}
 
+/// What a task dump says about a pending `Condition::wait` (re-acquiring the lock afterwards
+/// shows as `Lock::lock`).
+const WAITING: WaitingOn = WaitingOn::Static(&"Condition::wait");
+
 impl<T> Future for ConditionWait<T> {
     type Output = LockGuard<T>;
 
@@ -262,12 +267,12 @@ impl<T> Future for ConditionWait<T> {
                     let key = this.cond.waiters.borrow_mut().push_back(None, cx.waker());
                     let lock = LockGuard::unlock(guard);
                     this.state = WaitState::Waiting { key, lock };
-                    return Poll::Pending;
+                    return trace::pending(WAITING);
                 }
                 WaitState::Waiting { key, lock } => {
                     let mut waiters = this.cond.waiters.borrow_mut();
                     if !waiters.poll_notified(*key, cx.waker()) {
-                        return Poll::Pending;
+                        return trace::pending(WAITING);
                     }
                     waiters.remove(*key);
                     drop(waiters);

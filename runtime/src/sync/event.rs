@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::waiters::{WaitList, wake_all};
+use crate::trace::{self, WaitingOn};
 
 /// A flag that tasks can wait on: Python's `asyncio.Event`.
 ///
@@ -183,6 +184,9 @@ pub struct EventWait {
     key: Option<usize>,
 }
 
+/// What a task dump says about a pending `Event::wait`.
+const WAITING: WaitingOn = WaitingOn::Static(&"Event::wait");
+
 impl Future for EventWait {
     type Output = ();
 
@@ -193,14 +197,14 @@ impl Future for EventWait {
             None if inner.set => Poll::Ready(()),
             None => {
                 this.key = Some(inner.waiters.push_back(None, cx.waker()));
-                Poll::Pending
+                trace::pending(WAITING)
             }
             Some(key) if inner.waiters.poll_notified(key, cx.waker()) => {
                 inner.waiters.remove(key);
                 this.key = None;
                 Poll::Ready(())
             }
-            Some(_) => Poll::Pending,
+            Some(_) => trace::pending(WAITING),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::waiters::WaitList;
+use crate::trace::{self, WaitingOn};
 
 /// A mutual-exclusion lock that owns the data it protects: Python's `asyncio.Lock`, with the
 /// data inside as in Rust's `Mutex<T>`.
@@ -200,6 +201,9 @@ pub struct LockAcquire<T> {
     key: Option<usize>,
 }
 
+/// What a task dump says about a pending `Lock::lock`.
+const WAITING: WaitingOn = WaitingOn::Static(&"Lock::lock (held)");
+
 impl<T> Future for LockAcquire<T> {
     type Output = LockGuard<T>;
 
@@ -211,12 +215,12 @@ impl<T> Future for LockAcquire<T> {
                 Some(value) => value,
                 None => {
                     this.key = Some(inner.waiters.push_back(None, cx.waker()));
-                    return Poll::Pending;
+                    return trace::pending(WAITING);
                 }
             },
             Some(key) => {
                 if !inner.waiters.poll_notified(key, cx.waker()) {
-                    return Poll::Pending;
+                    return trace::pending(WAITING);
                 }
                 this.key = None;
                 inner

@@ -40,6 +40,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::buffer::{Buffer, GetError, PutError};
+use crate::trace::{self, WaitingOn};
 
 /// Creates a channel that holds at most `cap` items and returns its two ends.
 ///
@@ -392,7 +393,8 @@ impl<T> Future for SendFuture<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
         let this = &mut *self;
-        Buffer::poll_put(&this.sender.shared.buf, &mut this.key, &mut this.item, cx)
+        let poll = Buffer::poll_put(&this.sender.shared.buf, &mut this.key, &mut this.item, cx);
+        trace::note(poll, WaitingOn::Static(&"mpsc::Sender::send (channel full)"))
     }
 }
 
@@ -443,7 +445,8 @@ impl<T> Future for RecvFuture<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
-        Buffer::poll_get(&this.rx.0.buf, &mut this.key, cx)
+        let poll = Buffer::poll_get(&this.rx.0.buf, &mut this.key, cx);
+        trace::note(poll, WaitingOn::Static(&"mpsc::Receiver::recv (channel empty)"))
     }
 }
 

@@ -31,6 +31,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+use crate::trace::{self, WaitingOn};
 
 /// Creates a one-value channel and returns its two ends.
 ///
@@ -220,7 +221,7 @@ impl<T> Future for Receiver<T> {
             _ => cx.waker().clone(),
         };
         shared.waker.set(Some(waker));
-        Poll::Pending
+        trace::pending(WaitingOn::Static(&"oneshot::Receiver (no value yet)"))
     }
 }
 

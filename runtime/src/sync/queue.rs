@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 
 use super::buffer::{Buffer, GetError, PutError};
 use super::waiters::{WaitList, wake_all};
+use crate::trace::{self, WaitingOn};
 
 /// A FIFO queue for passing items between tasks: Python's `asyncio.Queue`.
 ///
@@ -384,7 +385,7 @@ impl<T> Future for QueuePut<T> {
         match Buffer::poll_put(&this.shared.buf, &mut this.key, &mut this.item, cx) {
             Poll::Ready(Ok(())) => Poll::Ready(()),
             Poll::Ready(Err(_)) => unreachable!("a queue never closes"),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => trace::pending(WaitingOn::Static(&"Queue::put (full)")),
         }
     }
 }
@@ -436,8 +437,9 @@ impl<T> Future for QueueGet<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
-        Buffer::poll_get(&this.shared.buf, &mut this.key, cx)
-            .map(|item| item.expect("a queue never closes"))
+        let poll = Buffer::poll_get(&this.shared.buf, &mut this.key, cx)
+            .map(|item| item.expect("a queue never closes"));
+        trace::note(poll, WaitingOn::Static(&"Queue::get (empty)"))
     }
 }
 
@@ -482,6 +484,9 @@ pub struct QueueJoin<T> {
     key: Option<usize>,
 }
 
+/// What a task dump says about a pending `Queue::join`.
+const JOINING: WaitingOn = WaitingOn::Static(&"Queue::join (unfinished items)");
+
 impl<T> Future for QueueJoin<T> {
     type Output = ();
 
@@ -492,14 +497,14 @@ impl<T> Future for QueueJoin<T> {
             None if this.shared.buf.borrow().unfinished == 0 => Poll::Ready(()),
             None => {
                 this.key = Some(joiners.push_back(None, cx.waker()));
-                Poll::Pending
+                trace::pending(JOINING)
             }
             Some(key) if joiners.poll_notified(key, cx.waker()) => {
                 joiners.remove(key);
                 this.key = None;
                 Poll::Ready(())
             }
-            Some(_) => Poll::Pending,
+            Some(_) => trace::pending(JOINING),
         }
     }
 }

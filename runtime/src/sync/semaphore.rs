@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use super::waiters::{WaitList, wake_all};
+use crate::trace::{self, WaitingOn};
 
 /// A counter of permits that tasks wait on: Python's `asyncio.Semaphore`.
 ///
@@ -210,6 +211,9 @@ pub struct SemaphoreAcquire {
     key: Option<usize>,
 }
 
+/// What a task dump says about a pending `Semaphore::acquire`.
+const WAITING: WaitingOn = WaitingOn::Static(&"Semaphore::acquire (no permit free)");
+
 impl Future for SemaphoreAcquire {
     type Output = Permit;
 
@@ -221,12 +225,12 @@ impl Future for SemaphoreAcquire {
                 Some(left) => inner.permits = left,
                 None => {
                     this.key = Some(inner.waiters.push_back(None, cx.waker()));
-                    return Poll::Pending;
+                    return trace::pending(WAITING);
                 }
             },
             Some(key) => {
                 if !inner.waiters.poll_notified(key, cx.waker()) {
-                    return Poll::Pending;
+                    return trace::pending(WAITING);
                 }
                 inner.waiters.remove(key);
                 this.key = None;
