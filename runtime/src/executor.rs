@@ -355,9 +355,10 @@ impl LoopInner {
             id,
             spawned_at: cell.spawned_at(),
         });
+        let first = self.config.debug && !cell.started();
         let started = self.config.debug.then(Instant::now);
         let done = cell.as_mut().poll(task, &self.shared);
-        self.end_poll(whose, mark, done, started, Some(id));
+        self.end_poll(whose, mark, done, started, Some(id), first);
         self.current_task.set(None);
         if !done {
             // The common case, a task that stays pending, takes one borrow.
@@ -434,16 +435,24 @@ impl LoopInner {
         done: bool,
         started: Option<Instant>,
         id: Option<TaskId>,
+        first: bool,
     ) {
         let took = started.map(|s| s.elapsed());
         let slow = took.is_some_and(|t| t >= self.config.slow_poll_threshold);
         let moved = trace::end_poll(whose, mark, done, slow);
         if let (Some(took), Some(moved)) = (took, moved) {
-            self.warn_slow(took, id, moved, done);
+            self.warn_slow(took, id, moved, done, first);
         }
     }
 
-    fn warn_slow(&self, took: Duration, id: Option<TaskId>, moved: trace::Moved, done: bool) {
+    fn warn_slow(
+        &self,
+        took: Duration,
+        id: Option<TaskId>,
+        moved: trace::Moved,
+        done: bool,
+        first: bool,
+    ) {
         let who = match id {
             None => "the main future".to_owned(),
             Some(id) => match self.task_name(id) {
@@ -452,8 +461,9 @@ impl LoopInner {
             },
         };
         let resumed = match moved.resumed {
+            _ if first => "started".to_owned(),
             Some(at) => format!("resumed at {at}"),
-            None => "resumed at its start or outside any coroutine".to_owned(),
+            None => "resumed outside any coroutine".to_owned(),
         };
         let suspended = match (done, moved.suspended) {
             (true, _) => "finished".to_owned(),
@@ -752,7 +762,8 @@ fn drive<F: Future>(l: &LoopInner, fut: F, main: trace::Current) -> Outcome<F::O
                 let mark = trace::begin_poll(main);
                 let started = l.config.debug.then(Instant::now);
                 let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
-                l.end_poll(Whose::Main, mark, !matches!(poll, Ok(Poll::Pending)), started, None);
+                let done = !matches!(poll, Ok(Poll::Pending));
+                l.end_poll(Whose::Main, mark, done, started, None, false);
                 match poll {
                     Ok(Poll::Pending) => {}
                     Ok(Poll::Ready(value)) => return Ok(value),
