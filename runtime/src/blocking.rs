@@ -5,6 +5,7 @@
 //! through its waker, which from a pool thread takes the loop's remote-wake path (a queue plus
 //! `Poller::notify`).
 
+use crate::trace::{self, WaitingOn};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -14,8 +15,6 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
-use crate::trace::{self, WaitingOn};
-
 
 /// The most threads the pool runs at once.
 const MAX_THREADS: usize = 16;

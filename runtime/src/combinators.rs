@@ -6,8 +6,8 @@ use std::pin::{Pin, pin};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
-use pin_project_lite::pin_project;
 use crate::trace::{self, WaitingOn};
+use pin_project_lite::pin_project;
 
 /// Yields to the loop once: the task goes to the back of the ready queue.
 ///

@@ -275,9 +275,9 @@ fn never_awaited_slow(name: &'static str) {
 }
 
 #[cfg(unix)]
-pub use signal::DumpSignal;
-#[cfg(unix)]
 pub(crate) use signal::DumpOnSignal;
+#[cfg(unix)]
+pub use signal::DumpSignal;
 
 #[cfg(unix)]
 mod signal {

@@ -190,8 +190,7 @@ pub fn current_task() -> Option<TaskInfo> {
     let name = match current.whose {
         Whose::Main => Some("main".to_owned()),
         Whose::Task { .. } => {
-            executor::try_with_current(|l| l.task_name(current.id).map(|n| n.to_string()))
-                .flatten()
+            executor::try_with_current(|l| l.task_name(current.id).map(|n| n.to_string())).flatten()
         }
     };
     Some(TaskInfo {
@@ -432,7 +431,7 @@ fn children(chain: &[Entry], begin: usize, end: usize) -> Vec<usize> {
         let node = i - 1;
         let size = match chain[node] {
             Entry::Coroutine { inner, .. } => inner as usize + 1,
-            Entry::Leaf(_) => 1,
+            _ => 1,
         };
         nodes.push(node);
         i -= size.min(i - begin);
@@ -441,13 +440,14 @@ fn children(chain: &[Entry], begin: usize, end: usize) -> Vec<usize> {
     nodes
 }
 
-fn leaves(chain: &[Entry], nodes: &[usize], render: &dyn Fn(WaitingOn) -> String) -> Option<String> {
+fn leaves(
+    chain: &[Entry],
+    nodes: &[usize],
+    render: &dyn Fn(WaitingOn) -> String,
+) -> Option<String> {
     let texts: Vec<String> = nodes
         .iter()
-        .filter_map(|&n| match chain[n] {
-            Entry::Leaf(what) => Some(render(what)),
-            Entry::Coroutine { .. } => None,
-        })
+        .filter_map(|&n| chain[n].waiting_on().map(render))
         .collect();
     (!texts.is_empty()).then(|| texts.join(", "))
 }
@@ -504,7 +504,7 @@ mod tests {
     }
 
     fn leaf(text: &'static &'static str) -> Entry {
-        Entry::Leaf(WaitingOn::Static(text))
+        Entry::Static(text)
     }
 
     fn shape(chain: &[Entry]) -> Vec<(usize, &'static str, Option<String>)> {
@@ -553,10 +553,7 @@ mod tests {
 
     #[test]
     fn an_opaque_root_gets_a_frame() {
-        assert_eq!(
-            shape(&[leaf(&"q")]),
-            [(0, OPAQUE, Some("q".to_owned()))]
-        );
+        assert_eq!(shape(&[leaf(&"q")]), [(0, OPAQUE, Some("q".to_owned()))]);
         assert_eq!(
             shape(&[co(&"a", 0), leaf(&"q")]),
             [(0, OPAQUE, Some("q".to_owned())), (1, "a", None)]

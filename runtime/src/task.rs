@@ -21,8 +21,8 @@ use std::task::{Context, Poll, Waker};
 use pin_project_lite::pin_project;
 
 use crate::executor::{self, LoopInner};
-use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 use crate::trace::{self, WaitingOn};
+use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 /// A handle to a spawned task: await it for the task's output.
 ///

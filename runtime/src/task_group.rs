@@ -10,8 +10,8 @@ use std::task::{Poll, Waker};
 
 use crate::executor;
 use crate::task::{Panic, Task, TaskError, TaskId};
-use crate::waker::TaskRef;
 use crate::trace::{self, WaitingOn};
+use crate::waker::TaskRef;
 
 /// A set of tasks that finish together: asyncio's `TaskGroup`.
 ///

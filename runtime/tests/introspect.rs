@@ -69,11 +69,18 @@ fn a_dump_shows_each_level_of_a_three_level_chain_and_the_leaf() {
         let point = info.chain[2].point.unwrap();
         assert_eq!(point.file, file!());
         assert_eq!(point.line, 27);
-        assert!(info.chain.iter().all(|f| f.locals.is_empty()), "no locals outside debug mode");
+        assert!(
+            info.chain.iter().all(|f| f.locals.is_empty()),
+            "no locals outside debug mode"
+        );
 
         let dump = corio::dump();
         assert!(dump.contains("\"sleeper\" suspended, spawned at"), "{dump}");
-        for source in ["`middle(d).await`", "`inner(d).await`", "`corio::sleep(d).await`"] {
+        for source in [
+            "`middle(d).await`",
+            "`inner(d).await`",
+            "`corio::sleep(d).await`",
+        ] {
             assert!(dump.contains(source), "{dump}");
         }
         assert!(dump.contains(", waiting on sleep until +"), "{dump}");
@@ -138,7 +145,10 @@ fn statuses_follow_a_task_through_its_life() {
         let suspended = find(waiter.id());
         assert_eq!(suspended.status, Status::Suspended);
         assert_eq!(suspended.chain[0].function, "<future>");
-        assert_eq!(suspended.chain[0].waiting_on.as_deref(), Some("Event::wait"));
+        assert_eq!(
+            suspended.chain[0].waiting_on.as_deref(),
+            Some("Event::wait")
+        );
         event.set();
         corio::yield_now().await;
         let closed = find(waiter.id());
@@ -162,7 +172,9 @@ async fn fork(a: Queue<u8>, b: Queue<u8>) -> u8 {
 
 #[corio::coroutine]
 async fn guarded(queue: Queue<u8>) -> Option<u8> {
-    corio::timeout(Duration::from_secs(20), queue.get()).await.ok()
+    corio::timeout(Duration::from_secs(20), queue.get())
+        .await
+        .ok()
 }
 
 #[test]
@@ -223,7 +235,9 @@ fn a_finished_branch_leaves_nothing_behind() {
     #[corio::coroutine]
     async fn then_wait(event: Event) -> u8 {
         let n = corio::select(quick(), corio::sleep(Duration::from_secs(10))).await;
-        let corio::Either::Left(n) = n else { unreachable!() };
+        let corio::Either::Left(n) = n else {
+            unreachable!()
+        };
         event.wait().await;
         n
     }
@@ -372,7 +386,10 @@ fn a_panic_nobody_retrieved_warns_in_debug_mode() {
         .collect();
     assert_eq!(texts.len(), 2, "{seen:?}");
     assert!(texts[0].contains("(doomed), spawned at "), "{texts:?}");
-    assert!(texts[0].ends_with("nobody awaited it to retrieve the panic: boom"), "{texts:?}");
+    assert!(
+        texts[0].ends_with("nobody awaited it to retrieve the panic: boom"),
+        "{texts:?}"
+    );
     assert!(texts[1].ends_with(": kept"), "{texts:?}");
 }
 
@@ -415,9 +432,15 @@ fn a_signal_writes_a_task_dump() {
         .collect();
     assert_eq!(dumps.len(), 1, "{seen:?}");
     let text = dumps[0].to_string();
-    assert!(text.starts_with("corio: task dump on SIGUSR2\nloop "), "{text}");
+    assert!(
+        text.starts_with("corio: task dump on SIGUSR2\nloop "),
+        "{text}"
+    );
     assert!(text.contains("\"idle\" suspended"), "{text}");
-    assert!(text.contains("`corio::sleep(d).await`, waiting on sleep until +"), "{text}");
+    assert!(
+        text.contains("`corio::sleep(d).await`, waiting on sleep until +"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -10,8 +10,8 @@ use core::task::{Context, Poll};
 use futures_core::Stream;
 
 use crate::coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
-use crate::trace;
 use crate::status::{Local, Status, SuspendPoint};
+use crate::trace;
 
 /// What every generated frame enum can say about itself without knowing its concrete types.
 pub trait Frame: Sized {

@@ -394,7 +394,10 @@ impl<T> Future for SendFuture<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
         let this = &mut *self;
         let poll = Buffer::poll_put(&this.sender.shared.buf, &mut this.key, &mut this.item, cx);
-        trace::note(poll, WaitingOn::Static(&"mpsc::Sender::send (channel full)"))
+        trace::note(
+            poll,
+            WaitingOn::Static(&"mpsc::Sender::send (channel full)"),
+        )
     }
 }
 
@@ -446,7 +449,10 @@ impl<T> Future for RecvFuture<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = &mut *self;
         let poll = Buffer::poll_get(&this.rx.0.buf, &mut this.key, cx);
-        trace::note(poll, WaitingOn::Static(&"mpsc::Receiver::recv (channel empty)"))
+        trace::note(
+            poll,
+            WaitingOn::Static(&"mpsc::Receiver::recv (channel empty)"),
+        )
     }
 }
 

@@ -24,6 +24,7 @@
 //! # });
 //! ```
 
+use crate::trace::{self, WaitingOn};
 use std::cell::Cell;
 use std::error::Error;
 use std::fmt;
@@ -31,7 +32,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
-use crate::trace::{self, WaitingOn};
 
 /// Creates a one-value channel and returns its two ends.
 ///
