@@ -732,7 +732,11 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
         id: TaskId(next_id()),
         spawned_at: config.main_at,
     };
-    let _recording = trace::Recording::start(config.debug, Some((main.id, main.spawned_at)));
+    let _recording = trace::Recording::start(
+        config.record_chains,
+        config.debug,
+        Some((main.id, main.spawned_at)),
+    );
     let inner = Rc::new(LoopInner::new(config));
     CURRENT.with(|c| *c.borrow_mut() = Some(inner.clone()));
     let _reset = ResetCurrent;
