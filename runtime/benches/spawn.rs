@@ -2,9 +2,9 @@
 //! task, for corio, tokio (current_thread + LocalSet), smol (LocalExecutor) and the floor
 //! (async-task + a VecDeque, no runtime around it).
 //!
-//! Also corio's own variants: tasks that are three nested `#[corio::coroutine]`s (so every
-//! suspension records a three-level await chain), with chain recording on, off, and in debug
-//! mode, and plain tasks with recording off, for the cost of introspection.
+//! Also tasks that are three nested `#[corio::coroutine]`s awaiting `yield_now`, normally and
+//! in debug mode (where every suspension records its three-level await chain and locals), for
+//! the cost of introspection: compare with the same benchmark built from a commit without it.
 //!
 //! Run: `cargo bench -p corio --bench spawn` (pins itself to one CPU with `taskset`).
 //! Knobs: `CORIO_BENCH_N` (tasks, default 1,000,000), `CORIO_BENCH_REPS` (default 3).
@@ -63,30 +63,8 @@ fn corio_chain3(n: usize) {
     chain3(&corio::Runtime::new(), n);
 }
 
-fn corio_chain3_unrecorded(n: usize) {
-    chain3(
-        &corio::Runtime::builder().record_await_chains(false).build(),
-        n,
-    );
-}
-
 fn corio_chain3_debug(n: usize) {
     chain3(&corio::Runtime::builder().debug(true).build(), n);
-}
-
-fn corio_spawn_unrecorded(n: usize) {
-    corio::Runtime::builder()
-        .record_await_chains(false)
-        .build()
-        .run(async move {
-            let mut tasks = Vec::with_capacity(n);
-            for _ in 0..n {
-                tasks.push(corio::spawn(async { corio::yield_now().await }));
-            }
-            for task in tasks {
-                task.await.unwrap();
-            }
-        });
 }
 
 fn tokio_spawn(n: usize) {
@@ -147,17 +125,12 @@ fn main() {
     let n = env_usize("CORIO_BENCH_N", 1_000_000);
     let reps = env_usize("CORIO_BENCH_REPS", 3);
     println!("spawn + complete {n} tasks that each yield once (best of {reps})");
-    let runs: [(&str, fn(usize)); 8] = [
+    let runs: [(&str, fn(usize)); 6] = [
         ("corio", corio_spawn),
         ("tokio current_thread+LocalSet", tokio_spawn),
         ("smol LocalExecutor", smol_spawn),
         ("floor: async-task+VecDeque", floor_spawn),
-        ("corio, chains not recorded", corio_spawn_unrecorded),
         ("corio 3-level coroutines", corio_chain3),
-        (
-            "corio 3-level, chains not recorded",
-            corio_chain3_unrecorded,
-        ),
         ("corio 3-level, debug mode", corio_chain3_debug),
     ];
     let mut times = Vec::new();
@@ -179,26 +152,11 @@ fn main() {
         let find = |name: &str| times.iter().find(|(n, _)| *n == name).map(|(_, t)| *t);
         find(a).zip(find(b)).map(|(a, b)| a / b)
     };
-    for (what, a, b) in [
-        (
-            "recording, plain tasks",
-            "corio",
-            "corio, chains not recorded",
-        ),
-        (
-            "recording, 3-level chains",
-            "corio 3-level coroutines",
-            "corio 3-level, chains not recorded",
-        ),
-        (
-            "debug mode, 3-level chains",
-            "corio 3-level, debug mode",
-            "corio 3-level coroutines",
-        ),
-    ] {
-        if let Some(r) = ratio(a, b) {
-            println!("cost of {what}: {:+.1} %", (r - 1.0) * 100.0);
-        }
+    if let Some(r) = ratio("corio 3-level, debug mode", "corio 3-level coroutines") {
+        println!(
+            "cost of debug mode, 3-level chains: {:+.1} %",
+            (r - 1.0) * 100.0
+        );
     }
     if times.len() < 3 || !times[1].0.starts_with("tokio") || !times[2].0.starts_with("smol") {
         return;

@@ -138,6 +138,9 @@ where
     Blocking { slot }
 }
 
+/// What a task dump says about a pending `spawn_blocking`.
+const BLOCKING: WaitingOn = WaitingOn::Static(&"spawn_blocking (running on the pool)");
+
 /// The future of [`spawn_blocking`]: the result of the blocking function.
 ///
 /// # Examples
@@ -173,6 +176,9 @@ impl<T> Future for Blocking<T> {
     type Output = T;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        if let Some(traced) = trace::traced(|| BLOCKING) {
+            return traced;
+        }
         let mut slot = self.slot.lock().unwrap_or_else(PoisonError::into_inner);
         match slot.result.take() {
             Some(Ok(value)) => Poll::Ready(value),
@@ -184,7 +190,7 @@ impl<T> Future for Blocking<T> {
                 if !slot.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     slot.waker = Some(cx.waker().clone());
                 }
-                trace::pending(WaitingOn::Static(&"spawn_blocking (running on the pool)"))
+                trace::pending(BLOCKING)
             }
         }
     }

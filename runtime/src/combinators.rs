@@ -53,6 +53,9 @@ impl Future for YieldNow {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(traced) = trace::traced(|| WaitingOn::Static(&"yield_now")) {
+            return traced;
+        }
         if self.yielded {
             return Poll::Ready(());
         }
@@ -295,6 +298,13 @@ impl<F: Future> Future for JoinAll<F> {
                 this.poll_part(index, cx);
             }
         } else if let Some(shared) = &this.shared {
+            if let Some(traced) = trace::traced(|| WaitingOn::JoinAll {
+                pending: u32::try_from(this.remaining).unwrap_or(u32::MAX),
+                total: u32::try_from(n).unwrap_or(u32::MAX),
+            }) {
+                // Tracing must not take the queue of woken parts.
+                return traced;
+            }
             let mark = trace::mark();
             {
                 let mut state = shared.state.lock().unwrap_or_else(PoisonError::into_inner);

@@ -229,6 +229,8 @@ pub(crate) struct TaskView {
     pub(crate) index: u32,
     pub(crate) id: TaskId,
     pub(crate) status: Status,
+    /// Woken: in the ready queue.
+    pub(crate) scheduled: bool,
     /// `None` for the running task (the loop holds its cell).
     pub(crate) spawned_at: Option<&'static Location<'static>>,
     pub(crate) name: Option<Rc<str>>,
@@ -350,16 +352,25 @@ impl LoopInner {
             index: task.index,
             tag: task.tag,
         };
-        let mark = trace::begin_poll(trace::Current {
-            whose,
-            id,
-            spawned_at: cell.spawned_at(),
-        });
+        let mark = trace::begin_poll(
+            trace::Current {
+                whose,
+                id,
+                spawned_at: cell.spawned_at(),
+            },
+            // Debug mode records every chain; otherwise a dump traces tasks when it runs.
+            self.config.debug,
+        );
         let first = self.config.debug && !cell.started();
         let started = self.config.debug.then(Instant::now);
         let done = cell.as_mut().poll(task, &self.shared);
         self.end_poll(whose, mark, done, started, Some(id), first);
         self.current_task.set(None);
+        self.after_poll(task, cell, done);
+    }
+
+    /// Puts a polled task back, or records that it finished (or was cancelled meanwhile).
+    fn after_poll(&self, task: TaskRef, mut cell: Pin<Box<dyn RawTask>>, done: bool) {
         if !done {
             // The common case, a task that stays pending, takes one borrow.
             let mut slab = self.slab.borrow_mut();
@@ -501,6 +512,47 @@ impl LoopInner {
         self.forget_name(id);
     }
 
+    /// Polls a suspended, unscheduled task once in trace mode and returns the await chain it
+    /// recorded (post-order). corio's leaf futures return `Pending` at once in trace mode, so
+    /// the task does not advance, unless it awaits a foreign future that became ready without
+    /// waking it; such a poll is an ordinary (spurious) poll and is handled as one.
+    pub(crate) fn trace_task(&self, task: TaskRef, id: TaskId) -> Vec<trace::Entry> {
+        let cell = {
+            let Ok(mut slab) = self.slab.try_borrow_mut() else {
+                return Vec::new();
+            };
+            let Some(slot) = slab.get(task).filter(|s| s.id() == id.as_u64()) else {
+                return Vec::new();
+            };
+            if slot.word & (SCHEDULED | DONE | CANCEL) != 0 {
+                return Vec::new();
+            }
+            match slot.cell.take() {
+                Some(cell) if cell.started() => cell,
+                Some(cell) => {
+                    slot.cell = Some(cell);
+                    return Vec::new();
+                }
+                None => return Vec::new(),
+            }
+        };
+        let mut cell = cell;
+        let trace = trace::begin_trace(trace::Current {
+            whose: Whose::Task {
+                index: task.index,
+                tag: task.tag,
+            },
+            id,
+            spawned_at: cell.spawned_at(),
+        });
+        let outer = self.current_task.replace(Some(id));
+        let done = cell.as_mut().poll(task, &self.shared);
+        self.current_task.set(outer);
+        let chain = trace::end_trace(trace);
+        self.after_poll(task, cell, done);
+        if done { Vec::new() } else { chain }
+    }
+
     /// The tasks in the slab, oldest first, for `corio::tasks()`.
     pub(crate) fn task_views(&self) -> Vec<TaskView> {
         let Ok(slab) = self.slab.try_borrow() else {
@@ -524,6 +576,7 @@ impl LoopInner {
                     index: index as u32,
                     id,
                     status,
+                    scheduled: s.is(SCHEDULED),
                     spawned_at: s.cell.as_ref().map(|c| c.spawned_at()),
                     name: names.as_ref().and_then(|n| n.get(&s.id()).cloned()),
                 }
@@ -732,11 +785,7 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
         id: TaskId(next_id()),
         spawned_at: config.main_at,
     };
-    let _recording = trace::Recording::start(
-        config.record_chains,
-        config.debug,
-        Some((main.id, main.spawned_at)),
-    );
+    let _recording = trace::Recording::start(config.debug, Some((main.id, main.spawned_at)));
     let inner = Rc::new(LoopInner::new(config));
     CURRENT.with(|c| *c.borrow_mut() = Some(inner.clone()));
     let _reset = ResetCurrent;
@@ -763,7 +812,7 @@ fn drive<F: Future>(l: &LoopInner, fut: F, main: trace::Current) -> Outcome<F::O
             let Some(task) = l.pop_ready() else { break };
             if task.index == MAIN_INDEX {
                 l.main_scheduled.set(false);
-                let mark = trace::begin_poll(main);
+                let mark = trace::begin_poll(main, true);
                 let started = l.config.debug.then(Instant::now);
                 let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
                 let done = !matches!(poll, Ok(Poll::Pending));

@@ -246,6 +246,7 @@ fn collect(l: &LoopInner) -> Vec<TaskInfo> {
             spawned_at,
         ));
     }
+    let debug = trace::loop_debug().unwrap_or(false);
     for view in l.task_views() {
         let spawned_at = match view.spawned_at {
             Some(at) => at,
@@ -254,26 +255,40 @@ fn collect(l: &LoopInner) -> Vec<TaskInfo> {
                 _ => Location::caller(),
             },
         };
-        out.push(info(
-            l,
-            now,
-            Whose::Task {
-                index: view.index,
-                tag: view.id.tag(),
-            },
-            view.id,
-            view.name.map(|n| n.to_string()),
-            view.status,
+        let whose = Whose::Task {
+            index: view.index,
+            tag: view.id.tag(),
+        };
+        let chain = match view.status {
+            Status::Suspended if debug => Some(trace::snapshot(whose)),
+            // A woken task is about to run: tracing it could run it early.
+            Status::Suspended if view.scheduled => None,
+            Status::Suspended => Some((
+                l.trace_task(whose_ref(view.index, view.id), view.id),
+                Vec::new(),
+            )),
+            _ => None,
+        };
+        out.push(TaskInfo {
+            id: view.id,
+            name: view.name.map(|n| n.to_string()),
+            status: view.status,
             spawned_at,
-        ));
+            chain: chain
+                .map(|(entries, locals)| frames(&entries, &locals, &|w| render(l, now, w)))
+                .unwrap_or_default(),
+        });
     }
     out
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site per kind of task, each naming every part"
-)]
+fn whose_ref(index: u32, id: TaskId) -> crate::waker::TaskRef {
+    crate::waker::TaskRef {
+        index,
+        tag: id.tag(),
+    }
+}
+
 fn info(
     l: &LoopInner,
     now: Instant,

@@ -20,8 +20,6 @@ pub(crate) struct Config {
     pub(crate) io_interval: u32,
     /// Where `run` was called: the main future's "spawn location" in task dumps.
     pub(crate) main_at: &'static Location<'static>,
-    /// Record await chains (only benchmarks turn this off, to measure what it costs).
-    pub(crate) record_chains: bool,
     #[cfg(unix)]
     pub(crate) dump_signal: Option<DumpSignal>,
 }
@@ -34,7 +32,6 @@ impl Default for Config {
             event_interval: 61,
             io_interval: 4,
             main_at: Location::caller(),
-            record_chains: true,
             #[cfg(unix)]
             dump_signal: None,
         }
@@ -254,14 +251,6 @@ impl Builder {
     #[cfg(unix)]
     pub fn dump_on_signal(mut self, signal: DumpSignal) -> Self {
         self.config.dump_signal = Some(signal);
-        self
-    }
-
-    /// Turns off the recording of await chains (on by default): [`tasks`](crate::tasks) and
-    /// [`dump`](crate::dump) then show no chains. Only for measuring what recording costs.
-    #[doc(hidden)]
-    pub fn record_await_chains(mut self, on: bool) -> Self {
-        self.config.record_chains = on;
         self
     }
 

@@ -130,6 +130,9 @@ impl<T: 'static> Future for Task<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(!self.consumed(), "`Task` polled after it completed");
+        if let Some(traced) = trace::traced(|| WaitingOn::Task(self.id)) {
+            return traced;
+        }
         let mut out: Option<Result<T, TaskError>> = None;
         let poll = executor::try_with_current(|l| l.poll_join(self.task, self.id, cx, &mut out))
             .unwrap_or(Poll::Ready(()));

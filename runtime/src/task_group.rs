@@ -210,6 +210,9 @@ impl TaskGroup {
     /// ```
     pub async fn join(self) -> Result<(), TaskError> {
         poll_fn(|cx| {
+            if let Some(traced) = trace::traced(|| JOINING) {
+                return traced;
+            }
             if self.inner.running.get() == 0 {
                 return Poll::Ready(match self.inner.failure.borrow_mut().take() {
                     Some(panic) => Err(TaskError::Panicked(panic)),
@@ -218,11 +221,14 @@ impl TaskGroup {
             }
             let old = self.inner.joiner.borrow_mut().replace(cx.waker().clone());
             drop(old);
-            trace::pending(WaitingOn::Static(&"TaskGroup::join"))
+            trace::pending(JOINING)
         })
         .await
     }
 }
+
+/// What a task dump says about a pending `TaskGroup::join`.
+const JOINING: WaitingOn = WaitingOn::Static(&"TaskGroup::join");
 
 impl Default for TaskGroup {
     fn default() -> Self {

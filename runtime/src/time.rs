@@ -115,6 +115,9 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(traced) = trace::traced(|| WaitingOn::Sleep(self.deadline)) {
+            return traced;
+        }
         let poll = self.poll_timer(cx);
         trace::note(poll, WaitingOn::Sleep(self.deadline))
     }
@@ -287,6 +290,9 @@ pub async fn timeout<F: IntoFuture>(duration: Duration, fut: F) -> Result<F::Out
             inner.set(None);
             trace::discard(mark);
             return Poll::Ready(Ok(output));
+        }
+        if let Some(traced) = trace::traced(|| WaitingOn::Timeout(timer.deadline)) {
+            return traced;
         }
         if timer.poll_timer(cx).is_ready() {
             inner.set(None);

@@ -139,11 +139,81 @@ pub(crate) fn main_task() -> Option<(TaskId, &'static Location<'static>)> {
     MAIN.try_with(Cell::get).ok().flatten()
 }
 
-/// Before a poll: remembers what is polled and returns the mark its entries start at.
+/// Before a poll: remembers what is polled and, when its chain is to be `record`ed, starts
+/// recording and returns the mark its entries start at (else `INACTIVE`).
 #[inline]
-pub(crate) fn begin_poll(current: Current) -> u32 {
+pub(crate) fn begin_poll(current: Current, record: bool) -> u32 {
     CURRENT.set(Some(current));
-    TOP.get()
+    if record { start_recording() } else { INACTIVE }
+}
+
+fn start_recording() -> u32 {
+    let len = STATE
+        .try_with(|s| s.try_borrow().map(|s| s.entries.len() as u32).ok())
+        .ok()
+        .flatten()
+        .unwrap_or(INACTIVE);
+    TOP.set(len);
+    len
+}
+
+thread_local! {
+    /// A trace poll is running: corio's leaf futures record what they wait on and return
+    /// `Pending` at once, without touching their state.
+    static TRACING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// For the top of a leaf future's `poll`: during a trace poll, records `what` and gives the
+/// `Pending` to return, so that tracing never changes the leaf's state.
+#[inline(always)]
+pub(crate) fn traced<T>(what: impl FnOnce() -> WaitingOn) -> Option<Poll<T>> {
+    if TRACING.get() {
+        Some(pending(what()))
+    } else {
+        None
+    }
+}
+
+/// What a trace poll saved of the thread's recording state.
+#[derive(Debug)]
+pub(crate) struct Trace {
+    top: u32,
+    tracing: bool,
+    current: Option<Current>,
+    mark: u32,
+}
+
+/// Starts a trace poll of `current` (nested ones are fine).
+pub(crate) fn begin_trace(current: Current) -> Trace {
+    let trace = Trace {
+        top: TOP.get(),
+        tracing: TRACING.replace(true),
+        current: CURRENT.replace(Some(current)),
+        mark: 0,
+    };
+    Trace {
+        mark: start_recording(),
+        ..trace
+    }
+}
+
+/// Ends a trace poll: returns what it recorded, in post-order, and restores the state.
+pub(crate) fn end_trace(trace: Trace) -> Vec<Entry> {
+    let chain = STATE
+        .try_with(|s| {
+            let mut s = s.try_borrow_mut().ok()?;
+            let from = (trace.mark as usize).min(s.entries.len());
+            let chain = s.entries[from..].to_vec();
+            s.truncate(trace.mark);
+            Some(chain)
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    TOP.set(trace.top);
+    TRACING.set(trace.tracing);
+    CURRENT.set(trace.current);
+    chain
 }
 
 struct State {
@@ -183,7 +253,9 @@ impl State {
         while self.scratch.last().is_some_and(|(at, _)| *at >= mark) {
             self.scratch.pop();
         }
-        TOP.set(mark);
+        if TOP.get() != INACTIVE {
+            TOP.set(mark);
+        }
     }
 
     /// Copies the live records into a fresh arena.
@@ -202,7 +274,6 @@ impl State {
         }
         self.entries = entries;
         self.garbage = 0;
-        TOP.set(self.entries.len() as u32);
     }
 
     fn chain(&self, record: Record) -> &[Entry] {
@@ -315,12 +386,8 @@ pub(crate) struct Recording {
 }
 
 impl Recording {
-    pub(crate) fn start(
-        record: bool,
-        debug: bool,
-        main: Option<(TaskId, &'static Location<'static>)>,
-    ) -> Self {
-        let previous = TOP.replace(if record { 0 } else { INACTIVE });
+    pub(crate) fn start(debug: bool, main: Option<(TaskId, &'static Location<'static>)>) -> Self {
+        let previous = TOP.replace(INACTIVE);
         let previous_debug = LOOP_DEBUG.replace(if debug { 2 } else { 1 });
         MAIN.set(main);
         CURRENT.set(None);
@@ -367,10 +434,10 @@ pub(crate) struct Moved {
 /// With `describe`, also tells where the poll resumed and where it suspended.
 pub(crate) fn end_poll(whose: Whose, mark: u32, done: bool, describe: bool) -> Option<Moved> {
     CURRENT.set(None);
-    if !recording() {
+    if mark == INACTIVE {
         return describe.then(Moved::default);
     }
-    STATE
+    let moved = STATE
         .try_with(|s| {
             let mut s = s.try_borrow_mut().ok()?;
             let s = &mut *s;
@@ -445,7 +512,9 @@ pub(crate) fn end_poll(whose: Whose, mark: u32, done: bool, describe: bool) -> O
             moved
         })
         .ok()
-        .flatten()
+        .flatten();
+    TOP.set(INACTIVE);
+    moved
 }
 
 /// "app::inner at src/x.rs:3:5 `sleep(d).await`" for the deepest coroutine of the first branch.
@@ -507,12 +576,25 @@ mod tests {
         assert_eq!(mark(), INACTIVE);
     }
 
+    fn begin(whose: Whose) -> u32 {
+        let id = TaskId(std::num::NonZeroU64::MIN);
+        let spawned_at = Location::caller();
+        begin_poll(
+            Current {
+                whose,
+                id,
+                spawned_at,
+            },
+            true,
+        )
+    }
+
     #[test]
     fn a_poll_files_its_entries_and_compaction_keeps_them() {
-        let _rec = Recording::start(true, false, None);
+        let _rec = Recording::start(false, None);
         let task = Whose::Task { index: 3, tag: 9 };
         for round in 0..2000u32 {
-            let m = mark();
+            let m = begin(task);
             waiting_on(WaitingOn::JoinAll {
                 pending: round,
                 total: 1,
@@ -525,17 +607,19 @@ mod tests {
         assert!(matches!(chain[0], Entry::JoinAll { pending: 1999, .. }));
         assert!(matches!(chain[1], Entry::Coroutine { inner: 1, .. }));
         STATE.with_borrow(|s| assert!(s.entries.len() < 3000, "{}", s.entries.len()));
-        let m = mark();
+        let m = begin(task);
         end_poll(task, m, true, false);
         assert!(snapshot(task).0.is_empty());
     }
 
     #[test]
     fn discard_cuts_back_stale_entries() {
-        let _rec = Recording::start(true, false, None);
-        let m = mark();
+        let _rec = Recording::start(false, None);
+        let m = begin(Whose::Main);
         waiting_on(WaitingOn::Static(&"stale"));
         discard(m);
         assert_eq!(mark(), m);
+        end_poll(Whose::Main, m, false, false);
+        assert!(!recording());
     }
 }

@@ -448,3 +448,59 @@ fn outside_a_loop_there_is_nothing_to_list() {
     assert!(corio::tasks().is_empty());
     assert_eq!(corio::dump(), "no corio loop is running on this thread\n");
 }
+
+#[corio::coroutine]
+async fn count_naps(count: std::rc::Rc<std::cell::Cell<u32>>) {
+    loop {
+        count.set(count.get() + 1);
+        corio::sleep(ms(5)).await;
+        if count.get() >= 3 {
+            return;
+        }
+    }
+}
+
+#[test]
+fn listing_tasks_does_not_advance_them() {
+    corio::run(async {
+        let count = std::rc::Rc::new(std::cell::Cell::new(0));
+        let task = corio::spawn(count_naps(count.clone()));
+        let parts = corio::spawn(corio::join_all((1..=20).map(|i| corio::sleep(ms(i)))));
+        corio::yield_now().await;
+        for _ in 0..10 {
+            let all = corio::tasks();
+            assert_eq!(all.len(), 3);
+            let _ = corio::dump();
+        }
+        assert_eq!(count.get(), 1, "tracing ran the task's body");
+        corio::sleep(ms(3)).await;
+        let _ = corio::dump(); // a large join_all traced between wake-ups loses none of them
+        parts.await.unwrap();
+        task.await.unwrap();
+        assert_eq!(count.get(), 3);
+    });
+}
+
+#[test]
+fn the_main_future_shows_its_chain_to_a_task() {
+    corio::run(async {
+        let seen = corio::spawn(async {
+            corio::yield_now().await;
+            corio::tasks().remove(0)
+        });
+        let main = outer(ms(20)).await;
+        assert_eq!(main, 10);
+        let info = seen.await.unwrap();
+        assert_eq!(info.name.as_deref(), Some("main"));
+        assert_eq!(info.status, Status::Suspended);
+        let functions: Vec<&str> = info.chain.iter().map(|f| f.function).collect();
+        assert_eq!(
+            functions,
+            [
+                "introspect::outer",
+                "introspect::middle",
+                "introspect::inner"
+            ]
+        );
+    });
+}

@@ -256,6 +256,11 @@ impl<T> Future for ConditionWait<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<T>> {
         let this = &mut *self;
+        if !matches!(this.state, WaitState::Acquiring(_))
+            && let Some(traced) = trace::traced(|| WAITING)
+        {
+            return traced;
+        }
         loop {
             match &mut this.state {
                 WaitState::Start(_) => {

@@ -191,6 +191,9 @@ impl Future for EventWait {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(traced) = trace::traced(|| WAITING) {
+            return traced;
+        }
         let this = &mut *self;
         let mut inner = this.inner.borrow_mut();
         match this.key {

@@ -208,6 +208,9 @@ impl<T> Future for LockAcquire<T> {
     type Output = LockGuard<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<T>> {
+        if let Some(traced) = trace::traced(|| WAITING) {
+            return traced;
+        }
         let this = &mut *self;
         let mut inner = this.inner.borrow_mut();
         let value = match this.key {

@@ -388,16 +388,21 @@ pub struct SendFuture<T> {
 // The item is never pinned: the future only moves it into the channel.
 impl<T> Unpin for SendFuture<T> {}
 
+/// What a task dump says about a pending send.
+const SENDING: WaitingOn = WaitingOn::Static(&"mpsc::Sender::send (channel full)");
+/// What a task dump says about a pending receive.
+const RECEIVING: WaitingOn = WaitingOn::Static(&"mpsc::Receiver::recv (channel empty)");
+
 impl<T> Future for SendFuture<T> {
     type Output = Result<(), T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T>> {
+        if let Some(traced) = trace::traced(|| SENDING) {
+            return traced;
+        }
         let this = &mut *self;
         let poll = Buffer::poll_put(&this.sender.shared.buf, &mut this.key, &mut this.item, cx);
-        trace::note(
-            poll,
-            WaitingOn::Static(&"mpsc::Sender::send (channel full)"),
-        )
+        trace::note(poll, SENDING)
     }
 }
 
@@ -447,12 +452,12 @@ impl<T> Future for RecvFuture<T> {
     type Output = Option<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if let Some(traced) = trace::traced(|| RECEIVING) {
+            return traced;
+        }
         let this = &mut *self;
         let poll = Buffer::poll_get(&this.rx.0.buf, &mut this.key, cx);
-        trace::note(
-            poll,
-            WaitingOn::Static(&"mpsc::Receiver::recv (channel empty)"),
-        )
+        trace::note(poll, RECEIVING)
     }
 }
 

@@ -205,10 +205,16 @@ impl<T> Receiver<T> {
     }
 }
 
+/// What a task dump says about a pending receive.
+const WAITING: WaitingOn = WaitingOn::Static(&"oneshot::Receiver (no value yet)");
+
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(traced) = trace::traced(|| WAITING) {
+            return traced;
+        }
         let shared = &self.shared;
         if let Some(value) = shared.value.take() {
             return Poll::Ready(Ok(value));
@@ -221,7 +227,7 @@ impl<T> Future for Receiver<T> {
             _ => cx.waker().clone(),
         };
         shared.waker.set(Some(waker));
-        trace::pending(WaitingOn::Static(&"oneshot::Receiver (no value yet)"))
+        trace::pending(WAITING)
     }
 }
 

@@ -381,6 +381,9 @@ impl<T> Future for QueuePut<T> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(traced) = trace::traced(|| WaitingOn::Static(&"Queue::put (full)")) {
+            return traced;
+        }
         let this = &mut *self;
         match Buffer::poll_put(&this.shared.buf, &mut this.key, &mut this.item, cx) {
             Poll::Ready(Ok(())) => Poll::Ready(()),
@@ -436,6 +439,9 @@ impl<T> Future for QueueGet<T> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        if let Some(traced) = trace::traced(|| WaitingOn::Static(&"Queue::get (empty)")) {
+            return traced;
+        }
         let this = &mut *self;
         let poll = Buffer::poll_get(&this.shared.buf, &mut this.key, cx)
             .map(|item| item.expect("a queue never closes"));
@@ -491,6 +497,9 @@ impl<T> Future for QueueJoin<T> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(traced) = trace::traced(|| JOINING) {
+            return traced;
+        }
         let this = &mut *self;
         let mut joiners = this.shared.joiners.borrow_mut();
         match this.key {

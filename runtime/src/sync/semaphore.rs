@@ -218,6 +218,9 @@ impl Future for SemaphoreAcquire {
     type Output = Permit;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit> {
+        if let Some(traced) = trace::traced(|| WAITING) {
+            return traced;
+        }
         let this = &mut *self;
         let mut inner = this.inner.borrow_mut();
         match this.key {
