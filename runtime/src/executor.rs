@@ -206,7 +206,9 @@ pub(crate) struct LoopInner {
     names: RefCell<HashMap<u64, Rc<str>>>,
     awaiters: RefCell<HashMap<u32, Waker, BuildHasherDefault<IndexHasher>>>,
     closed: Cell<bool>,
+    /// The task being polled (the main future's id while it is polled), and its spawn location.
     current_task: Cell<Option<TaskId>>,
+    current_at: Cell<Option<&'static Location<'static>>>,
     id: LoopId,
 }
 
@@ -272,6 +274,7 @@ impl LoopInner {
             awaiters: RefCell::new(HashMap::default()),
             closed: Cell::new(false),
             current_task: Cell::new(None),
+            current_at: Cell::new(None),
             id: LoopId(next_id()),
         }
     }
@@ -280,13 +283,9 @@ impl LoopInner {
         self.id
     }
 
-    /// The task being polled right now, if any (not the main future).
-    #[allow(
-        dead_code,
-        reason = "read by introspection (current_task), which is built separately"
-    )]
-    pub(crate) fn current_task(&self) -> Option<TaskId> {
-        self.current_task.get()
+    /// The task being polled right now (or the main future), and where it was spawned.
+    pub(crate) fn current(&self) -> Option<(TaskId, &'static Location<'static>)> {
+        self.current_task.get().zip(self.current_at.get())
     }
 
     /// The name given to `spawn_named`.
@@ -348,28 +347,28 @@ impl LoopInner {
         };
         let id = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
         self.current_task.set(Some(id));
-        let whose = Whose::Task {
-            index: task.index,
-            tag: task.tag,
+        self.current_at.set(Some(cell.spawned_at()));
+        let done = if self.config.debug {
+            // Debug mode records every chain; otherwise a dump traces the tasks it lists.
+            let whose = Whose::Task {
+                index: task.index,
+                tag: task.tag,
+            };
+            let mark = trace::begin_poll();
+            let first = !cell.started();
+            let started = Instant::now();
+            let done = cell.as_mut().poll(task, &self.shared);
+            self.end_poll(whose, mark, done, Some(started), Some(id), first);
+            done
+        } else {
+            cell.as_mut().poll(task, &self.shared)
         };
-        let mark = trace::begin_poll(
-            trace::Current {
-                whose,
-                id,
-                spawned_at: cell.spawned_at(),
-            },
-            // Debug mode records every chain; otherwise a dump traces tasks when it runs.
-            self.config.debug,
-        );
-        let first = self.config.debug && !cell.started();
-        let started = self.config.debug.then(Instant::now);
-        let done = cell.as_mut().poll(task, &self.shared);
-        self.end_poll(whose, mark, done, started, Some(id), first);
         self.current_task.set(None);
         self.after_poll(task, cell, done);
     }
 
     /// Puts a polled task back, or records that it finished (or was cancelled meanwhile).
+    #[inline]
     fn after_poll(&self, task: TaskRef, mut cell: Pin<Box<dyn RawTask>>, done: bool) {
         if !done {
             // The common case, a task that stays pending, takes one borrow.
@@ -537,17 +536,12 @@ impl LoopInner {
             }
         };
         let mut cell = cell;
-        let trace = trace::begin_trace(trace::Current {
-            whose: Whose::Task {
-                index: task.index,
-                tag: task.tag,
-            },
-            id,
-            spawned_at: cell.spawned_at(),
-        });
+        let trace = trace::begin_trace();
         let outer = self.current_task.replace(Some(id));
+        let outer_at = self.current_at.replace(Some(cell.spawned_at()));
         let done = cell.as_mut().poll(task, &self.shared);
         self.current_task.set(outer);
+        self.current_at.set(outer_at);
         let chain = trace::end_trace(trace);
         self.after_poll(task, cell, done);
         if done { Vec::new() } else { chain }
@@ -780,12 +774,8 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
              `.await` the future instead, or `corio::spawn` it"
         );
     }
-    let main = trace::Current {
-        whose: Whose::Main,
-        id: TaskId(next_id()),
-        spawned_at: config.main_at,
-    };
-    let _recording = trace::Recording::start(config.debug, Some((main.id, main.spawned_at)));
+    let main = (TaskId(next_id()), config.main_at);
+    let _recording = trace::Recording::start(config.debug, Some(main));
     let inner = Rc::new(LoopInner::new(config));
     CURRENT.with(|c| *c.borrow_mut() = Some(inner.clone()));
     let _reset = ResetCurrent;
@@ -799,7 +789,11 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
 
 type Outcome<T> = Result<T, Box<dyn Any + Send>>;
 
-fn drive<F: Future>(l: &LoopInner, fut: F, main: trace::Current) -> Outcome<F::Output> {
+fn drive<F: Future>(
+    l: &LoopInner,
+    fut: F,
+    main: (TaskId, &'static Location<'static>),
+) -> Outcome<F::Output> {
     let mut fut = pin!(fut);
     let main_waker = Waker::from(Arc::new(TaskWaker::new(TaskRef::MAIN, l.shared.clone())));
     let mut cx = Context::from_waker(&main_waker);
@@ -812,11 +806,16 @@ fn drive<F: Future>(l: &LoopInner, fut: F, main: trace::Current) -> Outcome<F::O
             let Some(task) = l.pop_ready() else { break };
             if task.index == MAIN_INDEX {
                 l.main_scheduled.set(false);
-                let mark = trace::begin_poll(main, true);
+                // The main future cannot be traced later (it lives on this stack): its chain
+                // is recorded at every poll.
+                l.current_task.set(Some(main.0));
+                l.current_at.set(Some(main.1));
+                let mark = trace::begin_poll();
                 let started = l.config.debug.then(Instant::now);
                 let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
                 let done = !matches!(poll, Ok(Poll::Pending));
                 l.end_poll(Whose::Main, mark, done, started, None, false);
+                l.current_task.set(None);
                 match poll {
                     Ok(Poll::Pending) => {}
                     Ok(Poll::Ready(value)) => return Ok(value),

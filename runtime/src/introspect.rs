@@ -186,20 +186,23 @@ impl fmt::Display for TaskInfo {
 /// });
 /// ```
 pub fn current_task() -> Option<TaskInfo> {
-    let current = trace::current()?;
-    let name = match current.whose {
-        Whose::Main => Some("main".to_owned()),
-        Whose::Task { .. } => {
-            executor::try_with_current(|l| l.task_name(current.id).map(|n| n.to_string())).flatten()
-        }
+    let (id, spawned_at) = executor::try_with_current(LoopInner::current).flatten()?;
+    let name = if is_main(id) {
+        Some("main".to_owned())
+    } else {
+        executor::try_with_current(|l| l.task_name(id).map(|n| n.to_string())).flatten()
     };
     Some(TaskInfo {
-        id: current.id,
+        id,
         name,
         status: Status::Running,
-        spawned_at: current.spawned_at,
+        spawned_at,
         chain: Vec::new(),
     })
+}
+
+fn is_main(id: TaskId) -> bool {
+    trace::main_task().is_some_and(|(main, _)| main == id)
 }
 
 /// Returns every task of the running loop, oldest first, the main future included:
@@ -228,10 +231,10 @@ pub fn tasks() -> Vec<TaskInfo> {
 
 fn collect(l: &LoopInner) -> Vec<TaskInfo> {
     let now = Instant::now();
-    let current = trace::current();
+    let current = l.current();
     let mut out = Vec::new();
     if let Some((id, spawned_at)) = trace::main_task() {
-        let running = matches!(current, Some(c) if matches!(c.whose, Whose::Main));
+        let running = matches!(current, Some((c, _)) if c == id);
         out.push(info(
             l,
             now,
@@ -251,7 +254,7 @@ fn collect(l: &LoopInner) -> Vec<TaskInfo> {
         let spawned_at = match view.spawned_at {
             Some(at) => at,
             None => match current {
-                Some(c) if c.id == view.id => c.spawned_at,
+                Some((id, at)) if id == view.id => at,
                 _ => Location::caller(),
             },
         };
@@ -359,10 +362,11 @@ pub fn dump() -> String {
 
 /// "task 7 (worker)" or "the main future", for warnings about what is being polled.
 pub(crate) fn current_ids() -> Option<String> {
-    let current = trace::current()?;
-    Some(match current.whose {
-        Whose::Main => "the main future".to_owned(),
-        Whose::Task { .. } => describe_task(current.id),
+    let (id, _) = executor::try_with_current(LoopInner::current).flatten()?;
+    Some(if is_main(id) {
+        "the main future".to_owned()
+    } else {
+        describe_task(id)
     })
 }
 

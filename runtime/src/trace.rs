@@ -30,6 +30,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::panic::Location;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::task::Poll;
 use std::time::Instant;
 
@@ -105,8 +106,28 @@ struct Record {
     len: u32,
 }
 
-/// Marks `TOP` while no corio loop runs on this thread: nothing is recorded.
-const INACTIVE: u32 = u32::MAX;
+/// Marks `TOP` while this thread records nothing.
+pub(crate) const INACTIVE: u32 = u32::MAX;
+
+/// How many threads record right now. A plain load of this global, not a thread-local, is
+/// what a coroutine's poll costs when nobody records (the common case outside debug mode).
+static RECORDERS: AtomicU32 = AtomicU32::new(0);
+/// How many threads run a trace poll right now: the leaf futures' fast check.
+static TRACERS: AtomicU32 = AtomicU32::new(0);
+
+/// Sets `TOP`, keeping `RECORDERS` in step.
+fn set_top(top: u32) {
+    let was = TOP.replace(top);
+    match (was == INACTIVE, top == INACTIVE) {
+        (true, false) => {
+            RECORDERS.fetch_add(1, Relaxed);
+        }
+        (false, true) => {
+            RECORDERS.fetch_sub(1, Relaxed);
+        }
+        _ => {}
+    }
+}
 
 thread_local! {
     /// The arena's length while a loop runs on this thread, else `INACTIVE`. Kept apart from
@@ -115,23 +136,8 @@ thread_local! {
     static STATE: RefCell<State> = const { RefCell::new(State::new()) };
     /// 0: no loop runs on this thread; 1: a loop runs; 2: a loop runs in debug mode.
     static LOOP_DEBUG: Cell<u8> = const { Cell::new(0) };
-    /// The task (or main future) being polled.
-    static CURRENT: Cell<Option<Current>> = const { Cell::new(None) };
     /// The id and `run` location of the loop's main future.
     static MAIN: Cell<Option<(TaskId, &'static Location<'static>)>> = const { Cell::new(None) };
-}
-
-/// The task (or main future) that a loop is polling.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Current {
-    pub(crate) whose: Whose,
-    pub(crate) id: TaskId,
-    pub(crate) spawned_at: &'static Location<'static>,
-}
-
-/// What the loop is polling right now, if anything.
-pub(crate) fn current() -> Option<Current> {
-    CURRENT.try_with(Cell::get).ok().flatten()
 }
 
 /// The id and `run` location of the main future of this thread's loop.
@@ -139,21 +145,15 @@ pub(crate) fn main_task() -> Option<(TaskId, &'static Location<'static>)> {
     MAIN.try_with(Cell::get).ok().flatten()
 }
 
-/// Before a poll: remembers what is polled and, when its chain is to be `record`ed, starts
-/// recording and returns the mark its entries start at (else `INACTIVE`).
-#[inline]
-pub(crate) fn begin_poll(current: Current, record: bool) -> u32 {
-    CURRENT.set(Some(current));
-    if record { start_recording() } else { INACTIVE }
-}
-
-fn start_recording() -> u32 {
+/// Before a poll whose chain is to be recorded: starts recording and returns the mark its
+/// entries start at. [`end_poll`] files them.
+pub(crate) fn begin_poll() -> u32 {
     let len = STATE
         .try_with(|s| s.try_borrow().map(|s| s.entries.len() as u32).ok())
         .ok()
         .flatten()
         .unwrap_or(INACTIVE);
-    TOP.set(len);
+    set_top(len);
     len
 }
 
@@ -167,7 +167,7 @@ thread_local! {
 /// `Pending` to return, so that tracing never changes the leaf's state.
 #[inline(always)]
 pub(crate) fn traced<T>(what: impl FnOnce() -> WaitingOn) -> Option<Poll<T>> {
-    if TRACING.get() {
+    if TRACERS.load(Relaxed) != 0 && TRACING.get() {
         Some(pending(what()))
     } else {
         None
@@ -179,21 +179,20 @@ pub(crate) fn traced<T>(what: impl FnOnce() -> WaitingOn) -> Option<Poll<T>> {
 pub(crate) struct Trace {
     top: u32,
     tracing: bool,
-    current: Option<Current>,
     mark: u32,
 }
 
-/// Starts a trace poll of `current` (nested ones are fine).
-pub(crate) fn begin_trace(current: Current) -> Trace {
-    let trace = Trace {
-        top: TOP.get(),
-        tracing: TRACING.replace(true),
-        current: CURRENT.replace(Some(current)),
-        mark: 0,
-    };
+/// Starts a trace poll (nested ones are fine).
+pub(crate) fn begin_trace() -> Trace {
+    let top = TOP.get();
+    let tracing = TRACING.replace(true);
+    if !tracing {
+        TRACERS.fetch_add(1, Relaxed);
+    }
     Trace {
-        mark: start_recording(),
-        ..trace
+        top,
+        tracing,
+        mark: begin_poll(),
     }
 }
 
@@ -210,9 +209,11 @@ pub(crate) fn end_trace(trace: Trace) -> Vec<Entry> {
         .ok()
         .flatten()
         .unwrap_or_default();
-    TOP.set(trace.top);
-    TRACING.set(trace.tracing);
-    CURRENT.set(trace.current);
+    set_top(trace.top);
+    if !trace.tracing {
+        TRACING.set(false);
+        TRACERS.fetch_sub(1, Relaxed);
+    }
     chain
 }
 
@@ -254,7 +255,7 @@ impl State {
             self.scratch.pop();
         }
         if TOP.get() != INACTIVE {
-            TOP.set(mark);
+            set_top(mark);
         }
     }
 
@@ -283,16 +284,21 @@ impl State {
     }
 }
 
-/// The arena's length: where the entries of what is polled next will start.
+/// The arena's length, where what is polled next records, or `INACTIVE` when this thread
+/// records nothing.
 #[inline(always)]
 pub(crate) fn mark() -> u32 {
-    TOP.get()
+    if RECORDERS.load(Relaxed) == 0 {
+        INACTIVE
+    } else {
+        TOP.get()
+    }
 }
 
-/// Whether a loop records on this thread.
+/// Whether this thread records.
 #[inline(always)]
 pub(crate) fn recording() -> bool {
-    TOP.get() != INACTIVE
+    mark() != INACTIVE
 }
 
 /// Whether coroutine entries should carry their locals (the loop runs in debug mode).
@@ -312,7 +318,7 @@ pub(crate) fn loop_debug() -> Option<bool> {
 /// dropped.
 #[inline(always)]
 pub(crate) fn discard(mark: u32) {
-    if TOP.get() > mark && mark != INACTIVE {
+    if mark != INACTIVE && TOP.get() > mark {
         discard_slow(mark);
     }
 }
@@ -374,7 +380,7 @@ fn push(entry: Entry, locals: Option<Vec<Local>>) {
             if let Some(locals) = locals {
                 s.scratch.push((at, locals));
             }
-            TOP.set(at + 1);
+            set_top(at + 1);
         }
     });
 }
@@ -387,10 +393,10 @@ pub(crate) struct Recording {
 
 impl Recording {
     pub(crate) fn start(debug: bool, main: Option<(TaskId, &'static Location<'static>)>) -> Self {
-        let previous = TOP.replace(INACTIVE);
+        let previous = TOP.get();
+        set_top(INACTIVE);
         let previous_debug = LOOP_DEBUG.replace(if debug { 2 } else { 1 });
         MAIN.set(main);
-        CURRENT.set(None);
         STATE.with_borrow_mut(|s| {
             *s = State::new();
             s.debug = debug;
@@ -408,10 +414,9 @@ impl Drop for Recording {
             s.try_borrow_mut()
                 .map(|mut s| std::mem::replace(&mut *s, State::new()))
         });
-        TOP.set(self.previous);
+        set_top(self.previous);
         let _ = LOOP_DEBUG.try_with(|d| d.set(self.previous_debug));
         let _ = MAIN.try_with(|m| m.set(None));
-        let _ = CURRENT.try_with(|c| c.set(None));
         drop(old);
     }
 }
@@ -433,7 +438,6 @@ pub(crate) struct Moved {
 /// Files the entries recorded since `mark` as `whose` chain (or drops them, when `done`).
 /// With `describe`, also tells where the poll resumed and where it suspended.
 pub(crate) fn end_poll(whose: Whose, mark: u32, done: bool, describe: bool) -> Option<Moved> {
-    CURRENT.set(None);
     if mark == INACTIVE {
         return describe.then(Moved::default);
     }
@@ -513,7 +517,7 @@ pub(crate) fn end_poll(whose: Whose, mark: u32, done: bool, describe: bool) -> O
         })
         .ok()
         .flatten();
-    TOP.set(INACTIVE);
+    set_top(INACTIVE);
     moved
 }
 
@@ -576,17 +580,8 @@ mod tests {
         assert_eq!(mark(), INACTIVE);
     }
 
-    fn begin(whose: Whose) -> u32 {
-        let id = TaskId(std::num::NonZeroU64::MIN);
-        let spawned_at = Location::caller();
-        begin_poll(
-            Current {
-                whose,
-                id,
-                spawned_at,
-            },
-            true,
-        )
+    fn begin(_whose: Whose) -> u32 {
+        begin_poll()
     }
 
     #[test]

@@ -176,12 +176,12 @@ where
         }
         let mark = trace::mark();
         let poll = this.run(cx);
-        if poll.is_pending() {
-            if trace::recording() {
+        if mark != trace::INACTIVE {
+            if poll.is_pending() {
                 this.record_pending(mark);
+            } else {
+                trace::discard(mark);
             }
-        } else {
-            trace::discard(mark);
         }
         poll
     }
@@ -205,12 +205,12 @@ where
         }
         let mark = trace::mark();
         let poll = this.run(cx);
-        if poll.is_pending() {
-            if trace::recording() {
+        if mark != trace::INACTIVE {
+            if poll.is_pending() {
                 this.record_pending(mark);
+            } else {
+                trace::discard(mark);
             }
-        } else {
-            trace::discard(mark);
         }
         poll
     }
