@@ -9,7 +9,8 @@
 //! * records the live locals of every coroutine of an await chain at each suspension, so
 //!   that [`tasks`](crate::tasks) and [`dump`](crate::dump) show them;
 //! * warns when an async `#[corio::coroutine]` is dropped without ever being polled
-//!   (Python's "coroutine … was never awaited");
+//!   (Python's "coroutine … was never awaited"; in debug builds only, since the check is a
+//!   `Drop` on every coroutine, which costs release builds a few percent);
 //! * warns when a task panicked and nobody awaited its [`Task`](crate::Task) handle to see
 //!   it (asyncio's "Task exception was never retrieved").
 //!
@@ -249,8 +250,16 @@ pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Called when an async coroutine is dropped in its `Created` state.
-#[inline]
+/// Called when an async coroutine is dropped in its `Created` state (debug builds).
+#[cfg_attr(
+    not(debug_assertions),
+    allow(
+        dead_code,
+        reason = "the coroutine `Drop` that calls it is in debug builds only"
+    )
+)]
+#[cold]
+#[inline(never)]
 pub(crate) fn never_awaited(name: &'static str) {
     let on = match trace::loop_debug() {
         Some(on) => on,
@@ -261,8 +270,13 @@ pub(crate) fn never_awaited(name: &'static str) {
     }
 }
 
-#[cold]
-#[inline(never)]
+#[cfg_attr(
+    not(debug_assertions),
+    allow(
+        dead_code,
+        reason = "the coroutine `Drop` that calls it is in debug builds only"
+    )
+)]
 fn never_awaited_slow(name: &'static str) {
     let place = match crate::introspect::current_ids() {
         Some(who) => format!(" (dropped in {who})"),

@@ -368,7 +368,7 @@ impl LoopInner {
     }
 
     /// Puts a polled task back, or records that it finished (or was cancelled meanwhile).
-    #[inline]
+    #[inline(always)]
     fn after_poll(&self, task: TaskRef, mut cell: Pin<Box<dyn RawTask>>, done: bool) {
         if !done {
             // The common case, a task that stays pending, takes one borrow.

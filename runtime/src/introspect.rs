@@ -361,6 +361,13 @@ pub fn dump() -> String {
 }
 
 /// "task 7 (worker)" or "the main future", for warnings about what is being polled.
+#[cfg_attr(
+    not(debug_assertions),
+    allow(
+        dead_code,
+        reason = "the \"never awaited\" warning is in debug builds only"
+    )
+)]
 pub(crate) fn current_ids() -> Option<String> {
     let (id, _) = executor::try_with_current(LoopInner::current).flatten()?;
     Some(if is_main(id) {

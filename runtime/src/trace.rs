@@ -167,11 +167,17 @@ thread_local! {
 /// `Pending` to return, so that tracing never changes the leaf's state.
 #[inline(always)]
 pub(crate) fn traced<T>(what: impl FnOnce() -> WaitingOn) -> Option<Poll<T>> {
-    if TRACERS.load(Relaxed) != 0 && TRACING.get() {
-        Some(pending(what()))
+    if TRACERS.load(Relaxed) != 0 {
+        traced_slow(what)
     } else {
         None
     }
+}
+
+#[cold]
+#[inline(never)]
+fn traced_slow<T>(what: impl FnOnce() -> WaitingOn) -> Option<Poll<T>> {
+    TRACING.get().then(|| pending(what()))
 }
 
 /// What a trace poll saved of the thread's recording state.
