@@ -1,32 +1,40 @@
-//! Await chains, recorded as a task's poll unwinds.
+//! Await chains, recorded as a poll unwinds.
 //!
 //! A spawned future is generic, so the loop cannot ask it for [`Inspect`](crate::Inspect).
-//! Instead, every `#[corio::coroutine]` that returns `Pending` pushes one entry (its name and
-//! suspension point) onto a thread-local arena, and corio's leaf futures (`sleep`, `Task`,
-//! the `sync` waits, `spawn_blocking`, …) push a [`WaitingOn`] description. Inner futures
-//! return first, so one poll leaves its chain in **post-order**: each coroutine entry comes
-//! after the entries of what it awaits and says how many those are (`inner`). That is enough
-//! to rebuild the await *tree*, branches of `join!` included.
+//! Instead, while this thread *records*, every `#[corio::coroutine]` that returns `Pending`
+//! pushes one entry (its name and suspension point) onto a thread-local arena, and corio's
+//! leaf futures (`sleep`, `Task`, the `sync` waits, `spawn_blocking`, …) push a [`WaitingOn`]
+//! description. Inner futures return first, so one poll leaves its chain in **post-order**:
+//! each coroutine entry comes after the entries of what it awaits and says how many those are
+//! (`inner`). That is enough to rebuild the await *tree*, branches of `join!` included.
 //!
-//! The executor takes a mark (the arena's length) before it polls a task. When the task stays
-//! pending, the entries above the mark become the task's record (`start`, `len`), and its
-//! previous record turns into garbage; when the task finishes, the arena is cut back to the
-//! mark. The arena is compacted once its garbage outweighs the live records, so its memory is
-//! reused and a task pays no allocation of its own. Nothing is rendered until somebody asks
-//! (`tasks()`, `dump()`, a slow-poll warning).
+//! Recording is off for ordinary task polls: then a coroutine's poll costs one load of a
+//! global counter ([`mark`] gives `INACTIVE`). It is on
 //!
-//! In debug mode each coroutine entry also keeps its rendered locals.
+//! * during a **trace poll** ([`begin_trace`]): `tasks()`/`dump()` poll each idle task once
+//!   while corio's leaf futures, seeing [`traced`], record themselves and return `Pending`
+//!   without touching their state, so a suspended coroutine re-polls the future it awaits
+//!   and the task does not advance;
+//! * for every poll of the **main future** (it lives on `run`'s stack and cannot be traced
+//!   later), and of every task in **debug mode**, where each coroutine entry also keeps its
+//!   rendered locals. [`end_poll`] files the entries above the poll's mark as the task's
+//!   record (`start`, `len`); the previous record becomes garbage, and the arena is compacted
+//!   once the garbage outweighs the live records, so a task pays no allocation of its own.
+//!
+//! Nothing is rendered until somebody asks.
 //!
 //! ## Approximations
 //!
 //! * A combinator that drops a pending future when another one finishes (`select`,
 //!   `timeout`) cuts the dropped future's entries back; corio's own do, and so does a
 //!   coroutine that completes. A foreign combinator of that kind may leave stale entries under
-//!   the coroutine that awaits it until that coroutine's next suspension.
-//! * A combinator that re-polls only the futures that were woken (`FuturesUnordered`, a large
-//!   [`join_all`](crate::join_all)) shows only those in the chain; `join_all` replaces them
-//!   with a count.
-//! * A running task's chain is empty: it is not suspended anywhere.
+//!   the coroutine that awaits it.
+//! * A combinator that polls only the futures that were woken (`FuturesUnordered`, a large
+//!   [`join_all`](crate::join_all)) shows only those in a recorded chain; `join_all` shows a
+//!   count instead.
+//! * A foreign leaf future knows nothing of trace polls: one that became ready without waking
+//!   its task lets a trace poll advance the task (an ordinary spurious poll, by the `Future`
+//!   contract). Tasks already woken are not traced.
 
 use std::cell::{Cell, RefCell};
 use std::panic::Location;
