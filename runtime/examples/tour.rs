@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use corio::{Coroutine, CoroutineState, Inspect};
 
@@ -59,6 +60,13 @@ async fn handler(id: u32) -> usize {
     let request = format!("https://example.com/item/{id}");
     let size = fetch(request.clone()).await;
     size + request.len()
+}
+
+/// The asyncio primer's coroutine, as a corio coroutine.
+#[corio::coroutine]
+async fn say_after(delay: Duration, what: &'static str) {
+    corio::sleep(delay).await;
+    println!("  {what}");
 }
 
 fn section(title: &str) {
@@ -122,4 +130,19 @@ fn main() {
         unreachable!()
     };
     println!("ready: {n}, now {}", h.status().coro_name());
+
+    section(
+        "the asyncio primer on corio's loop: say_after(200 ms, Hello) and say_after(100 ms, World) gathered",
+    );
+    let started = Instant::now();
+    corio::run(async {
+        let hello = say_after(Duration::from_millis(200), "Hello");
+        let world = say_after(Duration::from_millis(100), "World");
+        println!("  before: {hello:?}, {world:?}");
+        corio::join!(hello, world).await;
+    });
+    println!(
+        "  finished after {:.2} s (the two sleeps overlap)",
+        started.elapsed().as_secs_f64()
+    );
 }

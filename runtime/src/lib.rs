@@ -168,6 +168,23 @@ pub use futures_core::Stream;
 /// across suspension points are compile errors spanned at your code, with a remedy.
 pub use corio_macros::coroutine;
 
+/// Runs `async fn main` on corio's loop, like `#[tokio::main]`.
+///
+/// `#[corio::main] async fn main() -> T { body }` becomes
+/// `fn main() -> T { corio::Runtime::new().run(async move { body }) }`; with
+/// `#[corio::main(debug)]` the loop runs in debug mode (slow-poll warnings).
+///
+/// # Examples
+///
+/// ```
+/// #[corio::main]
+/// async fn main() {
+///     let answer = corio::spawn(async { 6 * 7 }).await.unwrap();
+///     assert_eq!(answer, 42);
+/// }
+/// ```
+pub use corio_macros::main;
+
 /// Suspends a `#[corio::coroutine]` generator with a value: Python's `yield`.
 ///
 /// `yield_!(v)` hands `v` to the caller of `resume` and evaluates, when resumed, to that
