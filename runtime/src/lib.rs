@@ -28,6 +28,9 @@
 //! ```
 //!
 //! See the [`coroutine`] attribute for the full language and the borrowing rule.
+//!
+//! [`net`] has TCP, UDP and Unix sockets with owned buffers, and [`signal`] has `ctrl_c()`
+//! for a graceful shutdown.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -39,8 +42,11 @@ mod combinators;
 mod coroutine;
 mod executor;
 pub mod inspect;
+pub mod net;
 mod reactor;
 mod runtime;
+#[cfg(unix)]
+pub mod signal;
 mod status;
 mod task;
 mod task_group;

@@ -19,6 +19,14 @@
 //!
 //! The source is deleted from the poller in `IoSource::drop`, before the owned I/O object
 //! closes its descriptor, which is what `Poller::add` requires.
+//!
+//! Setting the environment variable `CORIO_POLL_MODE=oneshot` forces the `Oneshot` fallback
+//! on every platform, which is how its tests run on Linux. In `Oneshot` mode an event disarms
+//! the whole registration, so it wakes the waiters of both directions: each re-arms what it
+//! still needs when it waits again.
+//!
+//! The submodule `sys` holds the few system calls that std does not offer safely
+//! (non-blocking `connect`, the signal handler of `corio::signal`).
 
 #![allow(
     dead_code,
@@ -39,6 +47,9 @@ use slab::Slab;
 
 use crate::executor;
 use crate::waker::Shared;
+
+#[cfg(unix)]
+pub(crate) mod sys;
 
 const READABLE: u8 = 1;
 const WRITABLE: u8 = 2;
@@ -72,7 +83,8 @@ struct SourceState {
 
 impl Reactor {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        let mode = if shared.poller.supports_edge() {
+        let forced = std::env::var_os("CORIO_POLL_MODE").is_some_and(|v| v == "oneshot");
+        let mode = if shared.poller.supports_edge() && !forced {
             PollMode::Edge
         } else {
             PollMode::Oneshot
@@ -114,12 +126,17 @@ impl Reactor {
                     continue;
                 };
                 let mut ready = state.ready.get();
+                let oneshot = self.mode != PollMode::Edge;
                 if ev.readable {
                     ready |= READABLE;
-                    wakers.extend(state.reader.borrow_mut().take());
                 }
                 if ev.writable {
                     ready |= WRITABLE;
+                }
+                if ev.readable || oneshot {
+                    wakers.extend(state.reader.borrow_mut().take());
+                }
+                if ev.writable || oneshot {
                     wakers.extend(state.writer.borrow_mut().take());
                 }
                 state.ready.set(ready);
@@ -196,6 +213,21 @@ impl<T: AsSource> IoSource<T> {
     /// The registered I/O object.
     pub(crate) fn get_ref(&self) -> &T {
         &self.io
+    }
+
+    /// Whether the source was reported readable since the last `clear_readable`.
+    pub(crate) fn is_readable(&self) -> bool {
+        self.state.ready.get() & READABLE != 0
+    }
+
+    /// Whether the source was reported writable since the last `clear_writable`.
+    pub(crate) fn is_writable(&self) -> bool {
+        self.state.ready.get() & WRITABLE != 0
+    }
+
+    /// Whether this loop uses edge-triggered registrations (else `Oneshot`).
+    pub(crate) fn is_edge(&self) -> bool {
+        self.reactor.mode == PollMode::Edge
     }
 
     /// Ready when the source has been reported readable since the last `clear_readable`.
