@@ -16,8 +16,8 @@ use std::ops::{Bound, RangeBounds};
 
 /// A buffer that a write can send: owned, `'static`, and handed back when the write is done.
 ///
-/// Implemented for `Vec<u8>`, `Box<[u8]>`, `String`, `&'static [u8]`, `&'static str` and
-/// [`Slice`].
+/// Implemented for `Vec<u8>`, `Box<[u8]>`, `[u8; N]`, `String`, `&'static [u8]`,
+/// `&'static [u8; N]` (byte-string literals), `&'static str`, and [`Slice`].
 ///
 /// # Examples
 ///
@@ -225,6 +225,12 @@ impl IoBuf for &'static [u8] {
 impl IoBuf for &'static str {
     fn as_bytes(&self) -> &[u8] {
         str::as_bytes(self)
+    }
+}
+
+impl<const N: usize> IoBuf for &'static [u8; N] {
+    fn as_bytes(&self) -> &[u8] {
+        *self
     }
 }
 
