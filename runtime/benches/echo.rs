@@ -17,7 +17,10 @@
 //! `CORIO_BENCH_SYSCALLS=1` to count the server's system calls per request with
 //! `perf stat -e raw_syscalls:sys_enter` during the measured window.
 
-#[allow(dead_code, reason = "only `serve` is used here; `main` is the example's")]
+#[allow(
+    dead_code,
+    reason = "only `serve` is used here; `main` is the example's"
+)]
 #[path = "../examples/echo_server.rs"]
 mod echo_server;
 
@@ -289,22 +292,43 @@ fn run_once(kind: &str, conns: usize, size: usize, secs: f64, syscalls: bool) ->
         .args(["-d", &secs.to_string(), "-w", &warmup.to_string()])
         .arg(port.to_string())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let perf = syscalls.then(|| {
-        // Starts a little after the warm-up began (connections are open by then) and stops
-        // before the window ends, so it only sees the steady state.
-        std::thread::sleep(Duration::from_secs_f64(warmup + 0.2));
-        Command::new("perf")
-            .args(["stat", "-x,", "-e", "raw_syscalls:sys_enter", "-p"])
-            .arg(server.id().to_string())
-            .args(["--", "sleep", &(secs - 0.4).max(0.1).to_string()])
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .output()
+    let window = (secs - 0.3).max(0.1);
+    let server_pid = server.id();
+    let stderr = client.stderr.take().unwrap();
+    // Counts the server's system calls inside the client's measured window only.
+    let perf = std::thread::spawn(move || {
+        let mut lines = BufReader::new(stderr).lines();
+        let started = lines
+            .by_ref()
+            .any(|l| l.is_ok_and(|l| l.starts_with("measuring")));
+        let count = (syscalls && started)
+            .then(|| {
+                let out = Command::new("perf")
+                    .args(["stat", "-x,", "-e", "raw_syscalls:sys_enter", "-p"])
+                    .arg(server_pid.to_string())
+                    .args(["--", "sleep", &window.to_string()])
+                    .stderr(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .output()
+                    .ok()?;
+                let text = String::from_utf8_lossy(&out.stderr).into_owned();
+                text.lines()
+                    .find_map(|l| l.split(',').next()?.parse::<f64>().ok())
+            })
+            .flatten();
+        lines.for_each(drop);
+        count
     });
     let mut out = String::new();
-    client.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    client
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
     let status = client.wait().unwrap();
     let peak = status_kib(server.id(), "VmHWM:");
     kill(&mut server);
@@ -315,12 +339,10 @@ fn run_once(kind: &str, conns: usize, size: usize, secs: f64, syscalls: bool) ->
             .unwrap_or(f64::NAN)
     };
     let req_per_s = field("req_per_s");
-    let syscalls_per_req = perf.and_then(|p| {
-        let p = p.ok()?;
-        let text = String::from_utf8_lossy(&p.stderr);
-        let count: f64 = text.lines().find_map(|l| l.split(',').next()?.parse().ok())?;
-        Some(count / (req_per_s * (secs - 0.4).max(0.1)))
-    });
+    let syscalls_per_req = perf
+        .join()
+        .unwrap()
+        .map(|count| count / (req_per_s * window));
     Sample {
         req_per_s,
         p50_us: field("p50_us"),
@@ -345,7 +367,11 @@ fn orchestrate() {
     let full = std::env::var_os("CORIO_BENCH_FULL").is_some();
     let conns = env_list(
         "CORIO_BENCH_CONNS",
-        if full { &[100, 1000, 10_000] } else { &[100, 1000] },
+        if full {
+            &[100, 1000, 10_000]
+        } else {
+            &[100, 1000]
+        },
     );
     let sizes = env_list("CORIO_BENCH_SIZES", if full { &[64, 4096] } else { &[64] });
     let secs = env_num("CORIO_BENCH_SECS", if full { 5.0 } else { 2.0 });
@@ -374,9 +400,8 @@ fn orchestrate() {
                 }
             }
             for (kind, samples) in servers.iter().zip(&samples) {
-                let pick = |f: fn(&Sample) -> Option<f64>| {
-                    median(samples.iter().filter_map(f).collect())
-                };
+                let pick =
+                    |f: fn(&Sample) -> Option<f64>| median(samples.iter().filter_map(f).collect());
                 let show = |x: f64, digits: usize| {
                     if x.is_nan() {
                         "-".to_owned()

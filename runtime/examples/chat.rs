@@ -49,7 +49,9 @@ impl Room {
         loop {
             let next = {
                 let mut members = self.members.borrow_mut();
-                let Some(member) = members.get_mut(&id) else { return };
+                let Some(member) = members.get_mut(&id) else {
+                    return;
+                };
                 match member.outbox.pop_front() {
                     Some(line) => Some((member.stream.clone(), line)),
                     None => {

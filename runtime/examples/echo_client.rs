@@ -9,7 +9,7 @@
 //! it counts the round trips completed during `--duration` seconds and prints one line:
 //! `requests=… req_per_s=… p50_us=… p99_us=…`. The port is the last argument; the host is
 //! 127.0.0.1. Connections are opened at most 200 at a time, so a server's accept backlog is
-//! not overrun.
+//! not overrun. It prints `measuring …` on stderr when the measured window starts.
 
 use std::cell::{Cell, RefCell};
 use std::io::{self, ErrorKind};
@@ -40,22 +40,28 @@ impl Options {
         };
         let mut args = args.into_iter().peekable();
         while let Some(arg) = args.next() {
-            let mut value = || args.next().ok_or_else(|| bad(&format!("{arg} needs a value")));
+            let mut value = || {
+                args.next()
+                    .ok_or_else(|| bad(&format!("{arg} needs a value")))
+            };
             match arg.as_str() {
                 "--connections" | "-c" => {
                     o.connections = value()?.parse().map_err(|_| bad("--connections"))?
                 }
                 "--size" | "-s" => o.size = value()?.parse().map_err(|_| bad("--size"))?,
                 "--duration" | "-d" => {
-                    o.duration = Duration::from_secs_f64(
-                        value()?.parse().map_err(|_| bad("--duration"))?,
-                    )
+                    o.duration =
+                        Duration::from_secs_f64(value()?.parse().map_err(|_| bad("--duration"))?)
                 }
                 "--warmup" | "-w" => {
                     o.warmup =
                         Duration::from_secs_f64(value()?.parse().map_err(|_| bad("--warmup"))?)
                 }
-                port => o.port = port.parse().map_err(|_| bad(&format!("unknown argument {port}")))?,
+                port => {
+                    o.port = port
+                        .parse()
+                        .map_err(|_| bad(&format!("unknown argument {port}")))?
+                }
             }
         }
         Ok(o)
@@ -89,11 +95,7 @@ struct Stats {
     stop: Cell<bool>,
 }
 
-async fn connection(
-    stream: TcpStream,
-    size: usize,
-    stats: Rc<Stats>,
-) -> io::Result<()> {
+async fn connection(stream: TcpStream, size: usize, stats: Rc<Stats>) -> io::Result<()> {
     let mut out = vec![b'x'; size];
     let mut back = vec![0u8; size];
     while !stats.stop.get() {
@@ -138,6 +140,7 @@ pub(crate) async fn load(o: Options) -> io::Result<Report> {
         .map(|s| corio::spawn(connection(s, o.size, stats.clone())))
         .collect();
     corio::sleep(o.warmup).await;
+    eprintln!("measuring for {:.1} s", o.duration.as_secs_f64());
     let start = Instant::now();
     stats.start.set(Some(start));
     corio::sleep(o.duration).await;
@@ -161,7 +164,10 @@ pub(crate) async fn load(o: Options) -> io::Result<Report> {
     })
 }
 
-#[allow(dead_code, reason = "the echo benchmark includes this file as a module")]
+#[allow(
+    dead_code,
+    reason = "the echo benchmark includes this file as a module"
+)]
 fn main() -> io::Result<()> {
     let options = Options::parse(std::env::args().skip(1))?;
     let report = corio::run(load(options))?;

@@ -39,7 +39,9 @@ fn install() -> io::Result<()> {
         }
     });
     match &*INSTALL_ERROR.lock().unwrap_or_else(PoisonError::into_inner) {
-        Some(e) => Err(io::Error::other(format!("cannot install the signal handler: {e}"))),
+        Some(e) => Err(io::Error::other(format!(
+            "cannot install the signal handler: {e}"
+        ))),
         None => Ok(()),
     }
 }
@@ -134,7 +136,9 @@ impl Drop for Waiting {
         // Deregister before the pipe goes back to the pool.
         self.source = None;
         if let Some(pipe) = self.pipe.take() {
-            POOL.lock().unwrap_or_else(PoisonError::into_inner).push(pipe);
+            POOL.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(pipe);
         }
     }
 }
@@ -155,7 +159,11 @@ impl Future for CtrlC {
     type Output = io::Result<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let waiting = match self.state.as_mut().expect("CtrlC polled after it completed") {
+        let waiting = match self
+            .state
+            .as_mut()
+            .expect("CtrlC polled after it completed")
+        {
             Ok(waiting) => waiting,
             Err(_) => {
                 let Some(Err(e)) = self.state.take() else {

@@ -18,11 +18,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 /// Runs `fut` on a fresh loop, failing the test if it takes longer than [`LIMIT`].
 fn run<T>(fut: impl Future<Output = T> + 'static) -> T {
-    corio::run(async move {
-        corio::timeout(LIMIT, fut)
-            .await
-            .expect("test timed out")
-    })
+    corio::run(async move { corio::timeout(LIMIT, fut).await.expect("test timed out") })
 }
 
 /// Echoes every byte on `stream` with the readiness API and a lent buffer, as
@@ -67,8 +63,9 @@ fn a_thousand_concurrent_clients_echo_correctly() {
         let clients = (0..1000u32).map(|i| {
             corio::spawn(async move {
                 let stream = TcpStream::connect(addr).await?;
-                let msg: Vec<u8> = format!("client {i:04} says hello {}", "x".repeat(i as usize % 200))
-                    .into_bytes();
+                let msg: Vec<u8> =
+                    format!("client {i:04} says hello {}", "x".repeat(i as usize % 200))
+                        .into_bytes();
                 for _ in 0..3 {
                     let (res, sent) = stream.write_all(msg.clone()).await;
                     res?;
@@ -303,14 +300,20 @@ fn unix_writes_to_a_closed_peer_fail_with_broken_pipe() {
 fn try_read_without_readiness_makes_no_call_and_would_block() {
     run(async {
         let (a, b) = UnixStream::pair()?;
-        assert_eq!(b.try_read(&mut [0; 4]).unwrap_err().kind(), ErrorKind::WouldBlock);
+        assert_eq!(
+            b.try_read(&mut [0; 4]).unwrap_err().kind(),
+            ErrorKind::WouldBlock
+        );
         a.writable().await?;
         assert_eq!(a.try_write(b"data")?, 4);
         b.readable().await?;
         let mut buf = [0; 16];
         assert_eq!(b.try_read(&mut buf)?, 4);
         // A short read showed the socket is drained: the next try needs new readiness.
-        assert_eq!(b.try_read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+        assert_eq!(
+            b.try_read(&mut buf).unwrap_err().kind(),
+            ErrorKind::WouldBlock
+        );
         io::Result::Ok(())
     })
     .unwrap();
@@ -395,7 +398,10 @@ fn accept_survives_emfile_child_server() {
         io::stdout().flush().unwrap();
         let serve = async move {
             loop {
-                let (stream, _) = listener.accept().await.expect("accept never fails on EMFILE");
+                let (stream, _) = listener
+                    .accept()
+                    .await
+                    .expect("accept never fails on EMFILE");
                 let _conn = corio::spawn(echo(stream));
             }
         };
@@ -432,7 +438,13 @@ fn accept_survives_emfile() {
         if out.ends_with('\n')
             && let Some(at) = out.find("PORT ")
         {
-            break out[at + 5..].lines().next().unwrap().trim().parse().unwrap();
+            break out[at + 5..]
+                .lines()
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
         }
     };
     let roundtrip = |s: &mut std::net::TcpStream, i: usize| -> io::Result<()> {

@@ -148,10 +148,9 @@ impl<S: StreamIo, B: IoBufMut> Future for ReadFuture<S, B> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         let buf = this.buf.as_mut().expect(POLLED_AFTER_DONE);
-        let res = ready!(poll_read(&this.io, cx, |io| read_into(
-            buf,
-            |b| try_read(io, b)
-        )));
+        let res = ready!(poll_read(&this.io, cx, |io| read_into(buf, |b| try_read(
+            io, b
+        ))));
         Poll::Ready((res, this.buf.take().expect(POLLED_AFTER_DONE)))
     }
 }

@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use crate::net::buf::{IoBuf, IoBufMut};
 use crate::net::stream::{
-    self, ReadExactFuture, ReadFuture, ReadableFuture, WritableFuture, WriteAllFuture,
-    WriteFuture,
+    self, ReadExactFuture, ReadFuture, ReadableFuture, WritableFuture, WriteAllFuture, WriteFuture,
 };
 use crate::reactor::IoSource;
 
@@ -136,10 +135,7 @@ impl TcpStream {
         let connect = Self::connect(addr);
         async move {
             crate::timeout(timeout, connect).await.unwrap_or_else(|_| {
-                Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "connect timed out",
-                ))
+                Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))
             })
         }
     }

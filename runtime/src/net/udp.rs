@@ -341,7 +341,9 @@ impl UdpSocket {
         &self,
         buf: B,
     ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + 'static {
-        self.op(buf, Dir::Read, |s, b: &mut B| read_into(b, |bytes| s.recv(bytes)))
+        self.op(buf, Dir::Read, |s, b: &mut B| {
+            read_into(b, |bytes| s.recv(bytes))
+        })
     }
 
     /// Waits until a datagram can be received.

@@ -12,8 +12,7 @@ use std::task::{Context, Poll};
 
 use crate::net::buf::{IoBuf, IoBufMut};
 use crate::net::stream::{
-    self, ReadExactFuture, ReadFuture, ReadableFuture, WritableFuture, WriteAllFuture,
-    WriteFuture,
+    self, ReadExactFuture, ReadFuture, ReadableFuture, WritableFuture, WriteAllFuture, WriteFuture,
 };
 use crate::reactor::IoSource;
 
@@ -45,7 +44,9 @@ pub struct UnixStream {
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UnixStream").field(self.io.get_ref()).finish()
+        f.debug_tuple("UnixStream")
+            .field(self.io.get_ref())
+            .finish()
     }
 }
 
