@@ -61,3 +61,62 @@ impl Drop for Noisy {
         self.log.push(format!("drop {}", self.name));
     }
 }
+
+/// Polls a future to completion on this thread, parking until its waker is used.
+///
+/// A minimal executor for tests, so that corio's futures are shown to be plain `std` futures.
+pub fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+/// A future that is `Pending` `n` times (waking itself each time), then ready with `value`.
+#[derive(Debug)]
+pub struct PendingThen<T> {
+    /// How many more `Pending`s before it is ready.
+    pub pending: u32,
+    /// The output.
+    pub value: Option<T>,
+}
+
+impl<T> PendingThen<T> {
+    /// Pending `pending` times, then `value`.
+    pub fn new(pending: u32, value: T) -> Self {
+        PendingThen {
+            pending,
+            value: Some(value),
+        }
+    }
+}
+
+impl<T: Unpin> std::future::Future for PendingThen<T> {
+    type Output = T;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<T> {
+        if self.pending == 0 {
+            std::task::Poll::Ready(self.value.take().expect("polled after completion"))
+        } else {
+            self.pending -= 1;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}

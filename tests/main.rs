@@ -1,3 +1,6 @@
 //! corio's integration tests: one binary, one module per topic.
 
-mod status;
+mod asyncs;
+mod generators;
+mod inspect;
+mod lints;

@@ -1,11 +1,31 @@
-//! The `#[corio::coroutine]` compiler pass. Use it through the `corio` crate.
+//! The `#[corio::coroutine]` compiler pass. Use it through the `corio` crate, whose docs
+//! describe the language it accepts; this crate's internals are one module per stage:
+//!
+//! 1. `args` + `coroutine`: parse the attribute and the function;
+//! 2. `validate`: reject misplaced suspension points, with spans and remedies;
+//! 3. `normalize`: put every suspension point at statement level (`ir`);
+//! 4. + 5. `lower`: cut the body into states, resolve bindings, compute liveness;
+//! 6. `expand`: write the frame enum and the step and describe closures.
 #![forbid(unsafe_code)]
+
+mod args;
+mod coroutine;
+mod errors;
+mod expand;
+mod ir;
+mod lower;
+mod normalize;
+mod suspend;
+mod validate;
+mod verbatim;
+
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 
-/// Rewrites a function into an inspectable, resumable state machine.
+/// Rewrites a function into an inspectable, resumable state machine. See `corio::coroutine`.
 #[proc_macro_attribute]
 pub fn coroutine(args: TokenStream, input: TokenStream) -> TokenStream {
-    let _ = args;
-    input
+    coroutine::expand(args.into(), input.into()).into()
 }

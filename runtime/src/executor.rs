@@ -20,6 +20,7 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -33,15 +34,25 @@ use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<LoopInner>>> = const { RefCell::new(None) };
-    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+    /// The next id of this thread's block, and the end of the block.
+    static IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
 }
 
-/// A fresh number, unique on this thread: task ids and timer sequence numbers.
+/// Ids are handed to threads in blocks of this many, so that they are unique process-wide
+/// while taking one costs no atomic operation.
+const ID_BLOCK: u64 = 1 << 12;
+static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+
+/// A fresh number, unique in the process: task ids, loop ids and timer sequence numbers.
 pub(crate) fn next_id() -> NonZeroU64 {
-    NEXT_ID.with(|n| {
-        let id = n.get();
-        n.set(id + 1);
-        NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN)
+    IDS.with(|ids| {
+        let (mut next, mut end) = ids.get();
+        if next == end {
+            next = NEXT_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
+            end = next + ID_BLOCK;
+        }
+        ids.set((next + 1, end));
+        NonZeroU64::new(next).unwrap_or(NonZeroU64::MIN)
     })
 }
 
@@ -183,6 +194,8 @@ pub(crate) struct LoopInner {
     pub(crate) shared: Arc<Shared>,
     pub(crate) reactor: Rc<Reactor>,
     pub(crate) timers: RefCell<Timers>,
+    /// The clock as of the last timer check: never ahead of the real clock.
+    pub(crate) now: Cell<Instant>,
     pub(crate) config: Config,
     slab: RefCell<Slab>,
     ready: RefCell<VecDeque<TaskRef>>,
@@ -234,6 +247,7 @@ impl LoopInner {
             reactor: Rc::new(Reactor::new(shared.clone())),
             shared,
             timers: RefCell::new(Timers::new(Instant::now())),
+            now: Cell::new(Instant::now()),
             config,
             slab: RefCell::new(Slab::default()),
             ready: RefCell::new(VecDeque::new()),
@@ -319,26 +333,31 @@ impl LoopInner {
         let id = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
         self.current_task.set(Some(id));
         let started = self.config.debug.then(Instant::now);
-        let mut done = cell.as_mut().poll(task, &self.shared);
+        let done = cell.as_mut().poll(task, &self.shared);
         if let Some(started) = started {
             self.warn_if_slow(started.elapsed(), Some(id));
         }
         self.current_task.set(None);
-        if !done
-            && self
-                .slab
-                .borrow_mut()
-                .get(task)
-                .is_some_and(|s| s.is(CANCEL))
-        {
+        if !done {
+            // The common case, a task that stays pending, takes one borrow.
+            let mut slab = self.slab.borrow_mut();
+            match slab.get(task) {
+                Some(slot) if !slot.is(CANCEL) => {
+                    slot.cell = Some(cell);
+                    return;
+                }
+                Some(_) => {}
+                // Nothing frees the slot of a running task; be safe anyway.
+                None => {
+                    drop(slab);
+                    drop(cell);
+                    return;
+                }
+            }
+            drop(slab);
             cell.as_mut().cancel();
-            done = true;
         }
-        if done {
-            self.complete(task, cell);
-        } else if let Some(slot) = self.slab.borrow_mut().get(task) {
-            slot.cell = Some(cell);
-        }
+        self.complete(task, cell);
     }
 
     /// Records that the task in `cell` finished: wakes its awaiter, or frees the slot when no
@@ -392,7 +411,8 @@ impl LoopInner {
                 },
             };
             eprintln!(
-                "corio: {who} blocked the loop for {:.3} s in one poll (slow-poll threshold {:.3} s)",
+                "corio: {who} blocked the loop for {:.3} s in one poll \
+                 (slow-poll threshold {:.3} s)",
                 took.as_secs_f64(),
                 self.config.slow_poll_threshold.as_secs_f64()
             );
@@ -423,7 +443,10 @@ impl LoopInner {
     }
 
     pub(crate) fn is_finished(&self, task: TaskRef, id: TaskId) -> bool {
-        let mut slab = self.slab.borrow_mut();
+        // Never panics (`Task`'s `Debug` calls this): a busy slab answers "not finished".
+        let Ok(mut slab) = self.slab.try_borrow_mut() else {
+            return false;
+        };
         slab.get(task)
             .filter(|s| s.id() == id.as_u64())
             .is_none_or(|s| s.is(DONE))
@@ -498,13 +521,16 @@ impl LoopInner {
     }
 
     /// Wakes every timer that is due.
+    /// Reads the clock once per tick, for the timers and for `Sleep`'s first poll.
     fn fire_timers(&self, wakers: &mut Vec<Waker>) {
+        let now = Instant::now();
+        self.now.set(now);
         {
             let mut timers = self.timers.borrow_mut();
             if timers.is_empty() {
                 return;
             }
-            timers.fire_due(Instant::now(), wakers);
+            timers.fire_due(now, wakers);
         }
         for waker in wakers.drain(..) {
             waker.wake();

@@ -11,8 +11,11 @@
 //!
 //! #[corio::coroutine(yield = char)]
 //! fn letters(word: String) {
-//!     for c in word.chars() {
+//!     // Owned items: a generator cannot keep a borrow of its own local across a yield.
+//!     let mut seen = 0;
+//!     for c in word.chars().collect::<Vec<_>>() {
 //!         yield_!(c);
+//!         seen += 1;
 //!     }
 //! }
 //!
@@ -20,7 +23,7 @@
 //! assert_eq!(getgeneratorstate(&g), GEN_CREATED);
 //! g.resume(());
 //! assert_eq!(getgeneratorstate(&g), GEN_SUSPENDED);
-//! assert!(getgeneratorlocals(&g).iter().any(|l| l.name == "c" && l.value == "'h'"));
+//! assert!(getgeneratorlocals(&g).iter().any(|l| l.name == "seen" && l.value == "0"));
 //! ```
 
 pub use crate::status::Status;

@@ -29,6 +29,36 @@
 //!
 //! See the [`coroutine`] attribute for the full language and the borrowing rule.
 //!
+//! ## The event loop
+//!
+//! [`run`] is asyncio's `run`: it drives a future on a single-threaded loop built on the
+//! `polling` crate, then cancels whatever tasks are left. Inside it, [`spawn`] starts tasks
+//! (FIFO; a dropped [`Task`] keeps running, [`Task::cancel`] drops its future), and the
+//! toolbox is asyncio's: [`sleep`], [`timeout`], [`interval`], [`join!`], [`join_all`],
+//! [`select`], [`yield_now`], [`TaskGroup`] and [`spawn_blocking`]. Any `Future` runs on it,
+//! `async fn`s and `#[corio::coroutine]`s alike.
+//!
+//! ```
+//! use std::time::{Duration, Instant};
+//!
+//! async fn say_after(delay: Duration, what: &str) -> usize {
+//!     corio::sleep(delay).await;
+//!     println!("{what}");
+//!     what.len()
+//! }
+//!
+//! let started = Instant::now();
+//! let lens = corio::run(async {
+//!     corio::join!(
+//!         say_after(Duration::from_millis(20), "Hello"),
+//!         say_after(Duration::from_millis(10), "World"),
+//!     )
+//!     .await
+//! }); // prints World, then Hello
+//! assert_eq!(lens, (5, 5));
+//! assert!(started.elapsed() >= Duration::from_millis(20));
+//! ```
+//!
 //! [`net`] has TCP, UDP and Unix sockets with owned buffers, and [`signal`] has `ctrl_c()`
 //! for a graceful shutdown.
 
@@ -48,6 +78,7 @@ mod runtime;
 #[cfg(unix)]
 pub mod signal;
 mod status;
+pub mod sync;
 mod task;
 mod task_group;
 mod time;
@@ -66,6 +97,81 @@ pub use task::{Panic, Task, TaskError, TaskId};
 pub use task_group::TaskGroup;
 pub use time::{Elapsed, Interval, Sleep, interval, sleep, sleep_until, timeout};
 
+/// The async generators' trait (`futures_core::Stream`), re-exported for convenience.
+pub use futures_core::Stream;
+
+/// Rewrites a function into an explicit, inspectable, resumable state machine.
+///
+/// | form | returns |
+/// |---|---|
+/// | `#[corio::coroutine(yield = T)] fn` | `impl Coroutine<(), Yield = T, Return = R> + Iterator<Item = T> + Inspect + Debug` |
+/// | `#[corio::coroutine(yield = T, resume = A)] fn` | `impl Coroutine<A, Yield = T, Return = R> + Inspect + Debug` |
+/// | `#[corio::coroutine] async fn` | `impl Future<Output = R> + Inspect + Unpin + Debug` |
+/// | `#[corio::coroutine(yield = T)] async fn` | `impl Stream<Item = T> + Inspect + Unpin + Debug` |
+///
+/// Add `clone` to the arguments for `+ Clone`. Suspend with [`yield_!`] (generators) or
+/// `.await` (async coroutines). Write the attribute with its path: a bare `#[coroutine]` is
+/// ambiguous with rustc's own unstable attribute.
+///
+/// # Examples
+///
+/// A generator with resume arguments, like Python's `send()`:
+///
+/// ```
+/// use corio::{Coroutine, CoroutineState, Inspect};
+///
+/// #[corio::coroutine(yield = i64, resume = i64)]
+/// fn running_total() -> i64 {
+///     let mut total = 0;
+///     loop {
+///         let x = yield_!(total);
+///         if x == 0 {
+///             return total;
+///         }
+///         total += x;
+///     }
+/// }
+///
+/// let mut g = running_total();
+/// assert_eq!(g.resume(0), CoroutineState::Yielded(0)); // the first argument is discarded
+/// assert_eq!(g.resume(5), CoroutineState::Yielded(5));
+/// assert_eq!(g.locals()[0].to_string(), "total = 5");
+/// assert_eq!(g.resume(0), CoroutineState::Complete(5));
+/// ```
+///
+/// It expands to a frame enum with one variant per state (holding exactly the bindings that
+/// are live there, each with its own generic parameter so rustc infers the types), a
+/// non-capturing step closure that runs from one state to the next, and a describe closure
+/// for [`Inspect`]:
+///
+/// ```text
+/// enum __CorioFrame<T_total, R> { Start {}, Loop2 { total: T_total }, Suspend0 { total: T_total }, Running, Done(Option<R>) }
+/// generator(Start {}, |frame, arg| loop { match state { Suspend0 { mut total } => { let x = arg; … } … } }, |frame, out| …)
+/// ```
+///
+/// # What a suspended coroutine keeps, and the borrowing rule
+///
+/// A binding is kept across a suspension point when it is used after it, or when its name
+/// starts with `_` and it is in scope (`let _guard = …;` lives to the end of its block). Other
+/// bindings are dropped at the first suspension point after their last use. A coroutine can be
+/// moved, so it cannot keep a borrow of its own local across a suspension point: own the value,
+/// keep an index, clone, or put the borrowing code in a nested `async move { … }` block.
+///
+/// ```compile_fail
+/// #[corio::coroutine(yield = u8)]
+/// fn bytes() {
+///     let data = vec![1u8, 2, 3];
+///     for b in data.iter() { // error: the loop's iterator borrows the local `data` …
+///         yield_!(*b);
+///     }
+/// }
+/// ```
+///
+/// # Errors
+///
+/// Misplaced suspension points (in a closure, a nested fn or async block, another macro's
+/// arguments or a match guard), `.await` in a generator, unknown arguments and visible borrows
+/// across suspension points are compile errors spanned at your code, with a remedy.
 pub use corio_macros::coroutine;
 
 /// Suspends a `#[corio::coroutine]` generator with a value: Python's `yield`.

@@ -6,11 +6,11 @@
 //! mode is missing it falls back to `PollMode::Oneshot` and re-arms the directions that have
 //! a waiter each time a task starts to wait.
 //!
-//! Readiness is a pair of flags per source. An event sets them and wakes the stored read and
-//! write wakers; an operation that fails with `WouldBlock` clears its flag
-//! ([`IoSource::clear_readable`]) and waits for the next event. The helpers
-//! [`IoSource::read_with`] and [`IoSource::write_with`] do exactly that around a non-blocking
-//! call, which is what a socket type needs:
+//! Readiness is a pair of flags per source. An event sets them and wakes the tasks waiting
+//! in that direction (every one of them: clones of a socket may wait together); an operation
+//! that fails with `WouldBlock` clears its flag ([`IoSource::clear_readable`]) and waits for
+//! the next event. The helpers [`IoSource::read_with`] and [`IoSource::write_with`] do
+//! exactly that around a non-blocking call, which is what a socket type needs:
 //!
 //! ```text
 //! let source = IoSource::new(std_stream)?;            // after set_nonblocking(true)
@@ -20,13 +20,9 @@
 //! The source is deleted from the poller in `IoSource::drop`, before the owned I/O object
 //! closes its descriptor, which is what `Poller::add` requires.
 //!
-//! Setting the environment variable `CORIO_POLL_MODE=oneshot` forces the `Oneshot` fallback
-//! on every platform, which is how its tests run on Linux. In `Oneshot` mode an event disarms
-//! the whole registration, so it wakes the waiters of both directions: each re-arms what it
-//! still needs when it waits again.
-//!
-//! The submodule `sys` holds the few system calls that std does not offer safely
-//! (non-blocking `connect`, the signal handler of `corio::signal`).
+//! The submodule `sys` holds the few system calls that std does not offer safely: a
+//! non-blocking `connect`, the listen backlog, `send` with `MSG_NOSIGNAL`, and the signal
+//! handler behind `corio::signal`.
 
 #![allow(
     dead_code,
@@ -54,6 +50,23 @@ pub(crate) mod sys;
 const READABLE: u8 = 1;
 const WRITABLE: u8 = 2;
 
+#[cfg(test)]
+thread_local! {
+    /// Lets a test run the oneshot fallback on a platform that has edge triggering.
+    static FORCE_ONESHOT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether to use the `Oneshot` fallback even where edge triggering exists: in unit tests
+/// that ask for it, and in any process run with `CORIO_POLL_MODE=oneshot` (how the socket
+/// tests run their whole suite a second time on the fallback).
+fn force_oneshot() -> bool {
+    #[cfg(test)]
+    if FORCE_ONESHOT.with(Cell::get) {
+        return true;
+    }
+    std::env::var_os("CORIO_POLL_MODE").is_some_and(|v| v == "oneshot")
+}
+
 /// The loop's poller and the table of registered sources.
 pub(crate) struct Reactor {
     shared: Arc<Shared>,
@@ -77,14 +90,15 @@ impl fmt::Debug for Reactor {
 struct SourceState {
     key: usize,
     ready: Cell<u8>,
-    reader: RefCell<Option<Waker>>,
-    writer: RefCell<Option<Waker>>,
+    /// Tasks waiting to read; usually one, more when clones of a socket wait together.
+    reader: RefCell<Vec<Waker>>,
+    writer: RefCell<Vec<Waker>>,
 }
 
 impl Reactor {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        let forced = std::env::var_os("CORIO_POLL_MODE").is_some_and(|v| v == "oneshot");
-        let mode = if shared.poller.supports_edge() && !forced {
+        let edge = shared.poller.supports_edge() && !force_oneshot();
+        let mode = if edge {
             PollMode::Edge
         } else {
             PollMode::Oneshot
@@ -114,19 +128,22 @@ impl Reactor {
     /// Waits for I/O (at most `timeout`; `None` blocks until an event or a notification),
     /// then wakes the tasks waiting on every source that became ready.
     pub(crate) fn wait(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) {
-        {
+        let mut timeout = timeout;
+        loop {
             let mut events = self.events.borrow_mut();
             events.clear();
             if let Err(e) = self.shared.poller.wait(&mut events, timeout) {
                 panic!("corio: polling for I/O failed: {e}");
             }
             let sources = self.sources.borrow();
+            // In oneshot mode an event disarms the whole source, so both directions' waiters
+            // are woken: each polls again and re-arms what it still waits for.
+            let oneshot = self.mode != PollMode::Edge;
             for ev in events.iter() {
                 let Some(state) = sources.get(ev.key) else {
                     continue;
                 };
                 let mut ready = state.ready.get();
-                let oneshot = self.mode != PollMode::Edge;
                 if ev.readable {
                     ready |= READABLE;
                 }
@@ -134,13 +151,18 @@ impl Reactor {
                     ready |= WRITABLE;
                 }
                 if ev.readable || oneshot {
-                    wakers.extend(state.reader.borrow_mut().take());
+                    wakers.append(&mut state.reader.borrow_mut());
                 }
                 if ev.writable || oneshot {
-                    wakers.extend(state.writer.borrow_mut().take());
+                    wakers.append(&mut state.writer.borrow_mut());
                 }
                 state.ready.set(ready);
             }
+            // A full buffer may have left events behind: drain them without blocking.
+            if events.len() < events.capacity().get() {
+                break;
+            }
+            timeout = Some(Duration::ZERO);
         }
         for waker in wakers.drain(..) {
             waker.wake();
@@ -184,8 +206,8 @@ impl<T: AsSource> IoSource<T> {
             let state = Rc::new(SourceState {
                 key: entry.key(),
                 ready: Cell::new(0),
-                reader: RefCell::new(None),
-                writer: RefCell::new(None),
+                reader: RefCell::new(Vec::new()),
+                writer: RefCell::new(Vec::new()),
             });
             entry.insert(state.clone());
             state
@@ -223,11 +245,6 @@ impl<T: AsSource> IoSource<T> {
     /// Whether the source was reported writable since the last `clear_writable`.
     pub(crate) fn is_writable(&self) -> bool {
         self.state.ready.get() & WRITABLE != 0
-    }
-
-    /// Whether this loop uses edge-triggered registrations (else `Oneshot`).
-    pub(crate) fn is_edge(&self) -> bool {
-        self.reactor.mode == PollMode::Edge
     }
 
     /// Ready when the source has been reported readable since the last `clear_readable`.
@@ -295,20 +312,19 @@ impl<T: AsSource> IoSource<T> {
     fn poll_ready(
         &self,
         flag: u8,
-        slot: &RefCell<Option<Waker>>,
+        slot: &RefCell<Vec<Waker>>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
         if self.state.ready.get() & flag != 0 {
             return Poll::Ready(Ok(()));
         }
-        let old = {
-            let mut slot = slot.borrow_mut();
-            match &*slot {
-                Some(w) if w.will_wake(cx.waker()) => None,
-                _ => slot.replace(cx.waker().clone()),
-            }
-        };
-        drop(old);
+        // Every distinct waiter is kept until the next event wakes them all; a waiter that
+        // gave up meanwhile just gets one spurious wake-up.
+        let mut waiters = slot.borrow_mut();
+        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
+        }
+        drop(waiters);
         if self.reactor.mode != PollMode::Edge {
             self.rearm()?;
         }
@@ -318,8 +334,8 @@ impl<T: AsSource> IoSource<T> {
     /// Oneshot mode: asks again for the directions that have a waiter.
     fn rearm(&self) -> io::Result<()> {
         let key = self.state.key;
-        let read = self.state.reader.borrow().is_some();
-        let write = self.state.writer.borrow().is_some();
+        let read = !self.state.reader.borrow().is_empty();
+        let write = !self.state.writer.borrow().is_empty();
         let interest = match (read, write) {
             (true, true) => Event::all(key),
             (true, false) => Event::readable(key),
@@ -348,6 +364,8 @@ mod tests {
     use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
 
+    use polling::PollMode;
+
     use super::IoSource;
 
     #[test]
@@ -369,6 +387,67 @@ mod tests {
             reader.await.unwrap()
         });
         assert_eq!(got, b"ping");
+    }
+
+    #[test]
+    fn oneshot_fallback_rearms_both_directions() {
+        super::FORCE_ONESHOT.with(|f| f.set(true));
+        let got = crate::run(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            b.set_nonblocking(true).unwrap();
+            let a = std::rc::Rc::new(IoSource::new(a).unwrap());
+            let b = IoSource::new(b).unwrap();
+            assert_eq!(super::Reactor::current().unwrap().mode, PollMode::Oneshot);
+            let mut got = Vec::new();
+            for round in 0..3u8 {
+                let reader = {
+                    let a = a.clone();
+                    crate::spawn(async move {
+                        let mut buf = [0u8; 1];
+                        a.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+                        buf[0]
+                    })
+                };
+                crate::sleep(std::time::Duration::from_millis(2)).await;
+                b.write_with(|s| (&*s).write(&[round])).await.unwrap();
+                got.push(reader.await.unwrap());
+            }
+            got
+        });
+        super::FORCE_ONESHOT.with(|f| f.set(false));
+        assert_eq!(got, [0, 1, 2]);
+    }
+
+    #[test]
+    fn every_waiting_reader_is_woken() {
+        let got = crate::run(async {
+            let (a, b) = UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            b.set_nonblocking(true).unwrap();
+            let a = std::rc::Rc::new(IoSource::new(a).unwrap());
+            let b = IoSource::new(b).unwrap();
+            let readers: Vec<_> = (0..2)
+                .map(|_| {
+                    let a = a.clone();
+                    crate::spawn(async move {
+                        let mut buf = [0u8; 1];
+                        a.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+                        buf[0]
+                    })
+                })
+                .collect();
+            crate::sleep(std::time::Duration::from_millis(2)).await;
+            b.write_with(|s| (&*s).write(&[7, 8])).await.unwrap();
+            let mut got = crate::join_all(readers)
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>();
+            got.sort_unstable();
+            got
+        });
+        assert_eq!(got, [7, 8]);
     }
 
     #[test]

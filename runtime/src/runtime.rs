@@ -58,7 +58,10 @@ pub fn run<F: IntoFuture>(fut: F) -> F::Output {
 /// ```
 /// use std::time::Duration;
 ///
-/// let rt = corio::Runtime::builder().debug(true).slow_poll_threshold(Duration::from_secs(1)).build();
+/// let rt = corio::Runtime::builder()
+///     .debug(true)
+///     .slow_poll_threshold(Duration::from_secs(1))
+///     .build();
 /// assert_eq!(rt.run(async { 1 }), 1);
 /// ```
 #[derive(Debug, Clone, Default)]

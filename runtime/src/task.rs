@@ -100,7 +100,7 @@ impl<T> Task<T> {
             || executor::try_with_current(|l| l.is_finished(self.task, self.id)).unwrap_or(true)
     }
 
-    /// Returns the task's id, unique among the tasks of this thread.
+    /// Returns the task's id, unique among the tasks of the process.
     ///
     /// # Examples
     ///
@@ -164,7 +164,7 @@ impl<T> fmt::Debug for Task<T> {
     }
 }
 
-/// Identifies a task; unique among all tasks spawned on one thread.
+/// Identifies a task; unique among all tasks of the process.
 ///
 /// Displays as the number alone; `Debug` reads `TaskId(7)`.
 ///

@@ -14,8 +14,8 @@ use crate::timers::{TimerKey, TimerState};
 ///
 /// The timer starts when `sleep` is called. It never fires early; the loop checks timers
 /// with millisecond granularity, so it may fire up to about a millisecond late. A zero
-/// duration completes at once, without yielding (use [`yield_now`](crate::yield_now) to
-/// yield).
+/// duration normally completes at once, without yielding (use
+/// [`yield_now`](crate::yield_now) to yield).
 ///
 /// # Examples
 ///
@@ -40,8 +40,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Waits until `deadline`.
 ///
-/// A deadline in the past completes at once. Timers with equal deadlines fire in the order
-/// they were created.
+/// A deadline in the past normally completes at once (after a long poll it may take one
+/// more trip around the loop). Timers with equal deadlines fire in the order they were
+/// created.
 ///
 /// # Examples
 ///
@@ -125,7 +126,13 @@ impl Future for Sleep {
                     TimerState::Unknown => this.key = None,
                 }
             }
-            if Instant::now() >= this.deadline {
+            // The loop's clock lags the real one, so it never ends a sleep early; only a
+            // deadline within a millisecond of it is worth reading the real clock for.
+            let now = l.now.get();
+            if now >= this.deadline
+                || (this.deadline - now < Duration::from_millis(1)
+                    && Instant::now() >= this.deadline)
+            {
                 return Poll::Ready(());
             }
             let key = l

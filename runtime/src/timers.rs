@@ -1,8 +1,8 @@
 //! The loop's one timer structure: millisecond buckets in a `BTreeMap`, entries in a slab.
 //!
 //! A timer is an entry `(deadline, seq)`: its deadline in nanoseconds since the loop started
-//! and a sequence number from a per-thread counter, which both breaks ties (equal deadlines
-//! fire in creation order) and tells a live key from a stale one. Entries wait in the bucket
+//! and a sequence number (unique, increasing on each thread), which both breaks ties (equal
+//! deadlines fire in creation order) and tells a live key from a stale one. Entries wait in the bucket
 //! of the millisecond that ends at or after their deadline, as a doubly linked list threaded
 //! through the slab by index, so:
 //!
@@ -90,7 +90,7 @@ impl Timers {
         u64::try_from(t.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }
 
-    /// Adds a timer for `deadline`, sequenced by `seq` (unique on this thread).
+    /// Adds a timer for `deadline`, sequenced by `seq` (unique, and increasing on each thread).
     pub(crate) fn insert(&mut self, deadline: Instant, seq: NonZeroU64, waker: Waker) -> TimerKey {
         let deadline = self.nanos(deadline);
         let tick = deadline.div_ceil(NANOS_PER_MS);

@@ -475,3 +475,89 @@ fn handle_spawns_on_its_loop() {
         assert_eq!(task.await.unwrap(), 9);
     });
 }
+
+#[test]
+fn join_macro_gathers_different_types_in_argument_order() {
+    let log = Log::default();
+    let l = log.clone();
+    let out = corio::run(async move {
+        corio::join!(
+            async {
+                corio::sleep(ms(3)).await;
+                l.borrow_mut().push("slow".into());
+                1u8
+            },
+            async {
+                l.borrow_mut().push("fast".into());
+                "two"
+            },
+            std::future::ready(3.0),
+        )
+        .await
+    });
+    assert_eq!(out, (1, "two", 3.0));
+    assert_eq!(*log.borrow(), ["fast", "slow"]);
+}
+
+#[test]
+fn debug_mode_with_a_tiny_threshold_still_runs() {
+    let rt = corio::Runtime::builder()
+        .debug(true)
+        .slow_poll_threshold(Duration::ZERO)
+        .event_interval(1)
+        .io_interval(1)
+        .build();
+    let out = rt.run(async {
+        let task = corio::spawn_named("slow one", async {
+            std::thread::sleep(ms(1));
+            5
+        });
+        task.await.unwrap()
+    });
+    assert_eq!(out, 5);
+}
+
+#[test]
+fn a_task_handle_outliving_its_loop_reports_cancelled() {
+    let (task, finished) = corio::run(async {
+        let pending = corio::spawn(std::future::pending::<()>());
+        let finished = corio::spawn(async { 1 });
+        corio::yield_now().await;
+        (pending, finished)
+    });
+    assert!(task.is_finished());
+    assert!(corio::run(task).unwrap_err().is_cancelled());
+    // Its loop is gone, and with it the output it had produced.
+    assert!(corio::run(finished).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn timeouts_that_do_not_fire_cancel_their_timers() {
+    corio::run(async {
+        for i in 0..10_000 {
+            assert_eq!(
+                corio::timeout(Duration::from_secs(3600), async move { i }).await,
+                Ok(i)
+            );
+        }
+        // 10,000 hour-long timers were created and cancelled; the loop still ends as soon as
+        // main does (a leftover timer would not keep it alive, but it must not break it).
+        corio::sleep(ms(1)).await;
+    });
+}
+
+#[corio::coroutine]
+async fn nap_then(delay: Duration, what: &'static str) -> &'static str {
+    corio::sleep(delay).await;
+    what
+}
+
+#[test]
+fn coroutines_run_on_the_loop_like_any_future() {
+    let out = corio::run(async {
+        let task = corio::spawn(nap_then(ms(2), "task"));
+        let (a, b) = corio::join!(nap_then(ms(3), "a"), nap_then(ms(1), "b")).await;
+        (a, b, task.await.unwrap())
+    });
+    assert_eq!(out, ("a", "b", "task"));
+}

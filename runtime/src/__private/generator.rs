@@ -1,7 +1,13 @@
 //! [`Gen`]: the wrapper that turns a frame and its step and describe closures into a
-//! [`Coroutine`] + [`Inspect`] + [`Iterator`].
+//! [`Coroutine`] + [`Iterator`] (generators), a [`Future`] (`async fn`) or a [`Stream`]
+//! (async generators), and always an [`Inspect`].
 
 use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use futures_core::Stream;
 
 use crate::coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 use crate::status::{Local, Status, SuspendPoint};
@@ -10,6 +16,8 @@ use crate::status::{Local, Status, SuspendPoint};
 pub trait Frame: Sized {
     /// The coroutine's path, e.g. `my_crate::fib`.
     const NAME: &'static str;
+    /// An `async fn` or async generator (its `Debug` uses the `CORO_*` names).
+    const ASYNC: bool = false;
     /// The body's return type (the payload of the `Done` variant).
     type Return;
     /// `Created` for `Start`, `Running`, `Closed` for `Done`, `Suspended` otherwise.
@@ -82,6 +90,34 @@ where
     }
 }
 
+/// Builds the [`Gen`] of an `async fn`: a [`Future`].
+pub fn future<S, F, D>(frame: S, step: F, describe: D) -> Gen<S, F, D>
+where
+    S: Frame,
+    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Poll<S::Return>,
+    D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
+{
+    Gen {
+        frame,
+        step,
+        describe,
+    }
+}
+
+/// Builds the [`Gen`] of an async generator: a [`Stream`].
+pub fn stream<S, F, D, Y>(frame: S, step: F, describe: D) -> Gen<S, F, D>
+where
+    S: Frame<Return = ()>,
+    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Poll<Option<Y>>,
+    D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
+{
+    Gen {
+        frame,
+        step,
+        describe,
+    }
+}
+
 /// Leaves the frame `Done` if the step unwinds: a generator whose body panicked is closed.
 struct CloseOnUnwind<'a, S: Frame>(&'a mut S);
 
@@ -95,12 +131,50 @@ impl<S: Frame> Drop for CloseOnUnwind<'_, S> {
 }
 
 impl<S: Frame, F, D> Gen<S, F, D> {
-    fn run<A, Y>(&mut self, arg: A) -> CoroutineState<Y, S::Return>
+    #[inline]
+    fn run<A, O>(&mut self, arg: A) -> O
     where
-        F: FnMut(&mut S, A) -> CoroutineState<Y, S::Return>,
+        F: FnMut(&mut S, A) -> O,
     {
         let guard = CloseOnUnwind(&mut self.frame);
         (self.step)(&mut *guard.0, arg)
+    }
+}
+
+impl<S, F, D> Future for Gen<S, F, D>
+where
+    S: Frame,
+    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Poll<S::Return>,
+    Self: Unpin,
+{
+    type Output = S::Return;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<S::Return> {
+        let this = self.get_mut();
+        if this.frame.status() == Status::Closed {
+            panic!("`async fn` resumed after completion");
+        }
+        this.run(cx)
+    }
+}
+
+impl<S, F, D, Y> Stream for Gen<S, F, D>
+where
+    S: Frame<Return = ()>,
+    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Poll<Option<Y>>,
+    Self: Unpin,
+{
+    type Item = Y;
+
+    #[inline]
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
+        let this = self.get_mut();
+        if this.frame.status() == Status::Closed {
+            // Fused: an async generator that ended keeps saying so.
+            return Poll::Ready(None);
+        }
+        this.run(cx)
     }
 }
 
@@ -208,13 +282,22 @@ where
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        debug_coroutine(self, f)
+        debug_coroutine(self, S::ASYNC, f)
     }
 }
 
 /// The `Debug` text shared by every coroutine wrapper.
-pub(crate) fn debug_coroutine(c: &dyn Inspect, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    write!(f, "{} ({}", c.name(), c.status())?;
+pub(crate) fn debug_coroutine(
+    c: &dyn Inspect,
+    is_async: bool,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    let status = if is_async {
+        c.status().coro_name()
+    } else {
+        c.status().gen_name()
+    };
+    write!(f, "{} ({status}", c.name())?;
     if let Some(point) = c.suspended_at() {
         write!(f, " at {point}")?;
     }

@@ -10,8 +10,9 @@
 //! * a non-capturing *describe* closure that reports the suspension point, the live locals
 //!   and the awaited coroutine of a frame;
 //!
-//! all handed to [`generator`], whose [`Gen`] implements the public traits.
+//! all handed to `generator` (or `future` / `stream`), whose `Gen` implements the public traits.
 
+mod fallback;
 mod generator;
 mod probe;
 mod try_trait;
@@ -19,7 +20,8 @@ mod try_trait;
 #[cfg(test)]
 mod tests;
 
-pub use generator::{Described, Frame, Gen, Sink, generator};
+pub use fallback::Unreachable;
+pub use generator::{Described, Frame, Gen, Sink, future, generator, stream};
 pub use probe::{
     AwaitBoxed, AwaitInPlace, BoxedKind, InPlaceKind, NoInspect, Probe, RenderDebug, RenderName,
     ViaInspect,
@@ -29,3 +31,5 @@ pub use try_trait::{FromResidual, Try, branch, from_residual};
 pub use crate::coroutine::{Coroutine, CoroutineState, Inspect};
 pub use crate::status::{Local, PointKind, Status, SuspendPoint};
 pub use core::ops::ControlFlow;
+pub use core::task::{Context, Poll};
+pub use futures_core::Stream;

@@ -114,6 +114,10 @@ impl<T: Future> AwaitBoxed<T> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::needless_borrow,
+    reason = "autoref specialisation needs the explicit references"
+)]
 mod tests {
     use super::*;
 

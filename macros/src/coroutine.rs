@@ -1,0 +1,260 @@
+//! The pipeline for one `#[corio::coroutine]` function, and the fallback on error: the
+//! original signature with a `compile_error!`-only body, so callers still type-check.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use syn::visit_mut::VisitMut;
+use syn::{FnArg, ItemFn, Pat, ReturnType, Type, parse_quote};
+
+use crate::args::Args;
+use crate::errors::Errors;
+use crate::expand::{self, Flavor, Shape};
+use crate::ir::Node;
+use crate::lower::{self, Arg};
+use crate::verbatim::Verbatim;
+use crate::{normalize, validate};
+
+pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
+    let item: ItemFn = match syn::parse2(input.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            let span = syn::parse2::<syn::Item>(input.clone())
+                .map(|i| first_token_span(&i))
+                .unwrap_or_else(|_| Span::call_site());
+            let err = syn::Error::new(
+                span,
+                "#[corio::coroutine] can only be applied to a fn (a free function or a method)",
+            );
+            let mut out = err.to_compile_error();
+            out.extend(input);
+            return out;
+        }
+    };
+    let args: Args = match syn::parse2(args) {
+        Ok(args) => args,
+        Err(err) => return fallback(&item, &Args::default(), err),
+    };
+    match pipeline(&args, &item) {
+        Ok(tokens) => tokens,
+        Err(err) => fallback(&item, &args, err),
+    }
+}
+
+fn first_token_span(item: &syn::Item) -> Span {
+    item.to_token_stream()
+        .into_iter()
+        .next()
+        .map(|t| t.span())
+        .unwrap_or_else(Span::call_site)
+}
+
+/// On error: the signature as written, returning the type a caller expects, with a body
+/// that only reports the errors.
+fn fallback(item: &ItemFn, args: &Args, err: syn::Error) -> TokenStream {
+    let attrs = &item.attrs;
+    let vis = &item.vis;
+    let mut sig = item.sig.clone();
+    sig.asyncness = None;
+    sig.constness = None;
+    sig.abi = None;
+    let unit: Type = parse_quote!(());
+    let ret = match &item.sig.output {
+        ReturnType::Default => unit.clone(),
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    let yield_ty = args.yield_ty.as_ref().unwrap_or(&unit);
+    let resume_ty = args.resume_ty.as_ref().unwrap_or(&unit);
+    sig.output = parse_quote! {
+        -> impl ::corio::__private::Coroutine<#resume_ty, Yield = #yield_ty, Return = #ret>
+            + ::corio::__private::Inspect + ::core::fmt::Debug
+            + ::core::iter::Iterator<Item = #yield_ty> + ::core::clone::Clone
+    };
+    let errors = err.to_compile_error();
+    quote! {
+        #(#attrs)*
+        #[allow(unused_variables, unreachable_code)]
+        #vis #sig {
+            #errors
+            ::corio::__private::Unreachable::new()
+        }
+    }
+}
+
+fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let sig = &item.sig;
+    if let Some(c) = &sig.constness {
+        errors.error(c, "#[corio::coroutine] cannot be applied to a `const fn`: a coroutine is resumed at run time");
+    }
+    if let Some(abi) = &sig.abi {
+        errors.error(abi, "#[corio::coroutine] cannot be applied to an `extern` fn: remove the ABI and wrap the coroutine in an extern fn if needed");
+    }
+    if let Some(v) = &sig.variadic {
+        errors.error(v, "#[corio::coroutine] does not support variadic arguments");
+    }
+    let is_async = sig.asyncness.is_some();
+    let flavor = match (is_async, &args.yield_ty) {
+        (false, Some(_)) => Flavor::Generator,
+        (true, None) => Flavor::AsyncFn,
+        (true, Some(_)) => Flavor::AsyncGen,
+        (false, None) => {
+            errors.error(
+                &sig.ident,
+                "a generator needs its yield type: write `#[corio::coroutine(yield = T)]` \
+                 (or make the function `async` for an async coroutine)",
+            );
+            Flavor::Generator
+        }
+    };
+    if let (true, Some(resume)) = (is_async, &args.resume_ty) {
+        errors.error(resume, "`resume = ...` is only for synchronous generators; an async generator is resumed by polling");
+    }
+    if let (Flavor::AsyncGen, ReturnType::Type(_, ty)) = (flavor, &sig.output) {
+        errors.error(
+            ty,
+            "an async generator returns `()`: remove the return type, and yield the values instead",
+        );
+    }
+    let unit: Type = parse_quote!(());
+    let yield_ty = args.yield_ty.as_ref().unwrap_or(&unit);
+    validate::body(
+        &item.block,
+        is_async,
+        flavor == Flavor::AsyncFn,
+        &mut errors,
+    );
+    errors.propagate()?;
+
+    // `self` cannot be a closure's local: the body calls it `__corio_self`.
+    let mut block = (*item.block).clone();
+    let mut rename_self = Verbatim::renaming(vec![("self".into(), "__corio_self".into())]);
+    rename_self.visit_block_mut(&mut block);
+
+    let mut inputs = Vec::new();
+    let mut lets = Vec::new();
+    let mut arg_bindings = Vec::new();
+    for (i, input) in sig.inputs.iter().enumerate() {
+        match input {
+            FnArg::Receiver(r) => {
+                let mut r = r.clone();
+                let mutable = r.mutability.take().is_some();
+                if r.reference.is_some() {
+                    r.mutability = item.sig.inputs.iter().find_map(|a| match a {
+                        FnArg::Receiver(orig) => orig.mutability,
+                        _ => None,
+                    });
+                    if let FnArg::Receiver(orig) = input {
+                        r.mutability = orig.mutability;
+                    }
+                }
+                inputs.push(FnArg::Receiver(r));
+                arg_bindings.push(Arg {
+                    name: "__corio_self".into(),
+                    display: "self".into(),
+                    mutable: mutable && input_is_value_receiver(input),
+                    span: Span::call_site(),
+                });
+            }
+            FnArg::Typed(t) => match &*t.pat {
+                Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                    let mut t = t.clone();
+                    let mut p = p.clone();
+                    p.mutability = None;
+                    *t.pat = Pat::Ident(p.clone());
+                    inputs.push(FnArg::Typed(t));
+                    arg_bindings.push(Arg {
+                        name: p.ident.to_string(),
+                        display: p.ident.to_string(),
+                        mutable: matches!(&*t_pat(input), Pat::Ident(o) if o.mutability.is_some()),
+                        span: p.ident.span(),
+                    });
+                }
+                pat => {
+                    let name = format_ident!("__corio_arg{}", i);
+                    let ty = &t.ty;
+                    inputs.push(parse_quote!(#name: #ty));
+                    let stmt: syn::Stmt = parse_quote!(let #pat = #name;);
+                    let syn::Stmt::Local(local) = stmt else {
+                        unreachable!()
+                    };
+                    lets.push(Node::Let(local));
+                    arg_bindings.push(Arg {
+                        name: name.to_string(),
+                        display: name.to_string(),
+                        mutable: false,
+                        span: Span::call_site(),
+                    });
+                }
+            },
+        }
+    }
+
+    let ret_ty: Option<Type> = match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    };
+    let body = normalize::normalize(&block, ret_ty.is_some(), &mut errors);
+    errors.propagate()?;
+    let mut nodes = lets;
+    nodes.extend(body.nodes);
+    let awaits: Vec<bool> = body.points.iter().map(|p| p.is_await).collect();
+    let plan = lower::lower(nodes, &arg_bindings, &body.targets, &awaits, &mut errors);
+    errors.propagate()?;
+
+    let resume_ty = args.resume_ty.as_ref().unwrap_or(&unit);
+    let shape = Shape {
+        flavor,
+        name: &sig.ident,
+        yield_ty,
+        resume_ty,
+        ret_ty: ret_ty.as_ref(),
+    };
+    let body = expand::generator(&plan, &body.points, &shape);
+
+    let ret = ret_ty.as_ref().unwrap_or(&unit);
+    let clone = args.clone.then(|| quote!(+ ::core::clone::Clone));
+    let output = match flavor {
+        Flavor::Generator => {
+            let iter = args
+                .resume_ty
+                .is_none()
+                .then(|| quote!(+ ::core::iter::Iterator<Item = #yield_ty>));
+            quote! {
+                impl ::corio::__private::Coroutine<#resume_ty, Yield = #yield_ty, Return = #ret>
+                    + ::corio::__private::Inspect + ::core::fmt::Debug #iter #clone
+            }
+        }
+        Flavor::AsyncFn => quote! {
+            impl ::core::future::Future<Output = #ret>
+                + ::corio::__private::Inspect + ::core::marker::Unpin + ::core::fmt::Debug #clone
+        },
+        Flavor::AsyncGen => quote! {
+            impl ::corio::__private::Stream<Item = #yield_ty>
+                + ::corio::__private::Inspect + ::core::marker::Unpin + ::core::fmt::Debug #clone
+        },
+    };
+    let attrs = &item.attrs;
+    let vis = &item.vis;
+    let ident = &sig.ident;
+    let generics = &sig.generics;
+    let where_clause = &sig.generics.where_clause;
+    let unsafety = &sig.unsafety;
+    Ok(quote! {
+        #(#attrs)*
+        #vis #unsafety fn #ident #generics (#(#inputs),*) -> #output
+            #where_clause
+        {
+            #body
+        }
+    })
+}
+fn t_pat(input: &FnArg) -> Box<Pat> {
+    match input {
+        FnArg::Typed(t) => t.pat.clone(),
+        FnArg::Receiver(_) => Box::new(parse_quote!(_)),
+    }
+}
+
+fn input_is_value_receiver(input: &FnArg) -> bool {
+    matches!(input, FnArg::Receiver(r) if r.reference.is_none())
+}

@@ -1,0 +1,697 @@
+//! Stage 6: the only file that writes tokens. It turns a finished [`Plan`] into the frame
+//! enum, the step and describe closures, and the function that returns the wrapper.
+//!
+//! Input:
+//!
+//! ```text
+//! #[corio::coroutine(yield = u32)]
+//! fn count(n: u32) { let mut i = 0; while i < n { yield_!(i); i += 1; } }
+//! ```
+//!
+//! Output (abridged):
+//!
+//! ```text
+//! fn count(n: u32) -> impl Coroutine<(), Yield = u32, Return = ()> + Inspect + Debug + Iterator<Item = u32> {
+//!     static __CORIO_POINT_0: SuspendPoint = SuspendPoint { index: 0, kind: Yield, line: 2, column: 45, source: "yield_!(i)", .. };
+//!     enum __CorioFrame<T_n, T_i, __CorioR> {
+//!         Start { n: T_n }, Loop1 { i: T_i, n: T_n }, Suspend0 { i: T_i, n: T_n }, Running, Done(Option<__CorioR>),
+//!     }
+//!     generator(__CorioFrame::Start { n },
+//!         |__corio_frame, __corio_arg: ()| { let mut __corio_state = replace(__corio_frame, Running);
+//!             '__corio_dispatch: loop { match __corio_state {
+//!                 Start { n } => { let mut i = 0; __corio_state = Loop1 { i, n }; continue '__corio_dispatch; }
+//!                 Loop1 { mut i, n } => { if i < n {} else { /* return () */ }
+//!                                         let __corio_y: u32 = i; *__corio_frame = Suspend0 { i, n }; return Yielded(__corio_y); }
+//!                 Suspend0 { mut i, n } => { i += 1; __corio_state = Loop1 { i, n }; continue '__corio_dispatch; }
+//!                 Running | Done(_) => unreachable!(),
+//!             } } },
+//!         |__corio_frame, __corio_out| match __corio_frame { Suspend0 { i, n } => { out("n", ..); out("i", ..); Described::at(&__CORIO_POINT_0) } _ => Described::NONE })
+//! }
+//! ```
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::visit_mut::VisitMut;
+use syn::{Expr, Ident, Pat, Type};
+
+use crate::ir::Point;
+use crate::lower::{Emit, ExitKind, Id, Kind, Plan};
+use crate::verbatim::{Verbatim, rename_pat};
+
+/// What the function becomes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// `fn` with `yield = T`: a `Coroutine` (+ `Iterator` when the resume type is `()`).
+    Generator,
+    /// `async fn`: a `Future`.
+    AsyncFn,
+    /// `async fn` with `yield = T`: a `Stream`.
+    AsyncGen,
+}
+
+pub(crate) struct Shape<'a> {
+    pub(crate) flavor: Flavor,
+    pub(crate) name: &'a Ident,
+    pub(crate) yield_ty: &'a Type,
+    pub(crate) resume_ty: &'a Type,
+    pub(crate) ret_ty: Option<&'a Type>,
+}
+
+struct Cx<'a> {
+    /// The state whose code is being written (the resume value refers to its point).
+    current: std::cell::Cell<usize>,
+    /// The state whose arm is being written (a `goto` to it is a plain `continue`).
+    arm: std::cell::Cell<usize>,
+    /// Writing the inline continuation of an `.await` that was ready at once.
+    inlining: std::cell::Cell<bool>,
+    plan: &'a Plan,
+    points: &'a [Point],
+    shape: &'a Shape<'a>,
+    fields: Vec<Ident>,
+}
+
+fn state_ident(plan: &Plan, s: usize) -> Ident {
+    match plan.states[s].kind {
+        Kind::Start => format_ident!("Start"),
+        Kind::Point(k) => format_ident!("Suspend{}", k),
+        Kind::Join => format_ident!("Join{}", s),
+        Kind::Head => format_ident!("Loop{}", s),
+    }
+}
+
+fn point_static(k: usize) -> Ident {
+    format_ident!("__CORIO_POINT_{}", k)
+}
+
+pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> TokenStream {
+    let mut saved_anywhere: Vec<Id> = plan
+        .states
+        .iter()
+        .flat_map(|s| s.saved.iter().copied())
+        .collect();
+    saved_anywhere.sort_unstable();
+    saved_anywhere.dedup();
+    let fields: Vec<Ident> = (0..plan.bindings.len())
+        .map(|b| {
+            let name = &plan.bindings[b].name;
+            let unique = saved_anywhere
+                .iter()
+                .filter(|&&o| &plan.bindings[o].name == name)
+                .count()
+                <= 1;
+            if unique {
+                format_ident!("{}", name)
+            } else {
+                format_ident!("{}_{}", name, b)
+            }
+        })
+        .collect();
+    let cx = Cx {
+        current: std::cell::Cell::new(0),
+        arm: std::cell::Cell::new(0),
+        inlining: std::cell::Cell::new(false),
+        plan,
+        points,
+        shape,
+        fields,
+    };
+
+    let generics: Vec<Ident> = saved_anywhere
+        .iter()
+        .map(|&b| format_ident!("T_{}", cx.fields[b]))
+        .collect();
+    let generic_of = |b: Id| format_ident!("T_{}", cx.fields[b]);
+    let mut order: Vec<usize> = (0..plan.states.len())
+        .filter(|&s| !plan.states[s].dead)
+        .collect();
+    order.sort_by_key(|&s| plan.states[s].order);
+
+    let variants = order.iter().map(|&s| {
+        let ident = state_ident(plan, s);
+        let fields = plan.states[s].saved.iter().rev().map(|&b| {
+            let f = &cx.fields[b];
+            let t = generic_of(b);
+            quote!(#f: #t)
+        });
+        quote!(#ident { #(#fields,)* })
+    });
+
+    let statics = points.iter().enumerate().map(|(k, p)| {
+        let ident = point_static(k);
+        let index = k as u32;
+        let start = p.span.start();
+        let (line, column) = (start.line as u32, start.column as u32 + 1);
+        let source = &p.source;
+        let kind = if p.is_await {
+            quote!(Await)
+        } else {
+            quote!(Yield)
+        };
+        quote! {
+            static #ident: ::corio::__private::SuspendPoint = ::corio::__private::SuspendPoint {
+                index: #index,
+                kind: ::corio::__private::PointKind::#kind,
+                file: ::core::file!(),
+                line: #line,
+                column: #column,
+                source: #source,
+            };
+        }
+    });
+
+    let start_fields = plan.states[0].saved.iter().map(|&b| {
+        let f = &cx.fields[b];
+        let name = &plan.bindings[b].name;
+        if name == "__corio_self" {
+            quote!(#f: self)
+        } else {
+            let arg = Ident::new(name, plan.bindings[b].span);
+            quote!(#f: #arg)
+        }
+    });
+
+    let arms = order.iter().map(|&s| cx.arm(s));
+    let resume_ty = shape.resume_ty;
+    let unit_resume = is_unit(resume_ty);
+    let take_arg = if unit_resume || shape.flavor != Flavor::Generator {
+        quote!()
+    } else {
+        quote!(let mut __corio_arg = ::core::option::Option::Some(__corio_arg);)
+    };
+
+    let describe_arms =
+        order.iter().filter_map(|&s| {
+            let Kind::Point(k) = plan.states[s].kind else {
+                return None;
+            };
+            let ident = state_ident(plan, s);
+            let mut saved = plan.states[s].saved.clone();
+            saved.sort_unstable();
+            let binds = saved
+                .iter()
+                .filter(|&&b| !plan.bindings[b].hidden())
+                .map(|&b| {
+                    let f = &cx.fields[b];
+                    let v = format_ident!("__corio_v_{}", f);
+                    quote!(#f: #v)
+                });
+            let outs = saved.iter().filter(|&&b| !plan.bindings[b].hidden()).map(|&b| {
+            let f = &cx.fields[b];
+            let v = format_ident!("__corio_v_{}", f);
+            let display = &plan.bindings[b].display;
+            quote!(__corio_out(#display, (&&::corio::__private::Probe(#v)).__corio_debug());)
+        });
+            let point = point_static(k);
+            let (fut_bind, described) = match plan.states[s].awaiting {
+                Some(fut) => {
+                    let f = &cx.fields[fut];
+                    (
+                        quote!(#f: __corio_awaited,),
+                        quote!(::corio::__private::Described::awaiting(
+                            &#point,
+                            (&&::corio::__private::Probe(__corio_awaited)).__corio_inspect(),
+                        )),
+                    )
+                }
+                None => (quote!(), quote!(::corio::__private::Described::at(&#point))),
+            };
+            Some(quote! {
+                __CorioFrame::#ident { #fut_bind #(#binds,)* .. } => {
+                    #(#outs)*
+                    #described
+                }
+            })
+        });
+
+    let name = shape.name.to_string();
+    let is_async = shape.flavor != Flavor::Generator;
+    let (constructor, step_args) = match shape.flavor {
+        Flavor::Generator => (quote!(generator), quote!(__corio_arg: #resume_ty)),
+        Flavor::AsyncFn => (
+            quote!(future),
+            quote!(__corio_cx: &mut ::core::task::Context<'_>),
+        ),
+        Flavor::AsyncGen => (
+            quote!(stream),
+            quote!(__corio_cx: &mut ::core::task::Context<'_>),
+        ),
+    };
+    let items = &plan.items;
+    quote! {
+        #(#items)*
+        #(#statics)*
+        #[derive(Clone)]
+        #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
+        enum __CorioFrame<#(#generics,)* __CorioR> {
+            #(#variants,)*
+            Running,
+            Done(::core::option::Option<__CorioR>),
+        }
+        impl<#(#generics,)* __CorioR> ::corio::__private::Frame for __CorioFrame<#(#generics,)* __CorioR> {
+            const NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
+            type Return = __CorioR;
+            const ASYNC: bool = #is_async;
+            #[inline]
+            fn status(&self) -> ::corio::__private::Status {
+                match self {
+                    Self::Start { .. } => ::corio::__private::Status::Created,
+                    Self::Running => ::corio::__private::Status::Running,
+                    Self::Done(_) => ::corio::__private::Status::Closed,
+                    #[allow(unreachable_patterns)]
+                    _ => ::corio::__private::Status::Suspended,
+                }
+            }
+            #[inline]
+            fn done(ret: ::core::option::Option<__CorioR>) -> Self {
+                Self::Done(ret)
+            }
+            fn take_return(&mut self) -> ::core::option::Option<__CorioR> {
+                match self {
+                    Self::Done(ret) => ret.take(),
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+        ::corio::__private::#constructor(
+            __CorioFrame::Start { #(#start_fields,)* },
+            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, unused_imports, unused_labels, clippy::all)]
+            |__corio_frame, #step_args| {
+                use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
+                #take_arg
+                let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
+                '__corio_dispatch: loop {
+                    match __corio_state {
+                        #(#arms)*
+                        __CorioFrame::Running | __CorioFrame::Done(_) => {
+                            ::core::unreachable!("the wrapper never steps a running or closed frame")
+                        }
+                    }
+                }
+            },
+            #[allow(unused_imports, unused_variables, clippy::all)]
+            |__corio_frame, __corio_out| {
+                use ::corio::__private::{NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _};
+                match __corio_frame {
+                    #(#describe_arms)*
+                    _ => ::corio::__private::Described::NONE,
+                }
+            },
+        )
+    }
+}
+
+/// Could these tokens contain a closure or an `async` block (each of which has a unique type)?
+fn has_unique_types(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        proc_macro2::TokenTree::Ident(i) => i == "async",
+        proc_macro2::TokenTree::Punct(p) => p.as_char() == '|',
+        proc_macro2::TokenTree::Group(g) => has_unique_types(g.stream()),
+        proc_macro2::TokenTree::Literal(_) => false,
+    })
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(t) if t.elems.is_empty())
+}
+
+fn has_impl_trait(ty: &Type) -> bool {
+    struct Finder(bool);
+    impl syn::visit::Visit<'_> for Finder {
+        fn visit_type_impl_trait(&mut self, _: &syn::TypeImplTrait) {
+            self.0 = true;
+        }
+    }
+    let mut f = Finder(false);
+    syn::visit::Visit::visit_type(&mut f, ty);
+    f.0
+}
+
+impl Cx<'_> {
+    /// The binding's identifier, with the span (and so the hygiene) of the user's own.
+    fn name_of(&self, b: Id) -> Ident {
+        Ident::new(&self.plan.rust_name(b), self.plan.bindings[b].span)
+    }
+
+    fn arm(&self, s: usize) -> TokenStream {
+        self.current.set(s);
+        self.arm.set(s);
+        let plan = self.plan;
+        let st = &plan.states[s];
+        let ident = state_ident(plan, s);
+        // Bound in declaration order, so that unwinding out of the arm drops them in reverse.
+        let binds = st.saved.iter().map(|&b| {
+            let f = &self.fields[b];
+            let name = self.name_of(b);
+            let m = plan.bindings[b].mutable.then(|| quote!(mut));
+            quote!(#f: #m #name)
+        });
+        let redeclare = self.redeclare(s);
+        let code = self.code(&st.code);
+        // A loop head runs its body as a Rust loop: going round again is a `continue`, not a
+        // trip through the dispatcher.
+        let code = if st.kind == Kind::Head {
+            quote!('__corio_self: loop { #redeclare #code })
+        } else {
+            quote!(#redeclare #code)
+        };
+        quote! {
+            __CorioFrame::#ident { #(#binds,)* } => { #code }
+        }
+    }
+
+    /// `let x;` for bindings in scope at the state's entry that its code assigns.
+    fn redeclare(&self, s: usize) -> TokenStream {
+        let plan = self.plan;
+        plan.states[s]
+            .redeclare
+            .iter()
+            .map(|&b| {
+                let name = self.name_of(b);
+                let m = plan.bindings[b].mutable.then(|| quote!(mut));
+                match &plan.bindings[b].ty {
+                    Some(ty) => quote!(let #m #name: #ty;),
+                    None => quote!(let #m #name;),
+                }
+            })
+            .collect()
+    }
+
+    /// An `.await` polls its future where it stands; only `Pending` goes through the frame.
+    /// When it is ready at once, the code after it (the await state's code) runs inline.
+    ///
+    /// Not when that code holds a closure or an `async` block: each copy would be a type of
+    /// its own, and both must fit the same frame field (the check is on tokens, so `|` in a
+    /// pattern or a bit-or also turns inlining off, which costs speed, never correctness).
+    fn inline_await(&self, s: usize, assign: Option<TokenStream>) -> Option<TokenStream> {
+        let fut = self.name_of(self.plan.states[s].awaiting.expect("an await state"));
+        let span = match self.plan.states[s].kind {
+            Kind::Point(k) => Span::call_site().located_at(self.points[k].span),
+            _ => Span::call_site(),
+        };
+        let st = self.construct(s, &[], &[]);
+        let store = quote_spanned!(span=> *__corio_frame = #st;);
+        self.inlining.set(true);
+        let outer = self.current.replace(s);
+        let redeclare = self.redeclare(s);
+        let rest = self.code(&self.plan.states[s].code[1..]);
+        self.current.set(outer);
+        self.inlining.set(false);
+        if has_unique_types(rest.clone()) {
+            return None;
+        }
+        Some(quote!({
+            #assign
+            let __corio_poll = ::core::future::Future::poll(::core::pin::Pin::new(&mut #fut), __corio_cx);
+            match __corio_poll {
+                ::core::task::Poll::Ready(__corio_value) => {
+                    let __corio_ready = __corio_value;
+                    ::core::mem::drop(#fut);
+                    #redeclare
+                    #rest
+                }
+                ::core::task::Poll::Pending => {
+                    #store
+                    return ::core::task::Poll::Pending;
+                }
+            }
+        }))
+    }
+
+    fn code(&self, code: &[Emit]) -> TokenStream {
+        code.iter().map(|e| self.emit(e)).collect()
+    }
+
+    /// Renames, exit markers and the resume placeholder, applied to a piece of user code.
+    fn finish_piece<T>(
+        &self,
+        scope: &[Id],
+        node: &mut T,
+        visit: impl Fn(&mut dyn VisitMut, &mut T),
+    ) {
+        let renames = self.plan.renames_in(scope);
+        if !renames.is_empty() {
+            let mut v = Verbatim::renaming(renames);
+            visit(&mut v, node);
+        }
+        let mut m = Markers { cx: self };
+        visit(&mut m, node);
+    }
+
+    fn pat(&self, pat: &Pat, binds: &[Id]) -> Pat {
+        let mut pat = pat.clone();
+        let renames: Vec<(String, String)> = binds
+            .iter()
+            .filter(|b| self.plan.renamed.contains(b))
+            .map(|&b| (self.plan.bindings[b].name.clone(), self.plan.rust_name(b)))
+            .collect();
+        if !renames.is_empty() {
+            rename_pat(&mut pat, &|n| {
+                renames.iter().find(|(f, _)| f == n).map(|(_, t)| t.clone())
+            });
+        }
+        pat
+    }
+
+    fn emit(&self, e: &Emit) -> TokenStream {
+        match e {
+            Emit::Stmt { stmt, piece, .. } => {
+                let mut stmt = stmt.clone();
+                self.finish_piece(&piece.scope, &mut stmt, |v, s| v.visit_stmt_mut(s));
+                quote!(#stmt)
+            }
+            Emit::Let {
+                local,
+                piece,
+                binds,
+            } => {
+                let mut local = local.clone();
+                if let Some(init) = &mut local.init {
+                    self.finish_piece(&piece.scope, &mut *init.expr, |v, e| v.visit_expr_mut(e));
+                    if let Some((_, d)) = &mut init.diverge {
+                        self.finish_piece(&piece.scope, &mut **d, |v, e| v.visit_expr_mut(e));
+                    }
+                }
+                local.pat = self.pat(&local.pat, binds);
+                quote!(#local)
+            }
+            Emit::If {
+                cond,
+                piece,
+                binds,
+                then,
+                els,
+            } => {
+                let mut cond = cond.clone();
+                self.finish_piece(&piece.scope, &mut cond, |v, e| v.visit_expr_mut(e));
+                if !binds.is_empty() {
+                    rename_cond(&mut cond, &|p| self.pat(p, binds));
+                }
+                let then = self.code(then);
+                let els = self.code(els);
+                quote!(if #cond { #then } else { #els })
+            }
+            Emit::Match {
+                scrutinee,
+                piece,
+                arms,
+            } => {
+                let mut scrutinee = scrutinee.clone();
+                self.finish_piece(&piece.scope, &mut scrutinee, |v, e| v.visit_expr_mut(e));
+                let arms = arms.iter().map(|arm| {
+                    let pat = self.pat(&arm.pat, &arm.binds);
+                    let guard = arm.guard.as_ref().map(|g| {
+                        let mut g = g.clone();
+                        self.finish_piece(&arm.piece.scope, &mut g, |v, e| v.visit_expr_mut(e));
+                        quote!(if #g)
+                    });
+                    let body = self.code(&arm.body);
+                    quote!(#pat #guard => { #body })
+                });
+                quote!(match #scrutinee { #(#arms)* })
+            }
+            Emit::Block(inner) => {
+                let inner = self.code(inner);
+                quote!({ #inner })
+            }
+            Emit::Exit(k) => self.exit(*k),
+            Emit::Poll { fut, state, .. } => {
+                let f = self.name_of(*fut);
+                let span = match self.plan.states[*state].kind {
+                    Kind::Point(k) => self.points[k].span,
+                    _ => Span::call_site(),
+                };
+                let st = self.construct(*state, &[], &[]);
+                // Located at the point (for rustc's errors), resolved like our own tokens.
+                let span = Span::call_site().located_at(span);
+                let store = quote_spanned!(span=> *__corio_frame = #st;);
+                quote! {
+                    let __corio_poll = ::core::future::Future::poll(::core::pin::Pin::new(&mut #f), __corio_cx);
+                    let __corio_ready = match __corio_poll {
+                        ::core::task::Poll::Ready(__corio_value) => __corio_value,
+                        ::core::task::Poll::Pending => {
+                            #store
+                            return ::core::task::Poll::Pending;
+                        }
+                    };
+                    ::core::mem::drop(#f);
+                }
+            }
+            Emit::Yield { value, piece, next } => {
+                let mut value = value.clone();
+                self.finish_piece(&piece.scope, &mut value, |v, e| v.visit_expr_mut(e));
+                let y = self.shape.yield_ty;
+                let state = self.construct(*next, &piece.scope, &[]);
+                // Spanned at the point, so that rustc's borrow errors name the `yield_!`.
+                let span = match self.plan.states[*next].kind {
+                    Kind::Point(k) => self.points[k].span,
+                    _ => Span::call_site(),
+                };
+                let span = Span::call_site().located_at(span);
+                let store = quote_spanned!(span=> *__corio_frame = #state;);
+                let yielded = match self.shape.flavor {
+                    Flavor::Generator => {
+                        quote!(return ::corio::__private::CoroutineState::Yielded(__corio_y);)
+                    }
+                    _ => {
+                        quote!(return ::core::task::Poll::Ready(::core::option::Option::Some(__corio_y));)
+                    }
+                };
+                quote! {
+                    let __corio_y: #y = #value;
+                    #store
+                    #yielded
+                }
+            }
+        }
+    }
+
+    fn construct(&self, s: usize, _scope: &[Id], _inner: &[String]) -> TokenStream {
+        let ident = state_ident(self.plan, s);
+        let fields = self.plan.states[s].saved.iter().rev().map(|&b| {
+            let f = &self.fields[b];
+            let name = self.name_of(b);
+            quote!(#f: #name)
+        });
+        quote!(__CorioFrame::#ident { #(#fields,)* })
+    }
+
+    fn exit(&self, k: usize) -> TokenStream {
+        let exit = &self.plan.exits[k];
+        let assign = exit.assign.as_ref().map(|(t, v)| {
+            let mut v = v.clone();
+            self.finish_piece(&exit.scope, &mut v, |vis, e| vis.visit_expr_mut(e));
+            quote!(#t = #v;)
+        });
+        match &exit.kind {
+            ExitKind::Goto(s)
+                if *s == self.arm.get() && self.plan.states[*s].kind == Kind::Head =>
+            {
+                quote!({ #assign continue '__corio_self; })
+            }
+            ExitKind::Goto(s)
+                if self.plan.states[*s].awaiting.is_some()
+                    && !self.inlining.get()
+                    && let Some(inline) = self.inline_await(*s, assign.clone()) =>
+            {
+                inline
+            }
+            ExitKind::Goto(s) => {
+                let state = self.construct(*s, &exit.scope, &exit.inner);
+                quote!({ #assign __corio_state = #state; continue '__corio_dispatch; })
+            }
+            ExitKind::Return(value) => {
+                let value = match value {
+                    Some(v) => {
+                        let mut v = v.clone();
+                        self.finish_piece(&exit.scope, &mut v, |vis, e| vis.visit_expr_mut(e));
+                        quote!(#v)
+                    }
+                    None => quote!(()),
+                };
+                let complete = match self.shape.flavor {
+                    Flavor::Generator => {
+                        quote!(return ::corio::__private::CoroutineState::Complete(__corio_ret);)
+                    }
+                    Flavor::AsyncFn => quote!(return ::core::task::Poll::Ready(__corio_ret);),
+                    Flavor::AsyncGen => {
+                        quote!(return ::core::task::Poll::Ready(::core::option::Option::None);)
+                    }
+                };
+                let ty = match self.shape.ret_ty {
+                    Some(ty) if !has_impl_trait(ty) => quote!(: #ty),
+                    Some(_) => quote!(),
+                    None => quote!(: ()),
+                };
+                quote!({
+                    #assign
+                    let __corio_ret #ty = #value;
+                    *__corio_frame = __CorioFrame::Done(::core::option::Option::None);
+                    #complete
+                })
+            }
+        }
+    }
+}
+
+/// Replaces `__corio_exit!(k)` with its transition and `__corio_resume!()` with the argument.
+struct Markers<'a, 'b> {
+    cx: &'a Cx<'b>,
+}
+
+impl VisitMut for Markers<'_, '_> {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        if let Expr::Macro(m) = e {
+            if m.mac.path.is_ident("__corio_exit") {
+                let k: syn::LitInt = m.mac.parse_body().expect("exit marker");
+                let tokens = self.cx.exit(k.base10_parse().expect("exit number"));
+                *e = Expr::Verbatim(tokens);
+                return;
+            }
+            if m.mac.path.is_ident("__corio_resume") {
+                let at_await = match self.cx.plan.states[self.cx.current.get()].kind {
+                    Kind::Point(k) => self.cx.points[k].is_await,
+                    _ => false,
+                };
+                let tokens = if at_await {
+                    quote!(__corio_ready)
+                } else if is_unit(self.cx.shape.resume_ty) {
+                    quote!(())
+                } else {
+                    quote_spanned!(Span::call_site()=> match __corio_arg.take() {
+                        ::core::option::Option::Some(arg) => arg,
+                        ::core::option::Option::None => ::core::unreachable!(),
+                    })
+                };
+                *e = Expr::Verbatim(tokens);
+                return;
+            }
+        }
+        syn::visit_mut::visit_expr_mut(self, e);
+    }
+
+    fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
+        if let syn::Stmt::Macro(m) = s
+            && m.mac.path.is_ident("__corio_exit")
+        {
+            let k: syn::LitInt = m.mac.parse_body().expect("exit marker");
+            let tokens = self.cx.exit(k.base10_parse().expect("exit number"));
+            *s = syn::Stmt::Expr(Expr::Verbatim(tokens), None);
+            return;
+        }
+        syn::visit_mut::visit_stmt_mut(self, s);
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+fn rename_cond(cond: &mut Expr, pat: &dyn Fn(&Pat) -> Pat) {
+    match cond {
+        Expr::Let(l) => *l.pat = pat(&l.pat),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            rename_cond(&mut b.left, pat);
+            rename_cond(&mut b.right, pat);
+        }
+        Expr::Paren(p) => rename_cond(&mut p.expr, pat),
+        _ => {}
+    }
+}

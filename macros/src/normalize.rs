@@ -1,0 +1,705 @@
+//! Stage 3: desugar the body so that every suspension point stands at statement level.
+//!
+//! * `for` → `let mut iter = IntoIterator::into_iter(e); loop { match Iterator::next(&mut iter) { … } }`;
+//!   `while` / `while let` → `loop { if cond { body } else { break } }`.
+//! * Operands evaluated before a suspension point in the same expression are bound to
+//!   temporaries in evaluation order (A-normal form); pure places (paths, fields, literals,
+//!   references to them) are left in place, since a suspended coroutine's locals cannot change.
+//! * `a && yield_!(b)` / `||` become `if`; `if`/`match`/`loop`/blocks used as values with a
+//!   suspension point inside become a deferred `let` assigned in every branch.
+//! * `?`, `return` and `break`/`continue` are left alone here: the segment stage rewrites them
+//!   when it knows which state they leave to.
+//!
+//! Constructs without a suspension point are kept exactly as written.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{BinOp, Block, Expr, Ident, Local, Stmt, parse_quote};
+
+use crate::errors::Errors;
+use crate::ir::{Arm, Body, Node, Point, Target};
+use crate::suspend::{contains, is_yield_macro, yield_arg};
+
+pub(crate) fn normalize(block: &Block, returns_value: bool, errors: &mut Errors) -> Body {
+    let mut n = Normalizer {
+        targets: Vec::new(),
+        points: Vec::new(),
+        temps: 0,
+        errors,
+    };
+    let tail = if returns_value {
+        Tail::Return
+    } else {
+        Tail::Discard
+    };
+    let nodes = n.block(block.stmts.clone(), tail);
+    Body {
+        nodes,
+        targets: n.targets,
+        points: n.points,
+    }
+}
+
+#[derive(Clone)]
+enum Tail {
+    /// The function body's tail: the return value.
+    Return,
+    /// A block used as a value: assign the tail to this temporary.
+    Value(Ident),
+    /// A block used as a statement.
+    Discard,
+}
+
+struct Normalizer<'e> {
+    targets: Vec<Target>,
+    points: Vec<Point>,
+    temps: usize,
+    errors: &'e mut Errors,
+}
+
+fn resume_placeholder() -> Expr {
+    parse_quote!(__corio_resume!())
+}
+
+fn path(ident: &Ident) -> Expr {
+    parse_quote!(#ident)
+}
+
+/// Expressions that evaluating earlier or later cannot change: no calls, no side effects.
+fn is_pure(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(_) | Expr::Path(_) => true,
+        Expr::Field(f) => is_pure(&f.base),
+        Expr::Reference(r) => is_pure(&r.expr),
+        Expr::Paren(p) => is_pure(&p.expr),
+        Expr::Group(g) => is_pure(&g.expr),
+        Expr::Index(i) => is_pure(&i.expr) && is_pure(&i.index),
+        Expr::Cast(c) => is_pure(&c.expr),
+        Expr::Unary(u) => is_pure(&u.expr),
+        _ => false,
+    }
+}
+
+/// The source text of a span of tokens, rebuilt from token positions (stable since 1.88).
+pub(crate) fn source_text(tokens: TokenStream) -> String {
+    let mut out = String::new();
+    let mut last: Option<(usize, usize)> = None;
+    fn walk(ts: TokenStream, out: &mut String, last: &mut Option<(usize, usize)>) {
+        for tt in ts {
+            let (text, inner) = match &tt {
+                proc_macro2::TokenTree::Group(g) => {
+                    let (open, close) = match g.delimiter() {
+                        proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                        proc_macro2::Delimiter::Brace => ("{", "}"),
+                        proc_macro2::Delimiter::Bracket => ("[", "]"),
+                        proc_macro2::Delimiter::None => ("", ""),
+                    };
+                    // Delimiters are one character; their spans' ends are unreliable.
+                    let one_past = |span: Span| {
+                        let s = span.start();
+                        (s.line, s.column + 1)
+                    };
+                    gap(out, last, g.span_open());
+                    out.push_str(open);
+                    *last = Some(one_past(g.span_open()));
+                    let before = out.len();
+                    walk(g.stream(), out, last);
+                    // Closing delimiters' positions are not reliable on stable (syn rebuilds
+                    // groups from joined spans): mirror the space after the opening one
+                    // (`{ x }`, `(x)`) and place the delimiter right after the contents.
+                    let space = out[before..].starts_with(' ');
+                    if space {
+                        out.push(' ');
+                    }
+                    out.push_str(close);
+                    *last = last.map(|(line, column)| (line, column + usize::from(space) + 1));
+                    continue;
+                }
+                other => (other.to_string(), other.span()),
+            };
+            gap(out, last, inner);
+            out.push_str(&text);
+            let start = inner.start();
+            *last = Some(match text.rfind('\n') {
+                None => (start.line, start.column + text.chars().count()),
+                Some(_) => end_of(inner),
+            });
+        }
+    }
+    fn end_of(span: Span) -> (usize, usize) {
+        let e = span.end();
+        (e.line, e.column)
+    }
+    fn gap(out: &mut String, last: &Option<(usize, usize)>, next: Span) {
+        if let Some((line, column)) = *last {
+            let s = next.start();
+            if s.line != line || s.column > column {
+                out.push(' ');
+            }
+        }
+    }
+    walk(tokens, &mut out, &mut last);
+    out
+}
+
+impl Normalizer<'_> {
+    fn temp(&mut self) -> Ident {
+        self.temps += 1;
+        format_ident!("__corio_t{}", self.temps)
+    }
+
+    fn point(&mut self, span: Span, tokens: TokenStream, is_await: bool) -> usize {
+        self.points.push(Point {
+            span,
+            source: source_text(tokens),
+            is_await,
+        });
+        self.points.len() - 1
+    }
+
+    fn target(&mut self, label: Option<&syn::Label>, is_loop: bool, value: Option<Ident>) -> usize {
+        let label = label.map(|l| l.name.ident.to_string());
+        self.targets.push(Target {
+            label,
+            is_loop,
+            value,
+        });
+        self.targets.len() - 1
+    }
+
+    fn block(&mut self, stmts: Vec<Stmt>, tail: Tail) -> Vec<Node> {
+        let mut out = Vec::new();
+        let has_tail = matches!(stmts.last(), Some(Stmt::Expr(_, None)));
+        let len = stmts.len();
+        for (i, stmt) in stmts.into_iter().enumerate() {
+            match stmt {
+                Stmt::Local(local) => self.local(local, &mut out),
+                Stmt::Expr(e, None) if i + 1 == len => self.tail(e, tail.clone(), &mut out),
+                Stmt::Expr(e, semi) => self.stmt_expr(e, semi, &mut out),
+                Stmt::Macro(m) if is_yield_macro(&m.mac) => {
+                    let e = Expr::Macro(syn::ExprMacro {
+                        attrs: m.attrs,
+                        mac: m.mac,
+                    });
+                    self.stmt_expr(e, m.semi_token, &mut out);
+                }
+                other => out.push(Node::Stmt(other)),
+            }
+        }
+        if let (false, Tail::Value(t)) = (has_tail, &tail) {
+            out.push(Node::Stmt(parse_quote!(#t = ();)));
+        }
+        out
+    }
+
+    fn local(&mut self, mut local: Local, out: &mut Vec<Node>) {
+        let Some(init) = &mut local.init else {
+            out.push(Node::Let(local));
+            return;
+        };
+        if let Some((_, diverge)) = &init.diverge
+            && contains(&**diverge)
+        {
+            self.errors.error(
+                diverge,
+                "a suspension point in the `else` of a `let ... else` is not supported; \
+                     use a `match` instead",
+            );
+        }
+        if !contains(&*init.expr) {
+            out.push(Node::Let(local));
+            return;
+        }
+        if let Some((mut pre, value, span, tokens, is_await)) = self.direct_suspend(&init.expr) {
+            let point = self.point(span, tokens, is_await);
+            *init.expr = resume_placeholder();
+            out.append(&mut pre);
+            out.push(Node::Suspend {
+                point,
+                value,
+                resume: Some(Box::new(Node::Let(local))),
+            });
+            return;
+        }
+        let expr = std::mem::replace(&mut *init.expr, resume_placeholder());
+        let (mut pre, expr) = self.anf(expr);
+        *init.expr = expr;
+        out.append(&mut pre);
+        out.push(Node::Let(local));
+    }
+
+    /// `yield_!(v)` / `fut.await` as a whole expression: its operand, normalized.
+    fn direct_suspend(&mut self, e: &Expr) -> Option<(Vec<Node>, Expr, Span, TokenStream, bool)> {
+        match e {
+            Expr::Macro(m) if is_yield_macro(&m.mac) => {
+                let arg: Expr = match yield_arg(&m.mac) {
+                    Ok(arg) => arg,
+                    Err(err) => {
+                        self.errors.push(err);
+                        parse_quote!(())
+                    }
+                };
+                let (pre, value) = self.anf(arg);
+                let span = m.mac.path.span();
+                Some((pre, value, span, m.to_token_stream(), false))
+            }
+            Expr::Await(a) => {
+                let (pre, value) = self.anf((*a.base).clone());
+                let span = a.base.span();
+                Some((pre, value, span, a.to_token_stream(), true))
+            }
+            Expr::Paren(p) => self.direct_suspend(&p.expr),
+            _ => None,
+        }
+    }
+
+    fn tail(&mut self, e: Expr, tail: Tail, out: &mut Vec<Node>) {
+        match tail {
+            Tail::Discard => self.stmt_expr(e, None, out),
+            Tail::Return => {
+                let (mut pre, e) = self.anf(e);
+                out.append(&mut pre);
+                out.push(Node::Return(Some(e)));
+            }
+            Tail::Value(t) => self.assign_value(e, &t, out),
+        }
+    }
+
+    /// `t = e;`, with `e`'s suspension points (including inside `if`/`match`/blocks) lowered.
+    fn assign_value(&mut self, e: Expr, t: &Ident, out: &mut Vec<Node>) {
+        if contains(&e) {
+            match e {
+                Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_) => {
+                    self.value_construct(e, t, out);
+                }
+                e => {
+                    let (mut pre, e) = self.anf(e);
+                    out.append(&mut pre);
+                    out.push(Node::Stmt(parse_quote!(#t = #e;)));
+                }
+            }
+        } else {
+            out.push(Node::Stmt(parse_quote!(#t = #e;)));
+        }
+    }
+
+    fn stmt_expr(&mut self, e: Expr, semi: Option<syn::Token![;]>, out: &mut Vec<Node>) {
+        if !contains(&e) {
+            out.push(Node::Stmt(Stmt::Expr(e, semi)));
+            return;
+        }
+        if let Some((mut pre, value, span, tokens, is_await)) = self.direct_suspend(&e) {
+            let point = self.point(span, tokens, is_await);
+            out.append(&mut pre);
+            out.push(Node::Suspend {
+                point,
+                value,
+                resume: None,
+            });
+            return;
+        }
+        match e {
+            Expr::If(i) => self.if_(i, Tail::Discard, out),
+            Expr::Match(m) => self.match_(m, Tail::Discard, out),
+            Expr::Loop(l) => {
+                let target = self.target(l.label.as_ref(), true, None);
+                let body = self.block(l.body.stmts, Tail::Discard);
+                out.push(Node::Loop { target, body });
+            }
+            Expr::While(w) => {
+                let target = self.target(w.label.as_ref(), true, None);
+                let mut body = Vec::new();
+                let (mut pre, cond) = self.anf(*w.cond);
+                body.append(&mut pre);
+                let then = self.block(w.body.stmts, Tail::Discard);
+                body.push(Node::If {
+                    cond,
+                    then,
+                    els: vec![Node::Break { target }],
+                });
+                out.push(Node::Loop { target, body });
+            }
+            Expr::ForLoop(f) => self.for_(f, out),
+            Expr::Block(b) if b.block.stmts.is_empty() => {}
+            Expr::Block(b) => {
+                let target = self.target(b.label.as_ref(), false, None);
+                let body = self.block(b.block.stmts, Tail::Discard);
+                out.push(Node::Block { target, body });
+            }
+            Expr::Assign(a) if !contains(&*a.left) => {
+                let left = *a.left;
+                if let Some((mut pre, value, span, tokens, is_await)) =
+                    self.direct_suspend(&a.right)
+                {
+                    let point = self.point(span, tokens, is_await);
+                    out.append(&mut pre);
+                    let resume = Node::Stmt(parse_quote!(#left = __corio_resume!();));
+                    out.push(Node::Suspend {
+                        point,
+                        value,
+                        resume: Some(Box::new(resume)),
+                    });
+                } else {
+                    let (mut pre, right) = self.anf(*a.right);
+                    out.append(&mut pre);
+                    out.push(Node::Stmt(parse_quote!(#left = #right;)));
+                }
+            }
+            Expr::Binary(b) if is_compound(&b.op) => {
+                if !is_pure(&b.left) {
+                    self.errors.error(
+                        &b.left,
+                        "a compound assignment around a suspension point needs a plain place \
+                         on the left (a variable or a field path); bind the suspension point's \
+                         value to a variable first",
+                    );
+                }
+                let (left, op) = (*b.left, b.op);
+                let (mut pre, right) = self.anf(*b.right);
+                out.append(&mut pre);
+                out.push(Node::Stmt(parse_quote!(#left #op #right;)));
+            }
+            Expr::Return(r) => {
+                let value = r.expr.map(|e| {
+                    let (mut pre, e) = self.anf(*e);
+                    out.append(&mut pre);
+                    e
+                });
+                out.push(Node::Return(value));
+            }
+            e => {
+                let (mut pre, e) = self.anf(e);
+                out.append(&mut pre);
+                out.push(Node::Stmt(Stmt::Expr(e, Some(Default::default()))));
+            }
+        }
+    }
+
+    fn if_(&mut self, i: syn::ExprIf, tail: Tail, out: &mut Vec<Node>) {
+        let (mut pre, cond) = self.anf(*i.cond);
+        out.append(&mut pre);
+        let then = self.block(i.then_branch.stmts, tail.clone());
+        let els = match i.else_branch {
+            None => match &tail {
+                Tail::Value(t) => vec![Node::Stmt(parse_quote!(#t = ();))],
+                _ => Vec::new(),
+            },
+            Some((_, e)) => match *e {
+                Expr::If(inner) => {
+                    let mut els = Vec::new();
+                    self.if_(inner, tail, &mut els);
+                    els
+                }
+                Expr::Block(b) => self.block(b.block.stmts, tail),
+                other => self.block(vec![Stmt::Expr(other, None)], tail),
+            },
+        };
+        out.push(Node::If { cond, then, els });
+    }
+
+    fn match_(&mut self, m: syn::ExprMatch, tail: Tail, out: &mut Vec<Node>) {
+        let (mut pre, scrutinee) = self.anf(*m.expr);
+        out.append(&mut pre);
+        let mut arms = Vec::new();
+        for arm in m.arms {
+            let guard = arm.guard.map(|(_, g)| {
+                if contains(&*g) {
+                    self.errors.error(
+                        &g,
+                        "a suspension point in a match guard is not supported; \
+                         compute the condition before the `match` or inside the arm",
+                    );
+                }
+                *g
+            });
+            let stmts = match *arm.body {
+                Expr::Block(b) if b.label.is_none() && b.attrs.is_empty() => b.block.stmts,
+                other => vec![Stmt::Expr(other, None)],
+            };
+            let body = self.block(stmts, tail.clone());
+            arms.push(Arm {
+                pat: arm.pat,
+                guard,
+                body,
+            });
+        }
+        out.push(Node::Match { scrutinee, arms });
+    }
+
+    fn for_(&mut self, f: syn::ExprForLoop, out: &mut Vec<Node>) {
+        let (mut pre, iterable) = self.anf(*f.expr);
+        out.append(&mut pre);
+        self.temps += 1;
+        let iter = format_ident!("__corio_iter{}", self.temps);
+        let block = self.target(None, false, None);
+        let target = self.target(f.label.as_ref(), true, None);
+        let pat = *f.pat;
+        let body = self.block(f.body.stmts, Tail::Discard);
+        let next: Expr = parse_quote!(::core::iter::Iterator::next(&mut #iter));
+        let arms = vec![
+            Arm {
+                pat: parse_quote!(::core::option::Option::Some(#pat)),
+                guard: None,
+                body,
+            },
+            Arm {
+                pat: parse_quote!(::core::option::Option::None),
+                guard: None,
+                body: vec![Node::Break { target }],
+            },
+        ];
+        let span = iterable.span();
+        let init: Stmt = syn::parse2(quote_spanned!(span=>
+            let mut #iter = ::core::iter::IntoIterator::into_iter(#iterable);
+        ))
+        .expect("a let statement");
+        let Stmt::Local(init) = init else {
+            unreachable!()
+        };
+        let body = vec![
+            Node::Let(init),
+            Node::Loop {
+                target,
+                body: vec![Node::Match {
+                    scrutinee: next,
+                    arms,
+                }],
+            },
+        ];
+        out.push(Node::Block {
+            target: block,
+            body,
+        });
+    }
+
+    /// An `if`/`match`/block/`loop` used as a value, with a suspension point inside:
+    /// every way out assigns `t`.
+    fn value_construct(&mut self, e: Expr, t: &Ident, out: &mut Vec<Node>) {
+        match e {
+            Expr::If(i) => self.if_(i, Tail::Value(t.clone()), out),
+            Expr::Match(m) => self.match_(m, Tail::Value(t.clone()), out),
+            Expr::Block(b) => {
+                let target = self.target(b.label.as_ref(), false, Some(t.clone()));
+                let body = self.block(b.block.stmts, Tail::Value(t.clone()));
+                out.push(Node::Block { target, body });
+            }
+            Expr::Loop(l) => {
+                let target = self.target(l.label.as_ref(), true, Some(t.clone()));
+                let body = self.block(l.body.stmts, Tail::Discard);
+                out.push(Node::Loop { target, body });
+            }
+            other => self.assign_value(other, t, out),
+        }
+    }
+
+    /// A-normal form: `(statements to run first, the expression without suspension points)`.
+    fn anf(&mut self, e: Expr) -> (Vec<Node>, Expr) {
+        if !contains(&e) {
+            return (Vec::new(), e);
+        }
+        if let Some((mut pre, value, span, tokens, is_await)) = self.direct_suspend(&e) {
+            let point = self.point(span, tokens, is_await);
+            let t = self.temp();
+            let resume: Stmt = parse_quote!(let #t = __corio_resume!(););
+            let Stmt::Local(resume) = resume else {
+                unreachable!()
+            };
+            pre.push(Node::Suspend {
+                point,
+                value,
+                resume: Some(Box::new(Node::Let(resume))),
+            });
+            return (pre, path(&t));
+        }
+        match e {
+            Expr::Paren(mut p) => {
+                let (pre, inner) = self.anf(*p.expr);
+                p.expr = Box::new(inner);
+                (pre, Expr::Paren(p))
+            }
+            Expr::Group(mut g) => {
+                let (pre, inner) = self.anf(*g.expr);
+                g.expr = Box::new(inner);
+                (pre, Expr::Group(g))
+            }
+            Expr::Binary(b)
+                if matches!(b.op, BinOp::And(_) | BinOp::Or(_)) && contains(&*b.right) =>
+            {
+                let (mut pre, left) = self.anf(*b.left);
+                let t = self.temp();
+                let decl: Stmt = parse_quote!(let #t: bool;);
+                let Stmt::Local(decl) = decl else {
+                    unreachable!()
+                };
+                pre.push(Node::Let(decl));
+                let mut rhs = Vec::new();
+                self.assign_value(*b.right, &t, &mut rhs);
+                let short = if matches!(b.op, BinOp::And(_)) {
+                    quote!(false)
+                } else {
+                    quote!(true)
+                };
+                let short = vec![Node::Stmt(parse_quote!(#t = #short;))];
+                let (then, els) = if matches!(b.op, BinOp::And(_)) {
+                    (rhs, short)
+                } else {
+                    (short, rhs)
+                };
+                pre.push(Node::If {
+                    cond: left,
+                    then,
+                    els,
+                });
+                (pre, path(&t))
+            }
+            Expr::Binary(mut b) => {
+                let (pre, mut ops) = self.operands(vec![*b.left, *b.right]);
+                b.right = Box::new(ops.pop().unwrap());
+                b.left = Box::new(ops.pop().unwrap());
+                (pre, Expr::Binary(b))
+            }
+            Expr::Unary(mut u) => {
+                let (pre, inner) = self.anf(*u.expr);
+                u.expr = Box::new(inner);
+                (pre, Expr::Unary(u))
+            }
+            Expr::Cast(mut c) => {
+                let (pre, inner) = self.anf(*c.expr);
+                c.expr = Box::new(inner);
+                (pre, Expr::Cast(c))
+            }
+            Expr::Reference(mut r) => {
+                let (pre, inner) = self.anf(*r.expr);
+                r.expr = Box::new(inner);
+                (pre, Expr::Reference(r))
+            }
+            Expr::Field(mut f) => {
+                let (pre, inner) = self.anf(*f.base);
+                f.base = Box::new(inner);
+                (pre, Expr::Field(f))
+            }
+            Expr::Try(mut t) => {
+                let (pre, inner) = self.anf(*t.expr);
+                t.expr = Box::new(inner);
+                (pre, Expr::Try(t))
+            }
+            Expr::Let(mut l) => {
+                let (pre, inner) = self.anf(*l.expr);
+                l.expr = Box::new(inner);
+                (pre, Expr::Let(l))
+            }
+            Expr::Call(mut c) => {
+                let mut all = vec![*c.func];
+                all.extend(std::mem::take(&mut c.args));
+                let (pre, mut ops) = self.operands(all);
+                c.func = Box::new(ops.remove(0));
+                c.args = ops.into_iter().collect();
+                (pre, Expr::Call(c))
+            }
+            Expr::MethodCall(mut m) => {
+                let mut all = vec![*m.receiver];
+                all.extend(std::mem::take(&mut m.args));
+                let (pre, mut ops) = self.operands(all);
+                m.receiver = Box::new(ops.remove(0));
+                m.args = ops.into_iter().collect();
+                (pre, Expr::MethodCall(m))
+            }
+            Expr::Index(mut i) => {
+                let (pre, mut ops) = self.operands(vec![*i.expr, *i.index]);
+                i.index = Box::new(ops.pop().unwrap());
+                i.expr = Box::new(ops.pop().unwrap());
+                (pre, Expr::Index(i))
+            }
+            Expr::Tuple(mut t) => {
+                let (pre, ops) = self.operands(std::mem::take(&mut t.elems).into_iter().collect());
+                t.elems = ops.into_iter().collect();
+                (pre, Expr::Tuple(t))
+            }
+            Expr::Array(mut a) => {
+                let (pre, ops) = self.operands(std::mem::take(&mut a.elems).into_iter().collect());
+                a.elems = ops.into_iter().collect();
+                (pre, Expr::Array(a))
+            }
+            Expr::Struct(mut s) => {
+                let mut all: Vec<Expr> = s.fields.iter().map(|f| f.expr.clone()).collect();
+                if let Some(rest) = &s.rest {
+                    all.push((**rest).clone());
+                }
+                let (pre, mut ops) = self.operands(all);
+                if s.rest.is_some() {
+                    s.rest = Some(Box::new(ops.pop().unwrap()));
+                }
+                for (field, op) in s.fields.iter_mut().zip(ops) {
+                    field.expr = op;
+                    field.colon_token.get_or_insert_with(Default::default);
+                }
+                (pre, Expr::Struct(s))
+            }
+            e @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)) => {
+                let t = self.temp();
+                let decl: Stmt = parse_quote!(let #t;);
+                let Stmt::Local(decl) = decl else {
+                    unreachable!()
+                };
+                let mut pre = vec![Node::Let(decl)];
+                self.value_construct(e, &t, &mut pre);
+                (pre, path(&t))
+            }
+            other => {
+                let span = other.span();
+                self.errors.push(syn::Error::new(
+                    span,
+                    "a suspension point is not supported inside this kind of expression; \
+                     bind its value to a variable with `let` first",
+                ));
+                (Vec::new(), other)
+            }
+        }
+    }
+
+    /// Operands evaluated left to right: those before the last one that suspends are bound to
+    /// temporaries (unless pure), so they are evaluated before the suspension, as Rust does.
+    fn operands(&mut self, ops: Vec<Expr>) -> (Vec<Node>, Vec<Expr>) {
+        let last = ops.iter().rposition(contains).unwrap_or(0);
+        let mut pre = Vec::new();
+        let mut out = Vec::new();
+        for (i, op) in ops.into_iter().enumerate() {
+            if i > last {
+                out.push(op);
+                continue;
+            }
+            let (mut p, e) = self.anf(op);
+            pre.append(&mut p);
+            if i < last && !is_pure(&e) {
+                let t = self.temp();
+                let span = e.span();
+                let decl: Stmt = syn::parse2(quote_spanned!(span=> let mut #t = #e;)).unwrap();
+                let Stmt::Local(decl) = decl else {
+                    unreachable!()
+                };
+                pre.push(Node::Let(decl));
+                out.push(path(&t));
+            } else {
+                out.push(e);
+            }
+        }
+        (pre, out)
+    }
+}
+
+fn is_compound(op: &BinOp) -> bool {
+    matches!(
+        op,
+        BinOp::AddAssign(_)
+            | BinOp::SubAssign(_)
+            | BinOp::MulAssign(_)
+            | BinOp::DivAssign(_)
+            | BinOp::RemAssign(_)
+            | BinOp::BitXorAssign(_)
+            | BinOp::BitAndAssign(_)
+            | BinOp::BitOrAssign(_)
+            | BinOp::ShlAssign(_)
+            | BinOp::ShrAssign(_)
+    )
+}

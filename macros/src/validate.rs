@@ -1,0 +1,133 @@
+//! Stage 2: reject what cannot work, with a span and a remedy, collecting every error.
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::{self, Visit};
+
+use crate::errors::Errors;
+use crate::suspend::is_yield_macro;
+
+pub(crate) fn body(block: &syn::Block, is_async: bool, no_yield: bool, errors: &mut Errors) {
+    let mut v = Validator {
+        errors,
+        context: None,
+        is_async,
+        no_yield,
+    };
+    v.visit_block(block);
+}
+
+struct Validator<'e> {
+    errors: &'e mut Errors,
+    /// Inside a closure / async block / nested fn: what to call it.
+    context: Option<&'static str>,
+    is_async: bool,
+    /// An `async fn` without `yield = T`: it cannot yield.
+    no_yield: bool,
+}
+
+impl Validator<'_> {
+    fn yield_here(&mut self, mac: &syn::Macro) {
+        if self.no_yield && self.context.is_none() {
+            self.errors.error(
+                &mac.path,
+                "yield_! in an `async fn` needs a yield type: write \
+                 `#[corio::coroutine(yield = T)]` to make it an async generator (a `Stream`)",
+            );
+        }
+        if let Some(context) = self.context {
+            self.errors.error(
+                &mac.path,
+                format!(
+                    "yield_! cannot be used inside {context}: only the body of the \
+                     #[corio::coroutine] fn itself can suspend; move the yield_! out of it"
+                ),
+            );
+        }
+    }
+
+    /// `yield_!` and `.await` inside another macro's tokens: the pass cannot see them there.
+    fn hidden_yields(&mut self, mac: &syn::Macro, tokens: TokenStream) {
+        let outer = mac
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let mut prev: Option<TokenTree> = None;
+        for tt in tokens {
+            let hidden = match (&prev, &tt) {
+                (Some(TokenTree::Ident(i)), TokenTree::Punct(p))
+                    if i == "yield_" && p.as_char() == '!' =>
+                {
+                    Some((i.span(), "yield_!", "yield_!(...)"))
+                }
+                (Some(TokenTree::Punct(p)), TokenTree::Ident(i))
+                    if p.as_char() == '.' && i == "await" =>
+                {
+                    Some((i.span(), "`.await`", "future.await"))
+                }
+                _ => None,
+            };
+            if let Some((span, what, example)) = hidden {
+                self.errors.push(syn::Error::new(
+                    span,
+                    format!(
+                        "{what} cannot be used inside the arguments of `{outer}!`, which the \
+                         coroutine pass cannot see into; bind its value first: \
+                         `let value = {example};` and pass `value` to `{outer}!`"
+                    ),
+                ));
+            }
+            if let TokenTree::Group(g) = &tt {
+                self.hidden_yields(mac, g.stream());
+            }
+            prev = Some(tt);
+        }
+    }
+
+    fn nested(&mut self, context: &'static str, f: impl FnOnce(&mut Self)) {
+        let saved = self.context.replace(context);
+        f(self);
+        self.context = saved;
+    }
+}
+
+impl<'ast> Visit<'ast> for Validator<'_> {
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        if is_yield_macro(mac) {
+            self.yield_here(mac);
+            if let Ok(arg) = crate::suspend::yield_arg(mac) {
+                self.visit_expr(&arg);
+            }
+        } else {
+            self.hidden_yields(mac, mac.tokens.clone());
+        }
+    }
+
+    fn visit_expr_closure(&mut self, c: &'ast syn::ExprClosure) {
+        self.nested("a closure", |v| visit::visit_expr_closure(v, c));
+    }
+
+    fn visit_expr_async(&mut self, a: &'ast syn::ExprAsync) {
+        self.nested("a nested async block", |v| visit::visit_expr_async(v, a));
+    }
+
+    fn visit_item(&mut self, i: &'ast syn::Item) {
+        self.nested("a nested item", |v| visit::visit_item(v, i));
+    }
+
+    fn visit_expr_await(&mut self, a: &'ast syn::ExprAwait) {
+        if self.context.is_none() && !self.is_async {
+            self.errors.error(
+                a.await_token,
+                "`.await` is only allowed in an `async fn` coroutine; make the function \
+                 `async`, or suspend a generator with yield_!",
+            );
+        }
+        visit::visit_expr_await(self, a);
+    }
+
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        visit::visit_arm(self, arm);
+    }
+}

@@ -1,0 +1,440 @@
+//! What a piece of user code (kept verbatim) does to the bindings around it: which names it
+//! reads, which it assigns as a whole, and where it leaves the current segment (`return`,
+//! `?`, `break`/`continue` to a construct that contains a suspension point). It tracks the
+//! scopes inside the piece (blocks, patterns, closures) so that an inner `let x` hides the
+//! outer `x`. The same walk renames free occurrences when a binding must be renamed.
+
+use proc_macro2::{TokenStream, TokenTree};
+use std::collections::BTreeSet;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Expr, Pat, parse_quote};
+
+/// Where a piece of code leaves its segment.
+pub(crate) enum RawExit {
+    Return(Option<Expr>),
+    Break {
+        label: Option<String>,
+        value: Option<Expr>,
+    },
+    Continue {
+        label: Option<String>,
+    },
+}
+
+pub(crate) struct Found {
+    pub(crate) exit: RawExit,
+    /// Names declared inside the piece that are in scope at the exit.
+    pub(crate) inner: Vec<String>,
+}
+
+#[derive(Default)]
+pub(crate) struct Verbatim {
+    scopes: Vec<String>,
+    loops: usize,
+    labels: Vec<String>,
+    closures: usize,
+    pub(crate) uses: BTreeSet<String>,
+    pub(crate) exits: Vec<Found>,
+    /// When set, free occurrences of these names are renamed instead of analysed.
+    pub(crate) rename: Vec<(String, String)>,
+    /// First exit number to use for markers.
+    pub(crate) exit_base: usize,
+}
+
+/// The bindings a pattern introduces: `(name, mut, ref, the identifier's span)`.
+pub(crate) type PatName = (String, bool, bool, proc_macro2::Span);
+
+pub(crate) fn pat_names(pat: &Pat, out: &mut Vec<PatName>) {
+    struct Names<'a>(&'a mut Vec<PatName>);
+    impl syn::visit::Visit<'_> for Names<'_> {
+        fn visit_pat_ident(&mut self, p: &syn::PatIdent) {
+            let name = p.ident.to_string();
+            let constant_like = p.by_ref.is_none()
+                && p.mutability.is_none()
+                && p.subpat.is_none()
+                && name.starts_with(|c: char| c.is_ascii_uppercase());
+            if !constant_like {
+                self.0.push((
+                    name,
+                    p.mutability.is_some(),
+                    p.by_ref.is_some(),
+                    p.ident.span(),
+                ));
+            }
+            if let Some((_, sub)) = &p.subpat {
+                self.visit_pat(sub);
+            }
+        }
+        fn visit_expr(&mut self, _: &syn::Expr) {}
+    }
+    syn::visit::Visit::visit_pat(&mut Names(out), pat);
+}
+
+/// The names a condition binds for its `then` branch (`if let` and let chains).
+pub(crate) fn cond_names(cond: &Expr, out: &mut Vec<PatName>) {
+    match cond {
+        Expr::Let(l) => pat_names(&l.pat, out),
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            cond_names(&b.left, out);
+            cond_names(&b.right, out);
+        }
+        Expr::Paren(p) => cond_names(&p.expr, out),
+        _ => {}
+    }
+}
+
+fn is_single_ident(e: &Expr) -> bool {
+    matches!(e, Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some())
+}
+
+fn marker(k: usize) -> Expr {
+    parse_quote!(__corio_exit!(#k))
+}
+
+impl Verbatim {
+    /// Analysis mode: exits are numbered from `exit_base`.
+    pub(crate) fn analyse(exit_base: usize) -> Self {
+        Verbatim {
+            exit_base,
+            ..Verbatim::default()
+        }
+    }
+
+    /// Rename mode: free occurrences of each `(from, to)` name become `to`.
+    pub(crate) fn renaming(rename: Vec<(String, String)>) -> Self {
+        Verbatim {
+            rename,
+            ..Verbatim::default()
+        }
+    }
+
+    fn declared(&self, name: &str) -> bool {
+        self.scopes.iter().any(|n| n == name)
+    }
+
+    fn renamed(&self, name: &str) -> Option<&str> {
+        if self.declared(name) {
+            return None;
+        }
+        self.rename
+            .iter()
+            .find(|(from, _)| from == name)
+            .map(|(_, to)| to.as_str())
+    }
+
+    fn free(&mut self, name: &str) {
+        if !self.declared(name) {
+            self.uses.insert(name.to_string());
+        }
+    }
+
+    fn exit(&mut self, exit: RawExit) -> Expr {
+        let k = self.exit_base + self.exits.len();
+        self.exits.push(Found {
+            exit,
+            inner: self.scopes.clone(),
+        });
+        marker(k)
+    }
+
+    fn bind(&mut self, pat: &Pat) {
+        let mut names = Vec::new();
+        pat_names(pat, &mut names);
+        self.scopes.extend(names.into_iter().map(|(n, ..)| n));
+    }
+
+    fn scan_tokens(&mut self, tokens: TokenStream) -> TokenStream {
+        let mut out = Vec::new();
+        let mut prev_dot = false;
+        for tt in tokens {
+            let tt = match tt {
+                TokenTree::Ident(ident) => {
+                    let name = ident.to_string();
+                    let tt = if prev_dot {
+                        TokenTree::Ident(ident)
+                    } else if let Some(to) = self.renamed(&name) {
+                        TokenTree::Ident(proc_macro2::Ident::new(to, ident.span()))
+                    } else {
+                        self.free(&name);
+                        TokenTree::Ident(ident)
+                    };
+                    prev_dot = false;
+                    tt
+                }
+                TokenTree::Group(g) => {
+                    let inner = self.scan_tokens(g.stream());
+                    let mut ng = proc_macro2::Group::new(g.delimiter(), inner);
+                    ng.set_span(g.span());
+                    prev_dot = false;
+                    TokenTree::Group(ng)
+                }
+                TokenTree::Literal(lit) => {
+                    prev_dot = false;
+                    TokenTree::Literal(self.scan_format_string(lit))
+                }
+                TokenTree::Punct(p) => {
+                    prev_dot = p.as_char() == '.';
+                    TokenTree::Punct(p)
+                }
+            };
+            out.push(tt);
+        }
+        out.into_iter().collect()
+    }
+
+    /// `"{name}"` and `"{name:?}"` in a string literal are uses of `name`.
+    fn scan_format_string(&mut self, lit: proc_macro2::Literal) -> proc_macro2::Literal {
+        let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(TokenTree::Literal(lit.clone()).into())
+        else {
+            return lit;
+        };
+        let text = s.value();
+        let mut names = Vec::new();
+        let bytes: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == '{' {
+                if bytes.get(i + 1) == Some(&'{') {
+                    i += 2;
+                    continue;
+                }
+                let start = i + 1;
+                let mut j = start;
+                while j < bytes.len() && (bytes[j].is_alphanumeric() || bytes[j] == '_') {
+                    j += 1;
+                }
+                if j > start
+                    && matches!(bytes.get(j), Some('}') | Some(':'))
+                    && !bytes[start].is_ascii_digit()
+                {
+                    names.push((start, j, bytes[start..j].iter().collect::<String>()));
+                }
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+        let mut changed = false;
+        let mut rebuilt = String::new();
+        let mut last = 0;
+        for (start, end, name) in names {
+            if let Some(to) = self.renamed(&name).map(str::to_string) {
+                rebuilt.extend(&bytes[last..start]);
+                rebuilt.push_str(&to);
+                last = end;
+                changed = true;
+            } else {
+                self.free(&name);
+            }
+        }
+        if !changed {
+            return lit;
+        }
+        rebuilt.extend(&bytes[last..]);
+        let mut new = proc_macro2::Literal::string(&rebuilt);
+        new.set_span(lit.span());
+        new
+    }
+
+    fn analysing(&self) -> bool {
+        self.rename.is_empty()
+    }
+}
+
+impl VisitMut for Verbatim {
+    fn visit_expr_mut(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
+                let ident = &p.path.segments[0].ident;
+                if p.path.segments[0].arguments.is_none() {
+                    let name = ident.to_string();
+                    if let Some(to) = self.renamed(&name) {
+                        let to = proc_macro2::Ident::new(to, ident.span());
+                        *e = parse_quote!(#to);
+                    } else {
+                        self.free(&name);
+                    }
+                }
+            }
+            Expr::Assign(a) if is_single_ident(&a.left) => {
+                // Assigning a whole binding does not read it.
+                if let Expr::Path(p) = &mut *a.left {
+                    let ident = &p.path.segments[0].ident;
+                    if let Some(to) = self.renamed(&ident.to_string()) {
+                        let to = proc_macro2::Ident::new(to, ident.span());
+                        *a.left = parse_quote!(#to);
+                    }
+                }
+                self.visit_expr_mut(&mut a.right);
+            }
+            Expr::Return(r) if self.closures == 0 && self.analysing() => {
+                let mut value = r.expr.take().map(|v| *v);
+                if let Some(v) = &mut value {
+                    self.visit_expr_mut(v);
+                }
+                *e = self.exit(RawExit::Return(value));
+            }
+            Expr::Try(t) if self.closures == 0 && self.analysing() => {
+                self.visit_expr_mut(&mut t.expr);
+                let inner = &t.expr;
+                let residual: Expr =
+                    parse_quote!(::corio::__private::from_residual(__corio_residual));
+                let exit = self.exit(RawExit::Return(Some(residual)));
+                *e = parse_quote!(match ::corio::__private::branch(#inner) {
+                    ::corio::__private::ControlFlow::Continue(__corio_value) => __corio_value,
+                    ::corio::__private::ControlFlow::Break(__corio_residual) => #exit,
+                });
+            }
+            Expr::Break(b) if self.closures == 0 && self.analysing() => {
+                if let Some(v) = &mut b.expr {
+                    self.visit_expr_mut(v);
+                }
+                let label = b.label.as_ref().map(|l| l.ident.to_string());
+                let inner = match &label {
+                    Some(l) => self.labels.contains(l),
+                    None => self.loops > 0,
+                };
+                if !inner {
+                    let value = b.expr.take().map(|v| *v);
+                    *e = self.exit(RawExit::Break { label, value });
+                }
+            }
+            Expr::Continue(c) if self.closures == 0 && self.analysing() => {
+                let label = c.label.as_ref().map(|l| l.ident.to_string());
+                let inner = match &label {
+                    Some(l) => self.labels.contains(l),
+                    None => self.loops > 0,
+                };
+                if !inner {
+                    *e = self.exit(RawExit::Continue { label });
+                }
+            }
+            Expr::Closure(c) => {
+                let mark = self.scopes.len();
+                for input in &c.inputs {
+                    self.bind(input);
+                }
+                self.closures += 1;
+                self.visit_expr_mut(&mut c.body);
+                self.closures -= 1;
+                self.scopes.truncate(mark);
+            }
+            Expr::Async(a) => {
+                self.closures += 1;
+                self.visit_block_mut(&mut a.block);
+                self.closures -= 1;
+            }
+            Expr::Loop(l) => {
+                let label = l.label.as_ref().map(|l| l.name.ident.to_string());
+                self.with_loop(label, |v| v.visit_block_mut(&mut l.body));
+            }
+            Expr::While(w) => {
+                let label = w.label.as_ref().map(|l| l.name.ident.to_string());
+                let mark = self.scopes.len();
+                self.visit_expr_mut(&mut w.cond);
+                let mut names = Vec::new();
+                cond_names(&w.cond, &mut names);
+                self.scopes.extend(names.into_iter().map(|n| n.0));
+                self.with_loop(label, |v| v.visit_block_mut(&mut w.body));
+                self.scopes.truncate(mark);
+            }
+            Expr::ForLoop(f) => {
+                self.visit_expr_mut(&mut f.expr);
+                let label = f.label.as_ref().map(|l| l.name.ident.to_string());
+                let mark = self.scopes.len();
+                self.bind(&f.pat);
+                self.with_loop(label, |v| v.visit_block_mut(&mut f.body));
+                self.scopes.truncate(mark);
+            }
+            Expr::Block(b) if b.label.is_some() => {
+                let label = b.label.as_ref().unwrap().name.ident.to_string();
+                self.labels.push(label);
+                self.visit_block_mut(&mut b.block);
+                self.labels.pop();
+            }
+            Expr::If(i) => {
+                let mark = self.scopes.len();
+                self.visit_expr_mut(&mut i.cond);
+                let mut names = Vec::new();
+                cond_names(&i.cond, &mut names);
+                self.scopes.extend(names.into_iter().map(|n| n.0));
+                self.visit_block_mut(&mut i.then_branch);
+                self.scopes.truncate(mark);
+                if let Some((_, els)) = &mut i.else_branch {
+                    self.visit_expr_mut(els);
+                }
+            }
+            _ => visit_mut::visit_expr_mut(self, e),
+        }
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let mark = self.scopes.len();
+        self.bind(&arm.pat);
+        if let Some((_, g)) = &mut arm.guard {
+            self.visit_expr_mut(g);
+        }
+        self.visit_expr_mut(&mut arm.body);
+        self.scopes.truncate(mark);
+    }
+
+    fn visit_block_mut(&mut self, b: &mut syn::Block) {
+        let mark = self.scopes.len();
+        for stmt in &mut b.stmts {
+            self.visit_stmt_mut(stmt);
+        }
+        self.scopes.truncate(mark);
+    }
+
+    fn visit_local_mut(&mut self, l: &mut syn::Local) {
+        if let Some(init) = &mut l.init {
+            self.visit_expr_mut(&mut init.expr);
+            if let Some((_, d)) = &mut init.diverge {
+                self.visit_expr_mut(d);
+            }
+        }
+        self.bind(&l.pat);
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens));
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
+    fn visit_pat_mut(&mut self, _: &mut Pat) {}
+
+    fn visit_type_mut(&mut self, _: &mut syn::Type) {}
+}
+
+impl Verbatim {
+    fn with_loop(&mut self, label: Option<String>, f: impl FnOnce(&mut Self)) {
+        self.loops += 1;
+        let labelled = label.is_some();
+        if let Some(l) = label {
+            self.labels.push(l);
+        }
+        f(self);
+        if labelled {
+            self.labels.pop();
+        }
+        self.loops -= 1;
+    }
+}
+
+/// Renames the identifiers a pattern binds (for bindings that must be renamed).
+pub(crate) fn rename_pat(pat: &mut Pat, rename: &dyn Fn(&str) -> Option<String>) {
+    struct R<'a>(&'a dyn Fn(&str) -> Option<String>);
+    impl VisitMut for R<'_> {
+        fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+            if let Some(to) = (self.0)(&p.ident.to_string()) {
+                p.ident = proc_macro2::Ident::new(&to, p.ident.span());
+            }
+            if let Some((_, sub)) = &mut p.subpat {
+                self.visit_pat_mut(sub);
+            }
+        }
+        fn visit_expr_mut(&mut self, _: &mut Expr) {}
+    }
+    R(rename).visit_pat_mut(pat);
+}

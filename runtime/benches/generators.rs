@@ -1,0 +1,377 @@
+//! Time per yield of three generators, each against the same work (the same statements in
+//! the same order) as a hand-written
+//! `Iterator`, `genawaiter`, and a generator built on a rustc `async` block; also frame sizes
+//! and the cost behind `Box<dyn Iterator>` (a resume the optimiser cannot see through).
+//!
+//! Run: `cargo bench -p corio --bench generators` (`CORIO_BENCH_N` sets the yields per run).
+
+use std::cell::Cell;
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+
+// ---- corio ---------------------------------------------------------------------------------
+
+#[corio::coroutine(yield = u64)]
+fn counter(n: u64) {
+    let mut i = 0;
+    while i < n {
+        yield_!(i);
+        i += 1;
+    }
+}
+
+#[corio::coroutine(yield = u64)]
+fn fib(n: u64) {
+    let (mut a, mut b) = (0u64, 1u64);
+    let mut i = 0;
+    while i < n {
+        yield_!(a);
+        (a, b) = (b, a.wrapping_add(b));
+        i += 1;
+    }
+}
+
+#[corio::coroutine(yield = &'a str)]
+fn tokens<'a>(text: &'a str) {
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric());
+        if rest.is_empty() {
+            return;
+        }
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        let token = &rest[..end];
+        rest = &rest[end..];
+        yield_!(token);
+    }
+}
+
+// ---- hand-written iterators ----------------------------------------------------------------
+
+struct HandCounter {
+    i: u64,
+    n: u64,
+}
+
+impl Iterator for HandCounter {
+    type Item = u64;
+    fn next(&mut self) -> Option<u64> {
+        if self.i < self.n {
+            self.i += 1;
+            Some(self.i - 1)
+        } else {
+            None
+        }
+    }
+}
+
+struct HandFib {
+    a: u64,
+    b: u64,
+    i: u64,
+    n: u64,
+}
+
+impl Iterator for HandFib {
+    type Item = u64;
+    fn next(&mut self) -> Option<u64> {
+        if self.i < self.n {
+            let a = self.a;
+            (self.a, self.b) = (self.b, self.a.wrapping_add(self.b));
+            self.i += 1;
+            Some(a)
+        } else {
+            None
+        }
+    }
+}
+
+struct HandTokens<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for HandTokens<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        self.rest = self.rest.trim_start_matches(|c: char| !c.is_alphanumeric());
+        if self.rest.is_empty() {
+            return None;
+        }
+        let end = self
+            .rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(self.rest.len());
+        let token = &self.rest[..end];
+        self.rest = &self.rest[end..];
+        Some(token)
+    }
+}
+
+// ---- genawaiter ----------------------------------------------------------------------------
+
+fn genawaiter_counter(n: u64) -> impl Iterator<Item = u64> {
+    genawaiter::rc::Gen::new(move |co| async move {
+        let mut i = 0;
+        while i < n {
+            co.yield_(i).await;
+            i += 1;
+        }
+    })
+    .into_iter()
+}
+
+fn genawaiter_fib(n: u64) -> impl Iterator<Item = u64> {
+    genawaiter::rc::Gen::new(move |co| async move {
+        let (mut a, mut b) = (0u64, 1u64);
+        for _ in 0..n {
+            co.yield_(a).await;
+            (a, b) = (b, a.wrapping_add(b));
+        }
+    })
+    .into_iter()
+}
+
+fn genawaiter_tokens(text: &str) -> impl Iterator<Item = &str> + '_ {
+    genawaiter::rc::Gen::new(move |co| async move {
+        let mut rest = text;
+        loop {
+            rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric());
+            if rest.is_empty() {
+                return;
+            }
+            let end = rest
+                .find(|c: char| !c.is_alphanumeric())
+                .unwrap_or(rest.len());
+            let token = &rest[..end];
+            rest = &rest[end..];
+            co.yield_(token).await;
+        }
+    })
+    .into_iter()
+}
+
+// ---- a generator on a rustc async block ----------------------------------------------------
+
+/// The smallest generator rustc's own lowering gives on stable: an `async` block that parks
+/// each value in a shared slot and returns `Pending` once.
+struct AsyncGen<T, F> {
+    slot: Rc<Cell<Option<T>>>,
+    fut: Pin<Box<F>>,
+}
+
+struct YieldNow<T> {
+    slot: Rc<Cell<Option<T>>>,
+    value: Option<T>,
+}
+
+impl<T: Unpin> Future for YieldNow<T> {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        match self.value.take() {
+            Some(v) => {
+                self.slot.set(Some(v));
+                Poll::Pending
+            }
+            None => Poll::Ready(()),
+        }
+    }
+}
+
+fn async_gen<T, F: Future<Output = ()>>(
+    body: impl FnOnce(Rc<Cell<Option<T>>>) -> F,
+) -> AsyncGen<T, F> {
+    let slot = Rc::new(Cell::new(None));
+    AsyncGen {
+        fut: Box::pin(body(slot.clone())),
+        slot,
+    }
+}
+
+impl<T, F: Future<Output = ()>> Iterator for AsyncGen<T, F> {
+    type Item = T;
+    fn next(&mut self) -> Option<T> {
+        match self
+            .fut
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        {
+            Poll::Ready(()) => None,
+            Poll::Pending => self.slot.take(),
+        }
+    }
+}
+
+fn async_counter(n: u64) -> AsyncGen<u64, impl Future<Output = ()>> {
+    async_gen(move |slot| async move {
+        let mut i = 0;
+        while i < n {
+            YieldNow {
+                slot: slot.clone(),
+                value: Some(i),
+            }
+            .await;
+            i += 1;
+        }
+    })
+}
+
+fn async_fib(n: u64) -> AsyncGen<u64, impl Future<Output = ()>> {
+    async_gen(move |slot| async move {
+        let (mut a, mut b) = (0u64, 1u64);
+        for _ in 0..n {
+            YieldNow {
+                slot: slot.clone(),
+                value: Some(a),
+            }
+            .await;
+            (a, b) = (b, a.wrapping_add(b));
+        }
+    })
+}
+
+fn async_tokens(text: &str) -> AsyncGen<&str, impl Future<Output = ()>> {
+    async_gen(move |slot| async move {
+        let mut rest = text;
+        loop {
+            rest = rest.trim_start_matches(|c: char| !c.is_alphanumeric());
+            if rest.is_empty() {
+                return;
+            }
+            let end = rest
+                .find(|c: char| !c.is_alphanumeric())
+                .unwrap_or(rest.len());
+            let token = &rest[..end];
+            rest = &rest[end..];
+            YieldNow {
+                slot: slot.clone(),
+                value: Some(token),
+            }
+            .await;
+        }
+    })
+}
+
+// ---- harness -------------------------------------------------------------------------------
+
+/// Best of 5 runs, in ns per item; every item passes through `black_box`.
+fn time<I: Iterator>(items: u64, make: impl Fn() -> I) -> f64 {
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let mut count = 0u64;
+        for x in make() {
+            black_box(x);
+            count += 1;
+        }
+        assert_eq!(count, items);
+        best = best.min(start.elapsed().as_secs_f64() * 1e9 / items as f64);
+    }
+    best
+}
+
+/// Like [`time`], but every `next` goes through an opaque `&mut dyn Iterator`.
+fn time_dyn(items: u64, make: impl Fn() -> Box<dyn Iterator<Item = u64>>) -> f64 {
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let mut it = make();
+        let start = Instant::now();
+        let mut count = 0u64;
+        while let Some(x) = black_box(&mut *it).next() {
+            black_box(x);
+            count += 1;
+        }
+        assert_eq!(count, items);
+        best = best.min(start.elapsed().as_secs_f64() * 1e9 / items as f64);
+    }
+    best
+}
+
+fn row(name: &str, hand: f64, corio: f64, gena: f64, rustc: f64) {
+    println!(
+        "{name:<22} {hand:>8.2} {corio:>8.2} {gena:>11.2} {rustc:>11.2}   {:>5.2}x",
+        corio / hand
+    );
+}
+
+fn main() {
+    let n: u64 = std::env::var("CORIO_BENCH_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000_000);
+    let words = n / 50;
+    let text: String = (0..words).map(|i| format!("word{} ", i % 1000)).collect();
+    println!("ns per yield (best of 5)   hand    corio  genawaiter  async-block   corio/hand");
+    row(
+        "counter",
+        time(n, || HandCounter {
+            i: 0,
+            n: black_box(n),
+        }),
+        time(n, || counter(black_box(n))),
+        time(n, || genawaiter_counter(black_box(n))),
+        time(n, || async_counter(black_box(n))),
+    );
+    row(
+        "fibonacci",
+        time(n, || HandFib {
+            a: 0,
+            b: 1,
+            i: 0,
+            n: black_box(n),
+        }),
+        time(n, || fib(black_box(n))),
+        time(n, || genawaiter_fib(black_box(n))),
+        time(n, || async_fib(black_box(n))),
+    );
+    row(
+        "tokenizer (per token)",
+        time(words, || HandTokens {
+            rest: black_box(&text),
+        }),
+        time(words, || tokens(black_box(&text))),
+        time(words, || genawaiter_tokens(black_box(&text))),
+        time(words, || async_tokens(black_box(&text))),
+    );
+    let dyn_hand = time_dyn(n, || {
+        Box::new(HandCounter {
+            i: 0,
+            n: black_box(n),
+        })
+    });
+    let dyn_corio = time_dyn(n, || Box::new(counter(black_box(n))));
+    let dyn_gena = time_dyn(n, || Box::new(genawaiter_counter(black_box(n))));
+    let dyn_rustc = time_dyn(n, || Box::new(async_counter(black_box(n))));
+    row(
+        "counter, Box<dyn>",
+        dyn_hand,
+        dyn_corio,
+        dyn_gena,
+        dyn_rustc,
+    );
+    println!();
+    println!("frame bytes            hand    corio  async-block (boxed future + slot)");
+    println!(
+        "counter              {:>6} {:>8} {:>8}",
+        size_of::<HandCounter>(),
+        size_of_val(&counter(1)),
+        size_of_val(&*async_counter(1).fut)
+    );
+    println!(
+        "fibonacci            {:>6} {:>8} {:>8}",
+        size_of::<HandFib>(),
+        size_of_val(&fib(1)),
+        size_of_val(&*async_fib(1).fut)
+    );
+    println!(
+        "tokenizer            {:>6} {:>8} {:>8}",
+        size_of::<HandTokens<'_>>(),
+        size_of_val(&tokens("")),
+        size_of_val(&*async_tokens("").fut)
+    );
+}

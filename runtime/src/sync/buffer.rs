@@ -1,0 +1,250 @@
+//! The bounded FIFO buffer shared by [`Queue`](super::Queue) and [`mpsc`](super::mpsc).
+//!
+//! Items wait in a `VecDeque`; getters wait while it is empty and putters, holding their item
+//! in their waiter node, wait while it is full. Both sides are handoffs, so nobody barges:
+//!
+//! * a put while getters wait moves the item straight into the first getter's node;
+//! * a get that makes room moves the first putter's item into the buffer and completes that
+//!   putter in the same step, so the room it made is never visible to anybody else.
+//!
+//! Hence getters only wait on an empty buffer and putters only on a full one. A getter dropped
+//! after it was handed an item gives the item to the next getter, or puts it back at the
+//! front; that is the one case in which the buffer can exceed its capacity, by the number of
+//! such cancelled getters, until it drains.
+//!
+//! The two `closed` flags are the channel's: `tx_closed` (no sender left) makes getters return
+//! `None` once the buffer is empty; `rx_closed` (no receiver left) rejects every put, waiting
+//! or not, with its item. A [`Queue`](super::Queue) never closes.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::task::{Context, Poll, Waker};
+
+use super::waiters::WaitList;
+
+pub(crate) struct Buffer<T> {
+    items: VecDeque<T>,
+    /// `usize::MAX` for unbounded.
+    cap: usize,
+    getters: WaitList<T>,
+    putters: WaitList<T>,
+    /// Items accepted and not yet marked done, for `Queue::task_done`/`join`.
+    pub(crate) unfinished: usize,
+    tx_closed: bool,
+    rx_closed: bool,
+}
+
+pub(crate) enum PutError<T> {
+    Full(T),
+    Closed(T),
+}
+
+pub(crate) enum GetError {
+    Empty,
+    Closed,
+}
+
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+impl<T> Buffer<T> {
+    pub(crate) fn new(cap: usize) -> Self {
+        Self {
+            items: VecDeque::new(),
+            cap,
+            getters: WaitList::new(),
+            putters: WaitList::new(),
+            unfinished: 0,
+            tx_closed: false,
+            rx_closed: false,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(crate) fn cap(&self) -> usize {
+        self.cap
+    }
+
+    pub(crate) fn is_full(&self) -> bool {
+        self.items.len() >= self.cap
+    }
+
+    pub(crate) fn rx_closed(&self) -> bool {
+        self.rx_closed
+    }
+
+    /// Accepts `value` without waiting; returns the getter to wake, if it went to one.
+    pub(crate) fn try_put(&mut self, value: T) -> Result<Option<Waker>, PutError<T>> {
+        if self.rx_closed {
+            return Err(PutError::Closed(value));
+        }
+        if let Some((slot, waker)) = self.getters.notify_front() {
+            *slot = Some(value);
+            self.unfinished += 1;
+            return Ok(waker);
+        }
+        if self.items.len() < self.cap && self.putters.is_empty() {
+            self.items.push_back(value);
+            self.unfinished += 1;
+            return Ok(None);
+        }
+        Err(PutError::Full(value))
+    }
+
+    /// Takes the first item without waiting; returns the putter to wake, if room went to one.
+    pub(crate) fn try_get(&mut self) -> Result<(T, Option<Waker>), GetError> {
+        let Some(item) = self.items.pop_front() else {
+            return Err(if self.tx_closed {
+                GetError::Closed
+            } else {
+                GetError::Empty
+            });
+        };
+        let mut waker = None;
+        if self.items.len() < self.cap
+            && let Some((slot, w)) = self.putters.notify_front()
+        {
+            self.items
+                .push_back(slot.take().expect("a putter parks its item"));
+            self.unfinished += 1;
+            waker = w;
+        }
+        Ok((item, waker))
+    }
+
+    /// Polls a get: `Ready(None)` once closed and drained. `key` is the getter's ticket.
+    pub(crate) fn poll_get(
+        cell: &RefCell<Self>,
+        key: &mut Option<usize>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<T>> {
+        let mut this = cell.borrow_mut();
+        match *key {
+            None => match this.try_get() {
+                Ok((item, waker)) => {
+                    drop(this);
+                    wake(waker);
+                    Poll::Ready(Some(item))
+                }
+                Err(GetError::Closed) => Poll::Ready(None),
+                Err(GetError::Empty) => {
+                    *key = Some(this.getters.push_back(None, cx.waker()));
+                    Poll::Pending
+                }
+            },
+            Some(k) => {
+                if !this.getters.poll_notified(k, cx.waker()) {
+                    return Poll::Pending;
+                }
+                *key = None;
+                // A getter notified without an item was woken by the close.
+                Poll::Ready(this.getters.remove(k).value)
+            }
+        }
+    }
+
+    /// Gives back a dropped getter's ticket, passing on an item it was handed.
+    ///
+    /// If the senders closed in between, other getters may already have returned `None`;
+    /// the item is still there for the next get. That needs two concurrent `recv`s on one
+    /// receiver, which single-consumer code does not do.
+    pub(crate) fn drop_get(cell: &RefCell<Self>, key: usize) {
+        let mut this = cell.borrow_mut();
+        let Some(item) = this.getters.remove(key).value else {
+            return;
+        };
+        if this.rx_closed {
+            drop(this);
+            drop(item);
+        } else if let Some((slot, waker)) = this.getters.notify_front() {
+            *slot = Some(item);
+            drop(this);
+            wake(waker);
+        } else {
+            this.items.push_front(item);
+        }
+    }
+
+    /// Polls a put of `value` (taken on the first poll); `Err` gives the item back on close.
+    pub(crate) fn poll_put(
+        cell: &RefCell<Self>,
+        key: &mut Option<usize>,
+        value: &mut Option<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), T>> {
+        let mut this = cell.borrow_mut();
+        match *key {
+            None => {
+                let value = value.take().expect("put polled after completion");
+                match this.try_put(value) {
+                    Ok(waker) => {
+                        drop(this);
+                        wake(waker);
+                        Poll::Ready(Ok(()))
+                    }
+                    Err(PutError::Closed(value)) => Poll::Ready(Err(value)),
+                    Err(PutError::Full(value)) => {
+                        *key = Some(this.putters.push_back(Some(value), cx.waker()));
+                        Poll::Pending
+                    }
+                }
+            }
+            Some(k) => {
+                if !this.putters.poll_notified(k, cx.waker()) {
+                    return Poll::Pending;
+                }
+                *key = None;
+                // The item is taken on acceptance and left in place on close.
+                match this.putters.remove(k).value {
+                    None => Poll::Ready(Ok(())),
+                    Some(value) => Poll::Ready(Err(value)),
+                }
+            }
+        }
+    }
+
+    /// Gives back a dropped putter's ticket. A waiting putter holds no room, so there is
+    /// nothing to pass on; its item is dropped after the borrow ends.
+    pub(crate) fn drop_put(cell: &RefCell<Self>, key: usize) {
+        let removed = cell.borrow_mut().putters.remove(key);
+        drop(removed);
+    }
+
+    /// No sender is left: getters return `None` once the buffer is empty.
+    pub(crate) fn close_tx(cell: &RefCell<Self>) {
+        let wakers = {
+            let mut this = cell.borrow_mut();
+            this.tx_closed = true;
+            // Getters only wait on an empty buffer: all of them get `None`.
+            this.getters.notify_all()
+        };
+        super::waiters::wake_all(wakers);
+    }
+
+    /// No receiver is left: every put fails, and buffered items are dropped.
+    pub(crate) fn close_rx(cell: &RefCell<Self>) {
+        let (wakers, items) = {
+            let mut this = cell.borrow_mut();
+            this.rx_closed = true;
+            (this.putters.notify_all(), std::mem::take(&mut this.items))
+        };
+        drop(items);
+        super::waiters::wake_all(wakers);
+    }
+}
+
+impl<T> Buffer<T> {
+    /// Adds the buffer's lengths to a handle's `Debug` output.
+    pub(crate) fn debug_fields(&self, d: &mut fmt::DebugStruct<'_, '_>) {
+        d.field("len", &self.items.len())
+            .field("getters", &self.getters.len())
+            .field("putters", &self.putters.len());
+    }
+}

@@ -1,0 +1,821 @@
+use std::cell::RefCell;
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::buffer::{Buffer, GetError, PutError};
+use super::waiters::{WaitList, wake_all};
+
+/// A FIFO queue for passing items between tasks: Python's `asyncio.Queue`.
+///
+/// [`put`](Queue::put) waits while the queue holds `maxsize` items and
+/// [`get`](Queue::get) waits while it is empty; [`put_nowait`](Queue::put_nowait) and
+/// [`get_nowait`](Queue::get_nowait) fail instead. Both sides are served first come, first
+/// served, and nobody barges: an item put while tasks wait in `get` goes straight to the one
+/// that has waited longest, and room made by a `get` goes straight to the longest-waiting
+/// `put`. [`task_done`](Queue::task_done) and [`join`](Queue::join) let a producer wait until
+/// consumers have processed every item. `Queue` is a cheap handle; clones share the queue.
+///
+/// # Examples
+///
+/// ```
+/// use corio::sync::Queue;
+///
+/// # futures::executor::block_on(async {
+/// let jobs = Queue::new(2);
+/// let producer = async {
+///     for job in 0..5 {
+///         jobs.put(job).await; // waits while two jobs are queued
+///     }
+///     jobs.join().await; // until all five are done
+/// };
+/// let consumer = async {
+///     let mut sum = 0;
+///     for _ in 0..5 {
+///         sum += jobs.get().await;
+///         jobs.task_done().unwrap();
+///     }
+///     sum
+/// };
+/// let ((), sum) = futures::join!(producer, consumer);
+/// assert_eq!(sum, 10);
+/// # });
+/// ```
+pub struct Queue<T> {
+    shared: Rc<Shared<T>>,
+}
+
+struct Shared<T> {
+    buf: RefCell<Buffer<T>>,
+    joiners: RefCell<WaitList<()>>,
+}
+
+impl<T> Queue<T> {
+    /// Creates a queue that holds at most `maxsize` items; `0` means unbounded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::Queue;
+    ///
+    /// let bounded = Queue::<u8>::new(16);
+    /// assert_eq!(bounded.maxsize(), 16);
+    /// let unbounded = Queue::<u8>::new(0);
+    /// assert!(!unbounded.is_full());
+    /// ```
+    pub fn new(maxsize: usize) -> Self {
+        let cap = if maxsize == 0 { usize::MAX } else { maxsize };
+        let shared = Shared {
+            buf: RefCell::new(Buffer::new(cap)),
+            joiners: RefCell::default(),
+        };
+        Self {
+            shared: Rc::new(shared),
+        }
+    }
+
+    /// Puts an item at the back of the queue, waiting while it is full.
+    ///
+    /// The future owns the item and a handle to the queue, and borrows nothing. If tasks are
+    /// waiting in [`get`](Queue::get), the item goes straight to the first of them. Dropping
+    /// the future while it waits takes the item out of line again (it is dropped); once the
+    /// future has completed, the item is in the queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::Queue;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let queue = Queue::new(1);
+    /// queue.put("hello").await;
+    /// assert_eq!(queue.len(), 1);
+    /// # });
+    /// ```
+    #[must_use = "futures do nothing unless awaited"]
+    pub fn put(&self, item: T) -> QueuePut<T> {
+        QueuePut {
+            shared: self.shared.clone(),
+            key: None,
+            item: Some(item),
+        }
+    }
+
+    /// Removes and returns the item at the front of the queue, waiting while it is empty.
+    ///
+    /// The future holds its own handle to the queue. Dropping it while it waits gives up its
+    /// place; if an item had already been handed to it, the item goes to the next waiting
+    /// `get`, or back to the front of the queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::Queue;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let queue = Queue::new(0);
+    /// queue.put_nowait(1).unwrap();
+    /// queue.put_nowait(2).unwrap();
+    /// assert_eq!(queue.get().await, 1);
+    /// assert_eq!(queue.get().await, 2);
+    /// # });
+    /// ```
+    #[must_use = "futures do nothing unless awaited"]
+    pub fn get(&self) -> QueueGet<T> {
+        QueueGet {
+            shared: self.shared.clone(),
+            key: None,
+        }
+    }
+
+    /// Puts an item at the back of the queue if there is room, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueFull`], holding the item, if the queue holds `maxsize` items.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::{Queue, QueueFull};
+    ///
+    /// let queue = Queue::new(1);
+    /// assert_eq!(queue.put_nowait('a'), Ok(()));
+    /// assert_eq!(queue.put_nowait('b'), Err(QueueFull('b')));
+    /// ```
+    pub fn put_nowait(&self, item: T) -> Result<(), QueueFull<T>> {
+        let waker = self.shared.buf.borrow_mut().try_put(item);
+        match waker {
+            Ok(waker) => {
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+                Ok(())
+            }
+            Err(PutError::Full(item) | PutError::Closed(item)) => Err(QueueFull(item)),
+        }
+    }
+
+    /// Removes and returns the item at the front of the queue, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueEmpty`] if the queue is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::{Queue, QueueEmpty};
+    ///
+    /// let queue = Queue::new(0);
+    /// queue.put_nowait(7).unwrap();
+    /// assert_eq!(queue.get_nowait(), Ok(7));
+    /// assert_eq!(queue.get_nowait(), Err(QueueEmpty));
+    /// ```
+    pub fn get_nowait(&self) -> Result<T, QueueEmpty> {
+        let got = self.shared.buf.borrow_mut().try_get();
+        match got {
+            Ok((item, waker)) => {
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+                Ok(item)
+            }
+            Err(GetError::Empty | GetError::Closed) => Err(QueueEmpty),
+        }
+    }
+
+    /// Marks one item taken from the queue as processed.
+    ///
+    /// Every item put counts as unfinished until a `task_done` call; when none is left,
+    /// [`join`](Queue::join) completes.
+    ///
+    /// # Errors
+    ///
+    /// [`TaskDoneError`] if it is called more times than items were put (asyncio raises
+    /// `ValueError`); the count is left at zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::{Queue, TaskDoneError};
+    ///
+    /// let queue = Queue::new(0);
+    /// queue.put_nowait("job").unwrap();
+    /// let _job = queue.get_nowait().unwrap();
+    /// assert_eq!(queue.task_done(), Ok(()));
+    /// assert_eq!(queue.task_done(), Err(TaskDoneError));
+    /// ```
+    pub fn task_done(&self) -> Result<(), TaskDoneError> {
+        {
+            let mut buf = self.shared.buf.borrow_mut();
+            buf.unfinished = buf.unfinished.checked_sub(1).ok_or(TaskDoneError)?;
+            if buf.unfinished > 0 {
+                return Ok(());
+            }
+        }
+        let wakers = self.shared.joiners.borrow_mut().notify_all();
+        wake_all(wakers);
+        Ok(())
+    }
+
+    /// Waits until every item put so far has been marked done with
+    /// [`task_done`](Queue::task_done).
+    ///
+    /// Completes at once if no item is unfinished. Joiners are all woken together when the
+    /// count reaches zero, and complete even if new items arrive before they run.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::Queue;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let queue = Queue::new(0);
+    /// queue.join().await; // nothing unfinished
+    /// queue.put_nowait(1).unwrap();
+    /// let worker = async {
+    ///     queue.get().await;
+    ///     queue.task_done().unwrap();
+    /// };
+    /// futures::join!(queue.join(), worker);
+    /// # });
+    /// ```
+    #[must_use = "futures do nothing unless awaited"]
+    pub fn join(&self) -> QueueJoin<T> {
+        QueueJoin {
+            shared: self.shared.clone(),
+            key: None,
+        }
+    }
+
+    /// Returns the number of items in the queue: asyncio's `qsize()`.
+    ///
+    /// Items handed straight to a waiting `get` are not counted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::Queue;
+    ///
+    /// let queue = Queue::new(0);
+    /// queue.put_nowait(()).unwrap();
+    /// assert_eq!(queue.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.shared.buf.borrow().len()
+    }
+
+    /// Returns whether the queue holds no items: asyncio's `empty()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::Queue;
+    ///
+    /// assert!(Queue::<()>::new(0).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Returns whether the queue holds `maxsize` items: asyncio's `full()`.
+    ///
+    /// An unbounded queue is never full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::Queue;
+    ///
+    /// let queue = Queue::new(1);
+    /// queue.put_nowait(1).unwrap();
+    /// assert!(queue.is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        self.shared.buf.borrow().is_full()
+    }
+
+    /// Returns the `maxsize` the queue was created with; `0` means unbounded.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::Queue;
+    ///
+    /// assert_eq!(Queue::<()>::new(0).maxsize(), 0);
+    /// ```
+    pub fn maxsize(&self) -> usize {
+        match self.shared.buf.borrow().cap() {
+            usize::MAX => 0,
+            cap => cap,
+        }
+    }
+}
+
+impl<T> Clone for Queue<T> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for Queue<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Queue");
+        match (
+            self.shared.buf.try_borrow(),
+            self.shared.joiners.try_borrow(),
+        ) {
+            (Ok(buf), Ok(joiners)) => {
+                let maxsize = if buf.cap() == usize::MAX {
+                    0
+                } else {
+                    buf.cap()
+                };
+                d.field("maxsize", &maxsize);
+                buf.debug_fields(&mut d);
+                d.field("unfinished", &buf.unfinished)
+                    .field("joiners", &joiners.len());
+            }
+            _ => {
+                d.field("state", &format_args!("<borrowed>"));
+            }
+        }
+        d.finish()
+    }
+}
+
+/// The future returned by [`Queue::put`].
+///
+/// It completes once the item is in the queue (or in a waiting getter's hands). Dropping it
+/// before then drops the item.
+///
+/// # Examples
+///
+/// ```
+/// use corio::sync::{Queue, QueuePut};
+///
+/// # futures::executor::block_on(async {
+/// let queue = Queue::new(1);
+/// let put: QueuePut<u8> = queue.put(1);
+/// put.await;
+/// # });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct QueuePut<T> {
+    shared: Rc<Shared<T>>,
+    key: Option<usize>,
+    item: Option<T>,
+}
+
+// The item is never pinned: the future only moves it into the queue.
+impl<T> Unpin for QueuePut<T> {}
+
+impl<T> Future for QueuePut<T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        match Buffer::poll_put(&this.shared.buf, &mut this.key, &mut this.item, cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(()),
+            Poll::Ready(Err(_)) => unreachable!("a queue never closes"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for QueuePut<T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            Buffer::drop_put(&self.shared.buf, key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for QueuePut<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match (self.key, &self.item) {
+            (Some(_), _) => "waiting",
+            (None, Some(_)) => "idle",
+            (None, None) => "done",
+        };
+        f.debug_struct("QueuePut").field("state", &state).finish()
+    }
+}
+
+/// The future returned by [`Queue::get`].
+///
+/// It completes with the item at the front of the queue. See [`Queue::get`] for what dropping
+/// it early does.
+///
+/// # Examples
+///
+/// ```
+/// use corio::sync::{Queue, QueueGet};
+///
+/// # futures::executor::block_on(async {
+/// let queue = Queue::new(0);
+/// queue.put_nowait(1).unwrap();
+/// let get: QueueGet<i32> = queue.get();
+/// assert_eq!(get.await, 1);
+/// # });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct QueueGet<T> {
+    shared: Rc<Shared<T>>,
+    key: Option<usize>,
+}
+
+impl<T> Future for QueueGet<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let this = &mut *self;
+        Buffer::poll_get(&this.shared.buf, &mut this.key, cx)
+            .map(|item| item.expect("a queue never closes"))
+    }
+}
+
+impl<T> Drop for QueueGet<T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            Buffer::drop_get(&self.shared.buf, key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for QueueGet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.key.is_some() {
+            "waiting"
+        } else {
+            "idle"
+        };
+        f.debug_struct("QueueGet").field("state", &state).finish()
+    }
+}
+
+/// The future returned by [`Queue::join`].
+///
+/// It completes once no item is unfinished. Dropping it early only removes it from the
+/// joiners; a `task_done` wakes all joiners, so there is nothing to pass on.
+///
+/// # Examples
+///
+/// ```
+/// use corio::sync::{Queue, QueueJoin};
+///
+/// # futures::executor::block_on(async {
+/// let queue = Queue::<()>::new(0);
+/// let join: QueueJoin<()> = queue.join();
+/// join.await;
+/// # });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct QueueJoin<T> {
+    shared: Rc<Shared<T>>,
+    key: Option<usize>,
+}
+
+impl<T> Future for QueueJoin<T> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut joiners = this.shared.joiners.borrow_mut();
+        match this.key {
+            None if this.shared.buf.borrow().unfinished == 0 => Poll::Ready(()),
+            None => {
+                this.key = Some(joiners.push_back(None, cx.waker()));
+                Poll::Pending
+            }
+            Some(key) if joiners.poll_notified(key, cx.waker()) => {
+                joiners.remove(key);
+                this.key = None;
+                Poll::Ready(())
+            }
+            Some(_) => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for QueueJoin<T> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.shared.joiners.borrow_mut().remove(key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for QueueJoin<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.key.is_some() {
+            "waiting"
+        } else {
+            "idle"
+        };
+        f.debug_struct("QueueJoin").field("state", &state).finish()
+    }
+}
+
+/// The error of [`Queue::put_nowait`] on a full queue; holds the item that was not put.
+///
+/// # Examples
+///
+/// ```
+/// use corio::sync::Queue;
+///
+/// let queue = Queue::new(1);
+/// queue.put_nowait(1).unwrap();
+/// let err = queue.put_nowait(2).unwrap_err();
+/// assert_eq!(err.to_string(), "queue is full");
+/// assert_eq!(err.into_inner(), 2);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct QueueFull<T>(pub T);
+
+impl<T> QueueFull<T> {
+    /// Returns the item that was not put.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::QueueFull;
+    ///
+    /// assert_eq!(QueueFull("x").into_inner(), "x");
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> fmt::Debug for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("QueueFull(..)")
+    }
+}
+
+impl<T> fmt::Display for QueueFull<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("queue is full")
+    }
+}
+
+impl<T> Error for QueueFull<T> {}
+
+/// The error of [`Queue::get_nowait`] on an empty queue.
+///
+/// # Examples
+///
+/// ```
+/// use corio::sync::{Queue, QueueEmpty};
+///
+/// let queue = Queue::<()>::new(0);
+/// assert_eq!(queue.get_nowait(), Err(QueueEmpty));
+/// assert_eq!(QueueEmpty.to_string(), "queue is empty");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueEmpty;
+
+impl fmt::Display for QueueEmpty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("queue is empty")
+    }
+}
+
+impl Error for QueueEmpty {}
+
+/// The error of [`Queue::task_done`] called more times than items were put.
+///
+/// # Examples
+///
+/// ```
+/// use corio::sync::{Queue, TaskDoneError};
+///
+/// let queue = Queue::<()>::new(0);
+/// assert_eq!(queue.task_done(), Err(TaskDoneError));
+/// assert_eq!(TaskDoneError.to_string(), "task_done() called too many times");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskDoneError;
+
+impl fmt::Display for TaskDoneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("task_done() called too many times")
+    }
+}
+
+impl Error for TaskDoneError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::testutil::{Task, block_on};
+
+    #[test]
+    fn fifo_order_and_nowait_errors() {
+        let queue = Queue::new(2);
+        queue.put_nowait(1).unwrap();
+        queue.put_nowait(2).unwrap();
+        assert_eq!(queue.put_nowait(3), Err(QueueFull(3)));
+        assert!(queue.is_full());
+        assert_eq!(queue.len(), 2);
+        assert_eq!(queue.get_nowait(), Ok(1));
+        assert_eq!(queue.get_nowait(), Ok(2));
+        assert_eq!(queue.get_nowait(), Err(QueueEmpty));
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn unbounded_queue_takes_many_items() {
+        let queue = Queue::new(0);
+        for i in 0..1000 {
+            queue.put_nowait(i).unwrap();
+        }
+        assert!(!queue.is_full());
+        assert_eq!(block_on(queue.get()), 0);
+        assert_eq!(queue.len(), 999);
+    }
+
+    #[test]
+    fn getters_are_served_in_fifo_order_by_handoff() {
+        let queue = Queue::new(1);
+        let mut a = Task::new(queue.get());
+        let mut b = Task::new(queue.get());
+        a.pending();
+        b.pending();
+        queue.put_nowait('x').unwrap();
+        assert!(a.woken() && !b.woken());
+        assert_eq!(queue.len(), 0, "handed straight to `a`");
+        assert_eq!(queue.get_nowait(), Err(QueueEmpty), "nobody barges");
+        queue.put_nowait('y').unwrap();
+        assert!(b.woken());
+        assert_eq!(b.ready(), 'y');
+        assert_eq!(a.ready(), 'x');
+    }
+
+    #[test]
+    fn putters_wait_while_full_and_are_admitted_in_fifo_order() {
+        let queue = Queue::new(1);
+        queue.put_nowait(0).unwrap();
+        let mut a = Task::new(queue.put(1));
+        let mut b = Task::new(queue.put(2));
+        a.pending();
+        b.pending();
+        assert_eq!(
+            format!("{queue:?}"),
+            "Queue { maxsize: 1, len: 1, getters: 0, putters: 2, unfinished: 1, joiners: 0 }"
+        );
+        assert_eq!(queue.get_nowait(), Ok(0));
+        assert!(a.woken() && !b.woken());
+        assert!(queue.is_full(), "the room went to `a`");
+        assert_eq!(queue.put_nowait(9), Err(QueueFull(9)));
+        a.ready();
+        b.pending();
+        assert_eq!(block_on(queue.get()), 1);
+        assert!(b.woken());
+        b.ready();
+        assert_eq!(queue.get_nowait(), Ok(2));
+    }
+
+    #[test]
+    fn dropping_a_queued_getter_gives_up_its_place() {
+        let queue = Queue::new(0);
+        let mut a = Task::new(queue.get());
+        let mut b = Task::new(queue.get());
+        a.pending();
+        b.pending();
+        a.cancel();
+        queue.put_nowait(1).unwrap();
+        assert!(!a.woken() && b.woken());
+        assert_eq!(b.ready(), 1);
+    }
+
+    #[test]
+    fn dropping_a_handed_over_getter_passes_the_item_on() {
+        let queue = Queue::new(0);
+        let mut a = Task::new(queue.get());
+        let mut b = Task::new(queue.get());
+        a.pending();
+        b.pending();
+        queue.put_nowait(1).unwrap();
+        queue.put_nowait(2).unwrap();
+        a.cancel();
+        assert!(b.woken());
+        // `b` was handed 2 first; 1 is passed on to nobody else, so it goes back in front.
+        assert_eq!(b.ready(), 2);
+        assert_eq!(queue.get_nowait(), Ok(1));
+
+        let mut c = Task::new(queue.get());
+        let mut d = Task::new(queue.get());
+        c.pending();
+        d.pending();
+        queue.put_nowait(3).unwrap();
+        c.cancel();
+        assert!(d.woken());
+        assert_eq!(d.ready(), 3);
+    }
+
+    #[test]
+    fn dropping_a_handed_over_getter_puts_the_item_back_in_front() {
+        let queue = Queue::new(1);
+        let mut a = Task::new(queue.get());
+        a.pending();
+        queue.put_nowait('a').unwrap();
+        queue.put_nowait('b').unwrap();
+        a.cancel();
+        assert_eq!(queue.len(), 2, "one over maxsize until it drains");
+        assert_eq!(queue.get_nowait(), Ok('a'));
+        assert_eq!(queue.get_nowait(), Ok('b'));
+        assert_eq!(queue.task_done().and(queue.task_done()), Ok(()));
+    }
+
+    #[test]
+    fn dropping_a_queued_putter_drops_its_item_and_keeps_order() {
+        let queue = Queue::new(1);
+        queue.put_nowait(0).unwrap();
+        let mut a = Task::new(queue.put(1));
+        let mut b = Task::new(queue.put(2));
+        a.pending();
+        b.pending();
+        a.cancel();
+        assert_eq!(queue.get_nowait(), Ok(0));
+        assert!(b.woken());
+        b.ready();
+        assert_eq!(queue.get_nowait(), Ok(2));
+        assert_eq!(
+            queue.shared.buf.borrow().unfinished,
+            2,
+            "the cancelled put never counted"
+        );
+    }
+
+    #[test]
+    fn task_done_and_join() {
+        let queue = Queue::new(0);
+        Task::new(queue.join()).ready();
+        queue.put_nowait(1).unwrap();
+        queue.put_nowait(2).unwrap();
+        let mut j1 = Task::new(queue.join());
+        let mut j2 = Task::new(queue.join());
+        let mut j3 = Task::new(queue.join());
+        j1.pending();
+        j2.pending();
+        j3.pending();
+        j2.cancel();
+        queue.get_nowait().unwrap();
+        queue.task_done().unwrap();
+        assert!(!j1.woken());
+        queue.get_nowait().unwrap();
+        queue.task_done().unwrap();
+        assert!(j1.woken() && j3.woken());
+        queue.put_nowait(3).unwrap(); // joiners woken by the last task_done still complete
+        j1.ready();
+        j3.ready();
+        assert_eq!(queue.task_done(), Ok(()));
+        assert_eq!(queue.task_done(), Err(TaskDoneError));
+        assert_eq!(queue.shared.buf.borrow().unfinished, 0);
+    }
+
+    #[test]
+    fn items_handed_to_getters_count_as_unfinished() {
+        let queue = Queue::new(0);
+        let mut get = Task::new(queue.get());
+        get.pending();
+        queue.put_nowait(1).unwrap();
+        let mut join = Task::new(queue.join());
+        join.pending();
+        assert_eq!(get.ready(), 1);
+        queue.task_done().unwrap();
+        join.ready();
+    }
+
+    #[test]
+    fn item_destructors_may_use_the_queue() {
+        struct Reenter(Queue<Reenter>);
+        impl Drop for Reenter {
+            fn drop(&mut self) {
+                let _ = format!("{:?}", self.0);
+                let _ = self.0.len();
+            }
+        }
+        let queue = Queue::new(1);
+        queue.put_nowait(Reenter(queue.clone())).unwrap();
+        let mut put = Task::new(queue.put(Reenter(queue.clone())));
+        put.pending();
+        put.cancel(); // drops the parked item outside the queue's borrow
+        drop(queue.get_nowait());
+    }
+
+    #[test]
+    fn debug_never_panics_while_borrowed() {
+        let queue = Queue::<()>::new(0);
+        let _borrow = queue.shared.buf.borrow_mut();
+        assert_eq!(format!("{queue:?}"), "Queue { state: <borrowed> }");
+    }
+}

@@ -1,0 +1,6 @@
+#[corio::coroutine]
+fn numbers() {
+    yield_!(1);
+}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[corio::coroutine(yield = u32)]
+struct Numbers;
+
+fn main() {}

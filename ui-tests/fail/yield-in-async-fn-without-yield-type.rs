@@ -1,0 +1,6 @@
+#[corio::coroutine]
+async fn numbers() {
+    yield_!(1);
+}
+
+fn main() {}
