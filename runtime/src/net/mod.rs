@@ -33,6 +33,7 @@
 //! `SIGPIPE` anyway), and listeners wait out descriptor exhaustion instead of failing.
 
 mod buf;
+mod connect;
 mod listener;
 mod stream;
 mod tcp_listener;
@@ -44,6 +45,7 @@ mod unix_listener;
 mod unix_stream;
 
 pub use buf::{IoBuf, IoBufMut, Slice};
+pub use connect::Connect;
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;

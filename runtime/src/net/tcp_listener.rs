@@ -148,7 +148,7 @@ impl TcpListener {
     /// Other errors of `accept`, and errors registering the new socket.
     pub fn accept(
         &self,
-    ) -> impl Future<Output = io::Result<(TcpStream, SocketAddr)>> + Unpin + 'static {
+    ) -> impl Future<Output = io::Result<(TcpStream, SocketAddr)>> + Unpin + use<> {
         AcceptAndWrap(AcceptFuture::new(self.inner.clone()))
     }
 

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::net::Connect;
 use crate::net::buf::{IoBuf, IoBufMut};
 use crate::net::stream::{
     self, ReadExactFuture, ReadFuture, ReadableFuture, WritableFuture, WriteAllFuture, WriteFuture,
@@ -86,11 +87,9 @@ impl TcpStream {
     ///
     /// The error of the last address tried (for example `ConnectionRefused`), an error when the
     /// address does not resolve, or when no corio loop runs on this thread.
-    pub fn connect(
-        addr: impl ToSocketAddrs,
-    ) -> impl Future<Output = io::Result<TcpStream>> + 'static {
+    pub fn connect(addr: impl ToSocketAddrs) -> Connect<TcpStream> {
         let addrs = addr.to_socket_addrs().map(Iterator::collect::<Vec<_>>);
-        async move {
+        Connect::new(async move {
             let mut last = None;
             for addr in addrs? {
                 match connect_one(&addr).await {
@@ -104,7 +103,7 @@ impl TcpStream {
                     "the address resolved to nothing",
                 )
             }))
-        }
+        })
     }
 
     /// Like [`connect`](TcpStream::connect), but gives up after `timeout` with a `TimedOut`
@@ -128,16 +127,13 @@ impl TcpStream {
     /// # Errors
     ///
     /// As [`connect`](TcpStream::connect), plus `io::ErrorKind::TimedOut`.
-    pub fn connect_timeout(
-        addr: impl ToSocketAddrs,
-        timeout: Duration,
-    ) -> impl Future<Output = io::Result<TcpStream>> + 'static {
+    pub fn connect_timeout(addr: impl ToSocketAddrs, timeout: Duration) -> Connect<TcpStream> {
         let connect = Self::connect(addr);
-        async move {
+        Connect::new(async move {
             crate::timeout(timeout, connect).await.unwrap_or_else(|_| {
                 Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))
             })
-        }
+        })
     }
 
     /// Registers a connected std stream with the running loop (it is made non-blocking).
@@ -197,7 +193,7 @@ impl TcpStream {
     pub fn read<B: IoBufMut>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + use<B> {
         ReadFuture {
             io: self.io.clone(),
             buf: Some(buf),
@@ -231,7 +227,7 @@ impl TcpStream {
     pub fn read_exact<B: IoBufMut>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<()>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<()>, B)> + Unpin + use<B> {
         ReadExactFuture {
             io: self.io.clone(),
             buf: Some(buf),
@@ -261,7 +257,7 @@ impl TcpStream {
     pub fn write<B: IoBuf>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + use<B> {
         WriteFuture {
             io: self.io.clone(),
             buf: Some(buf),
@@ -291,7 +287,7 @@ impl TcpStream {
     pub fn write_all<B: IoBuf>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<()>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<()>, B)> + Unpin + use<B> {
         WriteAllFuture {
             io: self.io.clone(),
             buf: Some(buf),
@@ -330,7 +326,7 @@ impl TcpStream {
     /// # Errors
     ///
     /// When the poller fails to watch the socket.
-    pub fn readable(&self) -> impl Future<Output = io::Result<()>> + Unpin + 'static {
+    pub fn readable(&self) -> impl Future<Output = io::Result<()>> + Unpin + use<> {
         ReadableFuture {
             io: self.io.clone(),
         }
@@ -355,7 +351,7 @@ impl TcpStream {
     /// # Errors
     ///
     /// When the poller fails to watch the socket.
-    pub fn writable(&self) -> impl Future<Output = io::Result<()>> + Unpin + 'static {
+    pub fn writable(&self) -> impl Future<Output = io::Result<()>> + Unpin + use<> {
         WritableFuture {
             io: self.io.clone(),
         }

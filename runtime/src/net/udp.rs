@@ -97,15 +97,9 @@ where
 }
 
 impl UdpSocket {
-    fn op<B, T>(
-        &self,
-        buf: B,
-        dir: Dir,
-        op: impl FnMut(&std::net::UdpSocket, &mut B) -> io::Result<T> + 'static,
-    ) -> impl Future<Output = (io::Result<T>, B)> + Unpin + 'static
+    fn op<B, T, F>(&self, buf: B, dir: Dir, op: F) -> DatagramFuture<B, T, F>
     where
-        B: 'static,
-        T: 'static,
+        F: FnMut(&std::net::UdpSocket, &mut B) -> io::Result<T>,
     {
         DatagramFuture {
             io: self.io.clone(),
@@ -201,6 +195,9 @@ impl UdpSocket {
 
     /// Sends the bytes of `buf` as one datagram to `addr`.
     ///
+    /// The address is resolved at the call. The future's type names `A`, so pass an owned
+    /// address (a `SocketAddr`, or a `&'static str`) to keep it `'static`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -216,11 +213,11 @@ impl UdpSocket {
     /// # Errors
     ///
     /// When `addr` does not resolve, or the socket's error.
-    pub fn send_to<B: IoBuf>(
+    pub fn send_to<B: IoBuf, A: ToSocketAddrs>(
         &self,
         buf: B,
-        addr: impl ToSocketAddrs,
-    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + 'static {
+        addr: A,
+    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + use<B, A> {
         let addr = resolve(addr);
         self.op(buf, Dir::Write, move |s, b: &mut B| {
             s.send_to(b.as_bytes(), addr.as_ref().map_err(clone_error)?)
@@ -249,7 +246,7 @@ impl UdpSocket {
     pub fn recv_from<B: IoBufMut>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<(usize, SocketAddr)>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<(usize, SocketAddr)>, B)> + Unpin + use<B> {
         self.op(buf, Dir::Read, |s, b: &mut B| {
             let mut from = None;
             let n = read_into(b, |bytes| {
@@ -263,6 +260,9 @@ impl UdpSocket {
 
     /// Sets the default destination of [`send`](UdpSocket::send) and keeps only datagrams
     /// from `addr` for [`recv`](UdpSocket::recv).
+    ///
+    /// A UDP connect does not wait for anything: the returned future is already complete
+    /// (it is a future for symmetry with TCP).
     ///
     /// # Examples
     ///
@@ -280,10 +280,7 @@ impl UdpSocket {
     /// # Errors
     ///
     /// When `addr` does not resolve, or the socket's error.
-    pub fn connect(
-        &self,
-        addr: impl ToSocketAddrs,
-    ) -> impl Future<Output = io::Result<()>> + Unpin + 'static {
+    pub fn connect(&self, addr: impl ToSocketAddrs) -> std::future::Ready<io::Result<()>> {
         std::future::ready(self.io.get_ref().connect(addr))
     }
 
@@ -312,7 +309,7 @@ impl UdpSocket {
     pub fn send<B: IoBuf>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + use<B> {
         self.op(buf, Dir::Write, |s, b: &mut B| s.send(b.as_bytes()))
     }
 
@@ -340,7 +337,7 @@ impl UdpSocket {
     pub fn recv<B: IoBufMut>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + use<B> {
         self.op(buf, Dir::Read, |s, b: &mut B| {
             read_into(b, |bytes| s.recv(bytes))
         })
@@ -363,7 +360,7 @@ impl UdpSocket {
     /// # Errors
     ///
     /// When the poller fails to watch the socket.
-    pub fn readable(&self) -> impl Future<Output = io::Result<()>> + Unpin + 'static {
+    pub fn readable(&self) -> impl Future<Output = io::Result<()>> + Unpin + use<> {
         crate::net::stream::ReadableFuture {
             io: self.io.clone(),
         }
@@ -385,7 +382,7 @@ impl UdpSocket {
     /// # Errors
     ///
     /// When the poller fails to watch the socket.
-    pub fn writable(&self) -> impl Future<Output = io::Result<()>> + Unpin + 'static {
+    pub fn writable(&self) -> impl Future<Output = io::Result<()>> + Unpin + use<> {
         crate::net::stream::WritableFuture {
             io: self.io.clone(),
         }

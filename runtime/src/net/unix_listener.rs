@@ -138,7 +138,7 @@ impl UnixListener {
     /// Errors of `accept` other than descriptor exhaustion, and errors registering the socket.
     pub fn accept(
         &self,
-    ) -> impl Future<Output = io::Result<(UnixStream, SocketAddr)>> + Unpin + 'static {
+    ) -> impl Future<Output = io::Result<(UnixStream, SocketAddr)>> + Unpin + use<> {
         AcceptAndWrap(AcceptFuture::new(self.inner.clone()))
     }
 

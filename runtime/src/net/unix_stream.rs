@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::net::Connect;
 use crate::net::buf::{IoBuf, IoBufMut};
 use crate::net::stream::{
     self, ReadExactFuture, ReadFuture, ReadableFuture, WritableFuture, WriteAllFuture, WriteFuture,
@@ -82,16 +83,14 @@ impl UnixStream {
     ///
     /// `NotFound` or `ConnectionRefused` when nothing listens at `path`, or when no corio loop
     /// runs on this thread.
-    pub fn connect(
-        path: impl AsRef<Path>,
-    ) -> impl Future<Output = io::Result<UnixStream>> + 'static {
+    pub fn connect(path: impl AsRef<Path>) -> Connect<UnixStream> {
         let path: PathBuf = path.as_ref().to_owned();
-        async move {
+        Connect::new(async move {
             let stream =
                 crate::spawn_blocking(move || std::os::unix::net::UnixStream::connect(path))
                     .await?;
             Self::from_std(stream)
-        }
+        })
     }
 
     /// A connected pair of sockets, both registered with the running loop.
@@ -164,7 +163,7 @@ impl UnixStream {
     pub fn read<B: IoBufMut>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + use<B> {
         ReadFuture {
             io: self.io.clone(),
             buf: Some(buf),
@@ -195,7 +194,7 @@ impl UnixStream {
     pub fn read_exact<B: IoBufMut>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<()>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<()>, B)> + Unpin + use<B> {
         ReadExactFuture {
             io: self.io.clone(),
             buf: Some(buf),
@@ -223,7 +222,7 @@ impl UnixStream {
     pub fn write<B: IoBuf>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<usize>, B)> + Unpin + use<B> {
         WriteFuture {
             io: self.io.clone(),
             buf: Some(buf),
@@ -251,7 +250,7 @@ impl UnixStream {
     pub fn write_all<B: IoBuf>(
         &self,
         buf: B,
-    ) -> impl Future<Output = (io::Result<()>, B)> + Unpin + 'static {
+    ) -> impl Future<Output = (io::Result<()>, B)> + Unpin + use<B> {
         WriteAllFuture {
             io: self.io.clone(),
             buf: Some(buf),
@@ -287,7 +286,7 @@ impl UnixStream {
     /// # Errors
     ///
     /// When the poller fails to watch the socket.
-    pub fn readable(&self) -> impl Future<Output = io::Result<()>> + Unpin + 'static {
+    pub fn readable(&self) -> impl Future<Output = io::Result<()>> + Unpin + use<> {
         ReadableFuture {
             io: self.io.clone(),
         }
@@ -310,7 +309,7 @@ impl UnixStream {
     /// # Errors
     ///
     /// When the poller fails to watch the socket.
-    pub fn writable(&self) -> impl Future<Output = io::Result<()>> + Unpin + 'static {
+    pub fn writable(&self) -> impl Future<Output = io::Result<()>> + Unpin + use<> {
         WritableFuture {
             io: self.io.clone(),
         }
