@@ -27,29 +27,29 @@ const BACKLOG: i32 = 65_535;
 /// ```no_run
 /// use corio::net::TcpListener;
 ///
-/// corio::run(async {
+/// async fn serve() -> std::io::Result<()> {
 ///     let listener = TcpListener::bind("127.0.0.1:7000")?;
 ///     loop {
 ///         let (stream, _peer) = listener.accept().await?;
-///         corio::spawn(async move {
+///         drop(corio::spawn(async move {
 ///             let mut buf = Vec::with_capacity(4096);
 ///             loop {
 ///                 let (n, b) = stream.read(buf).await;
 ///                 if !matches!(n, Ok(n) if n > 0) {
 ///                     break;
 ///                 }
-///                 let (res, b) = stream.write_all(b).await;
+///                 let (res, mut b) = stream.write_all(b).await;
 ///                 if res.is_err() {
 ///                     break;
 ///                 }
+///                 b.clear();
 ///                 buf = b;
-///                 buf.clear();
 ///             }
-///         });
+///         }));
 ///     }
-/// })
-/// # ;
-/// # std::io::Result::<()>::Ok(())
+/// }
+///
+/// corio::run(serve()).unwrap();
 /// ```
 #[derive(Clone)]
 pub struct TcpListener {
