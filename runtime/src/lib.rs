@@ -58,6 +58,9 @@
 //! assert_eq!(lens, (5, 5));
 //! assert!(started.elapsed() >= Duration::from_millis(20));
 //! ```
+//!
+//! [`net`] has TCP, UDP and Unix sockets with owned buffers, and [`signal`] has `ctrl_c()`
+//! for a graceful shutdown.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -69,8 +72,11 @@ mod combinators;
 mod coroutine;
 mod executor;
 pub mod inspect;
+pub mod net;
 mod reactor;
 mod runtime;
+#[cfg(unix)]
+pub mod signal;
 mod status;
 pub mod sync;
 mod task;
