@@ -497,3 +497,74 @@ fn underscore_guard_lives_to_end_of_scope_and_moved_values_are_not_saved() {
 fn _noisy_is_used(n: Noisy) -> Noisy {
     n
 }
+
+#[corio::coroutine(yield = i32)]
+fn let_chains_and_while_let(items: Vec<Option<i32>>) -> i32 {
+    let mut it = items.into_iter();
+    let mut seen = 0;
+    while let Some(item) = it.next() {
+        if let Some(x) = item
+            && x > 0
+        {
+            yield_!(x);
+            seen += 1;
+        } else if let Some(y) = item {
+            yield_!(y * 100);
+        } else {
+            continue;
+        }
+    }
+    seen
+}
+
+#[test]
+fn let_chains_if_let_and_while_let() {
+    assert_eq!(
+        drain(let_chains_and_while_let(vec![
+            Some(1),
+            None,
+            Some(-2),
+            Some(3)
+        ])),
+        (vec![1, -200, 3], 2)
+    );
+}
+
+#[corio::coroutine(yield = u32)]
+fn breaks_from_plain_loops(rows: Vec<Vec<u32>>) -> u32 {
+    let mut found = 0;
+    'rows: for row in rows {
+        yield_!(row.len() as u32);
+        // A loop without a suspension point, leaving the outer (suspending) loop.
+        for x in row.clone() {
+            if x == 0 {
+                continue 'rows;
+            }
+            if x == 99 {
+                break 'rows;
+            }
+            found += x;
+        }
+    }
+    let total = loop {
+        if found > 0 {
+            yield_!(found);
+            break found * 2;
+        }
+        break 0;
+    };
+    total
+}
+
+#[test]
+fn continue_and_break_to_suspending_loops_from_plain_ones() {
+    assert_eq!(
+        drain(breaks_from_plain_loops(vec![
+            vec![1, 2],
+            vec![0, 5],
+            vec![3, 99, 7],
+            vec![4]
+        ])),
+        (vec![2, 2, 3, 6], 12)
+    );
+}

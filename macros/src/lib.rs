@@ -14,6 +14,7 @@ mod errors;
 mod expand;
 mod ir;
 mod lower;
+mod main_attr;
 mod normalize;
 mod suspend;
 mod validate;
@@ -28,4 +29,10 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn coroutine(args: TokenStream, input: TokenStream) -> TokenStream {
     coroutine::expand(args.into(), input.into()).into()
+}
+
+/// Runs an `async fn main` on corio's loop. See `corio::main`.
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, input: TokenStream) -> TokenStream {
+    main_attr::expand(args.into(), input.into()).into()
 }

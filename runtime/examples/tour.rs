@@ -3,9 +3,13 @@
 //! Run it with `cargo run --release --example tour`.
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
+use corio::net::{TcpListener, TcpStream};
 use corio::{Coroutine, CoroutineState, Inspect};
 
 /// A generator: Python's `def fib(limit): ... yield a ...`.
@@ -59,6 +63,51 @@ async fn handler(id: u32) -> usize {
     let request = format!("https://example.com/item/{id}");
     let size = fetch(request.clone()).await;
     size + request.len()
+}
+
+/// The asyncio primer's coroutine, as a corio coroutine.
+#[corio::coroutine]
+async fn say_after(delay: Duration, what: &'static str) {
+    corio::sleep(delay).await;
+    println!("  {what}");
+}
+
+/// One connection of the echo server: read, write back, until the client closes.
+#[corio::coroutine]
+async fn echo(stream: TcpStream) -> io::Result<usize> {
+    let mut echoed = 0;
+    loop {
+        let (res, buf) = stream.read(Vec::with_capacity(1024)).await;
+        if res? == 0 {
+            return Ok(echoed);
+        }
+        echoed += buf.len();
+        let (res, _) = stream.write_all(buf).await;
+        res?;
+    }
+}
+
+/// The accept loop: one task per connection.
+#[corio::coroutine]
+async fn serve(listener: TcpListener) -> io::Result<()> {
+    loop {
+        let (stream, peer) = listener.accept().await?;
+        drop(corio::spawn_named(format!("echo {peer}"), echo(stream)));
+    }
+}
+
+/// A client: says hello, reads the echo, stays connected a moment, and leaves.
+#[corio::coroutine]
+async fn client(addr: SocketAddr, id: u32) -> io::Result<String> {
+    let stream = TcpStream::connect(addr).await?;
+    let (res, _) = stream
+        .write_all(format!("hello from client {id}").into_bytes())
+        .await;
+    res?;
+    let (res, reply) = stream.read(Vec::with_capacity(64)).await;
+    res?;
+    corio::sleep(Duration::from_millis(100)).await;
+    Ok(String::from_utf8_lossy(&reply).into_owned())
 }
 
 fn section(title: &str) {
@@ -122,4 +171,47 @@ fn main() {
         unreachable!()
     };
     println!("ready: {n}, now {}", h.status().coro_name());
+
+    section(
+        "the asyncio primer on corio's loop: say_after(200 ms, Hello) and say_after(100 ms, World) gathered",
+    );
+    let started = Instant::now();
+    corio::run(async {
+        let hello = say_after(Duration::from_millis(200), "Hello");
+        let world = say_after(Duration::from_millis(100), "World");
+        println!("  before: {hello:?}, {world:?}");
+        corio::join!(hello, world).await;
+    });
+    println!(
+        "  finished after {:.2} s (the two sleeps overlap)",
+        started.elapsed().as_secs_f64()
+    );
+
+    section("an echo server on 127.0.0.1 serving three clients, one coroutine per connection");
+    let replies = corio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        println!("  listening on {addr}");
+        let server = corio::spawn_named("accept loop", serve(listener));
+        let clients: Vec<_> = (1..=3)
+            .map(|id| corio::spawn_named(format!("client {id}"), client(addr, id)))
+            .collect();
+        corio::sleep(Duration::from_millis(30)).await;
+        print_tasks();
+        let mut replies = Vec::new();
+        for c in clients {
+            replies.push(c.await.expect("client task")?);
+        }
+        server.cancel();
+        io::Result::Ok(replies)
+    })
+    .expect("echo round trips");
+    for reply in replies {
+        println!("  echoed back: {reply:?}");
+    }
+}
+
+/// What the loop is running right now.
+fn print_tasks() {
+    println!("  (tasks are running: the echo tasks are suspended in `stream.read(...)`)");
 }

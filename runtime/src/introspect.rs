@@ -397,6 +397,8 @@ fn render(l: &LoopInner, now: Instant, what: WaitingOn) -> String {
         WaitingOn::JoinAll { pending, total } => {
             format!("join_all ({pending} of {total} pending)")
         }
+        WaitingOn::Io { write: false, fd } => format!("readable on fd {fd}"),
+        WaitingOn::Io { write: true, fd } => format!("writable on fd {fd}"),
     }
 }
 

@@ -58,6 +58,9 @@
 //! assert_eq!(lens, (5, 5));
 //! assert!(started.elapsed() >= Duration::from_millis(20));
 //! ```
+//!
+//! [`net`] has TCP, UDP and Unix sockets with owned buffers, and [`signal`] has `ctrl_c()`
+//! for a graceful shutdown.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -71,8 +74,11 @@ pub mod debug;
 mod executor;
 pub mod inspect;
 mod introspect;
+pub mod net;
 mod reactor;
 mod runtime;
+#[cfg(unix)]
+pub mod signal;
 mod status;
 pub mod sync;
 mod task;
@@ -171,6 +177,23 @@ pub use futures_core::Stream;
 /// arguments or a match guard), `.await` in a generator, unknown arguments and visible borrows
 /// across suspension points are compile errors spanned at your code, with a remedy.
 pub use corio_macros::coroutine;
+
+/// Runs `async fn main` on corio's loop, like `#[tokio::main]`.
+///
+/// `#[corio::main] async fn main() -> T { body }` becomes
+/// `fn main() -> T { corio::Runtime::new().run(async move { body }) }`; with
+/// `#[corio::main(debug)]` the loop runs in debug mode (slow-poll warnings).
+///
+/// # Examples
+///
+/// ```
+/// #[corio::main]
+/// async fn main() {
+///     let answer = corio::spawn(async { 6 * 7 }).await.unwrap();
+///     assert_eq!(answer, 42);
+/// }
+/// ```
+pub use corio_macros::main;
 
 /// Suspends a `#[corio::coroutine]` generator with a value: Python's `yield`.
 ///

@@ -19,6 +19,10 @@
 //!
 //! The source is deleted from the poller in `IoSource::drop`, before the owned I/O object
 //! closes its descriptor, which is what `Poller::add` requires.
+//!
+//! The submodule `sys` holds the few system calls that std does not offer safely: a
+//! non-blocking `connect`, the listen backlog, `send` with `MSG_NOSIGNAL`, and the signal
+//! handler behind `corio::signal`.
 
 #![allow(
     dead_code,
@@ -38,7 +42,11 @@ use polling::{AsSource, Event, Events, PollMode};
 use slab::Slab;
 
 use crate::executor;
+use crate::trace::{self, WaitingOn};
 use crate::waker::Shared;
+
+#[cfg(unix)]
+pub(crate) mod sys;
 
 const READABLE: u8 = 1;
 const WRITABLE: u8 = 2;
@@ -49,11 +57,15 @@ thread_local! {
     static FORCE_ONESHOT: Cell<bool> = const { Cell::new(false) };
 }
 
+/// Whether to use the `Oneshot` fallback even where edge triggering exists: in unit tests
+/// that ask for it, and in any process run with `CORIO_POLL_MODE=oneshot` (how the socket
+/// tests run their whole suite a second time on the fallback).
 fn force_oneshot() -> bool {
     #[cfg(test)]
-    return FORCE_ONESHOT.with(Cell::get);
-    #[cfg(not(test))]
-    false
+    if FORCE_ONESHOT.with(Cell::get) {
+        return true;
+    }
+    std::env::var_os("CORIO_POLL_MODE").is_some_and(|v| v == "oneshot")
 }
 
 /// The loop's poller and the table of registered sources.
@@ -226,6 +238,16 @@ impl<T: AsSource> IoSource<T> {
         &self.io
     }
 
+    /// Whether the source was reported readable since the last `clear_readable`.
+    pub(crate) fn is_readable(&self) -> bool {
+        self.state.ready.get() & READABLE != 0
+    }
+
+    /// Whether the source was reported writable since the last `clear_writable`.
+    pub(crate) fn is_writable(&self) -> bool {
+        self.state.ready.get() & WRITABLE != 0
+    }
+
     /// Ready when the source has been reported readable since the last `clear_readable`.
     pub(crate) fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_ready(READABLE, &self.state.reader, cx)
@@ -294,6 +316,13 @@ impl<T: AsSource> IoSource<T> {
         slot: &RefCell<Vec<Waker>>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
+        let waiting = || WaitingOn::Io {
+            write: flag == WRITABLE,
+            fd: self.raw_fd(),
+        };
+        if let Some(traced) = trace::traced(waiting) {
+            return traced;
+        }
         if self.state.ready.get() & flag != 0 {
             return Poll::Ready(Ok(()));
         }
@@ -307,7 +336,20 @@ impl<T: AsSource> IoSource<T> {
         if self.reactor.mode != PollMode::Edge {
             self.rearm()?;
         }
-        Poll::Pending
+        trace::pending(waiting())
+    }
+
+    /// The descriptor, for task dumps ("readable on fd 7").
+    fn raw_fd(&self) -> i32 {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            self.io.source().as_raw_fd()
+        }
+        #[cfg(not(unix))]
+        {
+            -1
+        }
     }
 
     /// Oneshot mode: asks again for the directions that have a waiter.

@@ -58,6 +58,8 @@ pub(crate) enum WaitingOn {
     Static(&'static &'static str),
     /// A large `join_all`: "join_all (3 of 100 pending)".
     JoinAll { pending: u32, total: u32 },
+    /// A socket's readiness: "readable on fd 7".
+    Io { write: bool, fd: i32 },
 }
 
 /// One recorded level of an await chain.
@@ -80,6 +82,10 @@ pub(crate) enum Entry {
         pending: u32,
         total: u32,
     },
+    Io {
+        write: bool,
+        fd: i32,
+    },
 }
 
 impl Entry {
@@ -90,6 +96,7 @@ impl Entry {
             WaitingOn::Task(id) => Self::Task(id),
             WaitingOn::Static(text) => Self::Static(text),
             WaitingOn::JoinAll { pending, total } => Self::JoinAll { pending, total },
+            WaitingOn::Io { write, fd } => Self::Io { write, fd },
         }
     }
 
@@ -102,6 +109,7 @@ impl Entry {
             Self::Task(id) => WaitingOn::Task(id),
             Self::Static(text) => WaitingOn::Static(text),
             Self::JoinAll { pending, total } => WaitingOn::JoinAll { pending, total },
+            Self::Io { write, fd } => WaitingOn::Io { write, fd },
         })
     }
 }

@@ -504,3 +504,23 @@ fn the_main_future_shows_its_chain_to_a_task() {
         );
     });
 }
+
+#[corio::coroutine]
+async fn serve(listener: corio::net::TcpListener) -> bool {
+    listener.accept().await.is_ok()
+}
+
+#[test]
+fn a_task_waiting_on_a_socket_says_so_and_tracing_it_accepts_nothing() {
+    corio::run(async {
+        let listener = corio::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = corio::spawn(serve(listener));
+        corio::yield_now().await;
+        let info = find(task.id());
+        let waiting = info.chain[0].waiting_on.as_deref().unwrap();
+        assert!(waiting.starts_with("readable on fd "), "{info}");
+        let _client = corio::net::TcpStream::connect(addr).await.unwrap();
+        assert!(task.await.unwrap());
+    });
+}

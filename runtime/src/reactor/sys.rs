@@ -1,0 +1,177 @@
+//! The system calls that std does not wrap: a non-blocking TCP `connect`, and the process-wide
+//! signal handler behind `corio::signal`. Every `unsafe` block says why it is sound.
+
+#![allow(unsafe_code)]
+
+use std::io;
+use std::mem;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+
+/// Starts a non-blocking connect to `addr`: the returned socket is non-blocking and the
+/// connection is established, or in progress (wait until it is writable, then read
+/// `SO_ERROR` with `take_error`).
+pub(crate) fn connect_tcp(addr: &SocketAddr) -> io::Result<std::net::TcpStream> {
+    let domain = match addr {
+        SocketAddr::V4(_) => libc::AF_INET,
+        SocketAddr::V6(_) => libc::AF_INET6,
+    };
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let ty = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let ty = libc::SOCK_STREAM;
+    // SAFETY: `socket` has no memory-safety preconditions; the result is checked below.
+    let fd = unsafe { libc::socket(domain, ty, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` is a fresh descriptor that nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let stream = std::net::TcpStream::from(fd);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    stream.set_nonblocking(true)?;
+
+    // SAFETY: an all-zero `sockaddr_storage` is a valid value of this plain C struct.
+    let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            // SAFETY: `sockaddr_storage` is larger than and suitably aligned for
+            // `sockaddr_in`; the reference does not outlive `storage`.
+            let sin = unsafe { &mut *(&raw mut storage).cast::<libc::sockaddr_in>() };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = a.port().to_be();
+            sin.sin_addr = libc::in_addr {
+                s_addr: u32::from_ne_bytes(a.ip().octets()),
+            };
+            mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            // SAFETY: as above, for `sockaddr_in6`.
+            let sin6 = unsafe { &mut *(&raw mut storage).cast::<libc::sockaddr_in6>() };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_port = a.port().to_be();
+            sin6.sin6_addr = libc::in6_addr {
+                s6_addr: a.ip().octets(),
+            };
+            sin6.sin6_flowinfo = a.flowinfo();
+            sin6.sin6_scope_id = a.scope_id();
+            mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    // SAFETY: `storage` holds an initialised address of `len` bytes that outlives the call.
+    let rc = unsafe {
+        libc::connect(
+            stream.as_raw_fd(),
+            (&raw const storage).cast::<libc::sockaddr>(),
+            len as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        return Ok(stream);
+    }
+    let err = io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EINPROGRESS) {
+        Ok(stream)
+    } else {
+        Err(err)
+    }
+}
+
+/// How many pipes the signal handler writes to; each `corio::signal::ctrl_c` listener uses one
+/// while it waits.
+pub(crate) const SIGNAL_SLOTS: usize = 64;
+
+/// The write ends the handler pokes (-1: free). A descriptor stored here is never closed.
+static SIGNAL_FDS: [AtomicI32; SIGNAL_SLOTS] = [const { AtomicI32::new(-1) }; SIGNAL_SLOTS];
+/// How many SIGINT/SIGTERM the process received since the handler was installed.
+static SIGNAL_COUNT: AtomicU64 = AtomicU64::new(0);
+
+/// Makes `slot` of the handler's table write to `fd`, which is never closed (hence `'static`).
+pub(crate) fn set_signal_pipe(slot: usize, fd: &'static OwnedFd) {
+    SIGNAL_FDS[slot].store(fd.as_raw_fd(), Ordering::SeqCst);
+}
+
+/// How many handled signals arrived so far.
+pub(crate) fn signal_count() -> u64 {
+    SIGNAL_COUNT.load(Ordering::SeqCst)
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn errno_location() -> *mut libc::c_int {
+    // SAFETY: `__errno_location` has no preconditions and returns this thread's errno.
+    unsafe { libc::__errno_location() }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn errno_location() -> *mut libc::c_int {
+    // SAFETY: `__error` has no preconditions and returns this thread's errno.
+    unsafe { libc::__error() }
+}
+
+/// The signal handler: counts the signal and writes one byte to every registered pipe. It uses
+/// only atomics and `write`, which are async-signal-safe, and restores `errno`.
+extern "C" fn on_signal(_signo: libc::c_int) {
+    let errno = errno_location();
+    // SAFETY: `errno` points to this thread's errno, valid for the whole handler.
+    let saved = unsafe { *errno };
+    SIGNAL_COUNT.fetch_add(1, Ordering::SeqCst);
+    for slot in &SIGNAL_FDS {
+        let fd = slot.load(Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: `fd` came from `set_signal_pipe`, whose descriptors are never closed; the
+            // one-byte buffer is valid. A full pipe makes the non-blocking write fail, which
+            // loses nothing: the reader only needs one byte to look at the count.
+            unsafe { libc::write(fd, [1u8].as_ptr().cast(), 1) };
+        }
+    }
+    // SAFETY: as above.
+    unsafe { *errno = saved };
+}
+
+/// Installs the handler for `signo` (SIGINT or SIGTERM), replacing the default action.
+pub(crate) fn install_signal_handler(signo: libc::c_int) -> io::Result<()> {
+    // SAFETY: an all-zero `sigaction` is a valid value of this plain C struct; its mask is set
+    // with `sigemptyset` below.
+    let mut action: libc::sigaction = unsafe { mem::zeroed() };
+    action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    action.sa_flags = libc::SA_RESTART;
+    // SAFETY: `action.sa_mask` is a valid, writable `sigset_t`.
+    unsafe { libc::sigemptyset(&raw mut action.sa_mask) };
+    // SAFETY: `action` is fully initialised and the handler only does async-signal-safe work.
+    let rc = unsafe { libc::sigaction(signo, &raw const action, std::ptr::null_mut()) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// Sets the accept backlog of a listening socket (Linux clamps it to `net.core.somaxconn`):
+/// std listens with 128, too few for a burst of thousands of connections.
+pub(crate) fn listen(fd: std::os::fd::BorrowedFd<'_>, backlog: i32) -> io::Result<()> {
+    // SAFETY: `fd` is a valid open socket for the duration of the call.
+    let rc = unsafe { libc::listen(fd.as_raw_fd(), backlog) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// `send(2)` with `MSG_NOSIGNAL` where the platform has it: a write to a socket whose peer is
+/// gone fails with `EPIPE` instead of raising `SIGPIPE`, whatever the process does with that
+/// signal (std's TCP writes already do this; its Unix-socket writes use plain `write`).
+pub(crate) fn send(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let flags = libc::MSG_NOSIGNAL;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let flags = 0;
+    // SAFETY: `buf` is valid for reads of `buf.len()` bytes and `fd` is open during the call.
+    let n = unsafe { libc::send(fd.as_raw_fd(), buf.as_ptr().cast(), buf.len(), flags) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n.unsigned_abs())
+    }
+}

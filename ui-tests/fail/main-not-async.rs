@@ -1,0 +1,2 @@
+#[corio::main]
+fn main() {}
