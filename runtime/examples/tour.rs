@@ -107,6 +107,9 @@ async fn client(addr: SocketAddr, id: u32) -> io::Result<String> {
     let (res, reply) = stream.read(Vec::with_capacity(64)).await;
     res?;
     corio::sleep(Duration::from_millis(100)).await;
+    // Used after the sleep, so the connection stays open until here (a coroutine drops a
+    // binding at the first suspension point after its last use).
+    drop(stream);
     Ok(String::from_utf8_lossy(&reply).into_owned())
 }
 
@@ -211,7 +214,10 @@ fn main() {
     }
 }
 
-/// What the loop is running right now.
+/// What the loop is running right now: every task's await chain (asyncio's
+/// `Task.print_stack()` for all tasks).
 fn print_tasks() {
-    println!("  (tasks are running: the echo tasks are suspended in `stream.read(...)`)");
+    for line in corio::dump().lines() {
+        println!("  {line}");
+    }
 }
