@@ -646,6 +646,39 @@ impl Normalizer<'_> {
                 self.value_construct(e, &t, &mut pre);
                 (pre, path(&t))
             }
+            // `break 'a value` / `return value`: the value first; the segment stage turns the
+            // jump itself into a transition.
+            Expr::Break(mut b) if b.expr.is_some() => {
+                let (pre, value) = self.anf(*b.expr.take().unwrap());
+                b.expr = Some(Box::new(value));
+                (pre, Expr::Break(b))
+            }
+            Expr::Return(mut r) if r.expr.is_some() => {
+                let (pre, value) = self.anf(*r.expr.take().unwrap());
+                r.expr = Some(Box::new(value));
+                (pre, Expr::Return(r))
+            }
+            Expr::Range(mut r) => {
+                let (has_start, has_end) = (r.start.is_some(), r.end.is_some());
+                let ops: Vec<Expr> = [r.start.take(), r.end.take()]
+                    .into_iter()
+                    .flatten()
+                    .map(|e| *e)
+                    .collect();
+                let (pre, mut ops) = self.operands(ops);
+                if has_end {
+                    r.end = Some(Box::new(ops.pop().unwrap()));
+                }
+                if has_start {
+                    r.start = Some(Box::new(ops.pop().unwrap()));
+                }
+                (pre, Expr::Range(r))
+            }
+            Expr::Repeat(mut r) => {
+                let (pre, inner) = self.anf(*r.expr);
+                r.expr = Box::new(inner);
+                (pre, Expr::Repeat(r))
+            }
             other => {
                 let span = other.span();
                 self.errors.push(syn::Error::new(
