@@ -102,6 +102,9 @@ pub(crate) struct Exit {
 pub(crate) struct Piece {
     pub(crate) scope: Vec<Id>,
     pub(crate) uses: Set,
+    /// Bindings assigned as a whole somewhere inside (not only by the whole statement): a
+    /// state that runs the piece declares them if it does not keep them.
+    pub(crate) assigns: Set,
     pub(crate) exits: Vec<usize>,
 }
 
@@ -341,6 +344,7 @@ impl Lower<'_> {
         let mut v = Verbatim::analyse(self.exits.len());
         visit(&mut v);
         let uses = v.uses.iter().filter_map(|n| self.resolve(n)).collect();
+        let assigns = v.assigns.iter().filter_map(|n| self.resolve(n)).collect();
         let mut exits = Vec::new();
         for found in v.exits {
             let (kind, assign) = match found.exit {
@@ -405,6 +409,7 @@ impl Lower<'_> {
         Piece {
             scope: self.scope.clone(),
             uses,
+            assigns,
             exits,
         }
     }
@@ -899,8 +904,13 @@ fn whole_assignment(stmt: &Stmt) -> Option<String> {
     None
 }
 
+/// The bindings `code` assigns as a whole anywhere (unlike `Emit::Stmt::defs`, which liveness
+/// uses, this includes conditional assignments nested in verbatim code).
 fn defs_in(code: &[Emit], exits: &[Exit], out: &mut Set) {
-    let piece = |p: &Piece, out: &mut Set| out.extend(p.exits.iter().filter_map(|&k| exits[k].def));
+    let piece = |p: &Piece, out: &mut Set| {
+        out.extend(&p.assigns);
+        out.extend(p.exits.iter().filter_map(|&k| exits[k].def));
+    };
     for e in code {
         match e {
             Emit::Stmt { defs, piece: p, .. } => {

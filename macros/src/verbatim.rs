@@ -34,6 +34,8 @@ pub(crate) struct Verbatim {
     labels: Vec<String>,
     closures: usize,
     pub(crate) uses: BTreeSet<String>,
+    /// Free names assigned as a whole (`x = …`) anywhere in the piece, even conditionally.
+    pub(crate) assigns: BTreeSet<String>,
     pub(crate) exits: Vec<Found>,
     /// When set, free occurrences of these names are renamed instead of analysed.
     pub(crate) rename: Vec<(String, String)>,
@@ -253,6 +255,9 @@ impl VisitMut for Verbatim {
                 // Assigning a whole binding does not read it.
                 if let Expr::Path(p) = &mut *a.left {
                     let ident = &p.path.segments[0].ident;
+                    if self.analysing() && !self.declared(&ident.to_string()) {
+                        self.assigns.insert(ident.to_string());
+                    }
                     if let Some(to) = self.renamed(&ident.to_string()) {
                         let to = proc_macro2::Ident::new(to, ident.span());
                         *a.left = parse_quote!(#to);
