@@ -16,3 +16,95 @@ diff_case! {
     }
     p = 3, salt = 1
 }
+
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn probe_deferred(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let d: i64;
+        if p > 0 {
+            d = 1;
+        } else {
+            d = 2;
+        }
+        yield_!(d);
+        Ok(d)
+    }
+    p = 3, salt = 1
+}
+
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn probe_nested_assign(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut y = 0;
+        if p > 0 {
+            yield_!(1);
+        }
+        loop {
+            y = chk(p)?;
+            break;
+        }
+        Ok(p)
+    }
+    p = 3, salt = 1
+}
+
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn probe_break_value(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut fuel = 0;
+        let x = 'l: loop {
+            fuel += 1;
+            if fuel > 2 {
+                break 'l yield_!(p) + 1;
+            }
+            yield_!(fuel);
+        };
+        let r = 'b: {
+            if x > 0 {
+                break 'b ctx.tick(yield_!(x));
+            }
+            0
+        };
+        let mut total = 0;
+        for i in 0..(yield_!(r) & 3) {
+            total += i;
+        }
+        let v = [yield_!(total); 2];
+        Ok(v[0])
+    }
+    p = 3, salt = 1
+}
+
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn probe_try_in_macro(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let y = yield_!(1);
+        let v = vec![chk(p)?, y];
+        let s = format!("{}-{}", chk(v[1])?, v.len());
+        yield_!(s.len() as i64);
+        let w = vec![chk(3)?];
+        Ok(w[0])
+    }
+    p = 4, salt = 1
+}
+
+// Operands are evaluated left to right, and Rust copies a place operand when it evaluates it:
+// the pass left "pure" places (`x`, `x.f`, `v[i]`) in place, to be read after the suspension
+// point, so an operand in between that assigned the place changed what the call saw.
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn place_operand_assigned_by_a_later_operand(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut x = 1;
+        let a = add3(x, { x = 5; x }, yield_!(0));
+        let mut c = 1i64;
+        let b = c.wrapping_add({ c = 2; yield_!(c) });
+        let mut d = 1;
+        let e = d ^ yield_!({ d = 7; d });
+        let mut f = 1;
+        let g = (f, { f += 1; yield_!(f) });
+        let v = vec![1, 2];
+        let h = ctx.tick(v.len() as i64 + yield_!(3));
+        Ok(add3(a, b, e) ^ g.0 ^ g.1 ^ h ^ x ^ c ^ d ^ f)
+    }
+    p = 3, salt = 1
+}
