@@ -1,8 +1,6 @@
 //! corio's integration tests: one binary, one module per topic.
 
 mod asyncs;
-mod diff;
 mod generators;
 mod inspect;
 mod lints;
-mod regressions;

@@ -2,8 +2,6 @@
 //! each with what was wrong in the pass. They run through the same comparison as the random
 //! programs: `check_case!` compiles the body as a coroutine and as a plain fn.
 
-use crate::diff::diff_case;
-
 // Smoke test of the harness itself.
 diff_case! {
     #[corio::coroutine(yield = i64, resume = i64)]

@@ -135,7 +135,7 @@ pub fn cases_file(seed: u64, cases: usize) -> String {
 /// One program as a module `name` holding the coroutine form, the plain form and a `#[test]`.
 ///
 /// The generated code names `super::support::*`: `Ctx`, `N`, `add3`, `mix`, `chk`,
-/// `oracle_yield`, `drive`, `check` and `Case`.
+/// `oracle_yield`, `drive`, `check`, `Case` and `Outcome`.
 pub fn case_source(name: &str, seed: u64, index: usize) -> String {
     let prog = program(seed, index);
     let body = &prog.body;
@@ -157,7 +157,7 @@ pub fn case_source(name: &str, seed: u64, index: usize) -> String {
          }}\n\
          #[test]\n\
          fn {name}() {{\n\
-         check(&Case {{ seed: {seed}, index: {index}, p: {p}, salt: {salt} }}, plain::run, drive_coro);\n\
+         check(&Case {{ program: Some(({seed}, {index})), p: {p}, salt: {salt} }}, plain::run, drive_coro);\n\
          }}\n\
          }}\n"
     )
@@ -940,7 +940,7 @@ impl Gen {
         }
         if value {
             let e = self.int(1, YES);
-            Some(format!("break{label} {e};"))
+            Some(format!("break{label} {};", break_value(e)))
         } else {
             Some(format!("break{label};"))
         }
@@ -1089,12 +1089,12 @@ impl Gen {
         let brk = match (&label, value) {
             (Some(l), true) => {
                 let e = self.int(1, YES);
-                format!("break {l} {e};")
+                format!("break {l} {};", break_value(e))
             }
             (Some(l), false) => format!("break {l};"),
             (None, true) => {
                 let e = self.int(1, YES);
-                format!("break {e};")
+                format!("break {};", break_value(e))
             }
             (None, false) => "break;".into(),
         };
@@ -1284,6 +1284,15 @@ impl Gen {
             "let {name}: i64;\nif {c} {{\n{}{name} = {};\n}} else {{\n{}{name} = {};\n}}",
             arms[0].0, arms[0].1, arms[1].0, arms[1].1
         )
+    }
+}
+
+/// `break 'a { … }` reads as a labeled block: parenthesize (rustc's break_with_label_and_loop).
+fn break_value(e: String) -> String {
+    if e.starts_with('{') {
+        format!("({e})")
+    } else {
+        e
     }
 }
 
