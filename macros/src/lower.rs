@@ -438,6 +438,30 @@ impl Lower<'_> {
             "drain",
             "as_deref",
         ];
+        const ADAPTERS: &[&str] = &[
+            "map",
+            "filter",
+            "filter_map",
+            "flat_map",
+            "flatten",
+            "enumerate",
+            "rev",
+            "skip",
+            "skip_while",
+            "take",
+            "take_while",
+            "step_by",
+            "zip",
+            "chain",
+            "peekable",
+            "cloned",
+            "copied",
+            "inspect",
+            "fuse",
+            "scan",
+            "cycle",
+            "map_while",
+        ];
         let local = |e: &Expr| match e {
             Expr::Path(p) => p
                 .path
@@ -450,7 +474,11 @@ impl Lower<'_> {
             Expr::MethodCall(m) if BORROWING.contains(&m.method.to_string().as_str()) => {
                 local(&m.receiver).map(|b| (b, Some(m.method.to_string())))
             }
-            Expr::MethodCall(m) => self.borrow_of(&m.receiver),
+            // Adapters keep the borrow; anything else (`sum`, `fold`, `count`, `collect`, …)
+            // may well make an owned value, and rustc reports the cases this misses.
+            Expr::MethodCall(m) if ADAPTERS.contains(&m.method.to_string().as_str()) => {
+                self.borrow_of(&m.receiver)
+            }
             Expr::Call(c) if c.args.len() == 1 => self.borrow_of(&c.args[0]),
             Expr::Paren(p) => self.borrow_of(&p.expr),
             _ => None,
