@@ -106,3 +106,21 @@ diff_case! {
     }
     p = 3, salt = 1
 }
+
+// A value computed from a borrowing chain is owned: the borrow diagnostic followed every
+// method call down to `v.iter()`, so `v.iter().sum()` or `.fold(..)` kept across a suspension
+// point was rejected as "borrows the local `v` (through `.iter()`)".
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn consumed_borrowing_chain_is_owned(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let v = vec![p, 2, 3];
+        let total = v.iter().sum::<i64>();
+        let folded = v.iter().fold(0i64, |a, b| a ^ b);
+        let s = String::from("abc");
+        let upper = s.chars().rev().collect::<String>();
+        yield_!(total);
+        let r = add3(v.iter().count() as i64, yield_!(folded), upper.len() as i64);
+        Ok(r ^ total ^ folded)
+    }
+    p = 3, salt = 1
+}

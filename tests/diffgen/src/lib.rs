@@ -171,6 +171,12 @@ enum Kind {
     Noisy,
     Guard,
     Bag,
+    /// `(i64, i64)`: field places.
+    Pair,
+    /// `move |z: i64| …`: a closure local.
+    Closure,
+    /// `fn hN(z: i64) -> i64`: an item declared in the body.
+    Func,
 }
 
 #[derive(Debug)]
@@ -372,7 +378,7 @@ impl Gen {
 
     fn int_leaf(&mut self, cx: Cx) -> String {
         loop {
-            match self.rng.below(12) {
+            match self.rng.below(14) {
                 0..=2 => return self.lit(),
                 3..=6 => {
                     if let Some(v) = self.pick_kind(Kind::Int) {
@@ -406,6 +412,11 @@ impl Gen {
                         return format!("({}.len() as i64)", self.vars[v].name);
                     }
                 }
+                11 | 12 => {
+                    if let Some(t) = self.pick_kind(Kind::Pair) {
+                        return format!("{t}.{}", self.rng.below(2));
+                    }
+                }
                 _ => return "p".into(),
             }
         }
@@ -417,7 +428,7 @@ impl Gen {
             return self.int_leaf(cx);
         }
         let d = d + 1;
-        match self.rng.below(30) {
+        match self.rng.below(32) {
             0..=2 if cx.y => self.yield_expr(d, cx),
             3 => {
                 let op = ["+", "-", "*"][self.rng.below(3)];
@@ -534,6 +545,24 @@ impl Gen {
                     _ => self.int_leaf(cx),
                 }
             }
+            28 => match self.pick(|v| matches!(v.kind, Kind::Closure | Kind::Func)) {
+                Some(f) => {
+                    let f = self.vars[f].name.clone();
+                    let a = self.int(d, cx);
+                    format!("{f}({a})")
+                }
+                None => self.int_leaf(cx),
+            },
+            29 => match self.pick_mut(Kind::Pair) {
+                // A field read, then written by a later operand.
+                Some(t) if cx.mv => {
+                    let i = self.rng.below(2);
+                    let a = self.int(d, cx);
+                    let b = self.int(d, cx);
+                    format!("mix({t}.{i}, {{ {t}.{i} = {a}; {b} }})")
+                }
+                _ => self.int_leaf(cx),
+            },
             27 if cx.y => {
                 // A suspension point as the operand of a suspension point.
                 self.yields += 1;
@@ -703,6 +732,8 @@ impl Gen {
             76..=78 => self.block_stmt(),
             79..=83 => self.let_value(),
             84..=85 => self.deferred_init(),
+            86..=87 => self.match_option(),
+            88..=89 => self.let_else(),
             _ => self.simple_stmt(),
         }
     }
@@ -750,7 +781,7 @@ impl Gen {
         let name = self.fresh_name();
         let mutable = self.rng.chance(70);
         let m = if mutable { "mut " } else { "" };
-        let (init, kind) = match self.rng.below(10) {
+        let (init, kind) = match self.rng.below(14) {
             0 => ("String::from(\"ab\")".to_string(), Kind::Str),
             1 => {
                 let e = self.int(0, YES);
@@ -783,9 +814,27 @@ impl Gen {
                 (format!("{v}.clone()"), Kind::Vec)
             }
             8 => ("Vec::<N>::new()".to_string(), Kind::Bag),
-            _ => {
+            9 => {
                 let a = self.int(1, PURE);
                 (format!("vec![ctx.noisy({a})]"), Kind::Bag)
+            }
+            10 | 11 => {
+                let a = self.int(1, YES);
+                let b = self.int(1, YES);
+                (format!("({a}, {b})"), Kind::Pair)
+            }
+            12 => {
+                // Captures by copy: a closure that borrowed a local could not be kept.
+                let x = self.pick_kind(Kind::Int).unwrap_or_else(|| "p".into());
+                let k = self.lit();
+                (format!("move |z: i64| mix(z, {x}) ^ {k}"), Kind::Closure)
+            }
+            _ => {
+                let id = self.next_id();
+                let name = format!("h{id}");
+                let k = self.rng.range(1, 9);
+                self.declare(&name, Kind::Func, false);
+                return Some(format!("fn {name}(z: i64) -> i64 {{ z.wrapping_mul({k}) ^ {id} }}"));
             }
         };
         self.declare(&name, kind, mutable);
@@ -807,9 +856,27 @@ impl Gen {
     }
 
     fn mutate_other(&mut self) -> Option<String> {
-        let id = self.pick(|v| v.mutable && matches!(v.kind, Kind::Str | Kind::Vec | Kind::Bag))?;
+        let id = self.pick(|v| {
+            v.mutable && matches!(v.kind, Kind::Str | Kind::Vec | Kind::Bag | Kind::Pair)
+        })?;
         let name = self.vars[id].name.clone();
         Some(match self.vars[id].kind {
+            Kind::Pair => {
+                let i = self.rng.below(2);
+                let e = self.int(0, YES);
+                match self.rng.below(4) {
+                    0 => format!("{name}.{i} = {e};"),
+                    1 => format!("{name}.{i} ^= {e};"),
+                    2 => {
+                        self.yields += 1;
+                        format!("{name}.{i} = yield_!({e});")
+                    }
+                    _ => {
+                        let f = self.int(0, YES);
+                        format!("{name} = ({e}, {f});")
+                    }
+                }
+            }
             Kind::Str => match self.rng.below(4) {
                 0 => format!("{name}.push_str(\"z\");"),
                 1 => {
@@ -914,10 +981,10 @@ impl Gen {
     }
 
     /// A `return`, `break` or `continue` that ends a branch, if one is possible.
-    fn diverge(&mut self) -> Option<String> {
+    fn diverge(&mut self, cx: Cx) -> Option<String> {
         let roll = self.rng.below(10);
         if roll < 3 || self.breakables.is_empty() {
-            let e = self.int(1, YES);
+            let e = self.int(1, cx);
             return Some(if self.rng.chance(70) {
                 format!("return Ok({e});")
             } else {
@@ -939,7 +1006,7 @@ impl Gen {
             return Some(format!("continue{label};"));
         }
         if value {
-            let e = self.int(1, YES);
+            let e = self.int(1, cx);
             Some(format!("break{label} {};", break_value(e)))
         } else {
             Some(format!("break{label};"))
@@ -952,7 +1019,7 @@ impl Gen {
         self.push_scope();
         let body = self.stmts(n);
         let end = if may_diverge && self.rng.chance(30) {
-            self.diverge()
+            self.diverge(YES)
         } else {
             None
         };
@@ -1043,6 +1110,71 @@ impl Gen {
             _ => format!("_ => {}", g.branch_block(true)),
         });
         format!("match ({scrutinee}) & 7i64 {{\n{}\n}}", arms.join("\n"))
+    }
+
+    /// `match v.pop() { Some(x) if … => …, Some(x) => …, None => … }`, on `Vec<i64>` or `Vec<N>`.
+    fn match_option(&mut self) -> String {
+        let Some(id) = self.pick(|v| v.mutable && matches!(v.kind, Kind::Vec | Kind::Bag)) else {
+            return self.match_stmt();
+        };
+        self.budget -= 1;
+        let name = self.vars[id].name.clone();
+        let kind = if self.vars[id].kind == Kind::Vec {
+            Kind::Int
+        } else {
+            Kind::Noisy
+        };
+        let bind = self.fresh_name();
+        let arms = self.branches(3, |g, i| match i {
+            0 if kind == Kind::Int => {
+                g.push_scope();
+                g.declare(&bind, kind, false);
+                let guard = g.cond(1, PURE);
+                let body = g.branch_block(true);
+                g.pop_scope();
+                format!("Some({bind}) if {guard} => {body}")
+            }
+            0 | 1 => {
+                g.push_scope();
+                g.declare(&bind, kind, false);
+                let body = g.branch_block(true);
+                g.pop_scope();
+                format!("Some({bind}) => {body}")
+            }
+            _ => format!("None => {}", g.branch_block(true)),
+        });
+        format!("match {name}.pop() {{\n{}\n}}", arms.join("\n"))
+    }
+
+    /// `let Some(x) = … else { diverge };`
+    fn let_else(&mut self) -> String {
+        self.budget -= 1;
+        let (init, kind) = match self.pick(|v| v.mutable && matches!(v.kind, Kind::Vec | Kind::Bag)) {
+            Some(id) if self.rng.chance(60) => {
+                let kind = if self.vars[id].kind == Kind::Vec {
+                    Kind::Int
+                } else {
+                    Kind::Noisy
+                };
+                (format!("{}.pop()", self.vars[id].name), kind)
+            }
+            _ => {
+                let e = self.int(1, YES);
+                (format!("chk({e}).ok()"), Kind::Int)
+            }
+        };
+        // No suspension point in the `else` (corio rejects it: use a `match`).
+        let no_yield = Cx { y: false, mv: true };
+        let end = match self.diverge(no_yield) {
+            Some(d) => d,
+            None => {
+                let e = self.int(1, no_yield);
+                format!("return Ok({e});")
+            }
+        };
+        let bind = self.fresh_name();
+        self.declare(&bind, kind, false);
+        format!("let Some({bind}) = {init} else {{ {end} }};")
     }
 
     fn fuel(&mut self) -> i64 {
@@ -1257,7 +1389,7 @@ impl Gen {
         let body = self.stmts(n);
         let early = if self.rng.chance(30) {
             let c = self.cond(1, YES);
-            self.diverge().map(|d| format!("if {c} {{ {d} }}\n"))
+            self.diverge(YES).map(|d| format!("if {c} {{ {d} }}\n"))
         } else {
             None
         };
