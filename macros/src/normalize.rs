@@ -307,6 +307,12 @@ impl Normalizer<'_> {
                 let body = self.block(l.body.stmts, Tail::Discard);
                 out.push(Node::Loop { target, body });
             }
+            Expr::While(w) if split_let_chain(&w.cond).is_some() => {
+                // A let chain that suspends after a `let` (see `if_`): as `loop` + `if`.
+                let (label, cond, body) = (&w.label, &w.cond, &w.body);
+                let e: Expr = parse_quote!(#label loop { if #cond #body else { break; } });
+                self.stmt_expr(e, semi, out);
+            }
             Expr::While(w) => {
                 let target = self.target(w.label.as_ref(), true, None);
                 let mut body = Vec::new();
@@ -377,6 +383,31 @@ impl Normalizer<'_> {
     }
 
     fn if_(&mut self, i: syn::ExprIf, tail: Tail, out: &mut Vec<Node>) {
+        if let Some((head, rest)) = split_let_chain(&i.cond) {
+            // `if let P = e && c { A } else { B }` with a suspension point in `c`: `&&` cannot
+            // become an `if` around `c`, which would end the scope of P's bindings before `A`.
+            // Rewritten as `'chain: { if let P = e { if c { break 'chain { A } } } { B } }`.
+            self.temps += 1;
+            let label =
+                syn::Lifetime::new(&format!("'__corio_chain{}", self.temps), Span::call_site());
+            let then = &i.then_branch;
+            let els: Expr = match i.else_branch {
+                Some((_, e)) => *e,
+                None => parse_quote!({}),
+            };
+            let e: Expr = match &tail {
+                Tail::Discard => {
+                    parse_quote!(#label: { if #head { if #rest { #then break #label; } } #els })
+                }
+                _ => parse_quote!(#label: { if #head { if #rest { break #label #then; } } #els }),
+            };
+            match tail {
+                Tail::Value(t) => self.assign_value(e, &t, out),
+                Tail::Discard => self.stmt_expr(e, Some(Default::default()), out),
+                Tail::Return => self.tail(e, Tail::Return, out),
+            }
+            return;
+        }
         let (mut pre, cond) = self.anf(*i.cond);
         out.append(&mut pre);
         let then = self.block(i.then_branch.stmts, tail.clone());
@@ -738,6 +769,33 @@ impl Normalizer<'_> {
         }
         (pre, out)
     }
+}
+
+/// `let P = e && … && c && …` where `c` is the first conjunct with a suspension point and a
+/// `let` comes before it: `(conjuncts before c, conjuncts from c on)`.
+fn split_let_chain(cond: &Expr) -> Option<(Expr, Expr)> {
+    fn conjuncts(e: &Expr, out: &mut Vec<Expr>) {
+        match e {
+            Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
+                conjuncts(&b.left, out);
+                conjuncts(&b.right, out);
+            }
+            e => out.push(e.clone()),
+        }
+    }
+    let mut all = Vec::new();
+    conjuncts(cond, &mut all);
+    let first = all.iter().position(contains)?;
+    if !all[..first].iter().any(|c| matches!(c, Expr::Let(_))) {
+        return None;
+    }
+    let join = |cs: &[Expr]| {
+        cs.iter()
+            .cloned()
+            .reduce(|a, b| parse_quote!(#a && #b))
+            .expect("non-empty")
+    };
+    Some((join(&all[..first]), join(&all[first..])))
 }
 
 /// The local names a pure expression reads (`x`, `x.f`, `v[i]`, `&x`, `*r`).
