@@ -124,3 +124,40 @@ diff_case! {
     }
     p = 3, salt = 1
 }
+
+// A let chain with a suspension point after the `let`: `&&` was lowered to an `if` around the
+// right-hand side, which ended the scope of the pattern's bindings before the body that uses
+// them ("cannot find value `d`").
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn let_chain_suspending_after_the_let(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut v = vec![p, 1, 2];
+        let mut total = 0;
+        if let Some(d) = v.pop() && yield_!(d) < 100 {
+            total += d;
+        } else {
+            total -= 1;
+        }
+        let x = if let Some(d) = v.pop() && ctx.tick(d) >= 0 && yield_!(d) > -100 && let Some(e) = v.pop() {
+            yield_!(d + e)
+        } else if let Some(f) = v.pop() && yield_!(f) != 0 {
+            f
+        } else {
+            7
+        };
+        let mut fuel = 0;
+        while fuel < 3 && let Some(d) = v.pop() && yield_!(d) != 12345 {
+            fuel += 1;
+            total += d;
+        }
+        let n = ctx.noisy(3);
+        let y = 'l: loop {
+            if let Some(k) = Some(n.val()) && yield_!(k) > 1000 {
+                continue 'l;
+            }
+            break 'l 5;
+        };
+        Ok(total ^ x ^ y)
+    }
+    p = 3, salt = 1
+}

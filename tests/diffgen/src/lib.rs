@@ -834,7 +834,9 @@ impl Gen {
                 let name = format!("h{id}");
                 let k = self.rng.range(1, 9);
                 self.declare(&name, Kind::Func, false);
-                return Some(format!("fn {name}(z: i64) -> i64 {{ z.wrapping_mul({k}) ^ {id} }}"));
+                return Some(format!(
+                    "fn {name}(z: i64) -> i64 {{ z.wrapping_mul({k}) ^ {id} }}"
+                ));
             }
         };
         self.declare(&name, kind, mutable);
@@ -1149,7 +1151,8 @@ impl Gen {
     /// `let Some(x) = … else { diverge };`
     fn let_else(&mut self) -> String {
         self.budget -= 1;
-        let (init, kind) = match self.pick(|v| v.mutable && matches!(v.kind, Kind::Vec | Kind::Bag)) {
+        let (init, kind) = match self.pick(|v| v.mutable && matches!(v.kind, Kind::Vec | Kind::Bag))
+        {
             Some(id) if self.rng.chance(60) => {
                 let kind = if self.vars[id].kind == Kind::Vec {
                     Kind::Int
