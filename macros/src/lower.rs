@@ -511,8 +511,22 @@ impl Lower<'_> {
                         .and_then(|n| self.resolve(&n))
                         .into_iter()
                         .collect();
+                    let jumps = is_jump(&stmt);
                     let piece = self.piece(|v| v.visit_stmt_mut(&mut stmt));
                     code.push(Emit::Stmt { stmt, piece, defs });
+                    if jumps {
+                        // What follows is unreachable: a state of its own that nothing leads
+                        // to, so that liveness does not flow back from it.
+                        let rest: Vec<Node> = iter.collect();
+                        if !rest.is_empty() {
+                            let dead = self.new_state(Kind::Join);
+                            self.begin(dead);
+                            let body = self.seq(rest, k);
+                            self.states[dead].code = body;
+                        }
+                        terminated = true;
+                        break;
+                    }
                 }
                 Node::Let(mut local) => {
                     let piece = self.piece(|v| {
@@ -920,6 +934,18 @@ fn is_owned_init(e: &Expr, ty: Option<&Type>) -> bool {
         }
         _ => false,
     }
+}
+
+/// A `break`, `continue` or `return` statement: control never reaches the next one.
+fn is_jump(stmt: &Stmt) -> bool {
+    fn jump(e: &Expr) -> bool {
+        match e {
+            Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => true,
+            Expr::Paren(p) => jump(&p.expr),
+            _ => false,
+        }
+    }
+    matches!(stmt, Stmt::Expr(e, _) if jump(e))
 }
 
 /// `x = …;` assigns the whole binding `x`.
