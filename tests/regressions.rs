@@ -161,3 +161,37 @@ diff_case! {
     }
     p = 3, salt = 1
 }
+
+// Code after a `break`/`continue`/`return` statement is unreachable, but the segment went on
+// with a transition to what follows, and liveness flowed back from there: a value moved just
+// before the jump was kept in the state after it ("use of moved value" in the expansion).
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn jump_statement_ends_the_segment(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let a = ctx.noisy(p);
+        let mut fuel = 0;
+        loop {
+            fuel += 1;
+            if fuel > 2 {
+                ctx.consume(a);
+                yield_!(1);
+                break;
+            }
+            yield_!(2);
+        }
+        let b = ctx.noisy(p);
+        let mut fuel = 0;
+        let t = 'l: loop {
+            fuel += 1;
+            if fuel > 2 {
+                break 'l (match yield_!(3) & 1 {
+                    0 => ctx.consume(b),
+                    _ => 5,
+                });
+            }
+            yield_!(4);
+        };
+        Ok(t)
+    }
+    p = 3, salt = 1
+}
