@@ -29,14 +29,14 @@
 //! }
 //! ```
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Ident, Pat, Type};
 
 use crate::ir::Point;
 use crate::lower::{Emit, ExitKind, Id, Kind, Plan};
-use crate::verbatim::{Verbatim, rename_pat};
+use crate::verbatim::{Verbatim, mentions, rename_pat, visit_macro_args};
 
 /// What the function becomes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -679,6 +679,16 @@ impl VisitMut for Markers<'_, '_> {
             return;
         }
         syn::visit_mut::visit_stmt_mut(self, s);
+    }
+
+    /// Exit markers inside an expression-like macro's arguments (`vec![f()?]`).
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        if mentions(
+            &m.tokens,
+            &|t| matches!(t, TokenTree::Ident(i) if i == "__corio_exit"),
+        ) {
+            visit_macro_args(m, |e| self.visit_expr_mut(e));
+        }
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}

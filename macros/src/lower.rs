@@ -105,6 +105,9 @@ pub(crate) struct Exit {
 pub(crate) struct Piece {
     pub(crate) scope: Vec<Id>,
     pub(crate) uses: Set,
+    /// Bindings assigned as a whole somewhere inside (not only by the whole statement): a
+    /// state that runs the piece declares them if it does not keep them.
+    pub(crate) assigns: Set,
     pub(crate) exits: Vec<usize>,
 }
 
@@ -345,6 +348,7 @@ impl Lower<'_> {
         let mut v = Verbatim::analyse(self.exits.len());
         visit(&mut v);
         let uses = v.uses.iter().filter_map(|n| self.resolve(n)).collect();
+        let assigns = v.assigns.iter().filter_map(|n| self.resolve(n)).collect();
         let mut exits = Vec::new();
         for found in v.exits {
             let (kind, assign) = match found.exit {
@@ -409,6 +413,7 @@ impl Lower<'_> {
         Piece {
             scope: self.scope.clone(),
             uses,
+            assigns,
             exits,
         }
     }
@@ -437,6 +442,30 @@ impl Lower<'_> {
             "drain",
             "as_deref",
         ];
+        const ADAPTERS: &[&str] = &[
+            "map",
+            "filter",
+            "filter_map",
+            "flat_map",
+            "flatten",
+            "enumerate",
+            "rev",
+            "skip",
+            "skip_while",
+            "take",
+            "take_while",
+            "step_by",
+            "zip",
+            "chain",
+            "peekable",
+            "cloned",
+            "copied",
+            "inspect",
+            "fuse",
+            "scan",
+            "cycle",
+            "map_while",
+        ];
         let local = |e: &Expr| match e {
             Expr::Path(p) => p
                 .path
@@ -449,7 +478,11 @@ impl Lower<'_> {
             Expr::MethodCall(m) if BORROWING.contains(&m.method.to_string().as_str()) => {
                 local(&m.receiver).map(|b| (b, Some(m.method.to_string())))
             }
-            Expr::MethodCall(m) => self.borrow_of(&m.receiver),
+            // Adapters keep the borrow; anything else (`sum`, `fold`, `count`, `collect`, …)
+            // may well make an owned value, and rustc reports the cases this misses.
+            Expr::MethodCall(m) if ADAPTERS.contains(&m.method.to_string().as_str()) => {
+                self.borrow_of(&m.receiver)
+            }
             Expr::Call(c) if c.args.len() == 1 => self.borrow_of(&c.args[0]),
             Expr::Paren(p) => self.borrow_of(&p.expr),
             _ => None,
@@ -484,8 +517,22 @@ impl Lower<'_> {
                         .and_then(|n| self.resolve(&n))
                         .into_iter()
                         .collect();
+                    let jumps = is_jump(&stmt);
                     let piece = self.piece(|v| v.visit_stmt_mut(&mut stmt));
                     code.push(Emit::Stmt { stmt, piece, defs });
+                    if jumps {
+                        // What follows is unreachable: a state of its own that nothing leads
+                        // to, so that liveness does not flow back from it.
+                        let rest: Vec<Node> = iter.collect();
+                        if !rest.is_empty() {
+                            let dead = self.new_state(Kind::Join);
+                            self.begin(dead);
+                            let body = self.seq(rest, k);
+                            self.states[dead].code = body;
+                        }
+                        terminated = true;
+                        break;
+                    }
                 }
                 Node::Let(mut local) => {
                     let piece = self.piece(|v| {
@@ -896,6 +943,18 @@ fn is_owned_init(e: &Expr, ty: Option<&Type>) -> bool {
     }
 }
 
+/// A `break`, `continue` or `return` statement: control never reaches the next one.
+fn is_jump(stmt: &Stmt) -> bool {
+    fn jump(e: &Expr) -> bool {
+        match e {
+            Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => true,
+            Expr::Paren(p) => jump(&p.expr),
+            _ => false,
+        }
+    }
+    matches!(stmt, Stmt::Expr(e, _) if jump(e))
+}
+
 /// `x = …;` assigns the whole binding `x`.
 fn whole_assignment(stmt: &Stmt) -> Option<String> {
     if let Stmt::Expr(Expr::Assign(a), _) = stmt
@@ -906,8 +965,13 @@ fn whole_assignment(stmt: &Stmt) -> Option<String> {
     None
 }
 
+/// The bindings `code` assigns as a whole anywhere (unlike `Emit::Stmt::defs`, which liveness
+/// uses, this includes conditional assignments nested in verbatim code).
 fn defs_in(code: &[Emit], exits: &[Exit], out: &mut Set) {
-    let piece = |p: &Piece, out: &mut Set| out.extend(p.exits.iter().filter_map(|&k| exits[k].def));
+    let piece = |p: &Piece, out: &mut Set| {
+        out.extend(&p.assigns);
+        out.extend(p.exits.iter().filter_map(|&k| exits[k].def));
+    };
     for e in code {
         match e {
             Emit::Stmt { defs, piece: p, .. } => {

@@ -307,6 +307,12 @@ impl Normalizer<'_> {
                 let body = self.block(l.body.stmts, Tail::Discard);
                 out.push(Node::Loop { target, body });
             }
+            Expr::While(w) if split_let_chain(&w.cond).is_some() => {
+                // A let chain that suspends after a `let` (see `if_`): as `loop` + `if`.
+                let (label, cond, body) = (&w.label, &w.cond, &w.body);
+                let e: Expr = parse_quote!(#label loop { if #cond #body else { break; } });
+                self.stmt_expr(e, semi, out);
+            }
             Expr::While(w) => {
                 let target = self.target(w.label.as_ref(), true, None);
                 let mut body = Vec::new();
@@ -377,6 +383,31 @@ impl Normalizer<'_> {
     }
 
     fn if_(&mut self, i: syn::ExprIf, tail: Tail, out: &mut Vec<Node>) {
+        if let Some((head, rest)) = split_let_chain(&i.cond) {
+            // `if let P = e && c { A } else { B }` with a suspension point in `c`: `&&` cannot
+            // become an `if` around `c`, which would end the scope of P's bindings before `A`.
+            // Rewritten as `'chain: { if let P = e { if c { break 'chain { A } } } { B } }`.
+            self.temps += 1;
+            let label =
+                syn::Lifetime::new(&format!("'__corio_chain{}", self.temps), Span::call_site());
+            let then = &i.then_branch;
+            let els: Expr = match i.else_branch {
+                Some((_, e)) => *e,
+                None => parse_quote!({}),
+            };
+            let e: Expr = match &tail {
+                Tail::Discard => {
+                    parse_quote!(#label: { if #head { if #rest { #then break #label; } } #els })
+                }
+                _ => parse_quote!(#label: { if #head { if #rest { break #label #then; } } #els }),
+            };
+            match tail {
+                Tail::Value(t) => self.assign_value(e, &t, out),
+                Tail::Discard => self.stmt_expr(e, Some(Default::default()), out),
+                Tail::Return => self.tail(e, Tail::Return, out),
+            }
+            return;
+        }
         let (mut pre, cond) = self.anf(*i.cond);
         out.append(&mut pre);
         let then = self.block(i.then_branch.stmts, tail.clone());
@@ -554,7 +585,7 @@ impl Normalizer<'_> {
                 (pre, path(&t))
             }
             Expr::Binary(mut b) => {
-                let (pre, mut ops) = self.operands(vec![*b.left, *b.right]);
+                let (pre, mut ops) = self.operands(vec![*b.left, *b.right], false);
                 b.right = Box::new(ops.pop().unwrap());
                 b.left = Box::new(ops.pop().unwrap());
                 (pre, Expr::Binary(b))
@@ -592,7 +623,7 @@ impl Normalizer<'_> {
             Expr::Call(mut c) => {
                 let mut all = vec![*c.func];
                 all.extend(std::mem::take(&mut c.args));
-                let (pre, mut ops) = self.operands(all);
+                let (pre, mut ops) = self.operands(all, false);
                 c.func = Box::new(ops.remove(0));
                 c.args = ops.into_iter().collect();
                 (pre, Expr::Call(c))
@@ -600,24 +631,26 @@ impl Normalizer<'_> {
             Expr::MethodCall(mut m) => {
                 let mut all = vec![*m.receiver];
                 all.extend(std::mem::take(&mut m.args));
-                let (pre, mut ops) = self.operands(all);
+                let (pre, mut ops) = self.operands(all, true);
                 m.receiver = Box::new(ops.remove(0));
                 m.args = ops.into_iter().collect();
                 (pre, Expr::MethodCall(m))
             }
             Expr::Index(mut i) => {
-                let (pre, mut ops) = self.operands(vec![*i.expr, *i.index]);
+                let (pre, mut ops) = self.operands(vec![*i.expr, *i.index], false);
                 i.index = Box::new(ops.pop().unwrap());
                 i.expr = Box::new(ops.pop().unwrap());
                 (pre, Expr::Index(i))
             }
             Expr::Tuple(mut t) => {
-                let (pre, ops) = self.operands(std::mem::take(&mut t.elems).into_iter().collect());
+                let (pre, ops) =
+                    self.operands(std::mem::take(&mut t.elems).into_iter().collect(), false);
                 t.elems = ops.into_iter().collect();
                 (pre, Expr::Tuple(t))
             }
             Expr::Array(mut a) => {
-                let (pre, ops) = self.operands(std::mem::take(&mut a.elems).into_iter().collect());
+                let (pre, ops) =
+                    self.operands(std::mem::take(&mut a.elems).into_iter().collect(), false);
                 a.elems = ops.into_iter().collect();
                 (pre, Expr::Array(a))
             }
@@ -626,7 +659,7 @@ impl Normalizer<'_> {
                 if let Some(rest) = &s.rest {
                     all.push((**rest).clone());
                 }
-                let (pre, mut ops) = self.operands(all);
+                let (pre, mut ops) = self.operands(all, false);
                 if s.rest.is_some() {
                     s.rest = Some(Box::new(ops.pop().unwrap()));
                 }
@@ -646,6 +679,39 @@ impl Normalizer<'_> {
                 self.value_construct(e, &t, &mut pre);
                 (pre, path(&t))
             }
+            // `break 'a value` / `return value`: the value first; the segment stage turns the
+            // jump itself into a transition.
+            Expr::Break(mut b) if b.expr.is_some() => {
+                let (pre, value) = self.anf(*b.expr.take().unwrap());
+                b.expr = Some(Box::new(value));
+                (pre, Expr::Break(b))
+            }
+            Expr::Return(mut r) if r.expr.is_some() => {
+                let (pre, value) = self.anf(*r.expr.take().unwrap());
+                r.expr = Some(Box::new(value));
+                (pre, Expr::Return(r))
+            }
+            Expr::Range(mut r) => {
+                let (has_start, has_end) = (r.start.is_some(), r.end.is_some());
+                let ops: Vec<Expr> = [r.start.take(), r.end.take()]
+                    .into_iter()
+                    .flatten()
+                    .map(|e| *e)
+                    .collect();
+                let (pre, mut ops) = self.operands(ops, false);
+                if has_end {
+                    r.end = Some(Box::new(ops.pop().unwrap()));
+                }
+                if has_start {
+                    r.start = Some(Box::new(ops.pop().unwrap()));
+                }
+                (pre, Expr::Range(r))
+            }
+            Expr::Repeat(mut r) => {
+                let (pre, inner) = self.anf(*r.expr);
+                r.expr = Box::new(inner);
+                (pre, Expr::Repeat(r))
+            }
             other => {
                 let span = other.span();
                 self.errors.push(syn::Error::new(
@@ -660,8 +726,25 @@ impl Normalizer<'_> {
 
     /// Operands evaluated left to right: those before the last one that suspends are bound to
     /// temporaries (unless pure), so they are evaluated before the suspension, as Rust does.
-    fn operands(&mut self, ops: Vec<Expr>) -> (Vec<Node>, Vec<Expr>) {
+    ///
+    /// A pure operand stays in place only when the operands evaluated after it cannot change
+    /// the places it reads: Rust copies `x` in `f(x, { x += 1; x }, yield_!(0))` before the
+    /// block runs. `receiver`: the first operand is a method receiver, which Rust borrows
+    /// (and copies only for a by-value `self`), so only an assignment in the arguments
+    /// forces its copy.
+    fn operands(&mut self, ops: Vec<Expr>, receiver: bool) -> (Vec<Node>, Vec<Expr>) {
         let last = ops.iter().rposition(contains).unwrap_or(0);
+        let changed: Vec<bool> = (0..ops.len())
+            .map(|i| {
+                let mut names = Vec::new();
+                place_names(&ops[i], &mut names);
+                i < last
+                    && !names.is_empty()
+                    && ops[i + 1..=last]
+                        .iter()
+                        .any(|later| may_change(later, &names, receiver && i == 0))
+            })
+            .collect();
         let mut pre = Vec::new();
         let mut out = Vec::new();
         for (i, op) in ops.into_iter().enumerate() {
@@ -671,7 +754,7 @@ impl Normalizer<'_> {
             }
             let (mut p, e) = self.anf(op);
             pre.append(&mut p);
-            if i < last && !is_pure(&e) {
+            if i < last && (!is_pure(&e) || changed[i]) {
                 let t = self.temp();
                 let span = e.span();
                 let decl: Stmt = syn::parse2(quote_spanned!(span=> let mut #t = #e;)).unwrap();
@@ -686,6 +769,117 @@ impl Normalizer<'_> {
         }
         (pre, out)
     }
+}
+
+/// `let P = e && … && c && …` where `c` is the first conjunct with a suspension point and a
+/// `let` comes before it: `(conjuncts before c, conjuncts from c on)`.
+fn split_let_chain(cond: &Expr) -> Option<(Expr, Expr)> {
+    fn conjuncts(e: &Expr, out: &mut Vec<Expr>) {
+        match e {
+            Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
+                conjuncts(&b.left, out);
+                conjuncts(&b.right, out);
+            }
+            e => out.push(e.clone()),
+        }
+    }
+    let mut all = Vec::new();
+    conjuncts(cond, &mut all);
+    let first = all.iter().position(contains)?;
+    if !all[..first].iter().any(|c| matches!(c, Expr::Let(_))) {
+        return None;
+    }
+    let join = |cs: &[Expr]| {
+        cs.iter()
+            .cloned()
+            .reduce(|a, b| parse_quote!(#a && #b))
+            .expect("non-empty")
+    };
+    Some((join(&all[..first]), join(&all[first..])))
+}
+
+/// The local names a pure expression reads (`x`, `x.f`, `v[i]`, `&x`, `*r`).
+fn place_names(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Path(p) => {
+            if let Some(i) = p.path.get_ident() {
+                out.push(i.to_string());
+            }
+        }
+        Expr::Field(f) => place_names(&f.base, out),
+        Expr::Reference(r) => place_names(&r.expr, out),
+        Expr::Paren(p) => place_names(&p.expr, out),
+        Expr::Group(g) => place_names(&g.expr, out),
+        Expr::Index(i) => {
+            place_names(&i.expr, out);
+            place_names(&i.index, out);
+        }
+        Expr::Cast(c) => place_names(&c.expr, out),
+        Expr::Unary(u) => place_names(&u.expr, out),
+        _ => {}
+    }
+}
+
+/// The local a place expression is part of: `x` for `x`, `x.f`, `x[i]`, `*x`.
+fn place_root(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Path(p) => p.path.get_ident().map(|i| i.to_string()),
+        Expr::Field(f) => place_root(&f.base),
+        Expr::Index(i) => place_root(&i.expr),
+        Expr::Paren(p) => place_root(&p.expr),
+        Expr::Group(g) => place_root(&g.expr),
+        Expr::Unary(u) => place_root(&u.expr),
+        _ => None,
+    }
+}
+
+/// Can evaluating `e` change one of the locals `names`? Assignments, compound assignments and
+/// `&mut` borrows of them; unless the reader is a method receiver (which Rust borrows, so that
+/// the arguments can only read it), also method calls on them and macros that mention them.
+fn may_change(e: &Expr, names: &[String], receiver: bool) -> bool {
+    use syn::visit::{self, Visit};
+    struct Changes<'a> {
+        names: &'a [String],
+        receiver: bool,
+        found: bool,
+    }
+    impl Changes<'_> {
+        fn hits(&self, place: &Expr) -> bool {
+            place_root(place).is_some_and(|r| self.names.contains(&r))
+        }
+    }
+    impl<'ast> Visit<'ast> for Changes<'_> {
+        fn visit_expr(&mut self, e: &'ast Expr) {
+            self.found |= match e {
+                Expr::Assign(a) => self.hits(&a.left),
+                Expr::Binary(b) => is_compound(&b.op) && self.hits(&b.left),
+                Expr::Reference(r) => r.mutability.is_some() && self.hits(&r.expr),
+                Expr::MethodCall(m) => !self.receiver && self.hits(&m.receiver),
+                _ => false,
+            };
+            visit::visit_expr(self, e);
+        }
+        fn visit_macro(&mut self, m: &'ast syn::Macro) {
+            if is_yield_macro(m) {
+                if let Ok(arg) = yield_arg(m) {
+                    self.visit_expr(&arg);
+                }
+            } else if !self.receiver {
+                self.found |= crate::verbatim::mentions(
+                    &m.tokens,
+                    &|t| matches!(t, proc_macro2::TokenTree::Ident(i) if self.names.iter().any(|n| i == n)),
+                );
+            }
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    let mut v = Changes {
+        names,
+        receiver,
+        found: false,
+    };
+    v.visit_expr(e);
+    v.found
 }
 
 fn is_compound(op: &BinOp) -> bool {

@@ -5,9 +5,11 @@
 //! outer `x`. The same walk renames free occurrences when a binding must be renamed.
 
 use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
 use std::collections::BTreeSet;
+use syn::punctuated::Punctuated;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, Pat, parse_quote};
+use syn::{Expr, Pat, Token, parse_quote};
 
 /// Where a piece of code leaves its segment.
 pub(crate) enum RawExit {
@@ -34,6 +36,8 @@ pub(crate) struct Verbatim {
     labels: Vec<String>,
     closures: usize,
     pub(crate) uses: BTreeSet<String>,
+    /// Free names assigned as a whole (`x = …`) anywhere in the piece, even conditionally.
+    pub(crate) assigns: BTreeSet<String>,
     pub(crate) exits: Vec<Found>,
     /// When set, free occurrences of these names are renamed instead of analysed.
     pub(crate) rename: Vec<(String, String)>,
@@ -260,6 +264,9 @@ impl VisitMut for Verbatim {
                 // Assigning a whole binding does not read it.
                 if let Expr::Path(p) = &mut *a.left {
                     let ident = &p.path.segments[0].ident;
+                    if self.analysing() && !self.declared(&ident.to_string()) {
+                        self.assigns.insert(ident.to_string());
+                    }
                     if let Some(to) = self.renamed(&ident.to_string()) {
                         let to = proc_macro2::Ident::new(to, ident.span());
                         *a.left = parse_quote!(#to);
@@ -398,6 +405,17 @@ impl VisitMut for Verbatim {
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
         m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens));
+        // `?`, `return`, `break` and `continue` in the arguments of an expression-like macro
+        // (`vec![f()?]`, `format!("{}", x?)`) leave the segment as anywhere else.
+        if self.analysing()
+            && mentions(&m.tokens, &|t| match t {
+                TokenTree::Punct(p) => p.as_char() == '?',
+                TokenTree::Ident(i) => i == "return" || i == "break" || i == "continue",
+                _ => false,
+            })
+        {
+            visit_macro_args(m, |e| self.visit_expr_mut(e));
+        }
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
@@ -419,6 +437,26 @@ impl Verbatim {
             self.labels.pop();
         }
         self.loops -= 1;
+    }
+}
+
+/// Does a token (at any depth) satisfy `pred`?
+pub(crate) fn mentions(tokens: &TokenStream, pred: &dyn Fn(&TokenTree) -> bool) -> bool {
+    tokens.clone().into_iter().any(|t| match &t {
+        TokenTree::Group(g) => mentions(&g.stream(), pred),
+        _ => pred(&t),
+    })
+}
+
+/// Visits the arguments of a macro whose arguments are comma-separated expressions (`vec!`,
+/// `format!`, `assert!`, …) and writes them back; other macros are left alone.
+pub(crate) fn visit_macro_args(m: &mut syn::Macro, mut visit: impl FnMut(&mut Expr)) {
+    let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
+    if let Ok(mut args) = m.parse_body_with(parser) {
+        for arg in args.iter_mut() {
+            visit(arg);
+        }
+        m.tokens = args.into_token_stream();
     }
 }
 

@@ -1,0 +1,36 @@
+//! Prints generated programs, for reading and minimising a failing case.
+//!
+//! ```text
+//! cargo run -p corio-diffgen -- --seed 0 --case 17     # one program, as the test crate sees it
+//! cargo run -p corio-diffgen -- --seed 0 --cases 300   # the file build.rs generates
+//! ```
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let mut seed = 0u64;
+    let mut case = None;
+    let mut cases = 300usize;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args.next();
+        let parsed = value.as_deref().and_then(|v| v.parse::<u64>().ok());
+        match (arg.as_str(), parsed) {
+            ("--seed", Some(v)) => seed = v,
+            ("--case", Some(v)) => case = Some(v as usize),
+            ("--cases", Some(v)) => cases = v as usize,
+            _ => {
+                eprintln!("usage: corio-diffgen [--seed S] [--case I | --cases N]");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    match case {
+        Some(index) => {
+            let name = format!("case_{index:03}");
+            print!("{}", corio_diffgen::case_source(&name, seed, index));
+        }
+        None => print!("{}", corio_diffgen::cases_file(seed, cases)),
+    }
+    ExitCode::SUCCESS
+}

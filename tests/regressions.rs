@@ -1,0 +1,197 @@
+//! Minimised programs on which the differential tests (`diff.rs`) found the transform wrong,
+//! each with what was wrong in the pass. They run through the same comparison as the random
+//! programs: `check_case!` compiles the body as a coroutine and as a plain fn.
+
+// Smoke test of the harness itself.
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn harness(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let n = ctx.noisy(p);
+        let _g = ctx.guard(1);
+        let x = yield_!(n.val());
+        ctx.tick(x);
+        Ok(x + yield_!(2))
+    }
+    p = 3, salt = 1
+}
+
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn probe_deferred(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let d: i64;
+        if p > 0 {
+            d = 1;
+        } else {
+            d = 2;
+        }
+        yield_!(d);
+        Ok(d)
+    }
+    p = 3, salt = 1
+}
+
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn probe_nested_assign(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut y = 0;
+        if p > 0 {
+            yield_!(1);
+        }
+        loop {
+            y = chk(p)?;
+            break;
+        }
+        Ok(p)
+    }
+    p = 3, salt = 1
+}
+
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn probe_break_value(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut fuel = 0;
+        let x = 'l: loop {
+            fuel += 1;
+            if fuel > 2 {
+                break 'l yield_!(p) + 1;
+            }
+            yield_!(fuel);
+        };
+        let r = 'b: {
+            if x > 0 {
+                break 'b ctx.tick(yield_!(x));
+            }
+            0
+        };
+        let mut total = 0;
+        for i in 0..(yield_!(r) & 3) {
+            total += i;
+        }
+        let v = [yield_!(total); 2];
+        Ok(v[0])
+    }
+    p = 3, salt = 1
+}
+
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn probe_try_in_macro(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let y = yield_!(1);
+        let v = vec![chk(p)?, y];
+        let s = format!("{}-{}", chk(v[1])?, v.len());
+        yield_!(s.len() as i64);
+        let w = vec![chk(3)?];
+        Ok(w[0])
+    }
+    p = 4, salt = 1
+}
+
+// Operands are evaluated left to right, and Rust copies a place operand when it evaluates it:
+// the pass left "pure" places (`x`, `x.f`, `v[i]`) in place, to be read after the suspension
+// point, so an operand in between that assigned the place changed what the call saw.
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn place_operand_assigned_by_a_later_operand(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut x = 1;
+        let a = add3(x, { x = 5; x }, yield_!(0));
+        let mut c = 1i64;
+        let b = c.wrapping_add({ c = 2; yield_!(c) });
+        let mut d = 1;
+        let e = d ^ yield_!({ d = 7; d });
+        let mut f = 1;
+        let g = (f, { f += 1; yield_!(f) });
+        let v = vec![1, 2];
+        let h = ctx.tick(v.len() as i64 + yield_!(3));
+        Ok(add3(a, b, e) ^ g.0 ^ g.1 ^ h ^ x ^ c ^ d ^ f)
+    }
+    p = 3, salt = 1
+}
+
+// A value computed from a borrowing chain is owned: the borrow diagnostic followed every
+// method call down to `v.iter()`, so `v.iter().sum()` or `.fold(..)` kept across a suspension
+// point was rejected as "borrows the local `v` (through `.iter()`)".
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn consumed_borrowing_chain_is_owned(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let v = vec![p, 2, 3];
+        let total = v.iter().sum::<i64>();
+        let folded = v.iter().fold(0i64, |a, b| a ^ b);
+        let s = String::from("abc");
+        let upper = s.chars().rev().collect::<String>();
+        yield_!(total);
+        let r = add3(v.iter().count() as i64, yield_!(folded), upper.len() as i64);
+        Ok(r ^ total ^ folded)
+    }
+    p = 3, salt = 1
+}
+
+// A let chain with a suspension point after the `let`: `&&` was lowered to an `if` around the
+// right-hand side, which ended the scope of the pattern's bindings before the body that uses
+// them ("cannot find value `d`").
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn let_chain_suspending_after_the_let(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut v = vec![p, 1, 2];
+        let mut total = 0;
+        if let Some(d) = v.pop() && yield_!(d) < 100 {
+            total += d;
+        } else {
+            total -= 1;
+        }
+        let x = if let Some(d) = v.pop() && ctx.tick(d) >= 0 && yield_!(d) > -100 && let Some(e) = v.pop() {
+            yield_!(d + e)
+        } else if let Some(f) = v.pop() && yield_!(f) != 0 {
+            f
+        } else {
+            7
+        };
+        let mut fuel = 0;
+        while fuel < 3 && let Some(d) = v.pop() && yield_!(d) != 12345 {
+            fuel += 1;
+            total += d;
+        }
+        let n = ctx.noisy(3);
+        let y = 'l: loop {
+            if let Some(k) = Some(n.val()) && yield_!(k) > 1000 {
+                continue 'l;
+            }
+            break 'l 5;
+        };
+        Ok(total ^ x ^ y)
+    }
+    p = 3, salt = 1
+}
+
+// Code after a `break`/`continue`/`return` statement is unreachable, but the segment went on
+// with a transition to what follows, and liveness flowed back from there: a value moved just
+// before the jump was kept in the state after it ("use of moved value" in the expansion).
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn jump_statement_ends_the_segment(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let a = ctx.noisy(p);
+        let mut fuel = 0;
+        loop {
+            fuel += 1;
+            if fuel > 2 {
+                ctx.consume(a);
+                yield_!(1);
+                break;
+            }
+            yield_!(2);
+        }
+        let b = ctx.noisy(p);
+        let mut fuel = 0;
+        let t = 'l: loop {
+            fuel += 1;
+            if fuel > 2 {
+                break 'l (match yield_!(3) & 1 {
+                    0 => ctx.consume(b),
+                    _ => 5,
+                });
+            }
+            yield_!(4);
+        };
+        Ok(t)
+    }
+    p = 3, salt = 1
+}

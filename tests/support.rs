@@ -1,0 +1,399 @@
+//! The differential tests' runtime: the event log, the plain fn's `yield_!`, the generator
+//! driver, and the comparison of two runs.
+#![allow(
+    dead_code,
+    reason = "what the generated programs use; CORIO_DIFF_CASES=0 generates none"
+)]
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::rc::Rc;
+
+use corio::{Coroutine, CoroutineState};
+
+/// One observable side effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ev {
+    /// `ctx.noisy(..)` (false) or `ctx.guard(..)` (true) created value number `id`.
+    New(u32, bool),
+    /// `ctx.tick(v)`.
+    Tick(i64),
+    /// `yield_!(v)`.
+    Yield(i64),
+    /// The driver stops: the generator is dropped / the plain fn unwinds.
+    Stop,
+    /// Value number `id` was dropped.
+    Drop(u32),
+}
+
+struct Inner {
+    events: RefCell<Vec<Ev>>,
+    next: Cell<u32>,
+}
+
+/// The programs' environment: the event log and constructors of logged values.
+#[derive(Clone)]
+pub(crate) struct Ctx(Rc<Inner>);
+
+impl Ctx {
+    pub(crate) fn new() -> Self {
+        Ctx(Rc::new(Inner {
+            events: RefCell::new(Vec::new()),
+            next: Cell::new(0),
+        }))
+    }
+
+    pub(crate) fn push(&self, e: Ev) {
+        self.0.events.borrow_mut().push(e);
+    }
+
+    pub(crate) fn events(&self) -> Vec<Ev> {
+        self.0.events.borrow().clone()
+    }
+
+    fn make(&self, v: i64, guard: bool) -> N {
+        let id = self.0.next.get();
+        self.0.next.set(id + 1);
+        self.push(Ev::New(id, guard));
+        N {
+            id,
+            v,
+            ctx: self.clone(),
+        }
+    }
+
+    /// A value whose drop is logged.
+    pub(crate) fn noisy(&self, v: i64) -> N {
+        self.make(v, false)
+    }
+
+    /// A value for a `_`-prefixed binding: its drop time is checked exactly.
+    pub(crate) fn guard(&self, v: i64) -> N {
+        self.make(v, true)
+    }
+
+    /// Logs `v` and returns it: the order of evaluation is observable.
+    pub(crate) fn tick(&self, v: i64) -> i64 {
+        self.push(Ev::Tick(v));
+        v
+    }
+
+    /// Takes a value by move.
+    pub(crate) fn consume(&self, n: N) -> i64 {
+        n.v
+    }
+}
+
+/// A value whose `Drop` logs an event.
+pub(crate) struct N {
+    id: u32,
+    v: i64,
+    ctx: Ctx,
+}
+
+impl N {
+    pub(crate) fn val(&self) -> i64 {
+        self.v
+    }
+}
+
+impl Drop for N {
+    fn drop(&mut self) {
+        self.ctx.push(Ev::Drop(self.id));
+    }
+}
+
+pub(crate) fn add3(a: i64, b: i64, c: i64) -> i64 {
+    a.wrapping_mul(7)
+        .wrapping_add(b.wrapping_mul(3))
+        .wrapping_add(c)
+}
+
+pub(crate) fn mix(a: i64, b: i64) -> i64 {
+    a.wrapping_mul(31) ^ b
+}
+
+/// Fails for some values, so that `?` returns early now and then.
+pub(crate) fn chk(v: i64) -> Result<i64, i64> {
+    if v.rem_euclid(11) == 3 { Err(v) } else { Ok(v) }
+}
+
+/// What the `i`-th (0-based) `yield_!` evaluates to: the scripted resume arguments.
+pub(crate) fn resume_value(salt: u64, i: usize) -> i64 {
+    let mut z = salt ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 31)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z ^= z >> 29;
+    match z % 10 {
+        0 => 0,
+        1..=6 => (z >> 8) as i64 % 21 - 10,
+        7..=8 => (z >> 8) as i64 % 2000,
+        _ => (z >> 8) as i64,
+    }
+}
+
+/// More yields than any generated program makes: a runaway loop.
+const MAX_YIELDS: usize = 100_000;
+
+struct OracleRun {
+    ctx: Ctx,
+    salt: u64,
+    count: usize,
+    stop: Option<usize>,
+}
+
+thread_local! {
+    static ORACLE: RefCell<Option<OracleRun>> = const { RefCell::new(None) };
+}
+
+/// The unwinding payload that stops the plain fn at its k-th `yield_!`.
+struct StopHere;
+
+/// `yield_!(v)` in the plain fn: records `v`, then returns the next resume argument, or
+/// unwinds when this is the yield the generator is dropped at.
+pub(crate) fn oracle_yield(v: i64) -> i64 {
+    let stop = ORACLE.with(|o| {
+        let mut o = o.borrow_mut();
+        let run = o.as_mut().expect("oracle_yield outside an oracle run");
+        run.ctx.push(Ev::Yield(v));
+        run.count += 1;
+        assert!(run.count <= MAX_YIELDS, "runaway program");
+        if Some(run.count) == run.stop {
+            run.ctx.push(Ev::Stop);
+            None
+        } else {
+            Some(resume_value(run.salt, run.count - 1))
+        }
+    });
+    match stop {
+        Some(r) => r,
+        // Not a panic: resume_unwind runs no panic hook.
+        None => resume_unwind(Box::new(StopHere)),
+    }
+}
+
+/// The return value, or `None` when stopped after k resumes.
+pub(crate) type Outcome = Option<Result<i64, i64>>;
+
+/// Runs the plain fn with the script, stopping (unwinding) at yield number `stop`.
+pub(crate) fn run_plain(
+    f: fn(Ctx, i64) -> Result<i64, i64>,
+    ctx: &Ctx,
+    p: i64,
+    stop: Option<usize>,
+    salt: u64,
+) -> Outcome {
+    ORACLE.with(|o| {
+        *o.borrow_mut() = Some(OracleRun {
+            ctx: ctx.clone(),
+            salt,
+            count: 0,
+            stop,
+        })
+    });
+    let result = catch_unwind(AssertUnwindSafe(|| f(ctx.clone(), p)));
+    ORACLE.with(|o| *o.borrow_mut() = None);
+    match result {
+        Ok(r) => Some(r),
+        Err(payload) if payload.is::<StopHere>() => None,
+        Err(payload) => resume_unwind(payload),
+    }
+}
+
+/// Drives a generator with the script; after `stop` resumes, drops it.
+pub(crate) fn drive<G>(mut g: G, ctx: &Ctx, stop: Option<usize>, salt: u64) -> Outcome
+where
+    G: Coroutine<i64, Yield = i64, Return = Result<i64, i64>>,
+{
+    // The first resume's argument is discarded.
+    let mut arg = 0x5EED;
+    let mut count = 0;
+    loop {
+        match g.resume(arg) {
+            CoroutineState::Yielded(v) => {
+                ctx.push(Ev::Yield(v));
+                count += 1;
+                assert!(count <= MAX_YIELDS, "runaway program");
+                if Some(count) == stop {
+                    ctx.push(Ev::Stop);
+                    drop(g);
+                    return None;
+                }
+                arg = resume_value(salt, count - 1);
+            }
+            CoroutineState::Complete(r) => return Some(r),
+        }
+    }
+}
+
+/// A program's inputs, and where it comes from.
+#[derive(Debug)]
+pub(crate) struct Case {
+    /// `(seed, index)` of a generated program; `None` for a hand-written one.
+    pub(crate) program: Option<(u64, usize)>,
+    /// The argument `p`.
+    pub(crate) p: i64,
+    /// Seeds the scripted resume arguments.
+    pub(crate) salt: u64,
+}
+
+/// Runs both forms in full and dropped after several k, and panics on any divergence.
+pub(crate) fn check(
+    case: &Case,
+    plain: fn(Ctx, i64) -> Result<i64, i64>,
+    coro: fn(Ctx, i64, Option<usize>, u64) -> Outcome,
+) {
+    let run = |stop: Option<usize>| {
+        let ctx = Ctx::new();
+        let po = run_plain(plain, &ctx, case.p, stop, case.salt);
+        let expected = (ctx.events(), po);
+        let ctx = Ctx::new();
+        let co = coro(ctx.clone(), case.p, stop, case.salt);
+        (expected, (ctx.events(), co))
+    };
+    let (expected, actual) = run(None);
+    let yields = expected
+        .0
+        .iter()
+        .filter(|e| matches!(e, Ev::Yield(_)))
+        .count();
+    let mut failures = Vec::new();
+    if let Err(e) = compare(&expected, &actual) {
+        failures.push(format!("full run: {e}"));
+    }
+    for k in stops(yields) {
+        let (expected, actual) = run(Some(k));
+        if let Err(e) = compare(&expected, &actual) {
+            failures.push(format!("dropped after {k} resumes: {e}"));
+        }
+    }
+    if !failures.is_empty() {
+        let origin = match case.program {
+            Some((seed, index)) => format!(
+                "seed {seed}, program {index}; print it with \
+                 `cargo run -p corio-diffgen -- --seed {seed} --case {index}`"
+            ),
+            None => "hand-written".to_string(),
+        };
+        panic!(
+            "the coroutine diverges from the plain fn ({origin}):\n{}",
+            failures.join("\n")
+        );
+    }
+}
+
+/// The k to drop the generator after: the first few, some in the middle, the last.
+fn stops(yields: usize) -> Vec<usize> {
+    let mut ks = vec![
+        1,
+        2,
+        3,
+        yields / 3,
+        yields / 2,
+        yields.saturating_sub(1),
+        yields,
+    ];
+    ks.retain(|&k| k >= 1 && k <= yields);
+    ks.sort_unstable();
+    ks.dedup();
+    ks
+}
+
+/// Checks one pair of runs; the error says what differs.
+pub(crate) fn compare(
+    expected: &(Vec<Ev>, Outcome),
+    actual: &(Vec<Ev>, Outcome),
+) -> Result<(), String> {
+    let (pe, pr) = expected;
+    let (ce, cr) = actual;
+    let mut err = String::new();
+    if pr != cr {
+        let _ = writeln!(err, "return value: plain {pr:?}, coroutine {cr:?}");
+    }
+    let effects = |evs: &[Ev]| -> Vec<Ev> {
+        evs.iter()
+            .copied()
+            .filter(|e| !matches!(e, Ev::Drop(_)))
+            .collect()
+    };
+    let (pf, cf) = (effects(pe), effects(ce));
+    if pf != cf {
+        let at = pf.iter().zip(&cf).take_while(|(a, b)| a == b).count();
+        let _ = writeln!(
+            err,
+            "side effects differ at #{at}: plain {:?}, coroutine {:?}",
+            &pf[at..pf.len().min(at + 8)],
+            &cf[at..cf.len().min(at + 8)]
+        );
+        return Err(err);
+    }
+    // For every value: the number of yields before its drop, and whether it is a guard.
+    let drops = |evs: &[Ev]| -> Result<(HashMap<u32, usize>, Vec<u32>), String> {
+        let mut yields = 0;
+        let mut stopped = false;
+        let mut at = HashMap::new();
+        let mut after_stop = Vec::new();
+        for e in evs {
+            match *e {
+                Ev::Yield(_) => yields += 1,
+                Ev::Stop => stopped = true,
+                Ev::Drop(id) => {
+                    if at.insert(id, yields).is_some() {
+                        return Err(format!("N#{id} dropped twice"));
+                    }
+                    if stopped {
+                        after_stop.push(id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok((at, after_stop))
+    };
+    let (p_at, p_after) = drops(pe).map_err(|e| format!("{err}plain fn: {e}"))?;
+    let (c_at, c_after) = drops(ce).map_err(|e| format!("{err}coroutine: {e}"))?;
+    for e in &pf {
+        let &Ev::New(id, guard) = e else { continue };
+        match (p_at.get(&id), c_at.get(&id)) {
+            (Some(p), Some(c)) if guard && p != c => {
+                let _ = writeln!(
+                    err,
+                    "guard N#{id} dropped after {c} yields, but at the end of its block after {p}"
+                );
+            }
+            (Some(p), Some(c)) if c > p => {
+                let _ = writeln!(
+                    err,
+                    "N#{id} dropped after {c} yields, later than the plain fn ({p})"
+                );
+            }
+            (Some(_), Some(_)) => {}
+            (p, c) => {
+                let _ = writeln!(
+                    err,
+                    "N#{id} not dropped exactly once: plain {p:?}, coroutine {c:?}"
+                );
+            }
+        }
+    }
+    for id in c_at.keys() {
+        if !pf.iter().any(|e| matches!(e, Ev::New(i, _) if i == id)) {
+            let _ = writeln!(err, "unknown N#{id} dropped");
+        }
+    }
+    // What the suspended generator held: dropped in the plain fn's unwinding order.
+    let order: Vec<u32> = p_after
+        .iter()
+        .copied()
+        .filter(|id| c_after.contains(id))
+        .collect();
+    if order != c_after {
+        let _ = writeln!(
+            err,
+            "dropping the suspended generator dropped {c_after:?}, in the plain fn's \
+             unwinding order {order:?} (all it drops: {p_after:?})"
+        );
+    }
+    if err.is_empty() { Ok(()) } else { Err(err) }
+}
