@@ -15,7 +15,9 @@
 //! Knobs: `CORIO_BENCH_CONNS=100,1000`, `CORIO_BENCH_SIZES=64,4096`, `CORIO_BENCH_SECS=5`,
 //! `CORIO_BENCH_REPS=3`, `CORIO_BENCH_SERVERS=corio,tokio,smol,raw`, and
 //! `CORIO_BENCH_SYSCALLS=1` to count the server's system calls per request with
-//! `perf stat -e raw_syscalls:sys_enter` during the measured window.
+//! `perf stat -e raw_syscalls:sys_enter` during the measured window. The server
+//! `corio-polling` is corio's server on the portable reactor (`CORIO_REACTOR=polling`, which
+//! waits with `Poller::wait`), against the same client.
 
 #[allow(
     dead_code,
@@ -65,7 +67,8 @@ fn serve(kind: &str) {
     println!("PORT {}", listener.local_addr().unwrap().port());
     io::stdout().flush().unwrap();
     match kind {
-        "corio" => corio::run(async move {
+        // The orchestrator sets `CORIO_REACTOR=polling` for `corio-polling`.
+        "corio" | "corio-polling" => corio::run(async move {
             let listener = corio::net::TcpListener::from_std(listener)?;
             echo_server::serve(listener).await
         })
@@ -273,7 +276,11 @@ fn kill(child: &mut Child) {
 fn run_once(kind: &str, conns: usize, size: usize, secs: f64, syscalls: bool) -> Sample {
     let exe = std::env::current_exe().unwrap();
     let exe = exe.to_str().unwrap();
-    let mut server = pinned("0", exe)
+    let mut server = pinned("0", exe);
+    if kind == "corio-polling" {
+        server.env("CORIO_REACTOR", "polling");
+    }
+    let mut server = server
         .args(["--server", kind])
         .stdout(Stdio::piped())
         .spawn()
@@ -386,7 +393,7 @@ fn orchestrate() {
         "echo benchmark: server on CPU 0, client on CPU 1; {secs} s per run, median of {reps}"
     );
     println!(
-        "{:>6} {:>6} {:>6} {:>10} {:>9} {:>9} {:>10} {:>9}",
+        "{:>6} {:>6} {:>13} {:>10} {:>9} {:>9} {:>10} {:>9}",
         "conns", "bytes", "server", "req/s", "p50 µs", "p99 µs", "B/conn", "sys/req"
     );
     for &size in &sizes {
@@ -410,7 +417,7 @@ fn orchestrate() {
                     }
                 };
                 println!(
-                    "{:>6} {:>6} {:>6} {:>10.0} {:>9.0} {:>9.0} {:>10} {:>9}",
+                    "{:>6} {:>6} {:>13} {:>10.0} {:>9.0} {:>9.0} {:>10} {:>9}",
                     n,
                     size,
                     kind,

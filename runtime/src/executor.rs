@@ -1,10 +1,10 @@
 //! The single-threaded loop: a slab of tasks, a FIFO ready queue, and the tick.
 //!
 //! One tick runs up to `event_interval` ready tasks in FIFO order, takes the wake-ups other
-//! threads queued, fires the timers that are due, and then looks at I/O. It calls
-//! `Poller::wait` when no task is ready (with the next timer deadline as its timeout), and
+//! threads queued, fires the timers that are due, and then looks at I/O. It waits for I/O
+//! (`Reactor::wait`) when no task is ready (with the next timer deadline as its timeout), and
 //! otherwise only once every `io_interval` ticks and only when a source is registered: every
-//! `wait` of polling's epoll backend costs several system calls.
+//! wait is a system call (on Linux one `epoll_wait`; `Poller::wait` would make it five).
 //!
 //! The loop never holds a `RefCell` borrow while it runs user code (polling a future, dropping
 //! one, waking a waker): cells are taken out of the slab while they run and put back after.

@@ -209,9 +209,9 @@ impl Builder {
 
     /// While tasks are ready, poll I/O once every `n` ticks (default 4).
     ///
-    /// An idle loop always waits for I/O. While busy, each check costs several system calls
-    /// with polling's epoll backend, so the loop only checks every `n` ticks, and only when a
-    /// socket is registered.
+    /// An idle loop always waits for I/O. While busy, each check is a system call (on Linux
+    /// one `epoll_wait`, or five with `CORIO_REACTOR=polling`), so the loop only checks every
+    /// `n` ticks, and only when a socket is registered.
     ///
     /// # Examples
     ///

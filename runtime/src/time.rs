@@ -14,9 +14,9 @@ use crate::trace::{self, WaitingOn};
 /// Waits until `duration` has passed: asyncio's `sleep`.
 ///
 /// The timer starts when `sleep` is called. It never fires early; the loop checks timers
-/// with millisecond granularity, so it may fire up to about a millisecond late. A zero
-/// duration normally completes at once, without yielding (use
-/// [`yield_now`](crate::yield_now) to yield).
+/// with millisecond granularity and (on Linux) sleeps for whole milliseconds, so it may fire
+/// up to about two milliseconds late (one on average). A zero duration normally completes at
+/// once, without yielding (use [`yield_now`](crate::yield_now) to yield).
 ///
 /// # Examples
 ///

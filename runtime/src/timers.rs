@@ -11,7 +11,8 @@
 //!   cancelled timer is left behind to skip later;
 //! * firing takes whole buckets once their millisecond has ended, sorts each by
 //!   `(deadline, seq)` (already sorted in the common case) and wakes the entries in order.
-//!   A timer therefore never fires early, and at most about a millisecond late.
+//!   A timer therefore never fires early, and at most about a millisecond late (plus up to
+//!   one more on Linux, where the loop's `epoll_wait` timeout is rounded up to a millisecond).
 //!
 //! A fired entry stays in the slab, marked fired, until its `Sleep` sees it or is dropped.
 

@@ -54,7 +54,10 @@ impl Shared {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(task);
-        if !self.pending.swap(true, Ordering::AcqRel) {
+        // SeqCst here and in `take_remote`: with polling's own `notified` flag (SeqCst too)
+        // this is a store-buffering pattern, and only a single order of all four operations
+        // rules out a wake that neither notifies nor is seen (see `Reactor::wait`).
+        if !self.pending.swap(true, Ordering::SeqCst) {
             // An error here means the poller is gone with its loop: nobody is left to wake.
             let _ = self.poller.notify();
         }
@@ -62,10 +65,10 @@ impl Shared {
 
     /// Moves the queued remote wake-ups into `out` (cheap when there are none).
     pub(crate) fn take_remote(&self, out: &mut Vec<TaskRef>) {
-        if self.pending.load(Ordering::Acquire) {
+        if self.pending.load(Ordering::SeqCst) {
             // Clear the flag before draining: a wake that lands after the swap sets it again
             // and notifies the poller, so nothing is lost.
-            self.pending.store(false, Ordering::Release);
+            self.pending.store(false, Ordering::SeqCst);
             let mut queue = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
             std::mem::swap(&mut *queue, out);
         }

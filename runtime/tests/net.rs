@@ -1,9 +1,9 @@
 //! Sockets on the loop (issue 7): echo at scale, end of stream, refused and timed-out connects,
 //! UDP, resets, Unix sockets, descriptor exhaustion, signals, and the `Oneshot` fallback.
 //!
-//! Everything binds 127.0.0.1 port 0 (or a temporary Unix path) and is bounded in time. Two
-//! tests re-run this binary as a child: under a lowered `RLIMIT_NOFILE`, and with
-//! `CORIO_POLL_MODE=oneshot` for the whole suite.
+//! Everything binds 127.0.0.1 port 0 (or a temporary Unix path) and is bounded in time. Three
+//! tests re-run this binary as a child: under a lowered `RLIMIT_NOFILE`, and for the whole
+//! suite with `CORIO_POLL_MODE=oneshot` and with `CORIO_REACTOR=polling`.
 
 use std::future::poll_fn;
 use std::io::{self, ErrorKind, Read, Write};
@@ -382,6 +382,37 @@ fn the_suite_passes_in_oneshot_mode() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("registrations_use_edge_mode_or_the_forced_oneshot_fallback ... ok"));
+}
+
+/// On Linux the loop waits with `epoll_wait`; the portable `Poller::wait` (every other
+/// platform) gets the whole suite too.
+#[test]
+fn the_suite_passes_with_poller_wait() {
+    if std::env::var_os("CORIO_POLL_MODE").is_some() || std::env::var_os("CORIO_REACTOR").is_some()
+    {
+        return; // already a child, or the whole run uses `Poller::wait`
+    }
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--skip",
+            "the_suite_passes_",
+            "--skip",
+            "accept_survives_emfile",
+        ])
+        .arg("--test-threads=2")
+        .env("CORIO_REACTOR", "polling")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "Poller::wait run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("a_thousand_concurrent_clients_echo_correctly ... ok"),
+        "{stdout}"
+    );
 }
 
 const EMFILE_CHILD: &str = "CORIO_NET_EMFILE_CHILD";

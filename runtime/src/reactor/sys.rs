@@ -1,5 +1,6 @@
-//! The system calls that std does not wrap: a non-blocking TCP `connect`, and the process-wide
-//! signal handler behind `corio::signal`. Every `unsafe` block says why it is sound.
+//! The system calls that std does not wrap: a non-blocking TCP `connect`, the process-wide
+//! signal handler behind `corio::signal`, and (Linux) `epoll_wait` on the poller's own epoll
+//! descriptor. Every `unsafe` block says why it is sound.
 
 #![allow(unsafe_code)]
 
@@ -174,4 +175,34 @@ pub(crate) fn send(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> io::Result<us
     } else {
         Ok(n.unsigned_abs())
     }
+}
+
+/// One entry of an `epoll_wait` result: `events` holds the `EPOLL*` flags and `u64` the data
+/// word of the registration (polling puts the source's key there).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) type EpollEvent = libc::epoll_event;
+
+/// `epoll_wait(2)`: waits up to `timeout_ms` milliseconds (-1: no limit, 0: do not block) for
+/// events of the epoll instance `epoll`, and replaces the contents of `events` with them (at
+/// most `events.capacity()`, which must not be zero). A signal ends the wait early with an
+/// error of kind `Interrupted`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn epoll_wait(
+    epoll: std::os::fd::BorrowedFd<'_>,
+    events: &mut Vec<EpollEvent>,
+    timeout_ms: i32,
+) -> io::Result<usize> {
+    events.clear();
+    let max = i32::try_from(events.capacity()).unwrap_or(i32::MAX);
+    assert!(max > 0, "epoll_wait needs room for at least one event");
+    // SAFETY: `epoll` is open for the duration of the call, and the pointer is valid for
+    // writes of `max` entries (`max <= capacity`), which bounds what the kernel writes.
+    // `epoll_event` is plain data, so the kernel may fill it with any bytes.
+    let n = unsafe { libc::epoll_wait(epoll.as_raw_fd(), events.as_mut_ptr(), max, timeout_ms) };
+    let Ok(n) = usize::try_from(n) else {
+        return Err(io::Error::last_os_error());
+    };
+    // SAFETY: the kernel initialised the first `n` entries, and `n <= max <= capacity`.
+    unsafe { events.set_len(n) };
+    Ok(n)
 }
