@@ -320,18 +320,23 @@ fn try_read_without_readiness_makes_no_call_and_would_block() {
 }
 
 /// The flags of this process's epoll registration of `fd`, read from `/proc/self/fdinfo`.
+///
+/// Other tests open and close descriptors concurrently, so an entry that vanishes while the
+/// directory is read is skipped rather than ending the search.
 fn epoll_flags_of(fd: i32) -> Option<u32> {
-    for entry in std::fs::read_dir("/proc/self/fd").ok()? {
-        let entry = entry.ok()?;
-        let target = std::fs::read_link(entry.path()).ok()?;
+    for entry in std::fs::read_dir("/proc/self/fd").ok()?.flatten() {
+        let Ok(target) = std::fs::read_link(entry.path()) else {
+            continue;
+        };
         if !target.to_string_lossy().contains("eventpoll") {
             continue;
         }
-        let info = std::fs::read_to_string(format!(
+        let Ok(info) = std::fs::read_to_string(format!(
             "/proc/self/fdinfo/{}",
             entry.file_name().to_string_lossy()
-        ))
-        .ok()?;
+        )) else {
+            continue;
+        };
         for line in info.lines() {
             let mut words = line.split_whitespace();
             if words.next() == Some("tfd:") && words.next() == Some(&fd.to_string()) {
