@@ -355,7 +355,19 @@ impl Cx<'_> {
         node: &mut T,
         visit: impl Fn(&mut dyn VisitMut, &mut T),
     ) {
-        let renames = self.plan.renames_in(scope);
+        self.finish_inner(scope, &[], node, visit);
+    }
+
+    /// [`finish_piece`](Self::finish_piece) for code taken out of a piece (an exit's value):
+    /// `inner` are the names the piece declares around it, which hide the bindings outside.
+    fn finish_inner<T>(
+        &self,
+        scope: &[Id],
+        inner: &[String],
+        node: &mut T,
+        visit: impl Fn(&mut dyn VisitMut, &mut T),
+    ) {
+        let renames = self.plan.renames_in(scope, inner);
         if !renames.is_empty() {
             let mut v = Verbatim::renaming(renames);
             visit(&mut v, node);
@@ -503,7 +515,9 @@ impl Cx<'_> {
         let exit = &self.plan.exits[k];
         let assign = exit.assign.as_ref().map(|(t, v)| {
             let mut v = v.clone();
-            self.finish_piece(&exit.scope, &mut v, |vis, e| vis.visit_expr_mut(e));
+            self.finish_inner(&exit.scope, &exit.inner, &mut v, |vis, e| {
+                vis.visit_expr_mut(e)
+            });
             quote!(#t = #v;)
         });
         match &exit.kind {
@@ -515,7 +529,9 @@ impl Cx<'_> {
                 let value = match value {
                     Some(v) => {
                         let mut v = v.clone();
-                        self.finish_piece(&exit.scope, &mut v, |vis, e| vis.visit_expr_mut(e));
+                        self.finish_inner(&exit.scope, &exit.inner, &mut v, |vis, e| {
+                            vis.visit_expr_mut(e)
+                        });
                         quote!(#v)
                     }
                     None => quote!(()),
