@@ -54,19 +54,6 @@ impl Rng {
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
         lo + self.below((hi - lo + 1) as usize) as i64
     }
-
-    /// One of `items`, chosen with their weights.
-    pub fn weighted<T: Copy>(&mut self, items: &[(usize, T)]) -> T {
-        let total: usize = items.iter().map(|i| i.0).sum();
-        let mut roll = self.below(total);
-        for &(w, item) in items {
-            if roll < w {
-                return item;
-            }
-            roll -= w;
-        }
-        unreachable!()
-    }
 }
 
 /// The splitmix64 finaliser.
@@ -319,7 +306,19 @@ impl Gen {
         Some(self.vars[id].name.clone())
     }
 
+    /// A name for a new binding: often one that is visible, to shadow it.
     fn fresh_name(&mut self) -> String {
+        if self.rng.chance(35) {
+            let visible: Vec<usize> = self
+                .visible()
+                .into_iter()
+                .filter(|&id| NAMES.contains(&self.vars[id].name.as_str()))
+                .collect();
+            if !visible.is_empty() {
+                let id = visible[self.rng.below(visible.len())];
+                return self.vars[id].name.clone();
+            }
+        }
         NAMES[self.rng.below(NAMES.len())].to_string()
     }
 
