@@ -234,6 +234,34 @@ diff_case! {
     p = 3, salt = 1
 }
 
+// In a let chain, the names a `let` binds are in scope in the conjuncts after it. Renaming
+// (for bindings kept across a point while shadowed) treated them as free there: in verbatim
+// code `m == 5` below read the outer, renamed `m` (3, not the popped 5); and when the pattern's
+// own binding was renamed, its uses in later conjuncts were not ("cannot find value `m`").
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn let_chain_names_scope_over_later_conjuncts(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let m = p;
+        {
+            let m = 2;
+            yield_!(m);
+        }
+        let mut v = vec![4, 5];
+        let r = if let Some(m) = v.pop() && m == 5 { m } else { 0 };
+        if let Some(k) = v.pop() && k > 0 && let Some(j) = Some(k + m) && j > k {
+            let s = k;
+            {
+                let k = 1;
+                let j = 2;
+                yield_!(k + j);
+            }
+            ctx.tick(k + s + j);
+        }
+        Ok(r + m)
+    }
+    p = 3, salt = 1
+}
+
 // Known bug, not fixed: a binding that is partially moved before a suspension point and used
 // after it. The state keeps whole bindings, so the expansion moves `pair` into the next state
 // after `pair.0` was moved out ("use of partially moved value: `pair`"), although the plain fn
