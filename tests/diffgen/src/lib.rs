@@ -1,14 +1,19 @@
 //! Random `#[corio::coroutine]` generator bodies for differential testing.
 //!
 //! [`program`] writes one body, deterministically from `(seed, index)`, over a small
-//! language: `let`s with shadowing and tuple patterns; `i64`, `String`, `Vec<i64>`, `N` (a value
-//! whose `Drop` logs an event), `Vec<N>` and `_`-prefixed guard locals; `if`/`else`, `if let`
-//! and let chains; `match` on integers with guards and or-patterns; `loop`/`while`/`while let`/
-//! `for` with labels, fuel counters, `break` (with a value) and `continue`; labeled blocks;
-//! early `return`; `?` on `Result`; deferred initialisation; blocks, `if`s, `match`es and
-//! `loop`s used as values; and `yield_!` in statement position and inside expressions (call
-//! and method arguments, binary operators, conditions, scrutinees, iterables, array and tuple
-//! elements, nested `yield_!`s), whose resume arguments flow into the arithmetic.
+//! language: `let`s with shadowing (often of a visible binding) and tuple patterns; `i64`,
+//! `String`, `Vec<i64>`, `(i64, i64)` (field places), `N` (a value whose `Drop` logs an
+//! event), `Vec<N>`, `move` closures, nested `fn` items and `_`-prefixed guard locals;
+//! `if`/`else`, `if let` and let chains; `match` on integers with guards and or-patterns, and
+//! on `Option`s; `let … else`; `loop`/`while`/`while let`/`for` with labels, fuel counters,
+//! `break` (with a value) and `continue`; labeled blocks; early `return`; `?` on `Result`
+//! (also inside `vec!`/`format!`); deferred initialisation; blocks, `if`s, `match`es and
+//! `loop`s used as values; moves (`drop`, `let m = n`, by-value calls, `for` over a `Vec`);
+//! and `yield_!` in statement position and inside expressions (call and method arguments,
+//! binary operators, conditions, scrutinees, iterables, ranges, array and tuple elements,
+//! `break`/`return` values, nested `yield_!`s), whose resume arguments flow into the
+//! arithmetic. Operands that assign a place read by an earlier operand (`add3(x, { x = …; x
+//! }, yield_!(…))`) check the evaluation order.
 //!
 //! Every program is valid Rust both as a `#[corio::coroutine(yield = i64, resume = i64)]` fn
 //! and as a plain fn in which `yield_!` is an ordinary function call, and terminates
