@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::rc::Rc;
 
-use corio::{Coroutine, CoroutineState};
+use corio::{Coroutine, CoroutineState, Inspect, Status};
 
 /// One observable side effect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -201,11 +201,14 @@ pub(crate) fn run_plain(
     }
 }
 
-/// Drives a generator with the script; after `stop` resumes, drops it.
+/// Drives a generator with the script; after `stop` resumes, drops it (or, for odd `stop`,
+/// closes it first: `close()` is the same drop). At each suspension point it also asks the
+/// generator where it is and what it holds, which must not disturb anything.
 pub(crate) fn drive<G>(mut g: G, ctx: &Ctx, stop: Option<usize>, salt: u64) -> Outcome
 where
-    G: Coroutine<i64, Yield = i64, Return = Result<i64, i64>>,
+    G: Coroutine<i64, Yield = i64, Return = Result<i64, i64>> + Inspect,
 {
+    assert_eq!(g.status(), Status::Created);
     // The first resume's argument is discarded.
     let mut arg = 0x5EED;
     let mut count = 0;
@@ -215,14 +218,24 @@ where
                 ctx.push(Ev::Yield(v));
                 count += 1;
                 assert!(count <= MAX_YIELDS, "runaway program");
+                assert_eq!(g.status(), Status::Suspended);
+                assert!(g.suspended_at().is_some());
+                let _ = g.locals();
                 if Some(count) == stop {
                     ctx.push(Ev::Stop);
+                    if count % 2 == 1 {
+                        g.close();
+                        assert_eq!(g.status(), Status::Closed);
+                    }
                     drop(g);
                     return None;
                 }
                 arg = resume_value(salt, count - 1);
             }
-            CoroutineState::Complete(r) => return Some(r),
+            CoroutineState::Complete(r) => {
+                assert_eq!(g.status(), Status::Closed);
+                return Some(r);
+            }
         }
     }
 }

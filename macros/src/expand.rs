@@ -36,7 +36,7 @@ use syn::{Expr, Ident, Pat, Type};
 
 use crate::ir::Point;
 use crate::lower::{Emit, ExitKind, Id, Kind, Plan};
-use crate::verbatim::{Verbatim, mentions, rename_pat, visit_macro_args};
+use crate::verbatim::{Verbatim, mentions, pat_names, rename_pat, visit_macro_args};
 
 /// What the function becomes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -428,13 +428,48 @@ impl Cx<'_> {
         node: &mut T,
         visit: impl Fn(&mut dyn VisitMut, &mut T),
     ) {
-        let renames = self.plan.renames_in(scope);
+        self.finish_inner(scope, &[], node, visit);
+    }
+
+    /// [`finish_piece`](Self::finish_piece) for code taken out of a piece (an exit's value):
+    /// `inner` are the names the piece declares around it, which hide the bindings outside.
+    fn finish_inner<T>(
+        &self,
+        scope: &[Id],
+        inner: &[String],
+        node: &mut T,
+        visit: impl Fn(&mut dyn VisitMut, &mut T),
+    ) {
+        let renames = self.plan.renames_in(scope, inner);
         if !renames.is_empty() {
             let mut v = Verbatim::renaming(renames);
             visit(&mut v, node);
         }
         let mut m = Markers { cx: self };
         visit(&mut m, node);
+    }
+
+    /// A condition, conjunct by conjunct: what a `let` of a let chain binds is in scope (and
+    /// renamed, if it must be) in the conjuncts after it. `next`: the first of `binds` (the
+    /// chain's bindings in order) not yet bound.
+    fn finish_cond(&self, scope: &mut Vec<Id>, binds: &[Id], next: &mut usize, e: &mut Expr) {
+        match e {
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                self.finish_cond(scope, binds, next, &mut b.left);
+                self.finish_cond(scope, binds, next, &mut b.right);
+            }
+            Expr::Let(l) => {
+                self.finish_piece(scope, &mut *l.expr, |v, e| v.visit_expr_mut(e));
+                let mut names = Vec::new();
+                pat_names(&l.pat, &mut names);
+                let end = (*next + names.len()).min(binds.len());
+                let mine = &binds[*next..end];
+                *next = end;
+                *l.pat = self.pat(&l.pat, mine);
+                scope.extend(mine);
+            }
+            other => self.finish_piece(scope, other, |v, e| v.visit_expr_mut(e)),
+        }
     }
 
     fn pat(&self, pat: &Pat, binds: &[Id]) -> Pat {
@@ -482,10 +517,8 @@ impl Cx<'_> {
                 els,
             } => {
                 let mut cond = cond.clone();
-                self.finish_piece(&piece.scope, &mut cond, |v, e| v.visit_expr_mut(e));
-                if !binds.is_empty() {
-                    rename_cond(&mut cond, &|p| self.pat(p, binds));
-                }
+                let mut scope = piece.scope.clone();
+                self.finish_cond(&mut scope, binds, &mut 0, &mut cond);
                 let then = self.code(then);
                 let els = self.code(els);
                 quote!(if #cond { #then } else { #els })
@@ -579,7 +612,9 @@ impl Cx<'_> {
         let exit = &self.plan.exits[k];
         let assign = exit.assign.as_ref().map(|(t, v)| {
             let mut v = v.clone();
-            self.finish_piece(&exit.scope, &mut v, |vis, e| vis.visit_expr_mut(e));
+            self.finish_inner(&exit.scope, &exit.inner, &mut v, |vis, e| {
+                vis.visit_expr_mut(e)
+            });
             quote!(#t = #v;)
         });
         match &exit.kind {
@@ -603,7 +638,9 @@ impl Cx<'_> {
                 let value = match value {
                     Some(v) => {
                         let mut v = v.clone();
-                        self.finish_piece(&exit.scope, &mut v, |vis, e| vis.visit_expr_mut(e));
+                        self.finish_inner(&exit.scope, &exit.inner, &mut v, |vis, e| {
+                            vis.visit_expr_mut(e)
+                        });
                         quote!(#v)
                     }
                     None => quote!(()),
@@ -692,16 +729,4 @@ impl VisitMut for Markers<'_, '_> {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
-}
-
-fn rename_cond(cond: &mut Expr, pat: &dyn Fn(&Pat) -> Pat) {
-    match cond {
-        Expr::Let(l) => *l.pat = pat(&l.pat),
-        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
-            rename_cond(&mut b.left, pat);
-            rename_cond(&mut b.right, pat);
-        }
-        Expr::Paren(p) => rename_cond(&mut p.expr, pat),
-        _ => {}
-    }
 }

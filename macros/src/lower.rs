@@ -186,11 +186,12 @@ impl Plan {
                 == Some(&b)
     }
 
-    /// `(name, renamed name)` for renamed bindings visible in `scope`.
-    pub(crate) fn renames_in(&self, scope: &[Id]) -> Vec<(String, String)> {
+    /// `(name, renamed name)` for renamed bindings visible in `scope`, minus names declared in
+    /// `inner` (inside the piece of code, around the spot).
+    pub(crate) fn renames_in(&self, scope: &[Id], inner: &[String]) -> Vec<(String, String)> {
         self.renamed
             .iter()
-            .filter(|&&b| self.visible(b, scope, &[]))
+            .filter(|&&b| self.visible(b, scope, inner))
             .map(|&b| (self.bindings[b].name.clone(), self.rust_name(b)))
             .collect()
     }

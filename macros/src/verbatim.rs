@@ -359,6 +359,16 @@ impl VisitMut for Verbatim {
                 self.visit_block_mut(&mut b.block);
                 self.labels.pop();
             }
+            // In a let chain, what a `let` binds is in scope in the conjuncts after it.
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                let mark = self.scopes.len();
+                self.visit_expr_mut(&mut b.left);
+                let mut names = Vec::new();
+                cond_names(&b.left, &mut names);
+                self.scopes.extend(names.into_iter().map(|n| n.0));
+                self.visit_expr_mut(&mut b.right);
+                self.scopes.truncate(mark);
+            }
             Expr::If(i) => {
                 let mark = self.scopes.len();
                 self.visit_expr_mut(&mut i.cond);

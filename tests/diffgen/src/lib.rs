@@ -1,14 +1,19 @@
 //! Random `#[corio::coroutine]` generator bodies for differential testing.
 //!
 //! [`program`] writes one body, deterministically from `(seed, index)`, over a small
-//! language: `let`s with shadowing and tuple patterns; `i64`, `String`, `Vec<i64>`, `N` (a value
-//! whose `Drop` logs an event), `Vec<N>` and `_`-prefixed guard locals; `if`/`else`, `if let`
-//! and let chains; `match` on integers with guards and or-patterns; `loop`/`while`/`while let`/
-//! `for` with labels, fuel counters, `break` (with a value) and `continue`; labeled blocks;
-//! early `return`; `?` on `Result`; deferred initialisation; blocks, `if`s, `match`es and
-//! `loop`s used as values; and `yield_!` in statement position and inside expressions (call
-//! and method arguments, binary operators, conditions, scrutinees, iterables, array and tuple
-//! elements, nested `yield_!`s), whose resume arguments flow into the arithmetic.
+//! language: `let`s with shadowing (often of a visible binding) and tuple patterns; `i64`,
+//! `String`, `Vec<i64>`, `(i64, i64)` (field places), `N` (a value whose `Drop` logs an
+//! event), `Vec<N>`, `move` closures, nested `fn` items and `_`-prefixed guard locals;
+//! `if`/`else`, `if let` and let chains; `match` on integers with guards and or-patterns, and
+//! on `Option`s; `let … else`; `loop`/`while`/`while let`/`for` with labels, fuel counters,
+//! `break` (with a value) and `continue`; labeled blocks; early `return`; `?` on `Result`
+//! (also inside `vec!`/`format!`); deferred initialisation; blocks, `if`s, `match`es and
+//! `loop`s used as values; moves (`drop`, `let m = n`, by-value calls, `for` over a `Vec`);
+//! and `yield_!` in statement position and inside expressions (call and method arguments,
+//! binary operators, conditions, scrutinees, iterables, ranges, array and tuple elements,
+//! `break`/`return` values, nested `yield_!`s), whose resume arguments flow into the
+//! arithmetic. Operands that assign a place read by an earlier operand (`add3(x, { x = …; x
+//! }, yield_!(…))`) check the evaluation order.
 //!
 //! Every program is valid Rust both as a `#[corio::coroutine(yield = i64, resume = i64)]` fn
 //! and as a plain fn in which `yield_!` is an ordinary function call, and terminates
@@ -53,19 +58,6 @@ impl Rng {
     /// A number in `lo..=hi`.
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
         lo + self.below((hi - lo + 1) as usize) as i64
-    }
-
-    /// One of `items`, chosen with their weights.
-    pub fn weighted<T: Copy>(&mut self, items: &[(usize, T)]) -> T {
-        let total: usize = items.iter().map(|i| i.0).sum();
-        let mut roll = self.below(total);
-        for &(w, item) in items {
-            if roll < w {
-                return item;
-            }
-            roll -= w;
-        }
-        unreachable!()
     }
 }
 
@@ -319,7 +311,19 @@ impl Gen {
         Some(self.vars[id].name.clone())
     }
 
+    /// A name for a new binding: often one that is visible, to shadow it.
     fn fresh_name(&mut self) -> String {
+        if self.rng.chance(35) {
+            let visible: Vec<usize> = self
+                .visible()
+                .into_iter()
+                .filter(|&id| NAMES.contains(&self.vars[id].name.as_str()))
+                .collect();
+            if !visible.is_empty() {
+                let id = visible[self.rng.below(visible.len())];
+                return self.vars[id].name.clone();
+            }
+        }
         NAMES[self.rng.below(NAMES.len())].to_string()
     }
 
