@@ -40,9 +40,9 @@
 //! arguments, in closures or in the `else` of a `let … else`; borrows of the coroutine's own
 //! locals held across a suspension point; moving a `_`-prefixed binding.
 //!
-//! CI cost: the 300 programs add about a minute of CPU to a clean `cargo test` build and
-//! half that to `cargo clippy --all-targets`; this binary is separate from `integration` so
-//! that editing the other tests does not re-expand them.
+//! CI cost (2 cores): the 300 programs add about 40 s to a clean `cargo test` build and 30 s
+//! to `cargo clippy --all-targets`; 1,000 programs build in about 2.5 minutes. This binary is
+//! separate from `integration` so that editing the other tests does not re-expand them.
 
 mod support;
 
