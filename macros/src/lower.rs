@@ -1158,8 +1158,10 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
                     if !target.owned {
                         continue;
                     }
-                    let shown = if binding.hidden() {
+                    let shown = if binding.name.starts_with("__corio_iter") {
                         "the loop's iterator".to_string()
+                    } else if binding.hidden() {
+                        "a value the expression keeps across the suspension point".to_string()
                     } else {
                         format!("`{}`", binding.display)
                     };
