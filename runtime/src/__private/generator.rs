@@ -136,6 +136,15 @@ impl<S: Frame> Drop for CloseOnUnwind<'_, S> {
 }
 
 impl<S: Frame, F, D> Gen<S, F, D> {
+    /// Neither closed nor running. A frame is never `Running` here (`resume` holds `&mut`,
+    /// and [`CloseOnUnwind`] closes a frame whose step panicked), but saying so lets the
+    /// optimiser drop the step's `Running | Done` arm, its panic and with it the unwind path
+    /// and the `Running` store: a quarter of a resume behind `Box<dyn Iterator>`.
+    #[inline(always)]
+    fn steppable(&self) -> bool {
+        !matches!(self.frame.status(), Status::Closed | Status::Running)
+    }
+
     #[inline(always)]
     fn run<A, O>(&mut self, arg: A) -> O
     where
@@ -177,7 +186,7 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<S::Return> {
         let this = self.get_mut();
-        if this.frame.status() == Status::Closed {
+        if !this.steppable() {
             panic!("`async fn` resumed after completion");
         }
         let mark = trace::mark();
@@ -201,7 +210,7 @@ where
     #[inline]
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Y>> {
         let this = self.get_mut();
-        if this.frame.status() == Status::Closed {
+        if !this.steppable() {
             // Fused: an async generator that ended keeps saying so.
             return Poll::Ready(None);
         }
@@ -236,7 +245,7 @@ where
 
     #[inline]
     fn resume(&mut self, arg: A) -> CoroutineState<Y, S::Return> {
-        if self.frame.status() == Status::Closed {
+        if !self.steppable() {
             panic!("coroutine resumed after completion");
         }
         self.run(arg)
@@ -244,7 +253,7 @@ where
 
     #[inline]
     fn try_resume(&mut self, arg: A) -> Result<CoroutineState<Y, S::Return>, ResumeError> {
-        if self.frame.status() == Status::Closed {
+        if !self.steppable() {
             return Err(ResumeError::Closed);
         }
         Ok(self.run(arg))
@@ -270,7 +279,7 @@ where
 
     #[inline]
     fn next(&mut self) -> Option<Y> {
-        if self.frame.status() == Status::Closed {
+        if !self.steppable() {
             return None;
         }
         match self.run(()) {
