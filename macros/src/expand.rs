@@ -35,7 +35,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Expr, Ident, Pat, Type};
 
 use crate::ir::Point;
-use crate::lower::{Emit, ExitKind, Id, Kind, Plan};
+use crate::lower::{Emit, ExitKind, Id, Kind, Plan, Set};
 use crate::verbatim::{Verbatim, mentions, pat_names, rename_pat, visit_macro_args};
 
 /// What the function becomes.
@@ -60,10 +60,15 @@ pub(crate) struct Shape<'a> {
 struct Cx<'a> {
     /// The state whose code is being written (the resume value refers to its point).
     current: std::cell::Cell<usize>,
-    /// The state whose arm is being written (a `goto` to it is a plain `continue`).
-    arm: std::cell::Cell<usize>,
+    /// The loop heads whose Rust `loop` encloses the code being written: a `goto` to one of
+    /// them is a plain `continue`.
+    loops: std::cell::RefCell<Vec<usize>>,
+    /// The exit that ends the arm being written at its top level (see `inline_head`).
+    tail: std::cell::Cell<Option<usize>>,
     /// Writing the inline continuation of an `.await` that was ready at once.
     inlining: std::cell::Cell<bool>,
+    /// Writing a loop head inline at the end of another arm.
+    inlining_head: std::cell::Cell<bool>,
     plan: &'a Plan,
     points: &'a [Point],
     shape: &'a Shape<'a>,
@@ -77,6 +82,11 @@ fn state_ident(plan: &Plan, s: usize) -> Ident {
         Kind::Join => format_ident!("Join{}", s),
         Kind::Head => format_ident!("Loop{}", s),
     }
+}
+
+/// The label of the Rust `loop` a loop head's code runs in.
+fn loop_label(s: usize) -> syn::Lifetime {
+    syn::Lifetime::new(&format!("'__corio_loop{s}"), Span::call_site())
 }
 
 fn point_static(k: usize) -> Ident {
@@ -108,8 +118,10 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         .collect();
     let cx = Cx {
         current: std::cell::Cell::new(0),
-        arm: std::cell::Cell::new(0),
+        loops: std::cell::RefCell::new(Vec::new()),
+        tail: std::cell::Cell::new(None),
         inlining: std::cell::Cell::new(false),
+        inlining_head: std::cell::Cell::new(false),
         plan,
         points,
         shape,
@@ -334,9 +346,12 @@ impl Cx<'_> {
 
     fn arm(&self, s: usize) -> TokenStream {
         self.current.set(s);
-        self.arm.set(s);
         let plan = self.plan;
         let st = &plan.states[s];
+        self.tail.set(match st.code.last() {
+            Some(Emit::Exit(k)) => Some(*k),
+            _ => None,
+        });
         let ident = state_ident(plan, s);
         // Bound in declaration order, so that unwinding out of the arm drops them in reverse.
         let binds = st.saved.iter().map(|&b| {
@@ -345,18 +360,64 @@ impl Cx<'_> {
             let m = plan.bindings[b].mutable.then(|| quote!(mut));
             quote!(#f: #m #name)
         });
-        let redeclare = self.redeclare(s);
-        let code = self.code(&st.code);
-        // A loop head runs its body as a Rust loop: going round again is a `continue`, not a
-        // trip through the dispatcher.
-        let code = if st.kind == Kind::Head {
-            quote!('__corio_self: loop { #redeclare #code })
-        } else {
-            quote!(#redeclare #code)
-        };
+        let code = self.state_code(s);
+        self.tail.set(None);
         quote! {
             __CorioFrame::#ident { #(#binds,)* } => { #code }
         }
+    }
+
+    /// A state's code, with its bindings in scope. A loop head runs its body as a Rust loop:
+    /// going round again is a `continue`, not a trip through the dispatcher.
+    fn state_code(&self, s: usize) -> TokenStream {
+        let st = &self.plan.states[s];
+        let redeclare = self.redeclare(s);
+        if st.kind != Kind::Head {
+            let code = self.code(&st.code);
+            return quote!(#redeclare #code);
+        }
+        let label = loop_label(s);
+        self.loops.borrow_mut().push(s);
+        let code = self.code(&st.code);
+        self.loops.borrow_mut().pop();
+        quote!(#label: loop { #redeclare #code })
+    }
+
+    /// An arm that ends by going round a loop (the last statement of a loop body, a `continue`
+    /// at the top level of an arm) runs the loop head right there, instead of storing the head's
+    /// state and going through the dispatcher. The optimiser then sees the frame variant it
+    /// came from, so a resume that yields at the same point again stores only what changed:
+    /// a counter behind `Box<dyn Iterator>` costs what a hand-written `next` does.
+    ///
+    /// Only when the arm holds exactly the head's bindings at that spot: then the head's code
+    /// sees the same names as in its own arm, nothing is dropped later than it would be, and
+    /// no temporary of an enclosing `match` is alive. Not while writing another inline copy
+    /// (one level is enough), and not for code with closures or `async` blocks (two copies
+    /// would be two types, see `inline_await`).
+    fn inline_head(&self, k: usize, h: usize) -> Option<TokenStream> {
+        let plan = self.plan;
+        let exit = &plan.exits[k];
+        let head = &plan.states[h];
+        if head.kind != Kind::Head
+            || self.tail.get() != Some(k)
+            || self.inlining.get()
+            || self.inlining_head.get()
+            || exit.assign.is_some()
+            || !exit.inner.is_empty()
+        {
+            return None;
+        }
+        let in_scope: Set = exit.scope.iter().copied().collect();
+        let kept: Set = head.saved.iter().copied().collect();
+        if in_scope != kept {
+            return None;
+        }
+        self.inlining_head.set(true);
+        let outer = self.current.replace(h);
+        let code = self.state_code(h);
+        self.current.set(outer);
+        self.inlining_head.set(false);
+        (!has_unique_types(code.clone())).then_some(code)
     }
 
     /// `let x;` for bindings in scope at the state's entry that its code assigns.
@@ -618,11 +679,11 @@ impl Cx<'_> {
             quote!(#t = #v;)
         });
         match &exit.kind {
-            ExitKind::Goto(s)
-                if *s == self.arm.get() && self.plan.states[*s].kind == Kind::Head =>
-            {
-                quote!({ #assign continue '__corio_self; })
+            ExitKind::Goto(s) if self.loops.borrow().contains(s) => {
+                let label = loop_label(*s);
+                quote!({ #assign continue #label; })
             }
+            ExitKind::Goto(s) if let Some(inline) = self.inline_head(k, *s) => inline,
             ExitKind::Goto(s)
                 if self.plan.states[*s].awaiting.is_some()
                     && !self.inlining.get()

@@ -78,13 +78,23 @@ fn count(
                 match __corio_state {
                     __CorioFrame::Start { __corio_self: __corio_self, n: n } => {
                         let mut i = 0;
-                        {
-                            __corio_state = __CorioFrame::Loop2 {
-                                i: i,
-                                n: n,
-                                __corio_self: __corio_self,
-                            };
-                            continue '__corio_dispatch;
+                        '__corio_loop2: loop {
+                            if i < n {
+                                let __corio_y: u32 = i * __corio_self.step;
+                                *__corio_frame = __CorioFrame::Suspend0 {
+                                    i: i,
+                                    n: n,
+                                    __corio_self: __corio_self,
+                                };
+                                return ::corio::__private::CoroutineState::Yielded(
+                                    __corio_y,
+                                );
+                            } else {
+                                {
+                                    __corio_state = __CorioFrame::Join1 { i: i };
+                                    continue '__corio_dispatch;
+                                }
+                            }
                         }
                     }
                     __CorioFrame::Loop2 {
@@ -92,7 +102,7 @@ fn count(
                         n: n,
                         i: mut i,
                     } => {
-                        '__corio_self: loop {
+                        '__corio_loop2: loop {
                             if i < n {
                                 let __corio_y: u32 = i * __corio_self.step;
                                 *__corio_frame = __CorioFrame::Suspend0 {
@@ -117,13 +127,23 @@ fn count(
                         i: mut i,
                     } => {
                         i += 1;
-                        {
-                            __corio_state = __CorioFrame::Loop2 {
-                                i: i,
-                                n: n,
-                                __corio_self: __corio_self,
-                            };
-                            continue '__corio_dispatch;
+                        '__corio_loop2: loop {
+                            if i < n {
+                                let __corio_y: u32 = i * __corio_self.step;
+                                *__corio_frame = __CorioFrame::Suspend0 {
+                                    i: i,
+                                    n: n,
+                                    __corio_self: __corio_self,
+                                };
+                                return ::corio::__private::CoroutineState::Yielded(
+                                    __corio_y,
+                                );
+                            } else {
+                                {
+                                    __corio_state = __CorioFrame::Join1 { i: i };
+                                    continue '__corio_dispatch;
+                                }
+                            }
                         }
                     }
                     __CorioFrame::Join1 { i: mut i } => {

@@ -78,7 +78,7 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                         }
                     }
                     __CorioFrame::Loop2 { total: mut total } => {
-                        '__corio_self: loop {
+                        '__corio_loop2: loop {
                             let __corio_y: i64 = total;
                             *__corio_frame = __CorioFrame::Suspend0 {
                                 total: total,

@@ -88,7 +88,7 @@ fn ticks(
                         }
                     }
                     __CorioFrame::Loop1 { __corio_iter1: mut __corio_iter1 } => {
-                        '__corio_self: loop {
+                        '__corio_loop1: loop {
                             match ::core::iter::Iterator::next(&mut __corio_iter1) {
                                 ::core::option::Option::Some(i) => {
                                     let mut __corio_fut0 = {

@@ -79,7 +79,7 @@ fn tokens<'a>(
                         }
                     }
                     __CorioFrame::Loop1 { rest: mut rest } => {
-                        '__corio_self: loop {
+                        '__corio_loop1: loop {
                             rest = rest
                                 .trim_start_matches(|c: char| !c.is_alphanumeric());
                             if rest.is_empty() {
