@@ -63,12 +63,12 @@ struct Cx<'a> {
     /// The loop heads whose Rust `loop` encloses the code being written: a `goto` to one of
     /// them is a plain `continue`.
     loops: std::cell::RefCell<Vec<usize>>,
-    /// The exit that ends the arm being written at its top level (see `inline_head`).
-    tail: std::cell::Cell<Option<usize>>,
-    /// Writing the inline continuation of an `.await` that was ready at once.
-    inlining: std::cell::Cell<bool>,
-    /// Writing a loop head inline at the end of another arm.
-    inlining_head: std::cell::Cell<bool>,
+    /// The exits in tail position in the code being written (see `inline_state`).
+    tails: std::cell::RefCell<Set>,
+    /// How many inline copies (`inline_state`, `inline_await`) enclose the code being written.
+    depth: std::cell::Cell<u32>,
+    /// The states some written code stores or goes to: the arms (and frame variants) to emit.
+    built: std::cell::RefCell<Set>,
     plan: &'a Plan,
     points: &'a [Point],
     shape: &'a Shape<'a>,
@@ -81,6 +81,41 @@ fn state_ident(plan: &Plan, s: usize) -> Ident {
         Kind::Point(k) => format_ident!("Suspend{}", k),
         Kind::Join => format_ident!("Join{}", s),
         Kind::Head => format_ident!("Loop{}", s),
+    }
+}
+
+/// How deep inline copies of states nest (each level multiplies the copied code by the
+/// number of ways out of a segment, so this bounds the expansion's size).
+const MAX_INLINE_DEPTH: u32 = 2;
+
+/// The exits of `code` that are the last thing it does: the last statement, or the last
+/// statement of a branch of an `if` (without `let`: an `if let` keeps its scrutinee's
+/// temporaries alive in the branch) or block that is itself last. No `match` arm: the
+/// scrutinee's temporaries live through the arms.
+fn tails(code: &[Emit]) -> Vec<usize> {
+    match code.last() {
+        Some(Emit::Exit(k)) => vec![*k],
+        Some(Emit::Block(inner)) => tails(inner),
+        Some(Emit::If {
+            cond, then, els, ..
+        }) if !has_let(cond) => {
+            let mut t = tails(then);
+            t.extend(tails(els));
+            t
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Does an `if` condition bind (or test) with `let`?
+fn has_let(cond: &Expr) -> bool {
+    match cond {
+        Expr::Let(_) => true,
+        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+            has_let(&b.left) || has_let(&b.right)
+        }
+        Expr::Paren(p) => has_let(&p.expr),
+        _ => false,
     }
 }
 
@@ -119,26 +154,72 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
     let cx = Cx {
         current: std::cell::Cell::new(0),
         loops: std::cell::RefCell::new(Vec::new()),
-        tail: std::cell::Cell::new(None),
-        inlining: std::cell::Cell::new(false),
-        inlining_head: std::cell::Cell::new(false),
+        tails: std::cell::RefCell::new(Set::new()),
+        depth: std::cell::Cell::new(0),
+        built: std::cell::RefCell::new(Set::new()),
         plan,
         points,
         shape,
         fields,
     };
 
-    let generics: Vec<Ident> = saved_anywhere
-        .iter()
-        .map(|&b| format_ident!("T_{}", cx.fields[b]))
-        .collect();
-    let generic_of = |b: Id| format_ident!("T_{}", cx.fields[b]);
     let mut order: Vec<usize> = (0..plan.states.len())
         .filter(|&s| !plan.states[s].dead)
         .collect();
     order.sort_by_key(|&s| plan.states[s].order);
+    // Arms for the states some code builds, found from `Start`: a state every way into which
+    // was inlined needs no arm and no variant.
+    let mut arms = std::collections::BTreeMap::new();
+    let mut todo = vec![0];
+    while let Some(s) = todo.pop() {
+        if arms.contains_key(&s) {
+            continue;
+        }
+        cx.built.borrow_mut().clear();
+        arms.insert(s, cx.arm(s));
+        todo.extend(cx.built.borrow().iter().copied());
+    }
+    order.retain(|s| arms.contains_key(s));
 
-    let variants = order.iter().map(|&s| {
+    let mut kept: Vec<Id> = order
+        .iter()
+        .flat_map(|&s| plan.states[s].saved.iter().copied())
+        .collect();
+    kept.sort_unstable();
+    kept.dedup();
+    let generics: Vec<Ident> = kept
+        .iter()
+        .map(|&b| format_ident!("T_{}", cx.fields[b]))
+        .collect();
+    let generic_of = |b: Id| format_ident!("T_{}", cx.fields[b]);
+
+    // Arms stay in program order: rustc infers the fields' types in that order, and a method
+    // call needs its receiver's type known. Variants: a step ends in `Start` (never) or at a
+    // suspension point, only those are ever stored, so they come first, and the step's first
+    // check is one tag range (see `rest_check`).
+    let mut variant_order = order.clone();
+    variant_order.sort_by_key(|&s| !matches!(plan.states[s].kind, Kind::Start | Kind::Point(_)));
+    let rest_states = variant_order
+        .iter()
+        .filter(|&&s| matches!(plan.states[s].kind, Kind::Start | Kind::Point(_)))
+        .map(|&s| {
+            let ident = state_ident(plan, s);
+            quote!(__CorioFrame::#ident { .. })
+        });
+    let rest_check = quote! {
+        // Closed (or running, which the wrapper never steps): put it back and say so. A frame
+        // at rest is never a loop head or a join, and saying so here makes the dispatch on
+        // resume one range check.
+        if !::core::matches!(__corio_state, #(#rest_states)|*) {
+            *__corio_frame = __corio_state;
+            return ::core::option::Option::None;
+        }
+    };
+    let arms: Vec<TokenStream> = order
+        .iter()
+        .map(|s| arms.remove(s).expect("an arm"))
+        .collect();
+    let variants = variant_order.iter().map(|&s| {
         let ident = state_ident(plan, s);
         let fields = plan.states[s].saved.iter().rev().map(|&b| {
             let f = &cx.fields[b];
@@ -182,7 +263,6 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         }
     });
 
-    let arms = order.iter().map(|&s| cx.arm(s));
     let resume_ty = shape.resume_ty;
     let unit_resume = is_unit(resume_ty);
     let take_arg = if unit_resume || shape.flavor != Flavor::Generator {
@@ -291,11 +371,15 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
                 use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
                 #take_arg
                 let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
+                #rest_check
                 '__corio_dispatch: loop {
                     match __corio_state {
                         #(#arms)*
+                        // Never reached (see `rest_check` above); not a panic, which would
+                        // bring an unwind path into every resume.
                         __CorioFrame::Running | __CorioFrame::Done(_) => {
-                            ::core::unreachable!("the wrapper never steps a running or closed frame")
+                            *__corio_frame = __corio_state;
+                            return ::core::option::Option::None;
                         }
                     }
                 }
@@ -348,10 +432,6 @@ impl Cx<'_> {
         self.current.set(s);
         let plan = self.plan;
         let st = &plan.states[s];
-        self.tail.set(match st.code.last() {
-            Some(Emit::Exit(k)) => Some(*k),
-            _ => None,
-        });
         let ident = state_ident(plan, s);
         // Bound in declaration order, so that unwinding out of the arm drops them in reverse.
         let binds = st.saved.iter().map(|&b| {
@@ -360,8 +440,8 @@ impl Cx<'_> {
             let m = plan.bindings[b].mutable.then(|| quote!(mut));
             quote!(#f: #m #name)
         });
+        *self.tails.borrow_mut() = tails(&st.code).into_iter().collect();
         let code = self.state_code(s);
-        self.tail.set(None);
         quote! {
             __CorioFrame::#ident { #(#binds,)* } => { #code }
         }
@@ -383,41 +463,64 @@ impl Cx<'_> {
         quote!(#label: loop { #redeclare #code })
     }
 
-    /// An arm that ends by going round a loop (the last statement of a loop body, a `continue`
-    /// at the top level of an arm) runs the loop head right there, instead of storing the head's
-    /// state and going through the dispatcher. The optimiser then sees the frame variant it
-    /// came from, so a resume that yields at the same point again stores only what changed:
-    /// a counter behind `Box<dyn Iterator>` costs what a hand-written `next` does.
+    /// An arm that ends by going to a loop head or a join (the last statement of a loop body,
+    /// a `continue`, the end of an `if` branch) runs that state's code right there, instead of
+    /// building the state and going through the dispatcher. The optimiser then knows the frame
+    /// variant it came from, so a resume that yields at the same point again stores only what
+    /// changed, and states reached only this way need no frame variant, which makes the
+    /// dispatch on resume smaller. A counter behind `Box<dyn Iterator>` goes from a jump
+    /// table plus a store of every field to one compare and a store of the counter.
     ///
-    /// Only when the arm holds exactly the head's bindings at that spot: then the head's code
-    /// sees the same names as in its own arm, nothing is dropped later than it would be, and
-    /// no temporary of an enclosing `match` is alive. Not while writing another inline copy
-    /// (one level is enough), and not for code with closures or `async` blocks (two copies
-    /// would be two types, see `inline_await`).
-    fn inline_head(&self, k: usize, h: usize) -> Option<TokenStream> {
+    /// Only for a tail exit (see [`tails`]) where exactly the target's bindings are in scope:
+    /// then the target's code sees the same names as in its own arm, nothing is dropped later
+    /// than it would be, and no temporary of an enclosing `match` or `if let` is alive. At
+    /// most [`MAX_INLINE_DEPTH`] copies deep, and not for code with closures or `async`
+    /// blocks (two copies would be two types, see `inline_await`).
+    fn inline_state(&self, k: usize, s: usize) -> Option<TokenStream> {
         let plan = self.plan;
         let exit = &plan.exits[k];
-        let head = &plan.states[h];
-        if head.kind != Kind::Head
-            || self.tail.get() != Some(k)
-            || self.inlining.get()
-            || self.inlining_head.get()
-            || exit.assign.is_some()
+        let target = &plan.states[s];
+        if !matches!(target.kind, Kind::Head | Kind::Join)
+            || target.awaiting.is_some()
+            || !self.tails.borrow().contains(&k)
+            || self.depth.get() >= MAX_INLINE_DEPTH
             || !exit.inner.is_empty()
         {
             return None;
         }
         let in_scope: Set = exit.scope.iter().copied().collect();
-        let kept: Set = head.saved.iter().copied().collect();
+        let kept: Set = target.saved.iter().copied().collect();
         if in_scope != kept {
             return None;
         }
-        self.inlining_head.set(true);
-        let outer = self.current.replace(h);
-        let code = self.state_code(h);
+        let built = self.built.borrow().clone();
+        let code = self.inline_copy(k, s, || self.state_code(s));
+        if has_unique_types(code.clone()) {
+            // Not used: forget the states only this copy built.
+            *self.built.borrow_mut() = built;
+            return None;
+        }
+        Some(code)
+    }
+
+    /// Writes a copy of a state's `code`, reached by exit `k`, one inlining level deeper. The
+    /// copy's tail exits are tails only if `k` was: a copy placed inside a `match` arm runs
+    /// with the scrutinee's temporaries alive.
+    fn inline_copy(&self, k: usize, s: usize, write: impl FnOnce() -> TokenStream) -> TokenStream {
+        let outer_tails = self.tails.borrow().clone();
+        let copied = tails(&self.plan.states[s].code);
+        if outer_tails.contains(&k) {
+            self.tails.borrow_mut().extend(copied);
+        } else {
+            self.tails.borrow_mut().retain(|t| !copied.contains(t));
+        }
+        self.depth.set(self.depth.get() + 1);
+        let outer = self.current.replace(s);
+        let written = write();
         self.current.set(outer);
-        self.inlining_head.set(false);
-        (!has_unique_types(code.clone())).then_some(code)
+        self.depth.set(self.depth.get() - 1);
+        *self.tails.borrow_mut() = outer_tails;
+        written
     }
 
     /// `let x;` for bindings in scope at the state's entry that its code assigns.
@@ -443,21 +546,19 @@ impl Cx<'_> {
     /// Not when that code holds a closure or an `async` block: each copy would be a type of
     /// its own, and both must fit the same frame field (the check is on tokens, so `|` in a
     /// pattern or a bit-or also turns inlining off, which costs speed, never correctness).
-    fn inline_await(&self, s: usize, assign: Option<TokenStream>) -> Option<TokenStream> {
+    fn inline_await(&self, k: usize, s: usize, assign: Option<TokenStream>) -> Option<TokenStream> {
         let fut = self.name_of(self.plan.states[s].awaiting.expect("an await state"));
         let span = match self.plan.states[s].kind {
             Kind::Point(k) => Span::call_site().located_at(self.points[k].span),
             _ => Span::call_site(),
         };
+        let built = self.built.borrow().clone();
         let st = self.construct(s, &[], &[]);
         let store = quote_spanned!(span=> *__corio_frame = #st;);
-        self.inlining.set(true);
-        let outer = self.current.replace(s);
         let redeclare = self.redeclare(s);
-        let rest = self.code(&self.plan.states[s].code[1..]);
-        self.current.set(outer);
-        self.inlining.set(false);
+        let rest = self.inline_copy(k, s, || self.code(&self.plan.states[s].code[1..]));
         if has_unique_types(rest.clone()) {
+            *self.built.borrow_mut() = built;
             return None;
         }
         Some(quote!({
@@ -472,7 +573,7 @@ impl Cx<'_> {
                 }
                 ::core::task::Poll::Pending => {
                     #store
-                    return ::core::task::Poll::Pending;
+                    return ::core::option::Option::Some(::core::task::Poll::Pending);
                 }
             }
         }))
@@ -624,7 +725,7 @@ impl Cx<'_> {
                         ::core::task::Poll::Ready(__corio_value) => __corio_value,
                         ::core::task::Poll::Pending => {
                             #store
-                            return ::core::task::Poll::Pending;
+                            return ::core::option::Option::Some(::core::task::Poll::Pending);
                         }
                     };
                     ::core::mem::drop(#f);
@@ -644,10 +745,10 @@ impl Cx<'_> {
                 let store = quote_spanned!(span=> *__corio_frame = #state;);
                 let yielded = match self.shape.flavor {
                     Flavor::Generator => {
-                        quote!(return ::corio::__private::CoroutineState::Yielded(__corio_y);)
+                        quote!(return ::core::option::Option::Some(::corio::__private::CoroutineState::Yielded(__corio_y));)
                     }
                     _ => {
-                        quote!(return ::core::task::Poll::Ready(::core::option::Option::Some(__corio_y));)
+                        quote!(return ::core::option::Option::Some(::core::task::Poll::Ready(::core::option::Option::Some(__corio_y)));)
                     }
                 };
                 quote! {
@@ -660,6 +761,7 @@ impl Cx<'_> {
     }
 
     fn construct(&self, s: usize, _scope: &[Id], _inner: &[String]) -> TokenStream {
+        self.built.borrow_mut().insert(s);
         let ident = state_ident(self.plan, s);
         let fields = self.plan.states[s].saved.iter().rev().map(|&b| {
             let f = &self.fields[b];
@@ -683,11 +785,13 @@ impl Cx<'_> {
                 let label = loop_label(*s);
                 quote!({ #assign continue #label; })
             }
-            ExitKind::Goto(s) if let Some(inline) = self.inline_head(k, *s) => inline,
+            ExitKind::Goto(s) if let Some(inline) = self.inline_state(k, *s) => {
+                quote!({ #assign #inline })
+            }
             ExitKind::Goto(s)
                 if self.plan.states[*s].awaiting.is_some()
-                    && !self.inlining.get()
-                    && let Some(inline) = self.inline_await(*s, assign.clone()) =>
+                    && self.depth.get() < MAX_INLINE_DEPTH
+                    && let Some(inline) = self.inline_await(k, *s, assign.clone()) =>
             {
                 inline
             }
@@ -708,11 +812,13 @@ impl Cx<'_> {
                 };
                 let complete = match self.shape.flavor {
                     Flavor::Generator => {
-                        quote!(return ::corio::__private::CoroutineState::Complete(__corio_ret);)
+                        quote!(return ::core::option::Option::Some(::corio::__private::CoroutineState::Complete(__corio_ret));)
                     }
-                    Flavor::AsyncFn => quote!(return ::core::task::Poll::Ready(__corio_ret);),
+                    Flavor::AsyncFn => {
+                        quote!(return ::core::option::Option::Some(::core::task::Poll::Ready(__corio_ret));)
+                    }
                     Flavor::AsyncGen => {
-                        quote!(return ::core::task::Poll::Ready(::core::option::Option::None);)
+                        quote!(return ::core::option::Option::Some(::core::task::Poll::Ready(::core::option::Option::None));)
                     }
                 };
                 let ty = match self.shape.ret_ty {

@@ -20,7 +20,6 @@ fn count(
     #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
     enum __CorioFrame<T___corio_self, T_n, T_i, __CorioR> {
         Start { n: T_n, __corio_self: T___corio_self },
-        Loop2 { i: T_i, n: T_n, __corio_self: T___corio_self },
         Suspend0 { i: T_i, n: T_n, __corio_self: T___corio_self },
         Join1 { i: T_i },
         Running,
@@ -74,49 +73,33 @@ fn count(
                 __corio_frame,
                 __CorioFrame::Running,
             );
+            if !::core::matches!(
+                __corio_state, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { .. }
+            ) {
+                *__corio_frame = __corio_state;
+                return ::core::option::Option::None;
+            }
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start { __corio_self: __corio_self, n: n } => {
                         let mut i = 0;
-                        '__corio_loop2: loop {
-                            if i < n {
-                                let __corio_y: u32 = i * __corio_self.step;
-                                *__corio_frame = __CorioFrame::Suspend0 {
-                                    i: i,
-                                    n: n,
-                                    __corio_self: __corio_self,
-                                };
-                                return ::corio::__private::CoroutineState::Yielded(
-                                    __corio_y,
-                                );
-                            } else {
-                                {
-                                    __corio_state = __CorioFrame::Join1 { i: i };
-                                    continue '__corio_dispatch;
-                                }
-                            }
-                        }
-                    }
-                    __CorioFrame::Loop2 {
-                        __corio_self: __corio_self,
-                        n: n,
-                        i: mut i,
-                    } => {
-                        '__corio_loop2: loop {
-                            if i < n {
-                                let __corio_y: u32 = i * __corio_self.step;
-                                *__corio_frame = __CorioFrame::Suspend0 {
-                                    i: i,
-                                    n: n,
-                                    __corio_self: __corio_self,
-                                };
-                                return ::corio::__private::CoroutineState::Yielded(
-                                    __corio_y,
-                                );
-                            } else {
-                                {
-                                    __corio_state = __CorioFrame::Join1 { i: i };
-                                    continue '__corio_dispatch;
+                        {
+                            '__corio_loop2: loop {
+                                if i < n {
+                                    let __corio_y: u32 = i * __corio_self.step;
+                                    *__corio_frame = __CorioFrame::Suspend0 {
+                                        i: i,
+                                        n: n,
+                                        __corio_self: __corio_self,
+                                    };
+                                    return ::core::option::Option::Some(
+                                        ::corio::__private::CoroutineState::Yielded(__corio_y),
+                                    );
+                                } else {
+                                    {
+                                        __corio_state = __CorioFrame::Join1 { i: i };
+                                        continue '__corio_dispatch;
+                                    }
                                 }
                             }
                         }
@@ -127,21 +110,23 @@ fn count(
                         i: mut i,
                     } => {
                         i += 1;
-                        '__corio_loop2: loop {
-                            if i < n {
-                                let __corio_y: u32 = i * __corio_self.step;
-                                *__corio_frame = __CorioFrame::Suspend0 {
-                                    i: i,
-                                    n: n,
-                                    __corio_self: __corio_self,
-                                };
-                                return ::corio::__private::CoroutineState::Yielded(
-                                    __corio_y,
-                                );
-                            } else {
-                                {
-                                    __corio_state = __CorioFrame::Join1 { i: i };
-                                    continue '__corio_dispatch;
+                        {
+                            '__corio_loop2: loop {
+                                if i < n {
+                                    let __corio_y: u32 = i * __corio_self.step;
+                                    *__corio_frame = __CorioFrame::Suspend0 {
+                                        i: i,
+                                        n: n,
+                                        __corio_self: __corio_self,
+                                    };
+                                    return ::core::option::Option::Some(
+                                        ::corio::__private::CoroutineState::Yielded(__corio_y),
+                                    );
+                                } else {
+                                    {
+                                        __corio_state = __CorioFrame::Join1 { i: i };
+                                        continue '__corio_dispatch;
+                                    }
                                 }
                             }
                         }
@@ -151,12 +136,13 @@ fn count(
                         *__corio_frame = __CorioFrame::Done(
                             ::core::option::Option::None,
                         );
-                        return ::corio::__private::CoroutineState::Complete(__corio_ret);
+                        return ::core::option::Option::Some(
+                            ::corio::__private::CoroutineState::Complete(__corio_ret),
+                        );
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        ::core::unreachable!(
-                            "the wrapper never steps a running or closed frame"
-                        )
+                        *__corio_frame = __corio_state;
+                        return ::core::option::Option::None;
                     }
                 }
             }

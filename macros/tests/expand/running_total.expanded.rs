@@ -15,8 +15,8 @@ fn running_total() -> impl ::corio::__private::Coroutine<
     #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
     enum __CorioFrame<T_total, __CorioR> {
         Start {},
-        Loop2 { total: T_total },
         Suspend0 { total: T_total },
+        Loop2 { total: T_total },
         Running,
         Done(::core::option::Option<__CorioR>),
     }
@@ -66,6 +66,12 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                 __corio_frame,
                 __CorioFrame::Running,
             );
+            if !::core::matches!(
+                __corio_state, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { .. }
+            ) {
+                *__corio_frame = __corio_state;
+                return ::core::option::Option::None;
+            }
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start {} => {
@@ -83,8 +89,8 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                             *__corio_frame = __CorioFrame::Suspend0 {
                                 total: total,
                             };
-                            return ::corio::__private::CoroutineState::Yielded(
-                                __corio_y,
+                            return ::core::option::Option::Some(
+                                ::corio::__private::CoroutineState::Yielded(__corio_y),
                             );
                         }
                     }
@@ -99,8 +105,8 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                                 *__corio_frame = __CorioFrame::Done(
                                     ::core::option::Option::None,
                                 );
-                                return ::corio::__private::CoroutineState::Complete(
-                                    __corio_ret,
+                                return ::core::option::Option::Some(
+                                    ::corio::__private::CoroutineState::Complete(__corio_ret),
                                 );
                             };
                         }
@@ -113,9 +119,8 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                         }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        ::core::unreachable!(
-                            "the wrapper never steps a running or closed frame"
-                        )
+                        *__corio_frame = __corio_state;
+                        return ::core::option::Option::None;
                     }
                 }
             }

@@ -68,6 +68,12 @@ fn say_after(
                 __corio_frame,
                 __CorioFrame::Running,
             );
+            if !::core::matches!(
+                __corio_state, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { .. }
+            ) {
+                *__corio_frame = __corio_state;
+                return ::core::option::Option::None;
+            }
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start { delay: delay, what: what } => {
@@ -92,7 +98,9 @@ fn say_after(
                                         *__corio_frame = __CorioFrame::Done(
                                             ::core::option::Option::None,
                                         );
-                                        return ::core::task::Poll::Ready(__corio_ret);
+                                        return ::core::option::Option::Some(
+                                            ::core::task::Poll::Ready(__corio_ret),
+                                        );
                                     }
                                 }
                                 ::core::task::Poll::Pending => {
@@ -100,7 +108,9 @@ fn say_after(
                                         __corio_fut0: __corio_fut0,
                                         what: what,
                                     };
-                                    return ::core::task::Poll::Pending;
+                                    return ::core::option::Option::Some(
+                                        ::core::task::Poll::Pending,
+                                    );
                                 }
                             }
                         }
@@ -120,7 +130,9 @@ fn say_after(
                                     __corio_fut0: __corio_fut0,
                                     what: what,
                                 };
-                                return ::core::task::Poll::Pending;
+                                return ::core::option::Option::Some(
+                                    ::core::task::Poll::Pending,
+                                );
                             }
                         };
                         ::core::mem::drop(__corio_fut0);
@@ -130,13 +142,14 @@ fn say_after(
                             *__corio_frame = __CorioFrame::Done(
                                 ::core::option::Option::None,
                             );
-                            return ::core::task::Poll::Ready(__corio_ret);
+                            return ::core::option::Option::Some(
+                                ::core::task::Poll::Ready(__corio_ret),
+                            );
                         }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        ::core::unreachable!(
-                            "the wrapper never steps a running or closed frame"
-                        )
+                        *__corio_frame = __corio_state;
+                        return ::core::option::Option::None;
                     }
                 }
             }

@@ -23,9 +23,9 @@ fn ticks(
     #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
     enum __CorioFrame<T_n, T___corio_iter1, T___corio_fut0, __CorioR> {
         Start { n: T_n },
-        Loop1 { __corio_iter1: T___corio_iter1 },
         Suspend0 { __corio_fut0: T___corio_fut0, __corio_iter1: T___corio_iter1 },
         Suspend1 { __corio_iter1: T___corio_iter1 },
+        Loop1 { __corio_iter1: T___corio_iter1 },
         Running,
         Done(::core::option::Option<__CorioR>),
     }
@@ -74,6 +74,13 @@ fn ticks(
                 __corio_frame,
                 __CorioFrame::Running,
             );
+            if !::core::matches!(
+                __corio_state, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { .. }
+                | __CorioFrame::Suspend1 { .. }
+            ) {
+                *__corio_frame = __corio_state;
+                return ::core::option::Option::None;
+            }
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start { n: n } => {
@@ -111,8 +118,10 @@ fn ticks(
                                                 *__corio_frame = __CorioFrame::Suspend1 {
                                                     __corio_iter1: __corio_iter1,
                                                 };
-                                                return ::core::task::Poll::Ready(
-                                                    ::core::option::Option::Some(__corio_y),
+                                                return ::core::option::Option::Some(
+                                                    ::core::task::Poll::Ready(
+                                                        ::core::option::Option::Some(__corio_y),
+                                                    ),
                                                 );
                                             }
                                             ::core::task::Poll::Pending => {
@@ -120,7 +129,9 @@ fn ticks(
                                                     __corio_fut0: __corio_fut0,
                                                     __corio_iter1: __corio_iter1,
                                                 };
-                                                return ::core::task::Poll::Pending;
+                                                return ::core::option::Option::Some(
+                                                    ::core::task::Poll::Pending,
+                                                );
                                             }
                                         }
                                     }
@@ -130,8 +141,8 @@ fn ticks(
                                     *__corio_frame = __CorioFrame::Done(
                                         ::core::option::Option::None,
                                     );
-                                    return ::core::task::Poll::Ready(
-                                        ::core::option::Option::None,
+                                    return ::core::option::Option::Some(
+                                        ::core::task::Poll::Ready(::core::option::Option::None),
                                     );
                                 }
                             }
@@ -152,7 +163,9 @@ fn ticks(
                                     __corio_fut0: __corio_fut0,
                                     __corio_iter1: __corio_iter1,
                                 };
-                                return ::core::task::Poll::Pending;
+                                return ::core::option::Option::Some(
+                                    ::core::task::Poll::Pending,
+                                );
                             }
                         };
                         ::core::mem::drop(__corio_fut0);
@@ -161,8 +174,10 @@ fn ticks(
                         *__corio_frame = __CorioFrame::Suspend1 {
                             __corio_iter1: __corio_iter1,
                         };
-                        return ::core::task::Poll::Ready(
-                            ::core::option::Option::Some(__corio_y),
+                        return ::core::option::Option::Some(
+                            ::core::task::Poll::Ready(
+                                ::core::option::Option::Some(__corio_y),
+                            ),
                         );
                     }
                     __CorioFrame::Suspend1 { __corio_iter1: mut __corio_iter1 } => {
@@ -172,9 +187,8 @@ fn ticks(
                         continue '__corio_dispatch;
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        ::core::unreachable!(
-                            "the wrapper never steps a running or closed frame"
-                        )
+                        *__corio_frame = __corio_state;
+                        return ::core::option::Option::None;
                     }
                 }
             }
