@@ -279,3 +279,23 @@ diff_case! {
     }
     p = 3, salt = 1
 }
+
+// Seed 7, program 256: every identifier in a macro's tokens counted as a use of the binding of
+// that name, so `y` in `format!("{}", match p { y if y < p => …, })` (a `match` arm's own `y`)
+// kept the outer `y` alive after `consume(y)` had moved it: "use of moved value: `y`". Macro
+// arguments that parse as expressions are now analysed as code, and `name = value` format
+// arguments are not uses of a binding `name`.
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn macro_arm_binding_is_not_a_use(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let y = ctx.noisy(p);
+        let d = ctx.consume(y);
+        yield_!(d);
+        let s = format!("{}", match p { y if y < 0 => 1, _ => 2 });
+        let r = yield_!(3);
+        let t = format!("{y}", y = r);
+        let f = |y: i64| y + 1;
+        Ok(s.len() as i64 + t.len() as i64 + f(p))
+    }
+    p = 3, salt = 1
+}

@@ -414,18 +414,46 @@ impl VisitMut for Verbatim {
     }
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens));
-        // `?`, `return`, `break` and `continue` in the arguments of an expression-like macro
-        // (`vec![f()?]`, `format!("{}", x?)`) leave the segment as anywhere else.
-        if self.analysing()
-            && mentions(&m.tokens, &|t| match t {
-                TokenTree::Punct(p) => p.as_char() == '?',
-                TokenTree::Ident(i) => i == "return" || i == "break" || i == "continue",
-                _ => false,
-            })
-        {
-            visit_macro_args(m, |e| self.visit_expr_mut(e));
+        // Arguments that are comma-separated expressions (`format!`, `vec!`, `assert!`, …) are
+        // visited as expressions: a name a closure or a `match` arm inside binds is not a use
+        // of the binding outside, and `?`, `return`, `break` and `continue` leave the segment
+        // as anywhere else. Other macros: every identifier counts (see `scan_tokens`).
+        let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
+        let Ok(mut args) = m.parse_body_with(parser) else {
+            m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens));
+            return;
+        };
+        let mut named = Vec::new();
+        for arg in args.iter_mut() {
+            match arg {
+                // `name = value` in a format macro: `name` is the argument's own.
+                Expr::Assign(a) if is_single_ident(&a.left) => {
+                    named.push(a.left.to_token_stream().to_string());
+                    self.visit_expr_mut(&mut a.right);
+                }
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(_),
+                    ..
+                }) => {}
+                _ => self.visit_expr_mut(arg),
+            }
         }
+        // Format strings last, with the named arguments in scope.
+        let mark = self.scopes.len();
+        self.scopes.extend(named);
+        for arg in args.iter_mut() {
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                attrs,
+            }) = arg
+            {
+                let lit = syn::Lit::new(self.scan_format_string(s.token()));
+                let attrs = std::mem::take(attrs);
+                *arg = Expr::Lit(syn::ExprLit { attrs, lit });
+            }
+        }
+        self.scopes.truncate(mark);
+        m.tokens = args.into_token_stream();
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
