@@ -207,11 +207,10 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
             quote!(__CorioFrame::#ident { .. })
         });
     let rest_check = quote! {
-        // Closed (or running, which the wrapper never steps): put it back and say so. A frame
-        // at rest is never a loop head or a join, and saying so here makes the dispatch on
-        // resume one range check.
-        if !::core::matches!(__corio_state, #(#rest_states)|*) {
-            *__corio_frame = __corio_state;
+        // Closed (or running, which the wrapper never steps): say so. A frame at rest is never
+        // a loop head or a join, and saying so here makes the dispatch on resume one range
+        // check.
+        if !::core::matches!(*__corio_frame, #(#rest_states)|*) {
             return ::core::option::Option::None;
         }
     };
@@ -370,8 +369,8 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
             |__corio_frame, #step_args| {
                 use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
                 #take_arg
-                let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
                 #rest_check
+                let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
                 '__corio_dispatch: loop {
                     match __corio_state {
                         #(#arms)*
@@ -488,8 +487,14 @@ impl Cx<'_> {
         {
             return None;
         }
-        let in_scope: Set = exit.scope.iter().copied().collect();
         let kept: Set = target.saved.iter().copied().collect();
+        // An awaited future's binding stays in scope after its await, but it was dropped there.
+        let in_scope: Set = exit
+            .scope
+            .iter()
+            .copied()
+            .filter(|b| kept.contains(b) || !plan.states.iter().any(|st| st.awaiting == Some(*b)))
+            .collect();
         if in_scope != kept {
             return None;
         }

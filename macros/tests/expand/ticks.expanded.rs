@@ -70,17 +70,16 @@ fn ticks(
         )]
         |__corio_frame, __corio_cx: &mut ::core::task::Context<'_>| {
             use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
+            if !::core::matches!(
+                * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
+                } | __CorioFrame::Suspend1 { .. }
+            ) {
+                return ::core::option::Option::None;
+            }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
                 __CorioFrame::Running,
             );
-            if !::core::matches!(
-                __corio_state, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { .. }
-                | __CorioFrame::Suspend1 { .. }
-            ) {
-                *__corio_frame = __corio_state;
-                return ::core::option::Option::None;
-            }
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start { n: n } => {
