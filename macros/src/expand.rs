@@ -63,9 +63,11 @@ struct Cx<'a> {
     /// The loop heads whose Rust `loop` encloses the code being written: a `goto` to one of
     /// them is a plain `continue`.
     loops: std::cell::RefCell<Vec<usize>>,
-    /// The exits in tail position in the code being written (see `inline_state`).
-    tails: std::cell::RefCell<Set>,
-    /// How many inline copies (`inline_state`, `inline_await`) enclose the code being written.
+    /// The states whose code follows the code being written in its arm, each after a labelled
+    /// block the code is in: a `goto` to one of them is a `break` out of that block (see
+    /// `run`).
+    targets: std::cell::RefCell<Vec<usize>>,
+    /// How many inline copies of an await state's code enclose the code being written.
     depth: std::cell::Cell<u32>,
     /// The states some written code stores or goes to: the arms (and frame variants) to emit.
     built: std::cell::RefCell<Set>,
@@ -84,39 +86,33 @@ fn state_ident(plan: &Plan, s: usize) -> Ident {
     }
 }
 
-/// How deep inline copies of states nest (each level multiplies the copied code by the
+/// How deep inline copies of await states nest (each level multiplies the copied code by the
 /// number of ways out of a segment, so this bounds the expansion's size).
 const MAX_INLINE_DEPTH: u32 = 2;
 
+/// How many states' code can follow an arm's own (see `Cx::run`); each is a copy of code that
+/// may also have an arm of its own, so this bounds the expansion's size.
+const MAX_FOLLOWERS: usize = 2;
+
 /// The exits of `code` that are the last thing it does: the last statement, or the last
-/// statement of a branch of an `if` (without `let`: an `if let` keeps its scrutinee's
-/// temporaries alive in the branch) or block that is itself last. No `match` arm: the
-/// scrutinee's temporaries live through the arms.
+/// statement of a branch of an `if`, `match` or block that is itself last.
 fn tails(code: &[Emit]) -> Vec<usize> {
     match code.last() {
         Some(Emit::Exit(k)) => vec![*k],
         Some(Emit::Block(inner)) => tails(inner),
-        Some(Emit::If {
-            cond, then, els, ..
-        }) if !has_let(cond) => {
+        Some(Emit::If { then, els, .. }) => {
             let mut t = tails(then);
             t.extend(tails(els));
             t
         }
+        Some(Emit::Match { arms, .. }) => arms.iter().flat_map(|a| tails(&a.body)).collect(),
         _ => Vec::new(),
     }
 }
 
-/// Does an `if` condition bind (or test) with `let`?
-fn has_let(cond: &Expr) -> bool {
-    match cond {
-        Expr::Let(_) => true,
-        Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
-            has_let(&b.left) || has_let(&b.right)
-        }
-        Expr::Paren(p) => has_let(&p.expr),
-        _ => false,
-    }
+/// The label of the block after which a follower's code runs.
+fn follow_label(s: usize) -> syn::Lifetime {
+    syn::Lifetime::new(&format!("'__corio_to{s}"), Span::call_site())
 }
 
 /// The label of the Rust `loop` a loop head's code runs in.
@@ -154,7 +150,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
     let cx = Cx {
         current: std::cell::Cell::new(0),
         loops: std::cell::RefCell::new(Vec::new()),
-        tails: std::cell::RefCell::new(Set::new()),
+        targets: std::cell::RefCell::new(Vec::new()),
         depth: std::cell::Cell::new(0),
         built: std::cell::RefCell::new(Set::new()),
         plan,
@@ -439,11 +435,103 @@ impl Cx<'_> {
             let m = plan.bindings[b].mutable.then(|| quote!(mut));
             quote!(#f: #m #name)
         });
-        *self.tails.borrow_mut() = tails(&st.code).into_iter().collect();
-        let code = self.state_code(s);
+        let code = self.run(s);
         quote! {
             __CorioFrame::#ident { #(#binds,)* } => { #code }
         }
+    }
+
+    /// The code of state `s` followed by the code of the states it falls through to (at most
+    /// [`MAX_FOLLOWERS`]): the last statement of a loop body goes round the loop, the end of an
+    /// `if` branch goes to the join after it. Each follower's code runs after a labelled block
+    /// that the code before it breaks out of with the follower's bindings:
+    ///
+    /// ```text
+    /// Suspend0 { i, n } => {
+    ///     let (i, n) = '__corio_to2: { let i = i; let n = n; i += 1; break '__corio_to2 (i, n) };
+    ///     '__corio_loop2: loop { if i < n { …; *frame = Suspend0 { i, n }; return Yielded } … }
+    /// }
+    /// ```
+    ///
+    /// instead of building the follower's state and going through the dispatcher. Leaving the
+    /// block drops what the code before declared (the `let i = i;` move the arm's own bindings
+    /// in, so they drop there too), exactly where the dispatcher's `continue` dropped it; the
+    /// follower sees only its own bindings, as in its own arm. The optimiser now knows which
+    /// variant the resume came from, so yielding at the same point again stores only what
+    /// changed, and a state that every way into turned into a `break` needs no arm and no frame
+    /// variant. Not for followers whose code holds a closure or an `async` block: a copy here
+    /// and one in its own arm would be two types (see `inline_await`).
+    fn run(&self, s: usize) -> TokenStream {
+        let mut chain = vec![s];
+        while chain.len() <= MAX_FOLLOWERS
+            && let Some(t) = self.follower(*chain.last().expect("not empty"), &chain)
+        {
+            chain.push(t);
+        }
+        // The blocks nest: the first state's code is inside all of them.
+        *self.targets.borrow_mut() = chain[1..].iter().rev().copied().collect();
+        let rebind = if chain.len() > 1 {
+            self.rebind(s)
+        } else {
+            quote!()
+        };
+        let mut code = quote!(#rebind);
+        code.extend(self.state_code(s));
+        for &t in &chain[1..] {
+            self.targets.borrow_mut().pop();
+            let label = follow_label(t);
+            let pat = self.plan.states[t].saved.iter().map(|&b| {
+                let name = self.name_of(b);
+                let m = self.plan.bindings[b].mutable.then(|| quote!(mut));
+                quote!(#m #name)
+            });
+            self.current.set(t);
+            let next = self.state_code(t);
+            code = quote! {
+                #[allow(unreachable_code)]
+                let (#(#pat,)*) = #label: { #code };
+                #next
+            };
+        }
+        self.current.set(s);
+        code
+    }
+
+    /// The loop head or join `s`'s code falls through to, if it can follow `s` in its arm.
+    fn follower(&self, s: usize, chain: &[usize]) -> Option<usize> {
+        let plan = self.plan;
+        let t = tails(&plan.states[s].code)
+            .into_iter()
+            .find_map(|k| match plan.exits[k].kind {
+                ExitKind::Goto(t) => Some(t),
+                ExitKind::Return(_) => None,
+            })?;
+        if !matches!(plan.states[t].kind, Kind::Head | Kind::Join) || chain.contains(&t) {
+            return None;
+        }
+        // Written once to look at it; forget what that built.
+        let built = self.built.borrow().clone();
+        let targets = self.targets.take();
+        let outer = self.current.replace(t);
+        let code = self.state_code(t);
+        self.current.set(outer);
+        *self.targets.borrow_mut() = targets;
+        *self.built.borrow_mut() = built;
+        (!has_unique_types(code)).then_some(t)
+    }
+
+    /// `let x = x;` for the arm's bindings, in their order: moved into the block the state's
+    /// code runs in, they drop when it is left, before a follower's code runs.
+    fn rebind(&self, s: usize) -> TokenStream {
+        self.plan.states[s]
+            .saved
+            .iter()
+            .map(|&b| {
+                let name = self.name_of(b);
+                let m = self.plan.bindings[b].mutable.then(|| quote!(mut));
+                quote!(let #m #name = #name;)
+            })
+            .collect()
     }
 
     /// A state's code, with its bindings in scope. A loop head runs its body as a Rust loop:
@@ -462,69 +550,13 @@ impl Cx<'_> {
         quote!(#label: loop { #redeclare #code })
     }
 
-    /// An arm that ends by going to a loop head or a join (the last statement of a loop body,
-    /// a `continue`, the end of an `if` branch) runs that state's code right there, instead of
-    /// building the state and going through the dispatcher. The optimiser then knows the frame
-    /// variant it came from, so a resume that yields at the same point again stores only what
-    /// changed, and states reached only this way need no frame variant, which makes the
-    /// dispatch on resume smaller. A counter behind `Box<dyn Iterator>` goes from a jump
-    /// table plus a store of every field to one compare and a store of the counter.
-    ///
-    /// Only for a tail exit (see [`tails`]) where exactly the target's bindings are in scope:
-    /// then the target's code sees the same names as in its own arm, nothing is dropped later
-    /// than it would be, and no temporary of an enclosing `match` or `if let` is alive. At
-    /// most [`MAX_INLINE_DEPTH`] copies deep, and not for code with closures or `async`
-    /// blocks (two copies would be two types, see `inline_await`).
-    fn inline_state(&self, k: usize, s: usize) -> Option<TokenStream> {
-        let plan = self.plan;
-        let exit = &plan.exits[k];
-        let target = &plan.states[s];
-        if !matches!(target.kind, Kind::Head | Kind::Join)
-            || target.awaiting.is_some()
-            || !self.tails.borrow().contains(&k)
-            || self.depth.get() >= MAX_INLINE_DEPTH
-            || !exit.inner.is_empty()
-        {
-            return None;
-        }
-        let kept: Set = target.saved.iter().copied().collect();
-        // An awaited future's binding stays in scope after its await, but it was dropped there.
-        let in_scope: Set = exit
-            .scope
-            .iter()
-            .copied()
-            .filter(|b| kept.contains(b) || !plan.states.iter().any(|st| st.awaiting == Some(*b)))
-            .collect();
-        if in_scope != kept {
-            return None;
-        }
-        let built = self.built.borrow().clone();
-        let code = self.inline_copy(k, s, || self.state_code(s));
-        if has_unique_types(code.clone()) {
-            // Not used: forget the states only this copy built.
-            *self.built.borrow_mut() = built;
-            return None;
-        }
-        Some(code)
-    }
-
-    /// Writes a copy of a state's `code`, reached by exit `k`, one inlining level deeper. The
-    /// copy's tail exits are tails only if `k` was: a copy placed inside a `match` arm runs
-    /// with the scrutinee's temporaries alive.
-    fn inline_copy(&self, k: usize, s: usize, write: impl FnOnce() -> TokenStream) -> TokenStream {
-        let outer_tails = self.tails.borrow().clone();
-        let copied = tails(&self.plan.states[s].code);
-        if outer_tails.contains(&k) {
-            self.tails.borrow_mut().extend(copied);
-        } else {
-            self.tails.borrow_mut().retain(|t| !copied.contains(t));
-        }
+    /// Writes a copy of await state `s`'s code one level deeper.
+    fn inline_copy(&self, s: usize, write: impl FnOnce() -> TokenStream) -> TokenStream {
         self.depth.set(self.depth.get() + 1);
         let outer = self.current.replace(s);
         let written = write();
         self.current.set(outer);
         self.depth.set(self.depth.get() - 1);
-        *self.tails.borrow_mut() = outer_tails;
         written
     }
 
@@ -551,7 +583,7 @@ impl Cx<'_> {
     /// Not when that code holds a closure or an `async` block: each copy would be a type of
     /// its own, and both must fit the same frame field (the check is on tokens, so `|` in a
     /// pattern or a bit-or also turns inlining off, which costs speed, never correctness).
-    fn inline_await(&self, k: usize, s: usize, assign: Option<TokenStream>) -> Option<TokenStream> {
+    fn inline_await(&self, s: usize, assign: Option<TokenStream>) -> Option<TokenStream> {
         let fut = self.name_of(self.plan.states[s].awaiting.expect("an await state"));
         let span = match self.plan.states[s].kind {
             Kind::Point(k) => Span::call_site().located_at(self.points[k].span),
@@ -561,7 +593,7 @@ impl Cx<'_> {
         let st = self.construct(s, &[], &[]);
         let store = quote_spanned!(span=> *__corio_frame = #st;);
         let redeclare = self.redeclare(s);
-        let rest = self.inline_copy(k, s, || self.code(&self.plan.states[s].code[1..]));
+        let rest = self.inline_copy(s, || self.code(&self.plan.states[s].code[1..]));
         if has_unique_types(rest.clone()) {
             *self.built.borrow_mut() = built;
             return None;
@@ -790,13 +822,15 @@ impl Cx<'_> {
                 let label = loop_label(*s);
                 quote!({ #assign continue #label; })
             }
-            ExitKind::Goto(s) if let Some(inline) = self.inline_state(k, *s) => {
-                quote!({ #assign #inline })
+            ExitKind::Goto(s) if self.targets.borrow().contains(s) => {
+                let label = follow_label(*s);
+                let values = self.plan.states[*s].saved.iter().map(|&b| self.name_of(b));
+                quote!({ #assign break #label (#(#values,)*); })
             }
             ExitKind::Goto(s)
                 if self.plan.states[*s].awaiting.is_some()
                     && self.depth.get() < MAX_INLINE_DEPTH
-                    && let Some(inline) = self.inline_await(k, *s, assign.clone()) =>
+                    && let Some(inline) = self.inline_await(*s, assign.clone()) =>
             {
                 inline
             }

@@ -21,7 +21,6 @@ fn count(
     enum __CorioFrame<T___corio_self, T_n, T_i, __CorioR> {
         Start { n: T_n, __corio_self: T___corio_self },
         Suspend0 { i: T_i, n: T_n, __corio_self: T___corio_self },
-        Join1 { i: T_i },
         Running,
         Done(::core::option::Option<__CorioR>),
     }
@@ -82,8 +81,17 @@ fn count(
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start { __corio_self: __corio_self, n: n } => {
-                        let mut i = 0;
-                        {
+                        #[allow(unreachable_code)]
+                        let (mut i,) = '__corio_to1: {
+                            #[allow(unreachable_code)]
+                            let (__corio_self, n, mut i) = '__corio_to2: {
+                                let __corio_self = __corio_self;
+                                let n = n;
+                                let mut i = 0;
+                                {
+                                    break '__corio_to2 (__corio_self, n, i);
+                                }
+                            };
                             '__corio_loop2: loop {
                                 if i < n {
                                     let __corio_y: u32 = i * __corio_self.step;
@@ -97,11 +105,19 @@ fn count(
                                     );
                                 } else {
                                     {
-                                        __corio_state = __CorioFrame::Join1 { i: i };
-                                        continue '__corio_dispatch;
+                                        break '__corio_to1 (i,);
                                     }
                                 }
                             }
+                        };
+                        {
+                            let __corio_ret: u32 = i;
+                            *__corio_frame = __CorioFrame::Done(
+                                ::core::option::Option::None,
+                            );
+                            return ::core::option::Option::Some(
+                                ::corio::__private::CoroutineState::Complete(__corio_ret),
+                            );
                         }
                     }
                     __CorioFrame::Suspend0 {
@@ -109,8 +125,18 @@ fn count(
                         n: n,
                         i: mut i,
                     } => {
-                        i += 1;
-                        {
+                        #[allow(unreachable_code)]
+                        let (mut i,) = '__corio_to1: {
+                            #[allow(unreachable_code)]
+                            let (__corio_self, n, mut i) = '__corio_to2: {
+                                let __corio_self = __corio_self;
+                                let n = n;
+                                let mut i = i;
+                                i += 1;
+                                {
+                                    break '__corio_to2 (__corio_self, n, i);
+                                }
+                            };
                             '__corio_loop2: loop {
                                 if i < n {
                                     let __corio_y: u32 = i * __corio_self.step;
@@ -124,21 +150,20 @@ fn count(
                                     );
                                 } else {
                                     {
-                                        __corio_state = __CorioFrame::Join1 { i: i };
-                                        continue '__corio_dispatch;
+                                        break '__corio_to1 (i,);
                                     }
                                 }
                             }
+                        };
+                        {
+                            let __corio_ret: u32 = i;
+                            *__corio_frame = __CorioFrame::Done(
+                                ::core::option::Option::None,
+                            );
+                            return ::core::option::Option::Some(
+                                ::corio::__private::CoroutineState::Complete(__corio_ret),
+                            );
                         }
-                    }
-                    __CorioFrame::Join1 { i: mut i } => {
-                        let __corio_ret: u32 = i;
-                        *__corio_frame = __CorioFrame::Done(
-                            ::core::option::Option::None,
-                        );
-                        return ::core::option::Option::Some(
-                            ::corio::__private::CoroutineState::Complete(__corio_ret),
-                        );
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
                         *__corio_frame = __corio_state;

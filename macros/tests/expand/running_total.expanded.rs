@@ -16,7 +16,6 @@ fn running_total() -> impl ::corio::__private::Coroutine<
     enum __CorioFrame<T_total, __CorioR> {
         Start {},
         Suspend0 { total: T_total },
-        Loop2 { total: T_total },
         Running,
         Done(::core::option::Option<__CorioR>),
     }
@@ -75,15 +74,13 @@ fn running_total() -> impl ::corio::__private::Coroutine<
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start {} => {
-                        let mut total = 0;
-                        {
-                            __corio_state = __CorioFrame::Loop2 {
-                                total: total,
-                            };
-                            continue '__corio_dispatch;
-                        }
-                    }
-                    __CorioFrame::Loop2 { total: mut total } => {
+                        #[allow(unreachable_code)]
+                        let (mut total,) = '__corio_to2: {
+                            let mut total = 0;
+                            {
+                                break '__corio_to2 (total,);
+                            }
+                        };
                         '__corio_loop2: loop {
                             let __corio_y: i64 = total;
                             *__corio_frame = __CorioFrame::Suspend0 {
@@ -95,27 +92,37 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                         }
                     }
                     __CorioFrame::Suspend0 { total: mut total } => {
-                        let x = match __corio_arg.take() {
-                            ::core::option::Option::Some(arg) => arg,
-                            ::core::option::Option::None => ::core::unreachable!(),
-                        };
-                        if x == 0 {
-                            {
-                                let __corio_ret: i64 = total;
-                                *__corio_frame = __CorioFrame::Done(
-                                    ::core::option::Option::None,
-                                );
-                                return ::core::option::Option::Some(
-                                    ::corio::__private::CoroutineState::Complete(__corio_ret),
-                                );
+                        #[allow(unreachable_code)]
+                        let (mut total,) = '__corio_to2: {
+                            let mut total = total;
+                            let x = match __corio_arg.take() {
+                                ::core::option::Option::Some(arg) => arg,
+                                ::core::option::Option::None => ::core::unreachable!(),
                             };
-                        }
-                        total += x;
-                        {
-                            __corio_state = __CorioFrame::Loop2 {
+                            if x == 0 {
+                                {
+                                    let __corio_ret: i64 = total;
+                                    *__corio_frame = __CorioFrame::Done(
+                                        ::core::option::Option::None,
+                                    );
+                                    return ::core::option::Option::Some(
+                                        ::corio::__private::CoroutineState::Complete(__corio_ret),
+                                    );
+                                };
+                            }
+                            total += x;
+                            {
+                                break '__corio_to2 (total,);
+                            }
+                        };
+                        '__corio_loop2: loop {
+                            let __corio_y: i64 = total;
+                            *__corio_frame = __CorioFrame::Suspend0 {
                                 total: total,
                             };
-                            continue '__corio_dispatch;
+                            return ::core::option::Option::Some(
+                                ::corio::__private::CoroutineState::Yielded(__corio_y),
+                            );
                         }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
