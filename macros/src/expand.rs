@@ -159,13 +159,10 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         fields,
     };
 
-    let mut order: Vec<usize> = (0..plan.states.len())
-        .filter(|&s| !plan.states[s].dead)
-        .collect();
-    order.sort_by_key(|&s| plan.states[s].order);
     // Arms for the states some code builds, found from `Start`: a state every way into which
-    // was inlined needs no arm and no variant.
+    // became a follower's `break` needs no arm and no variant.
     let mut arms = std::collections::BTreeMap::new();
+    let mut builds = std::collections::BTreeMap::new();
     let mut todo = vec![0];
     while let Some(s) = todo.pop() {
         if arms.contains_key(&s) {
@@ -173,10 +170,27 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         }
         cx.built.borrow_mut().clear();
         arms.insert(s, cx.arm(s));
-        todo.extend(cx.built.borrow().iter().copied());
+        let built = cx.built.borrow().clone();
+        todo.extend(built.iter().copied());
+        builds.insert(s, built);
     }
-    order.retain(|s| arms.contains_key(s));
-
+    // Arms in program order, except that an arm comes after one that builds its state: rustc
+    // infers the fields' types in that order, and a method call needs its receiver's type
+    // known. (A follower's code moved into an earlier arm can leave a state's first builder
+    // after it in program order.)
+    let rank = |s: &usize| plan.states[*s].order;
+    let mut emitted = vec![0];
+    let mut ready: Set = builds[&0].clone();
+    while let Some(next) = ready
+        .iter()
+        .copied()
+        .filter(|s| !emitted.contains(s))
+        .min_by_key(rank)
+    {
+        emitted.push(next);
+        ready.extend(builds[&next].iter().copied());
+    }
+    let order = emitted;
     let mut kept: Vec<Id> = order
         .iter()
         .flat_map(|&s| plan.states[s].saved.iter().copied())
@@ -189,10 +203,9 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         .collect();
     let generic_of = |b: Id| format_ident!("T_{}", cx.fields[b]);
 
-    // Arms stay in program order: rustc infers the fields' types in that order, and a method
-    // call needs its receiver's type known. Variants: a step ends in `Start` (never) or at a
-    // suspension point, only those are ever stored, so they come first, and the step's first
-    // check is one tag range (see `rest_check`).
+    // Variants: a step ends in `Start` (never) or at a suspension point, only those are ever
+    // stored, so they come first, and the step's first check is one tag range (see
+    // `rest_check`).
     let mut variant_order = order.clone();
     variant_order.sort_by_key(|&s| !matches!(plan.states[s].kind, Kind::Start | Kind::Point(_)));
     let rest_states = variant_order
