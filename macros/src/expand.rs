@@ -8,22 +8,28 @@
 //! fn count(n: u32) { let mut i = 0; while i < n { yield_!(i); i += 1; } }
 //! ```
 //!
-//! Output (abridged):
+//! Output (abridged; `Loop2` is the `while` loop's head, `Join1` the code after it, both run
+//! as followers, see [`Cx::run`]):
 //!
 //! ```text
 //! fn count(n: u32) -> impl Coroutine<(), Yield = u32, Return = ()> + Inspect + Debug + Iterator<Item = u32> {
 //!     static __CORIO_POINT_0: SuspendPoint = SuspendPoint { index: 0, kind: Yield, line: 2, column: 45, source: "yield_!(i)", .. };
-//!     enum __CorioFrame<T_n, T_i, __CorioR> {
-//!         Start { n: T_n }, Loop1 { i: T_i, n: T_n }, Suspend0 { i: T_i, n: T_n }, Running, Done(Option<__CorioR>),
-//!     }
+//!     enum __CorioFrame<T_n, T_i, __CorioR> { Start { n: T_n }, Suspend0 { i: T_i, n: T_n }, Running, Done(Option<__CorioR>) }
 //!     generator(__CorioFrame::Start { n },
-//!         |__corio_frame, __corio_arg: ()| { let mut __corio_state = replace(__corio_frame, Running);
+//!         |__corio_frame, __corio_arg: ()| {
+//!             if !matches!(*__corio_frame, Start { .. } | Suspend0 { .. }) { return None; }
+//!             let mut __corio_state = replace(__corio_frame, Running);
 //!             '__corio_dispatch: loop { match __corio_state {
-//!                 Start { n } => { let mut i = 0; __corio_state = Loop1 { i, n }; continue '__corio_dispatch; }
-//!                 Loop1 { mut i, n } => { if i < n {} else { /* return () */ }
-//!                                         let __corio_y: u32 = i; *__corio_frame = Suspend0 { i, n }; return Yielded(__corio_y); }
-//!                 Suspend0 { mut i, n } => { i += 1; __corio_state = Loop1 { i, n }; continue '__corio_dispatch; }
-//!                 Running | Done(_) => unreachable!(),
+//!                 Start { n } => {
+//!                     let () = '__corio_to1: {
+//!                         let (n, mut i) = '__corio_to2: { let n = n; let mut i = 0; break '__corio_to2 (n, i) };
+//!                         '__corio_loop2: loop { if i < n { let __corio_y: u32 = i; *__corio_frame = Suspend0 { i, n }; return Some(Yielded(__corio_y)); }
+//!                                                else { break '__corio_to1 (); } }
+//!                     };
+//!                     *__corio_frame = Done(None); return Some(Complete(()));
+//!                 }
+//!                 Suspend0 { mut i, n } => { /* the same, after `i += 1;` */ }
+//!                 Running | Done(_) => { *__corio_frame = __corio_state; return None; }
 //!             } } },
 //!         |__corio_frame, __corio_out| match __corio_frame { Suspend0 { i, n } => { out("n", ..); out("i", ..); Described::at(&__CORIO_POINT_0) } _ => Described::NONE })
 //! }
