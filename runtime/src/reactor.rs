@@ -37,8 +37,8 @@
 //! `Poller::wait` on Linux too, for comparison.
 //!
 //! The submodule `sys` holds the few system calls that std does not offer safely: a
-//! non-blocking `connect`, the listen backlog, `send` with `MSG_NOSIGNAL`, `epoll_wait`, and
-//! the signal handler behind `corio::signal`.
+//! non-blocking `connect`, the listen backlog, `send` with `MSG_NOSIGNAL`, and `epoll_wait`.
+//! (Signals come through `signal-hook`'s safe self-pipes: see `corio::signal`.)
 
 #![allow(
     dead_code,

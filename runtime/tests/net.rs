@@ -528,7 +528,7 @@ fn accept_survives_emfile() {
 
 #[test]
 #[cfg(unix)]
-fn ctrl_c_sees_sigint_and_sigterm() {
+fn ctrl_c_sees_sigint_and_sigterm_in_every_waiting_future() {
     for signal in ["-INT", "-TERM"] {
         run(async move {
             let first = corio::signal::ctrl_c();
@@ -546,4 +546,20 @@ fn ctrl_c_sees_sigint_and_sigterm() {
             second.await.unwrap();
         });
     }
+    // Any number of futures may wait at once (in this test: other tests must not see the
+    // signals it sends).
+    run(async {
+        let waiting: Vec<_> = (0..100)
+            .map(|_| corio::spawn(corio::signal::ctrl_c()))
+            .collect();
+        corio::yield_now().await;
+        let status = Command::new("kill")
+            .args(["-INT", &std::process::id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        for task in waiting {
+            task.await.unwrap().unwrap();
+        }
+    });
 }
