@@ -17,7 +17,8 @@
 //! `CORIO_BENCH_SYSCALLS=1` to count the server's system calls per request with
 //! `perf stat -e raw_syscalls:sys_enter` during the measured window. The server
 //! `corio-polling` is corio's server on the portable reactor (`CORIO_REACTOR=polling`, which
-//! waits with `Poller::wait`), against the same client.
+//! waits with `Poller::wait`), and `corio-busy` corio's server with
+//! `Builder::busy_poll(CORIO_BENCH_BUSY_US µs)` (default 10), both against the same client.
 
 #[allow(
     dead_code,
@@ -73,6 +74,17 @@ fn serve(kind: &str) {
             echo_server::serve(listener).await
         })
         .unwrap(),
+        "corio-busy" => {
+            let spin = env_num("CORIO_BENCH_BUSY_US", 10.0);
+            corio::Runtime::builder()
+                .busy_poll(Duration::from_secs_f64(spin / 1e6))
+                .build()
+                .run(async move {
+                    let listener = corio::net::TcpListener::from_std(listener)?;
+                    echo_server::serve(listener).await
+                })
+                .unwrap()
+        }
         "tokio" => tokio_server(listener),
         "smol" => smol_server(listener),
         "raw" => raw_server(listener),

@@ -237,15 +237,19 @@ impl Reactor {
     ///   `notified` after the waker looked. That wait comes before the loop's next drain, and
     ///   all four flag operations are sequentially consistent, so the drain sees `pending` set
     ///   and takes the task: the loop does not block.
-    pub(crate) fn wait(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) {
+    ///
+    /// Returns whether any task was woken.
+    pub(crate) fn wait(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) -> bool {
         match self.backend {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Backend::Epoll => self.wait_epoll(timeout, wakers),
             _ => self.wait_polling(timeout, wakers),
         }
+        let woke = !wakers.is_empty();
         for waker in wakers.drain(..) {
             waker.wake();
         }
+        woke
     }
 
     /// `Poller::wait`, repeated without blocking while it fills the buffer.
