@@ -497,22 +497,31 @@ impl<T: AsSource> IoSource<T> {
         }
     }
 
+    // The ready case, every second poll of an echo, stays small enough to inline into the
+    // socket futures; registering a waiter is out of line.
+    #[inline]
     fn poll_ready(
         &self,
         flag: u8,
         slot: &RefCell<Vec<Waker>>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        let waiting = || WaitingOn::Io {
-            write: flag == WRITABLE,
-            fd: self.raw_fd(),
-        };
-        if let Some(traced) = trace::traced(waiting) {
+        if let Some(traced) = trace::traced(|| self.waiting_on(flag)) {
             return traced;
         }
         if self.state.ready.get() & flag != 0 {
             return Poll::Ready(Ok(()));
         }
+        self.park(flag, slot, cx)
+    }
+
+    #[inline(never)]
+    fn park(
+        &self,
+        flag: u8,
+        slot: &RefCell<Vec<Waker>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
         // Every distinct waiter is kept until the next event wakes them all; a waiter that
         // gave up meanwhile just gets one spurious wake-up.
         let mut waiters = slot.borrow_mut();
@@ -523,7 +532,15 @@ impl<T: AsSource> IoSource<T> {
         if self.reactor.mode != PollMode::Edge {
             self.rearm()?;
         }
-        trace::pending(waiting())
+        trace::pending(self.waiting_on(flag))
+    }
+
+    /// What a task waiting in direction `flag` waits on, for task dumps.
+    fn waiting_on(&self, flag: u8) -> WaitingOn {
+        WaitingOn::Io {
+            write: flag == WRITABLE,
+            fd: self.raw_fd(),
+        }
     }
 
     /// The descriptor, for task dumps ("readable on fd 7").
