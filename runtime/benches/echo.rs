@@ -15,7 +15,8 @@
 //! Knobs: `CORIO_BENCH_CONNS=100,1000`, `CORIO_BENCH_SIZES=64,4096`, `CORIO_BENCH_SECS=5`,
 //! `CORIO_BENCH_REPS=3`, `CORIO_BENCH_SERVERS=corio,tokio,smol,raw`, and
 //! `CORIO_BENCH_SYSCALLS=1` to count the server's system calls per request with
-//! `perf stat -e raw_syscalls:sys_enter` during the measured window. The server
+//! `perf stat -e raw_syscalls:sys_enter` during the measured window (divided by the server's
+//! `sendto` calls in that window: one per echoed request). The server
 //! `corio-polling` is corio's server on the portable reactor (`CORIO_REACTOR=polling`, which
 //! waits with `Poller::wait`), and `corio-busy` corio's server with
 //! `Builder::busy_poll(CORIO_BENCH_BUSY_US µs)` (default 10), both against the same client.
@@ -326,7 +327,8 @@ fn run_once(kind: &str, conns: usize, size: usize, secs: f64, syscalls: bool) ->
         let count = (syscalls && started)
             .then(|| {
                 let out = Command::new("perf")
-                    .args(["stat", "-x,", "-e", "raw_syscalls:sys_enter", "-p"])
+                    .args(["stat", "-x,", "-e", "raw_syscalls:sys_enter"])
+                    .args(["-e", "syscalls:sys_enter_sendto", "-p"])
                     .arg(server_pid.to_string())
                     .args(["--", "sleep", &window.to_string()])
                     .stderr(Stdio::piped())
@@ -334,8 +336,17 @@ fn run_once(kind: &str, conns: usize, size: usize, secs: f64, syscalls: bool) ->
                     .output()
                     .ok()?;
                 let text = String::from_utf8_lossy(&out.stderr).into_owned();
-                text.lines()
-                    .find_map(|l| l.split(',').next()?.parse::<f64>().ok())
+                let counter = |event: &str| {
+                    text.lines().find_map(|l| {
+                        let mut fields = l.split(',');
+                        let value = fields.next()?.parse::<f64>().ok()?;
+                        fields.nth(1).filter(|e| *e == event).map(|_| value)
+                    })
+                };
+                Some((
+                    counter("raw_syscalls:sys_enter")?,
+                    counter("syscalls:sys_enter_sendto"),
+                ))
             })
             .flatten();
         lines.for_each(drop);
@@ -358,10 +369,13 @@ fn run_once(kind: &str, conns: usize, size: usize, secs: f64, syscalls: bool) ->
             .unwrap_or(f64::NAN)
     };
     let req_per_s = field("req_per_s");
-    let syscalls_per_req = perf
-        .join()
-        .unwrap()
-        .map(|count| count / (req_per_s * window));
+    // Each request is echoed with one `sendto` by every server here, counted in the same
+    // window as the other calls; the client's rate covers a slightly different window, and
+    // is only the fallback.
+    let syscalls_per_req = perf.join().unwrap().map(|(count, sends)| match sends {
+        Some(sends) if sends > 0.0 => count / sends,
+        _ => count / (req_per_s * window),
+    });
     Sample {
         req_per_s,
         p50_us: field("p50_us"),
