@@ -814,8 +814,10 @@ fn drive<F: Future>(
     let mut remote = Vec::new();
     let mut wakers = Vec::new();
     let mut ticks: u32 = 0;
-    // Whether the last wait for I/O woke a task: only then may the loop spin before blocking.
-    let mut io_woke = false;
+    // How many tasks the last wait for I/O woke: the loop spins before blocking only after a
+    // wait that found several (requests arriving faster than one at a time), so that a loop
+    // serving one request at a time never spins.
+    let mut io_woke = 0;
     l.schedule(TaskRef::MAIN);
     loop {
         for _ in 0..l.config.event_interval {
@@ -846,7 +848,7 @@ fn drive<F: Future>(
         ticks = ticks.wrapping_add(1);
         if !l.has_ready() {
             let deadline = l.timers.borrow().next_deadline();
-            if io_woke && !l.config.busy_poll.is_zero() {
+            if io_woke >= 2 && !l.config.busy_poll.is_zero() {
                 l.spin(l.config.busy_poll, deadline);
             }
             let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));

@@ -238,14 +238,14 @@ impl Reactor {
     ///   all four flag operations are sequentially consistent, so the drain sees `pending` set
     ///   and takes the task: the loop does not block.
     ///
-    /// Returns whether any task was woken.
-    pub(crate) fn wait(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) -> bool {
+    /// Returns how many wakers it woke (a task waiting in both directions counts twice).
+    pub(crate) fn wait(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) -> usize {
         match self.backend {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Backend::Epoll => self.wait_epoll(timeout, wakers),
             _ => self.wait_polling(timeout, wakers),
         }
-        let woke = !wakers.is_empty();
+        let woke = wakers.len();
         for waker in wakers.drain(..) {
             waker.wake();
         }

@@ -18,7 +18,7 @@ pub(crate) struct Config {
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) event_interval: u32,
     pub(crate) io_interval: u32,
-    /// How long the loop spins before it blocks for I/O after a wake-up that brought I/O
+    /// How long the loop spins before it blocks for I/O after a wait that woke several tasks
     /// (zero: it blocks at once).
     pub(crate) busy_poll: Duration,
     /// Where `run` was called: the main future's "spawn location" in task dumps.
@@ -234,7 +234,7 @@ impl Builder {
     }
 
     /// Lets the loop spin for up to `spin` before it blocks waiting for I/O, when its last wait
-    /// brought I/O events (default zero: it blocks at once, as asyncio and tokio do).
+    /// woke several tasks (default zero: it blocks at once, as asyncio and tokio do).
     ///
     /// Every wait for I/O is a system call, and a busy server that blocks as soon as its tasks
     /// are done wakes again for the few requests that arrived meanwhile: at 100 connections
@@ -243,8 +243,8 @@ impl Builder {
     /// requests with 10 µs there: see `runtime/benches/README.md`), at the price of up to
     /// `spin` of processor time per wake-up and up to `spin` of extra latency for what
     /// arrives during the spin. The spin ends early when another thread wakes a task or a
-    /// timer falls due, and it never follows a wake-up that brought no I/O (a timer, another
-    /// thread), so an idle loop does not spin.
+    /// timer falls due, and it only follows a wait for I/O that woke at least two tasks, so
+    /// that neither an idle loop nor one that serves one request at a time spins.
     ///
     /// # Examples
     ///
