@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Knobs: `CORIO_BENCH_CONNS=100,1000`, `CORIO_BENCH_SIZES=64,4096`, `CORIO_BENCH_SECS=5`,
-//! `CORIO_BENCH_REPS=3`, `CORIO_BENCH_SERVERS=corio,tokio,smol,raw`, and
+//! `CORIO_BENCH_REPS=3`, `CORIO_BENCH_SERVERS=corio,corio-busy,tokio,smol,raw`, and
 //! `CORIO_BENCH_SYSCALLS=1` to count the server's system calls per request with
 //! `perf stat -e raw_syscalls:sys_enter` during the measured window (divided by the server's
 //! `sendto` calls in that window: one per echoed request). The server
@@ -396,6 +396,33 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// `min-max` of `v`, or `-` when it is empty.
+fn range(v: &[f64], digits: usize) -> String {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if v.is_empty() {
+        "-".to_owned()
+    } else {
+        format!("{lo:.digits$}-{hi:.digits$}")
+    }
+}
+
+/// `median [min-max]` of `v`, each followed by `unit`.
+fn spread(v: &[f64], digits: usize, unit: &str) -> String {
+    format!(
+        "{:.digits$}{unit} [{}]",
+        median(v.to_vec()),
+        range(v, digits)
+    )
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
 fn orchestrate() {
     let full = std::env::var_os("CORIO_BENCH_FULL").is_some();
     let conns = env_list(
@@ -411,16 +438,29 @@ fn orchestrate() {
     let reps = env_num("CORIO_BENCH_REPS", if full { 3.0 } else { 1.0 }) as usize;
     let syscalls = std::env::var_os("CORIO_BENCH_SYSCALLS").is_some();
     let servers: Vec<String> = std::env::var("CORIO_BENCH_SERVERS")
-        .unwrap_or_else(|_| "corio,tokio,smol,raw".into())
+        .unwrap_or_else(|_| "corio,corio-busy,tokio,smol,raw".into())
         .split(',')
         .map(str::to_owned)
         .collect();
     println!(
-        "echo benchmark: server on CPU 0, client on CPU 1; {secs} s per run, median of {reps}"
+        "echo benchmark: server on CPU 0, client on CPU 1; {secs} s per run, median of {reps}; \
+         load average {}",
+        load_average()
     );
     println!(
-        "{:>6} {:>6} {:>13} {:>10} {:>9} {:>9} {:>10} {:>9}",
-        "conns", "bytes", "server", "req/s", "p50 µs", "p99 µs", "B/conn", "sys/req"
+        "{:>6} {:>6} {:>13} {:>10} {:>9} {:>9} {:>10} {:>9}   {:<15} {:<11} {:<16} {:<16}",
+        "conns",
+        "bytes",
+        "server",
+        "req/s",
+        "p50 µs",
+        "p99 µs",
+        "B/conn",
+        "sys/req",
+        "req/s range",
+        "sys range",
+        "vs tokio",
+        "vs raw"
     );
     for &size in &sizes {
         for &n in &conns {
@@ -432,6 +472,10 @@ fn orchestrate() {
                     out.push(run_once(kind, n, size, secs, syscalls));
                 }
             }
+            println!("# load average after {n} × {size} B: {}", load_average());
+            // Ratios are taken run by run against the peer run next to it, which shared its
+            // share of the machine's noise.
+            let peer = |name: &str| servers.iter().position(|k| k == name).map(|i| &samples[i]);
             for (kind, samples) in servers.iter().zip(&samples) {
                 let pick =
                     |f: fn(&Sample) -> Option<f64>| median(samples.iter().filter_map(f).collect());
@@ -442,8 +486,21 @@ fn orchestrate() {
                         format!("{x:.digits$}")
                     }
                 };
+                let ratio = |name: &str| match peer(name) {
+                    Some(other) if name != kind => {
+                        let r: Vec<f64> = samples
+                            .iter()
+                            .zip(other)
+                            .map(|(a, b)| a.req_per_s / b.req_per_s)
+                            .collect();
+                        spread(&r, 2, "x")
+                    }
+                    _ => String::new(),
+                };
+                let req: Vec<f64> = samples.iter().map(|s| s.req_per_s).collect();
+                let sys: Vec<f64> = samples.iter().filter_map(|s| s.syscalls_per_req).collect();
                 println!(
-                    "{:>6} {:>6} {:>13} {:>10.0} {:>9.0} {:>9.0} {:>10} {:>9}",
+                    "{:>6} {:>6} {:>13} {:>10.0} {:>9.0} {:>9.0} {:>10} {:>9}   {:<15} {:<11} {:<16} {:<16}",
                     n,
                     size,
                     kind,
@@ -452,6 +509,10 @@ fn orchestrate() {
                     pick(|s| Some(s.p99_us)),
                     show(pick(|s| s.bytes_per_conn), 0),
                     show(pick(|s| s.syscalls_per_req), 2),
+                    range(&req, 0),
+                    range(&sys, 2),
+                    ratio("tokio"),
+                    ratio("raw"),
                 );
             }
         }
