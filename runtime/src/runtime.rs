@@ -238,11 +238,12 @@ impl Builder {
     ///
     /// Every wait for I/O is a system call, and a busy server that blocks as soon as its tasks
     /// are done wakes again for the few requests that arrived meanwhile: at 100 connections
-    /// of the echo benchmark, a wait per 4 to 10 requests. Spinning a few microseconds first
-    /// lets more requests arrive before the one wait that takes them all (a wait per 20 to 50
-    /// requests with 10 µs there: see `runtime/benches/README.md`), at the price of up to
-    /// `spin` of processor time per wake-up and up to `spin` of extra latency for what
-    /// arrives during the spin. The spin ends early when another thread wakes a task or a
+    /// of the echo benchmark, a wait per 10 requests or so. Spinning a few microseconds first
+    /// lets more requests arrive before the one wait that takes them all (a wait per 30 to 50
+    /// requests with 10 µs there), at the price of up to `spin` of processor time per
+    /// wake-up and up to `spin` of extra latency for what arrives during the spin: where
+    /// requests do not pile up, or the processor is shared, that can cost throughput (a
+    /// quarter of it at 10 connections on a loaded machine; see `runtime/benches/README.md`). The spin ends early when another thread wakes a task or a
     /// timer falls due, and it only follows a wait for I/O that woke at least two tasks, so
     /// that neither an idle loop nor one that serves one request at a time spins.
     ///
