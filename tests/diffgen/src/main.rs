@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p corio-diffgen -- --seed 0 --case 17     # one program, as the test crate sees it
 //! cargo run -p corio-diffgen -- --seed 0 --cases 300   # the file build.rs generates
+//! cargo run -p corio-diffgen -- --seed 0 --first 100 --cases 50   # programs 100..150
 //! ```
 
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ fn main() -> ExitCode {
     let mut seed = 0u64;
     let mut case = None;
     let mut cases = 300usize;
+    let mut first = 0usize;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next();
@@ -19,8 +21,9 @@ fn main() -> ExitCode {
             ("--seed", Some(v)) => seed = v,
             ("--case", Some(v)) => case = Some(v as usize),
             ("--cases", Some(v)) => cases = v as usize,
+            ("--first", Some(v)) => first = v as usize,
             _ => {
-                eprintln!("usage: corio-diffgen [--seed S] [--case I | --cases N]");
+                eprintln!("usage: corio-diffgen [--seed S] [--case I | [--first I] --cases N]");
                 return ExitCode::FAILURE;
             }
         }
@@ -30,7 +33,7 @@ fn main() -> ExitCode {
             let name = format!("case_{index:03}");
             print!("{}", corio_diffgen::case_source(&name, seed, index));
         }
-        None => print!("{}", corio_diffgen::cases_file(seed, cases)),
+        None => print!("{}", corio_diffgen::cases_file(seed, first, cases)),
     }
     ExitCode::SUCCESS
 }
