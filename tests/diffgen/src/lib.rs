@@ -566,9 +566,16 @@ impl Gen {
                     }
                 }
                 // rustc lowers the block; corio boxes it (it is not `Unpin`). Only a copy of
-                // a literal or an `i64` local moves into it (a `ctx.…` call would move `ctx`).
-                92..=96 if is_simple(&inner) => {
+                // a literal or an `i64` local moves into it (a `ctx.…` call would move `ctx`),
+                // and a clone of `ctx` (shadowing it: no generated name) for a block that awaits a scripted future itself.
+                92..=94 if is_simple(&inner) => {
                     return format!("(async move {{ {inner} }}).await");
+                }
+                95..=97 if is_simple(&inner) => {
+                    let k = self.rng.range(0, 2);
+                    return format!(
+                        "({{ let ctx = ctx.clone(); async move {{ ctx.pending({k}, {inner}).await }} }}).await"
+                    );
                 }
                 _ => {}
             }
