@@ -567,7 +567,8 @@ impl Gen {
                 }
                 // rustc lowers the block; corio boxes it (it is not `Unpin`). Only a copy of
                 // a literal or an `i64` local moves into it (a `ctx.…` call would move `ctx`),
-                // and a clone of `ctx` (shadowing it: no generated name) for a block that awaits a scripted future itself.
+                // and a clone of `ctx` (shadowing it: no generated name is `ctx`) for a block
+                // that awaits a scripted future itself.
                 92..=94 if is_simple(&inner) => {
                     return format!("(async move {{ {inner} }}).await");
                 }
