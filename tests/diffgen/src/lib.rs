@@ -1,4 +1,4 @@
-//! Random `#[corio::coroutine]` generator bodies for differential testing.
+//! Random `#[corio::coroutine]` generator and `async fn` bodies for differential testing.
 //!
 //! [`program`] writes one body, deterministically from `(seed, index)`, over a small
 //! language: `let`s with shadowing (often of a visible binding) and tuple patterns; `i64`,
@@ -15,15 +15,27 @@
 //! arithmetic. Operands that assign a place read by an earlier operand (`add3(x, { x = …; x
 //! }, yield_!(…))`) check the evaluation order.
 //!
-//! Every program is valid Rust both as a `#[corio::coroutine(yield = i64, resume = i64)]` fn
-//! and as a plain fn in which `yield_!` is an ordinary function call, and terminates
-//! deterministically: every loop is bounded, and arithmetic is wrapping or on masked operands.
-//! What the generator avoids because corio rejects it by design (see DESIGN.md): a suspension
-//! point in a match guard, in another macro's arguments or in a closure; borrows of the
-//! coroutine's own locals held across a suspension point; moving a `_`-prefixed binding.
+//! [`async_program`] writes an `async fn` body over the same language in which every
+//! suspension point is an `.await` instead: on `ctx.ready(v)` (ready when first polled),
+//! `ctx.pending(k, v)` (`Pending` k times, waking the task in a scripted way),
+//! `std::future::ready(v)`, on `nestedK(ctx.clone(), v).await?` (0–2 smaller `async fn`s of
+//! the program, which may await the ones before them), on `async move` blocks (which rustc
+//! lowers; corio boxes them), and on futures bound to a local earlier (`let f =
+//! ctx.pending(k, v);` … `f.await`, or moved or dropped unawaited).
+//!
+//! Every program is valid Rust both as a `#[corio::coroutine]` fn and as the oracle: a plain
+//! fn in which `yield_!` is an ordinary function call, or a plain `async fn` that rustc
+//! lowers. Every program terminates deterministically: every loop is bounded, and arithmetic
+//! is wrapping or on masked operands. What the generator avoids because corio rejects it by
+//! design (see DESIGN.md): a suspension point in a match guard, in another macro's arguments,
+//! in a closure or in the `else` of a `let … else`; borrows of the coroutine's own locals held
+//! across a suspension point; moving a `_`-prefixed binding. And what rustc rejects in both
+//! forms: mutating or moving the receiver of a method call inside its arguments
+//! (`w.get({ w.push(1); 0 })`, E0502).
 //!
 //! The program's environment (provided by the test crate): `ctx: Ctx` (the event log:
-//! `ctx.noisy(v)`, `ctx.guard(v)`, `ctx.tick(v)`, `ctx.consume(n)`), `p: i64`, the helpers
+//! `ctx.noisy(v)`, `ctx.guard(v)`, `ctx.tick(v)`, `ctx.consume(n)`, and the scripted futures
+//! `ctx.ready(v)` and `ctx.pending(k, v)`), `p: i64` (`z` in a nested async fn), the helpers
 //! `add3`, `mix`, `chk` and the type `N` (`n.val()`).
 
 use std::collections::HashSet;
