@@ -121,6 +121,11 @@ impl Ctx {
         }
     }
 
+    /// A future like `pending(k, v)` whose output is an `N` (created when it is ready).
+    pub(crate) fn later(&self, k: u32, v: i64) -> Later {
+        Later(self.pending(k, v))
+    }
+
     /// The wakers parked by scripted futures since the last call.
     fn take_parked(&self) -> Vec<Waker> {
         std::mem::take(&mut *self.0.parked.borrow_mut())
@@ -251,6 +256,18 @@ pub(crate) fn oracle_yield(v: i64) -> i64 {
         Some(r) => r,
         // Not a panic: resume_unwind runs no panic hook.
         None => resume_unwind(Box::new(StopHere)),
+    }
+}
+
+/// The future of `ctx.later(k, v)`: a [`Scripted`] future whose output becomes an `N`.
+pub(crate) struct Later(Scripted);
+
+impl Future for Later {
+    type Output = N;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<N> {
+        let ctx = self.0.n.ctx.clone();
+        Pin::new(&mut self.0).poll(cx).map(|v| ctx.noisy(v))
     }
 }
 

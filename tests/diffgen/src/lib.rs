@@ -18,10 +18,11 @@
 //! [`async_program`] writes an `async fn` body over the same language in which every
 //! suspension point is an `.await` instead: on `ctx.ready(v)` (ready when first polled),
 //! `ctx.pending(k, v)` (`Pending` k times, waking the task in a scripted way),
-//! `std::future::ready(v)`, on `nestedK(ctx.clone(), v).await?` (0–2 smaller `async fn`s of
-//! the program, which may await the ones before them), on `async move` blocks (which rustc
-//! lowers; corio boxes them), and on futures bound to a local earlier (`let f =
-//! ctx.pending(k, v);` … `f.await`, or moved or dropped unawaited).
+//! `ctx.later(k, v)` (the same, with an `N` as its output), `std::future::ready(v)` and
+//! `Box::pin(…)`; on `nestedK(ctx.clone(), v).await?` (0–2 smaller `async fn`s of the
+//! program, which may await the ones before them); on `async move` blocks (which rustc lowers
+//! and corio boxes); and on futures bound to a local earlier (`let f = ctx.pending(k, v);` …
+//! `f.await`, or moved, or dropped unawaited).
 //!
 //! Every program is valid Rust both as a `#[corio::coroutine]` fn and as the oracle: a plain
 //! fn in which `yield_!` is an ordinary function call, or a plain `async fn` that rustc
@@ -584,6 +585,11 @@ impl Gen {
                 92..=94 if is_simple(&inner) => {
                     return format!("(async move {{ {inner} }}).await");
                 }
+                98..=99 => {
+                    // A boxed future: `Unpin`, so corio stores it as it is.
+                    let k = self.rng.range(0, 2);
+                    return format!("Box::pin(ctx.pending({k}, {inner})).await");
+                }
                 95..=97 if is_simple(&inner) => {
                     let k = self.rng.range(0, 2);
                     return format!(
@@ -696,7 +702,15 @@ impl Gen {
             }
             13 => {
                 let a = self.int(d, cx);
-                format!("ctx.noisy({a}).val()")
+                if self.mode != Mode::Generator && cx.y && self.rng.chance(40) {
+                    // A temporary `N` produced by an await: rustc keeps it to the end of the
+                    // statement, corio may drop it earlier.
+                    self.yields += 1;
+                    let k = self.rng.range(0, 2);
+                    format!("ctx.later({k}, {a}).await.val()")
+                } else {
+                    format!("ctx.noisy({a}).val()")
+                }
             }
             14 => match self.take(&[Kind::Noisy], cx) {
                 Some(n) => format!("ctx.consume({n})"),
@@ -986,7 +1000,14 @@ impl Gen {
 
     fn let_noisy(&mut self) -> String {
         let e = self.int(0, YES);
-        if self.rng.chance(25) {
+        if self.mode != Mode::Generator && self.rng.chance(25) {
+            // An `N` that an await produces.
+            self.yields += 1;
+            let k = self.rng.range(0, 2);
+            let name = self.fresh_name();
+            self.declare(&name, Kind::Noisy, false);
+            format!("let {name} = ctx.later({k}, {e}).await;")
+        } else if self.rng.chance(25) {
             let name = GUARDS[self.rng.below(GUARDS.len())];
             self.declare(name, Kind::Guard, false);
             format!("let {name} = ctx.guard({e});")
@@ -1193,11 +1214,27 @@ impl Gen {
 
     /// `let f = ctx.pending(k, e);`: a future awaited later, moved, or dropped unawaited.
     fn let_future(&mut self) -> String {
-        let e = self.int(1, YES);
         let k = self.rng.range(0, 3);
+        let init = if self.rng.chance(25) {
+            // An async block bound to a local, boxed: a local that is not `Unpin` cannot be
+            // kept across a suspension point, since corio's frames are `Unpin` (DESIGN.md;
+            // rustc says "cannot be unpinned"). Values move into it as in `suspend`.
+            let x = if self.rng.chance(50) {
+                self.lit()
+            } else {
+                self.pick_kind(Kind::Int)
+                    .unwrap_or_else(|| self.param.into())
+            };
+            format!(
+                "Box::pin({{ let ctx = ctx.clone(); async move {{ ctx.pending({k}, {x}).await }} }})"
+            )
+        } else {
+            let e = self.int(1, YES);
+            format!("ctx.pending({k}, {e})")
+        };
         let name = self.fresh_name();
         self.declare(&name, Kind::Fut, false);
-        format!("let {name} = ctx.pending({k}, {e});")
+        format!("let {name} = {init};")
     }
 
     fn try_stmt(&mut self) -> String {
