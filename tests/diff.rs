@@ -89,12 +89,69 @@ macro_rules! diff_case {
             }
             #[test]
             fn $name() {
-                let case = Case { program: None, p: $pv, salt: $salt };
+                let case = Case { program: None, is_async: false, p: $pv, salt: $salt };
                 check(&case, plain::run, drive_coro);
             }
         }
     };
 }
 
-// After the macro: its textual scope.
+/// One hand-written async program in both forms (`regressions.rs`), checked like the generated
+/// ones: the `#[corio::coroutine]` forms against the same text as plain `async fn`s. The
+/// `nested` fns (optional) can be awaited by the ones after them and by the program:
+///
+/// ```text
+/// diff_async_case! {
+///     nested {
+///         #[corio::coroutine]
+///         async fn nested1(ctx: Ctx, z: i64) -> Result<i64, i64> { body }
+///     }
+///     #[corio::coroutine]
+///     async fn name(ctx: Ctx, p: i64) -> Result<i64, i64> { body }
+///     p = 3, salt = 1
+/// }
+/// ```
+macro_rules! diff_async_case {
+    (
+        $(nested {
+            $(
+                #$nattr:tt
+                async fn $nested:ident($nctx:ident: Ctx, $z:ident: i64) -> Result<i64, i64>
+                $nbody:block
+            )*
+        })?
+        #$attr:tt
+        async fn $name:ident($ctx:ident: Ctx, $p:ident: i64) -> Result<i64, i64> $body:block
+        p = $pv:expr, salt = $salt:expr
+    ) => {
+        #[allow(unused, clippy::all)]
+        mod $name {
+            use $crate::support::*;
+            $($(
+                #$nattr
+                async fn $nested($nctx: Ctx, $z: i64) -> Result<i64, i64> $nbody
+            )*)?
+            #$attr
+            async fn coro($ctx: Ctx, $p: i64) -> Result<i64, i64> $body
+            mod plain {
+                use $crate::support::*;
+                $($(
+                    async fn $nested($nctx: Ctx, $z: i64) -> Result<i64, i64> $nbody
+                )*)?
+                pub(super) async fn run($ctx: Ctx, $p: i64) -> Result<i64, i64> $body
+            }
+            #[test]
+            fn $name() {
+                let case = Case { program: None, is_async: true, p: $pv, salt: $salt };
+                check_runs(
+                    &case,
+                    |ctx, stop| drive_future(plain::run(ctx.clone(), $pv), ctx, stop, |_, _| {}),
+                    |ctx, stop| drive_future(coro(ctx.clone(), $pv), ctx, stop, inspect_future),
+                );
+            }
+        }
+    };
+}
+
+// After the macros: their textual scope.
 mod regressions;

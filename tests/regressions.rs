@@ -350,3 +350,25 @@ Ok(add3(p, [((p & 1023i64) - (p & 1023i64)), p, (p | p)][((p) & 1i64) as usize],
 }
     p = 3, salt = 1
 }
+
+// The async harness itself: futures ready at once and pending, a guard, a value kept across
+// an await, a nested coroutine awaited with `?`, a future bound to a local and awaited later.
+diff_async_case! {
+    nested {
+        #[corio::coroutine]
+        async fn nested1(ctx: Ctx, z: i64) -> Result<i64, i64> {
+            let n = ctx.noisy(z);
+            let x = ctx.pending(2, n.val()).await;
+            Ok(chk(x)? ^ ctx.ready(1).await)
+        }
+    }
+    #[corio::coroutine]
+    async fn async_harness(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let _g = ctx.guard(1);
+        let f = ctx.pending(1, p);
+        let a = add3(ctx.tick(1), ctx.ready(p).await, nested1(ctx.clone(), p).await?);
+        let b = mix(a, f.await);
+        Ok(b + std::future::ready(2).await + (async move { a }).await)
+    }
+    p = 3, salt = 1
+}

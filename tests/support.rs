@@ -1,5 +1,6 @@
 //! The differential tests' runtime: the event log, the plain fn's `yield_!`, the generator
-//! driver, and the comparison of two runs.
+//! driver, the scripted futures and executor of the async programs, and the comparison of two
+//! runs.
 #![allow(
     dead_code,
     reason = "what the generated programs use; CORIO_DIFF_CASES=0 generates none"
@@ -8,10 +9,15 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
 
-use corio::{Coroutine, CoroutineState, Inspect, Status};
+use corio::{Coroutine, CoroutineState, Inspect, PointKind, Status};
 
 /// One observable side effect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,7 +28,14 @@ pub(crate) enum Ev {
     Tick(i64),
     /// `yield_!(v)`.
     Yield(i64),
-    /// The driver stops: the generator is dropped / the plain fn unwinds.
+    /// The scripted future number `id` was polled.
+    Poll(u32),
+    /// The async program returned `Pending` to the executor.
+    Pending,
+    /// After a `Pending`, the executor's waker had been woken `n` times.
+    Woken(u32),
+    /// The driver stops: the generator is dropped / the plain fn unwinds / the future is
+    /// dropped.
     Stop,
     /// Value number `id` was dropped.
     Drop(u32),
@@ -31,6 +44,12 @@ pub(crate) enum Ev {
 struct Inner {
     events: RefCell<Vec<Ev>>,
     next: Cell<u32>,
+    /// Seeds the outputs of scripted futures and how they wake.
+    salt: u64,
+    /// How many times scripted futures returned `Pending` so far.
+    pendings: Cell<usize>,
+    /// Wakers that scripted futures keep to be woken by the executor after the poll.
+    parked: RefCell<Vec<Waker>>,
 }
 
 /// The programs' environment: the event log and constructors of logged values.
@@ -38,10 +57,13 @@ struct Inner {
 pub(crate) struct Ctx(Rc<Inner>);
 
 impl Ctx {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(salt: u64) -> Self {
         Ctx(Rc::new(Inner {
             events: RefCell::new(Vec::new()),
             next: Cell::new(0),
+            salt,
+            pendings: Cell::new(0),
+            parked: RefCell::new(Vec::new()),
         }))
     }
 
@@ -83,6 +105,70 @@ impl Ctx {
     /// Takes a value by move.
     pub(crate) fn consume(&self, n: N) -> i64 {
         n.v
+    }
+
+    /// A future that is ready when first polled (with a scripted output, see [`Scripted`]).
+    pub(crate) fn ready(&self, v: i64) -> Scripted {
+        self.pending(0, v)
+    }
+
+    /// A future that returns `Pending` `k` times, then is ready (see [`Scripted`]).
+    pub(crate) fn pending(&self, k: u32, v: i64) -> Scripted {
+        Scripted {
+            n: self.make(v, false),
+            pending: k,
+            done: false,
+        }
+    }
+
+    /// A future like `pending(k, v)` whose output is an `N` (created when it is ready).
+    pub(crate) fn later(&self, k: u32, v: i64) -> Later {
+        Later(self.pending(k, v))
+    }
+
+    /// The wakers parked by scripted futures since the last call.
+    fn take_parked(&self) -> Vec<Waker> {
+        std::mem::take(&mut *self.0.parked.borrow_mut())
+    }
+}
+
+/// The future of `ctx.pending(k, v)`: its creation and drop are logged like an `N`'s, each poll
+/// is logged, and it is `Pending` `k` times before it is ready with `v` plus a scripted number
+/// (so that the outputs differ from the operands). Each `Pending` wakes the task in a scripted
+/// way: `wake_by_ref` at once, `wake` on a clone at once, or a clone parked for the executor to
+/// wake after the poll (like a reactor). Polling it after it was ready panics.
+pub(crate) struct Scripted {
+    n: N,
+    pending: u32,
+    done: bool,
+}
+
+impl Future for Scripted {
+    type Output = i64;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<i64> {
+        let ctx = self.n.ctx.clone();
+        ctx.push(Ev::Poll(self.n.id));
+        assert!(!self.done, "a future polled after it was ready");
+        if self.pending == 0 {
+            self.done = true;
+            let out = resume_value(ctx.0.salt, self.n.id as usize);
+            return Poll::Ready(self.n.v.wrapping_add(out));
+        }
+        self.pending -= 1;
+        let i = ctx.0.pendings.get();
+        ctx.0.pendings.set(i + 1);
+        match resume_value(ctx.0.salt ^ 0x5CA1_AB1E, i).rem_euclid(3) {
+            0 => cx.waker().wake_by_ref(),
+            1 => {
+                // An owned clone, woken by value later in the poll: what a leaf that keeps its
+                // waker does.
+                let waker = cx.waker().clone();
+                waker.wake();
+            }
+            _ => ctx.0.parked.borrow_mut().push(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 }
 
@@ -173,6 +259,132 @@ pub(crate) fn oracle_yield(v: i64) -> i64 {
     }
 }
 
+/// The future of `ctx.later(k, v)`: a [`Scripted`] future whose output becomes an `N`.
+pub(crate) struct Later(Scripted);
+
+impl Future for Later {
+    type Output = N;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<N> {
+        let ctx = self.0.n.ctx.clone();
+        Pin::new(&mut self.0).poll(cx).map(|v| ctx.noisy(v))
+    }
+}
+
+/// The executor's waker: counts wakes (a `Waker` must be `Send + Sync`, so it cannot log
+/// into the `Rc` event list itself).
+#[derive(Default)]
+struct Wakes(AtomicUsize);
+
+impl Wake for Wakes {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Where a driven future is when [`drive_future`] lets the test look at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Before the first poll.
+    Created,
+    /// After a `Pending`.
+    Suspended,
+    /// After `Ready`.
+    Done,
+}
+
+/// The scripted executor of the async programs: polls `fut` until it is ready, logging each
+/// `Pending` and how many wakes the waker got by then (the wakers the scripted futures parked
+/// are woken after the poll, as a reactor would). After `stop` `Pending`s it drops the future
+/// (cancellation). `look` sees the future before the first poll, after every `Pending` and at
+/// the end; it must not disturb anything.
+pub(crate) fn drive_future<F>(
+    fut: F,
+    ctx: &Ctx,
+    stop: Option<usize>,
+    look: impl Fn(&F, Phase),
+) -> Outcome
+where
+    F: Future<Output = Result<i64, i64>>,
+{
+    let wakes = Arc::new(Wakes::default());
+    let waker = Waker::from(wakes.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = Box::pin(fut);
+    look(&fut, Phase::Created);
+    let mut count = 0;
+    loop {
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(r) => {
+                look(&fut, Phase::Done);
+                return Some(r);
+            }
+            Poll::Pending => {
+                ctx.push(Ev::Pending);
+                count += 1;
+                assert!(count <= MAX_YIELDS, "runaway program");
+                for w in ctx.take_parked() {
+                    w.wake();
+                }
+                let n = wakes.0.swap(0, Ordering::Relaxed);
+                // Every scripted `Pending` wakes the task: a lost waker would hang a real
+                // executor.
+                assert!(n > 0, "Pending without a wake of the executor's waker");
+                ctx.push(Ev::Woken(n as u32));
+                look(&fut, Phase::Suspended);
+                if Some(count) == stop {
+                    ctx.push(Ev::Stop);
+                    drop(fut);
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// What a `#[corio::coroutine] async fn` says about itself at each phase of [`drive_future`]:
+/// created, suspended at an `.await` (inspectable all the way down the await chain, and
+/// awaiting an inspectable coroutine exactly when the point awaits a `nestedK(…)`), closed.
+/// `locals()` and `Debug` render at every step; none of it may panic.
+pub(crate) fn inspect_future<F: Inspect + std::fmt::Debug>(f: &F, phase: Phase) {
+    let _ = format!("{f:?}");
+    let _ = f.locals();
+    match phase {
+        Phase::Created => {
+            assert_eq!(f.status(), Status::Created);
+            assert!(f.suspended_at().is_none() && f.awaiting().is_none());
+        }
+        Phase::Suspended => inspect_suspended(f, 0),
+        Phase::Done => {
+            assert_eq!(f.status(), Status::Closed);
+            assert!(f.suspended_at().is_none() && f.awaiting().is_none());
+        }
+    }
+}
+
+fn inspect_suspended(f: &dyn Inspect, depth: usize) {
+    assert_eq!(f.status(), Status::Suspended, "{}", f.name());
+    let point = f
+        .suspended_at()
+        .unwrap_or_else(|| panic!("{} is suspended but not at a point", f.name()));
+    assert_eq!(point.kind, PointKind::Await, "{point:?}");
+    assert!(point.source.ends_with(".await"), "{point:?}");
+    let _ = f.locals();
+    let nested = point.source.starts_with("nested");
+    match f.awaiting() {
+        Some(inner) => {
+            assert!(nested, "awaiting() is Some at {point:?}");
+            assert!(depth < 8, "an await chain deeper than the program");
+            inspect_suspended(inner, depth + 1);
+        }
+        None => assert!(!nested, "awaiting() is None at {point:?}"),
+    }
+}
+
 /// The return value, or `None` when stopped after k resumes.
 pub(crate) type Outcome = Option<Result<i64, i64>>;
 
@@ -245,32 +457,45 @@ where
 pub(crate) struct Case {
     /// `(seed, index)` of a generated program; `None` for a hand-written one.
     pub(crate) program: Option<(u64, usize)>,
+    /// An async program (`corio-diffgen --async`).
+    pub(crate) is_async: bool,
     /// The argument `p`.
     pub(crate) p: i64,
     /// Seeds the scripted resume arguments.
     pub(crate) salt: u64,
 }
 
-/// Runs both forms in full and dropped after several k, and panics on any divergence.
+/// Runs a generator program's both forms in full and dropped after several k, and panics on
+/// any divergence.
 pub(crate) fn check(
     case: &Case,
     plain: fn(Ctx, i64) -> Result<i64, i64>,
     coro: fn(Ctx, i64, Option<usize>, u64) -> Outcome,
 ) {
+    check_runs(
+        case,
+        |ctx, stop| run_plain(plain, ctx, case.p, stop, case.salt),
+        |ctx, stop| coro(ctx.clone(), case.p, stop, case.salt),
+    );
+}
+
+/// Runs both forms (each given a fresh `Ctx` and where to stop) in full and stopped after
+/// several k suspensions, and panics on any divergence.
+pub(crate) fn check_runs(
+    case: &Case,
+    plain: impl Fn(&Ctx, Option<usize>) -> Outcome,
+    coro: impl Fn(&Ctx, Option<usize>) -> Outcome,
+) {
     let run = |stop: Option<usize>| {
-        let ctx = Ctx::new();
-        let po = run_plain(plain, &ctx, case.p, stop, case.salt);
+        let ctx = Ctx::new(case.salt);
+        let po = plain(&ctx, stop);
         let expected = (ctx.events(), po);
-        let ctx = Ctx::new();
-        let co = coro(ctx.clone(), case.p, stop, case.salt);
+        let ctx = Ctx::new(case.salt);
+        let co = coro(&ctx, stop);
         (expected, (ctx.events(), co))
     };
     let (expected, actual) = run(None);
-    let yields = expected
-        .0
-        .iter()
-        .filter(|e| matches!(e, Ev::Yield(_)))
-        .count();
+    let yields = expected.0.iter().filter(|e| is_suspension(e)).count();
     let mut failures = Vec::new();
     if let Err(e) = compare(&expected, &actual) {
         failures.push(format!("full run: {e}"));
@@ -278,15 +503,22 @@ pub(crate) fn check(
     for k in stops(yields) {
         let (expected, actual) = run(Some(k));
         if let Err(e) = compare(&expected, &actual) {
-            failures.push(format!("dropped after {k} resumes: {e}"));
+            failures.push(format!("stopped after {k} suspensions: {e}"));
         }
     }
     if !failures.is_empty() {
         let origin = match case.program {
-            Some((seed, index)) => format!(
-                "seed {seed}, program {index}; print it with \
-                 `cargo run -p corio-diffgen -- --seed {seed} --case {index}`"
-            ),
+            Some((seed, index)) => {
+                let (what, flag) = if case.is_async {
+                    ("async program", "--async ")
+                } else {
+                    ("program", "")
+                };
+                format!(
+                    "seed {seed}, {what} {index}; print it with \
+                     `cargo run -p corio-diffgen -- {flag}--seed {seed} --case {index}`"
+                )
+            }
             None => "hand-written".to_string(),
         };
         panic!(
@@ -294,6 +526,11 @@ pub(crate) fn check(
             failures.join("\n")
         );
     }
+}
+
+/// A `yield_!` of a generator, a `Pending` of an async program: what drop timing is counted in.
+fn is_suspension(e: &Ev) -> bool {
+    matches!(e, Ev::Yield(_) | Ev::Pending)
 }
 
 /// The k to drop the generator after: the first few, some in the middle, the last.
@@ -341,7 +578,7 @@ pub(crate) fn compare(
         );
         return Err(err);
     }
-    // For every value: the number of yields before its drop, and whether it is a guard.
+    // For every value: the number of suspensions (yields or `Pending`s) before its drop.
     let drops = |evs: &[Ev]| -> Result<(HashMap<u32, usize>, Vec<u32>), String> {
         let mut yields = 0;
         let mut stopped = false;
@@ -349,7 +586,7 @@ pub(crate) fn compare(
         let mut after_stop = Vec::new();
         for e in evs {
             match *e {
-                Ev::Yield(_) => yields += 1,
+                _ if is_suspension(e) => yields += 1,
                 Ev::Stop => stopped = true,
                 Ev::Drop(id) => {
                     if at.insert(id, yields).is_some() {
@@ -372,13 +609,13 @@ pub(crate) fn compare(
             (Some(p), Some(c)) if guard && p != c => {
                 let _ = writeln!(
                     err,
-                    "guard N#{id} dropped after {c} yields, but at the end of its block after {p}"
+                    "guard N#{id} dropped after {c} suspensions, but at the end of its block after {p}"
                 );
             }
             (Some(p), Some(c)) if c > p => {
                 let _ = writeln!(
                     err,
-                    "N#{id} dropped after {c} yields, later than the plain fn ({p})"
+                    "N#{id} dropped after {c} suspensions, later than the plain fn ({p})"
                 );
             }
             (Some(_), Some(_)) => {}

@@ -1,4 +1,4 @@
-//! Random `#[corio::coroutine]` generator bodies for differential testing.
+//! Random `#[corio::coroutine]` generator and `async fn` bodies for differential testing.
 //!
 //! [`program`] writes one body, deterministically from `(seed, index)`, over a small
 //! language: `let`s with shadowing (often of a visible binding) and tuple patterns; `i64`,
@@ -15,15 +15,28 @@
 //! arithmetic. Operands that assign a place read by an earlier operand (`add3(x, { x = …; x
 //! }, yield_!(…))`) check the evaluation order.
 //!
-//! Every program is valid Rust both as a `#[corio::coroutine(yield = i64, resume = i64)]` fn
-//! and as a plain fn in which `yield_!` is an ordinary function call, and terminates
-//! deterministically: every loop is bounded, and arithmetic is wrapping or on masked operands.
-//! What the generator avoids because corio rejects it by design (see DESIGN.md): a suspension
-//! point in a match guard, in another macro's arguments or in a closure; borrows of the
-//! coroutine's own locals held across a suspension point; moving a `_`-prefixed binding.
+//! [`async_program`] writes an `async fn` body over the same language in which every
+//! suspension point is an `.await` instead: on `ctx.ready(v)` (ready when first polled),
+//! `ctx.pending(k, v)` (`Pending` k times, waking the task in a scripted way),
+//! `ctx.later(k, v)` (the same, with an `N` as its output), `std::future::ready(v)` and
+//! `Box::pin(…)`; on `nestedK(ctx.clone(), v).await?` (0–2 smaller `async fn`s of the
+//! program, which may await the ones before them); on `async move` blocks (which rustc lowers
+//! and corio boxes); and on futures bound to a local earlier (`let f = ctx.pending(k, v);` …
+//! `f.await`, or moved, or dropped unawaited).
+//!
+//! Every program is valid Rust both as a `#[corio::coroutine]` fn and as the oracle: a plain
+//! fn in which `yield_!` is an ordinary function call, or a plain `async fn` that rustc
+//! lowers. Every program terminates deterministically: every loop is bounded, and arithmetic
+//! is wrapping or on masked operands. What the generator avoids because corio rejects it by
+//! design (see DESIGN.md): a suspension point in a match guard, in another macro's arguments,
+//! in a closure or in the `else` of a `let … else`; borrows of the coroutine's own locals held
+//! across a suspension point; moving a `_`-prefixed binding. And what rustc rejects in both
+//! forms: mutating or moving the receiver of a method call inside its arguments
+//! (`w.get({ w.push(1); 0 })`, E0502).
 //!
 //! The program's environment (provided by the test crate): `ctx: Ctx` (the event log:
-//! `ctx.noisy(v)`, `ctx.guard(v)`, `ctx.tick(v)`, `ctx.consume(n)`), `p: i64`, the helpers
+//! `ctx.noisy(v)`, `ctx.guard(v)`, `ctx.tick(v)`, `ctx.consume(n)`, and the scripted futures
+//! `ctx.ready(v)` and `ctx.pending(k, v)`), `p: i64` (`z` in a nested async fn), the helpers
 //! `add3`, `mix`, `chk` and the type `N` (`n.val()`).
 
 use std::collections::HashSet;
@@ -89,15 +102,10 @@ pub struct Program {
 /// Program `index` of the set `seed`.
 pub fn program(seed: u64, index: usize) -> Program {
     let s = case_seed(seed, index);
-    let mut g = Gen::new(s);
+    let mut g = Gen::new(s, Mode::Generator);
     let p = g.rng.range(-20, 40);
     let salt = g.rng.next_u64();
-    let budget = match g.rng.below(10) {
-        0..=2 => g.rng.range(4, 15),
-        3..=7 => g.rng.range(15, 40),
-        _ => g.rng.range(40, 60),
-    } as usize;
-    g.budget = budget;
+    g.budget = g.main_budget();
     let body = g.body();
     Program {
         body,
@@ -107,21 +115,141 @@ pub fn program(seed: u64, index: usize) -> Program {
     }
 }
 
-/// The Rust source of `cases` programs of the set `seed`, for `include!` into the test crate's
-/// `diff` module (which provides `Ctx`, `N`, `check` … as described in [`case_source`]).
-pub fn cases_file(seed: u64, cases: usize) -> String {
+/// One generated async program: a body that awaits, and the `async fn`s it may await.
+#[derive(Debug, Clone)]
+pub struct AsyncProgram {
+    /// The bodies of `nested1`, `nested2`, … (`async fn nestedK(ctx: Ctx, z: i64) ->
+    /// Result<i64, i64>`), in order; `nestedK` may await the ones before it.
+    pub nested: Vec<String>,
+    /// The body of the program, braces included, the same text for both forms.
+    pub body: String,
+    /// The value of the argument `p`.
+    pub p: i64,
+    /// Seeds the outputs of the awaited futures and how they wake.
+    pub salt: u64,
+    /// How many `.await`s the text contains (nested fns included).
+    pub awaits: usize,
+}
+
+/// Async program `index` of the set `seed` (a sequence of its own: the generator program
+/// with the same index is unrelated).
+pub fn async_program(seed: u64, index: usize) -> AsyncProgram {
+    let s = case_seed(seed ^ 0xA5A5_0000_A5A5_0000, index);
+    let mut rng = Rng::new(s);
+    let p = rng.range(-20, 40);
+    let salt = rng.next_u64();
+    let count = match rng.below(10) {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    };
+    let mut awaits = 0;
+    let mut nested = Vec::new();
+    for k in 0..count {
+        let mut g = Gen::new(rng.next_u64(), Mode::Async { nested: k });
+        g.param = "z";
+        g.budget = g.rng.range(2, 12) as usize;
+        nested.push(g.body());
+        awaits += g.yields;
+    }
+    let mut g = Gen::new(rng.next_u64(), Mode::Async { nested: count });
+    g.budget = g.main_budget();
+    let body = g.body();
+    awaits += g.yields;
+    AsyncProgram {
+        nested,
+        body,
+        p,
+        salt,
+        awaits,
+    }
+}
+
+/// The Rust source of programs `first..first + cases` of the set `seed`, for `include!` into
+/// the test crate's `diff` module (which provides `Ctx`, `N`, `check` … as described in
+/// [`case_source`]).
+pub fn cases_file(seed: u64, first: usize, cases: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "// @generated by corio-diffgen: seed {seed}, {cases} programs. One program:\n\
-         //   cargo run -p corio-diffgen -- --seed {seed} --case <index>\n"
+        "// @generated by corio-diffgen: seed {seed}, programs {first}..{}. One program:\n\
+         //   cargo run -p corio-diffgen -- --seed {seed} --case <index>\n",
+        first + cases
     );
-    let width = cases.saturating_sub(1).to_string().len().max(3);
-    for index in 0..cases {
+    // The width of the largest index of the set, so that a program keeps its name when only a
+    // part of the set is generated.
+    let width = (first + cases).saturating_sub(1).to_string().len().max(3);
+    for index in first..first + cases {
         let name = format!("case_{index:0width$}");
         out.push_str(&case_source(&name, seed, index));
     }
     out
+}
+
+/// The Rust source of async programs `first..first + cases` of the set `seed`, like
+/// [`cases_file`] (see [`async_case_source`]).
+pub fn async_cases_file(seed: u64, first: usize, cases: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "// @generated by corio-diffgen: seed {seed}, async programs {first}..{}. One program:\n\
+         //   cargo run -p corio-diffgen -- --async --seed {seed} --case <index>\n",
+        first + cases
+    );
+    let width = (first + cases).saturating_sub(1).to_string().len().max(3);
+    for index in first..first + cases {
+        let name = format!("async_case_{index:0width$}");
+        out.push_str(&async_case_source(&name, seed, index));
+    }
+    out
+}
+
+/// One async program as a module `name`: the `#[corio::coroutine] async fn` form, the plain
+/// `async fn` form (the oracle, lowered by rustc) and a `#[test]` that drives both with the
+/// same scripted executor.
+///
+/// The generated code names `super::support::*`: `Ctx`, `N`, `add3`, `mix`, `chk`,
+/// `drive_future`, `inspect_future`, `check_runs`, `Case` and `Outcome`.
+pub fn async_case_source(name: &str, seed: u64, index: usize) -> String {
+    let prog = async_program(seed, index);
+    let body = &prog.body;
+    let (p, salt) = (prog.p, prog.salt);
+    let mut coro_nested = String::new();
+    let mut plain_nested = String::new();
+    for (k, b) in prog.nested.iter().enumerate() {
+        let k = k + 1;
+        let _ = writeln!(
+            coro_nested,
+            "#[corio::coroutine]\nasync fn nested{k}(ctx: Ctx, z: i64) -> Result<i64, i64> {b}"
+        );
+        let _ = writeln!(
+            plain_nested,
+            "async fn nested{k}(ctx: Ctx, z: i64) -> Result<i64, i64> {b}"
+        );
+    }
+    format!(
+        "#[allow(warnings, clippy::all)]\n\
+         mod {name} {{\n\
+         use super::support::*;\n\
+         {coro_nested}\
+         #[corio::coroutine]\n\
+         async fn coro(ctx: Ctx, p: i64) -> Result<i64, i64> {body}\n\
+         mod plain {{\n\
+         use super::super::support::*;\n\
+         {plain_nested}\
+         pub(super) async fn run(ctx: Ctx, p: i64) -> Result<i64, i64> {body}\n\
+         }}\n\
+         #[test]\n\
+         fn {name}() {{\n\
+         let case = Case {{ program: Some(({seed}, {index})), is_async: true, p: {p}, salt: {salt} }};\n\
+         check_runs(\n\
+         &case,\n\
+         |ctx, stop| drive_future(plain::run(ctx.clone(), {p}), ctx, stop, |_, _| {{}}),\n\
+         |ctx, stop| drive_future(coro(ctx.clone(), {p}), ctx, stop, inspect_future),\n\
+         );\n\
+         }}\n\
+         }}\n"
+    )
 }
 
 /// One program as a module `name` holding the coroutine form, the plain form and a `#[test]`.
@@ -149,7 +277,7 @@ pub fn case_source(name: &str, seed: u64, index: usize) -> String {
          }}\n\
          #[test]\n\
          fn {name}() {{\n\
-         check(&Case {{ program: Some(({seed}, {index})), p: {p}, salt: {salt} }}, plain::run, drive_coro);\n\
+         check(&Case {{ program: Some(({seed}, {index})), is_async: false, p: {p}, salt: {salt} }}, plain::run, drive_coro);\n\
          }}\n\
          }}\n"
     )
@@ -169,6 +297,8 @@ enum Kind {
     Closure,
     /// `fn hN(z: i64) -> i64`: an item declared in the body.
     Func,
+    /// An awaitable (`ctx.pending(k, v)`) bound to a local, awaited later (a move) or dropped.
+    Fut,
 }
 
 #[derive(Debug)]
@@ -179,6 +309,11 @@ struct Var {
     /// How many loops enclose the declaration: a value can only be moved at the same depth.
     loop_depth: usize,
     moved: bool,
+    /// How many enclosing method calls borrow it as their receiver while their arguments are
+    /// generated (`w.get(…)`, `w.push(…)`): rustc rejects a mutation or a move of `w` in them
+    /// (E0502/E0505; a two-phase borrow allows only reads), so it may not be assigned,
+    /// mutated or moved there.
+    borrowed: usize,
 }
 
 #[derive(Debug)]
@@ -209,8 +344,20 @@ const PURE: Cx = Cx {
     mv: false,
 };
 
+/// What a suspension point is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// `yield_!(v)`, in a `#[corio::coroutine(yield = i64, resume = i64)]` fn.
+    Generator,
+    /// `.await` on a scripted future, in an `async fn` that may await `nested1` … `nested{n}`.
+    Async { nested: usize },
+}
+
 struct Gen {
     rng: Rng,
+    mode: Mode,
+    /// The `i64` parameter: `p`, or `z` in a nested async fn.
+    param: &'static str,
     vars: Vec<Var>,
     scopes: Vec<Vec<usize>>,
     breakables: Vec<Breakable>,
@@ -222,9 +369,11 @@ struct Gen {
 }
 
 impl Gen {
-    fn new(seed: u64) -> Self {
+    fn new(seed: u64, mode: Mode) -> Self {
         Gen {
             rng: Rng::new(seed),
+            mode,
+            param: "p",
             vars: Vec::new(),
             scopes: vec![Vec::new()],
             breakables: Vec::new(),
@@ -234,6 +383,15 @@ impl Gen {
             counter: 0,
             yields: 0,
         }
+    }
+
+    /// The number of statements of a program's body.
+    fn main_budget(&mut self) -> usize {
+        (match self.rng.below(10) {
+            0..=2 => self.rng.range(4, 15),
+            3..=7 => self.rng.range(15, 40),
+            _ => self.rng.range(40, 60),
+        }) as usize
     }
 
     fn next_id(&mut self) -> usize {
@@ -250,6 +408,7 @@ impl Gen {
             mutable,
             loop_depth: self.loop_depth,
             moved: false,
+            borrowed: 0,
         });
         let id = self.vars.len() - 1;
         self.scopes.last_mut().unwrap().push(id);
@@ -296,8 +455,21 @@ impl Gen {
     }
 
     fn pick_mut(&mut self, kind: Kind) -> Option<String> {
-        self.pick(|v| v.kind == kind && v.mutable)
+        self.pick_place(|v| v.kind == kind)
             .map(|id| self.vars[id].name.clone())
+    }
+
+    /// A `mut` binding that may be assigned or mutated here (not a borrowed receiver).
+    fn pick_place(&mut self, pred: impl Fn(&Var) -> bool) -> Option<usize> {
+        self.pick(|v| v.mutable && v.borrowed == 0 && pred(v))
+    }
+
+    /// Generates `f` (the arguments of a method call on `id`) with `id` borrowed.
+    fn borrowing<T>(&mut self, id: usize, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.vars[id].borrowed += 1;
+        let out = f(self);
+        self.vars[id].borrowed -= 1;
+        out
     }
 
     /// A binding that may be moved here; marks it moved.
@@ -306,7 +478,8 @@ impl Gen {
             return None;
         }
         let depth = self.loop_depth;
-        let id = self.pick(|v| kinds.contains(&v.kind) && v.loop_depth == depth)?;
+        let id =
+            self.pick(|v| kinds.contains(&v.kind) && v.loop_depth == depth && v.borrowed == 0)?;
         self.vars[id].moved = true;
         Some(self.vars[id].name.clone())
     }
@@ -371,13 +544,61 @@ impl Gen {
     }
 
     fn yield_expr(&mut self, d: usize, cx: Cx) -> String {
-        self.yields += 1;
         let inner = if self.rng.chance(60) {
             self.int_leaf(Cx { y: false, ..cx })
         } else {
             self.int(d + 1, cx)
         };
-        format!("yield_!({inner})")
+        self.suspend(inner, cx)
+    }
+
+    /// A suspension point whose operand is `inner` (already generated): `yield_!(inner)`,
+    /// or in an async program an `.await` on a future of `inner` that is ready at once or
+    /// pending a few times, a nested async fn, an async block, or a future bound earlier
+    /// (then `inner` is evaluated first, as an operand).
+    fn suspend(&mut self, inner: String, cx: Cx) -> String {
+        self.yields += 1;
+        let Mode::Async { nested } = self.mode else {
+            return format!("yield_!({inner})");
+        };
+        loop {
+            match self.rng.below(100) {
+                0..=34 => {
+                    let k = self.rng.range(1, 3);
+                    return format!("ctx.pending({k}, {inner}).await");
+                }
+                35..=54 => return format!("ctx.ready({inner}).await"),
+                55..=61 => return format!("std::future::ready({inner}).await"),
+                62..=79 if nested > 0 => {
+                    let k = self.rng.below(nested) + 1;
+                    return format!("nested{k}(ctx.clone(), {inner}).await?");
+                }
+                80..=91 => {
+                    if let Some(f) = self.take(&[Kind::Fut], cx) {
+                        return format!("mix({inner}, {f}.await)");
+                    }
+                }
+                // rustc lowers the block; corio boxes it (it is not `Unpin`). Only a copy of
+                // a literal or an `i64` local moves into it (a `ctx.…` call would move `ctx`),
+                // and a clone of `ctx` (shadowing it: no generated name is `ctx`) for a block
+                // that awaits a scripted future itself.
+                92..=94 if is_simple(&inner) => {
+                    return format!("(async move {{ {inner} }}).await");
+                }
+                98..=99 => {
+                    // A boxed future: `Unpin`, so corio stores it as it is.
+                    let k = self.rng.range(0, 2);
+                    return format!("Box::pin(ctx.pending({k}, {inner})).await");
+                }
+                95..=97 if is_simple(&inner) => {
+                    let k = self.rng.range(0, 2);
+                    return format!(
+                        "({{ let ctx = ctx.clone(); async move {{ ctx.pending({k}, {inner}).await }} }}).await"
+                    );
+                }
+                _ => {}
+            }
+        }
     }
 
     fn int_leaf(&mut self, cx: Cx) -> String {
@@ -389,17 +610,17 @@ impl Gen {
                         return v;
                     }
                     if self.rng.chance(50) {
-                        return "p".into();
+                        return self.param.into();
                     }
                 }
                 7 if cx.y => {
-                    self.yields += 1;
                     let inner = if self.rng.chance(50) {
                         self.lit()
                     } else {
-                        self.pick_kind(Kind::Int).unwrap_or_else(|| "p".into())
+                        self.pick_kind(Kind::Int)
+                            .unwrap_or_else(|| self.param.into())
                     };
-                    return format!("yield_!({inner})");
+                    return self.suspend(inner, cx);
                 }
                 8 => {
                     if let Some(n) = self.pick(|v| matches!(v.kind, Kind::Noisy | Kind::Guard)) {
@@ -421,7 +642,7 @@ impl Gen {
                         return format!("{t}.{}", self.rng.below(2));
                     }
                 }
-                _ => return "p".into(),
+                _ => return self.param.into(),
             }
         }
     }
@@ -481,7 +702,15 @@ impl Gen {
             }
             13 => {
                 let a = self.int(d, cx);
-                format!("ctx.noisy({a}).val()")
+                if self.mode != Mode::Generator && cx.y && self.rng.chance(40) {
+                    // A temporary `N` produced by an await: rustc keeps it to the end of the
+                    // statement, corio may drop it earlier.
+                    self.yields += 1;
+                    let k = self.rng.range(0, 2);
+                    format!("ctx.later({k}, {a}).await.val()")
+                } else {
+                    format!("ctx.noisy({a}).val()")
+                }
             }
             14 => match self.take(&[Kind::Noisy], cx) {
                 Some(n) => format!("ctx.consume({n})"),
@@ -525,7 +754,8 @@ impl Gen {
             24 => match self.pick(|v| v.kind == Kind::Vec) {
                 Some(v) => {
                     let name = self.vars[v].name.clone();
-                    let i = self.int(d, cx);
+                    // `name` is borrowed while the index is evaluated.
+                    let i = self.borrowing(v, |g| g.int(d, cx));
                     format!("{name}.get((({i}) & 3i64) as usize).copied().unwrap_or(-1i64)")
                 }
                 None => self.int_leaf(cx),
@@ -569,9 +799,8 @@ impl Gen {
             },
             27 if cx.y => {
                 // A suspension point as the operand of a suspension point.
-                self.yields += 1;
                 let a = self.yield_expr(d, cx);
-                format!("yield_!({a} ^ 1i64)")
+                self.suspend(format!("{a} ^ 1i64"), cx)
             }
             _ => self.int_leaf(cx),
         }
@@ -659,7 +888,7 @@ impl Gen {
     // ----- statements --------------------------------------------------------------------
 
     fn body(&mut self) -> String {
-        self.declare("p", Kind::Int, false);
+        self.declare(self.param, Kind::Int, false);
         let mut out = String::from("{\n");
         while self.budget > 0 {
             let s = self.stmt();
@@ -695,8 +924,9 @@ impl Gen {
     /// A statement that does not nest statements.
     fn simple_stmt(&mut self) -> String {
         self.budget = self.budget.saturating_sub(1);
+        let rolls = if self.mode == Mode::Generator { 26 } else { 28 };
         loop {
-            let roll = self.rng.below(26);
+            let roll = self.rng.below(rolls);
             let s = match roll {
                 0..=3 => Some(self.let_int()),
                 4 => Some(self.let_tuple()),
@@ -712,6 +942,7 @@ impl Gen {
                 15..=18 => Some(self.yield_stmt()),
                 19 => Some(self.try_stmt()),
                 20 => Some(format!("let _ = ctx.noisy({});", self.int(1, YES))),
+                26 | 27 => Some(self.let_future()),
                 _ => Some(self.let_int()),
             };
             if let Some(s) = s {
@@ -769,7 +1000,14 @@ impl Gen {
 
     fn let_noisy(&mut self) -> String {
         let e = self.int(0, YES);
-        if self.rng.chance(25) {
+        if self.mode != Mode::Generator && self.rng.chance(25) {
+            // An `N` that an await produces.
+            self.yields += 1;
+            let k = self.rng.range(0, 2);
+            let name = self.fresh_name();
+            self.declare(&name, Kind::Noisy, false);
+            format!("let {name} = ctx.later({k}, {e}).await;")
+        } else if self.rng.chance(25) {
             let name = GUARDS[self.rng.below(GUARDS.len())];
             self.declare(name, Kind::Guard, false);
             format!("let {name} = ctx.guard({e});")
@@ -829,7 +1067,9 @@ impl Gen {
             }
             12 => {
                 // Captures by copy: a closure that borrowed a local could not be kept.
-                let x = self.pick_kind(Kind::Int).unwrap_or_else(|| "p".into());
+                let x = self
+                    .pick_kind(Kind::Int)
+                    .unwrap_or_else(|| self.param.into());
                 let k = self.lit();
                 (format!("move |z: i64| mix(z, {x}) ^ {k}"), Kind::Closure)
             }
@@ -862,9 +1102,8 @@ impl Gen {
     }
 
     fn mutate_other(&mut self) -> Option<String> {
-        let id = self.pick(|v| {
-            v.mutable && matches!(v.kind, Kind::Str | Kind::Vec | Kind::Bag | Kind::Pair)
-        })?;
+        let id =
+            self.pick_place(|v| matches!(v.kind, Kind::Str | Kind::Vec | Kind::Bag | Kind::Pair))?;
         let name = self.vars[id].name.clone();
         Some(match self.vars[id].kind {
             Kind::Pair => {
@@ -874,8 +1113,8 @@ impl Gen {
                     0 => format!("{name}.{i} = {e};"),
                     1 => format!("{name}.{i} ^= {e};"),
                     2 => {
-                        self.yields += 1;
-                        format!("{name}.{i} = yield_!({e});")
+                        let y = self.suspend(e, YES);
+                        format!("{name}.{i} = {y};")
                     }
                     _ => {
                         let f = self.int(0, YES);
@@ -886,7 +1125,7 @@ impl Gen {
             Kind::Str => match self.rng.below(4) {
                 0 => format!("{name}.push_str(\"z\");"),
                 1 => {
-                    let e = self.int(1, YES);
+                    let e = self.borrowing(id, |g| g.int(1, YES));
                     format!("{name}.push_str(&{e}.to_string());")
                 }
                 2 => format!("{name} = {name} + \"q\";"),
@@ -894,18 +1133,18 @@ impl Gen {
             },
             Kind::Vec => match self.rng.below(4) {
                 0 | 1 => {
-                    let e = self.int(0, YES);
+                    let e = self.borrowing(id, |g| g.int(0, YES));
                     format!("{name}.push({e});")
                 }
                 2 => format!("{name}.pop();"),
                 _ => {
-                    let a = self.int(1, YES);
+                    let a = self.borrowing(id, |g| g.int(1, YES));
                     format!("{name}.extend([{a}, 1i64]);")
                 }
             },
             _ => match self.rng.below(4) {
                 0 | 1 => {
-                    let e = self.int(0, YES);
+                    let e = self.borrowing(id, |g| g.int(0, YES));
                     format!("{name}.push(ctx.noisy({e}));")
                 }
                 2 => match self.take(&[Kind::Noisy], YES) {
@@ -921,8 +1160,11 @@ impl Gen {
         let id = {
             let depth = self.loop_depth;
             self.pick(|v| {
-                matches!(v.kind, Kind::Noisy | Kind::Str | Kind::Vec | Kind::Bag)
-                    && v.loop_depth == depth
+                matches!(
+                    v.kind,
+                    Kind::Noisy | Kind::Str | Kind::Vec | Kind::Bag | Kind::Fut
+                ) && v.loop_depth == depth
+                    && v.borrowed == 0
             })?
         };
         self.vars[id].moved = true;
@@ -945,29 +1187,54 @@ impl Gen {
     }
 
     fn yield_stmt(&mut self) -> String {
-        self.yields += 1;
         let e = self.int(0, YES);
+        let y = self.suspend(e, YES);
         match self.rng.below(5) {
-            0 | 1 => format!("yield_!({e});"),
+            0 | 1 => format!("{y};"),
             2 => {
                 let name = self.fresh_name();
                 let mutable = self.rng.chance(50);
                 self.declare(&name, Kind::Int, mutable);
                 let m = if mutable { "mut " } else { "" };
-                format!("let {m}{name} = yield_!({e});")
+                format!("let {m}{name} = {y};")
             }
             3 => match self.pick_mut(Kind::Int) {
-                Some(x) => format!("{x} = yield_!({e});"),
-                None => format!("yield_!({e});"),
+                Some(x) => format!("{x} = {y};"),
+                None => format!("{y};"),
             },
             _ => match self.pick_mut(Kind::Int) {
                 Some(x) => {
                     let op = ["^=", "|="][self.rng.below(2)];
-                    format!("{x} {op} yield_!({e});")
+                    format!("{x} {op} {y};")
                 }
-                None => format!("yield_!({e});"),
+                None => format!("{y};"),
             },
         }
+    }
+
+    /// `let f = ctx.pending(k, e);`: a future awaited later, moved, or dropped unawaited.
+    fn let_future(&mut self) -> String {
+        let k = self.rng.range(0, 3);
+        let init = if self.rng.chance(25) {
+            // An async block bound to a local, boxed: a local that is not `Unpin` cannot be
+            // kept across a suspension point, since corio's frames are `Unpin` (DESIGN.md;
+            // rustc says "cannot be unpinned"). Values move into it as in `suspend`.
+            let x = if self.rng.chance(50) {
+                self.lit()
+            } else {
+                self.pick_kind(Kind::Int)
+                    .unwrap_or_else(|| self.param.into())
+            };
+            format!(
+                "Box::pin({{ let ctx = ctx.clone(); async move {{ ctx.pending({k}, {x}).await }} }})"
+            )
+        } else {
+            let e = self.int(1, YES);
+            format!("ctx.pending({k}, {e})")
+        };
+        let name = self.fresh_name();
+        self.declare(&name, Kind::Fut, false);
+        format!("let {name} = {init};")
     }
 
     fn try_stmt(&mut self) -> String {
@@ -1059,7 +1326,7 @@ impl Gen {
 
     fn if_let_stmt(&mut self) -> String {
         self.budget -= 1;
-        let Some(id) = self.pick(|v| v.mutable && matches!(v.kind, Kind::Vec | Kind::Bag)) else {
+        let Some(id) = self.pick_place(|v| matches!(v.kind, Kind::Vec | Kind::Bag)) else {
             return self.if_stmt();
         };
         let name = self.vars[id].name.clone();
@@ -1120,7 +1387,7 @@ impl Gen {
 
     /// `match v.pop() { Some(x) if … => …, Some(x) => …, None => … }`, on `Vec<i64>` or `Vec<N>`.
     fn match_option(&mut self) -> String {
-        let Some(id) = self.pick(|v| v.mutable && matches!(v.kind, Kind::Vec | Kind::Bag)) else {
+        let Some(id) = self.pick_place(|v| matches!(v.kind, Kind::Vec | Kind::Bag)) else {
             return self.match_stmt();
         };
         self.budget -= 1;
@@ -1155,8 +1422,7 @@ impl Gen {
     /// `let Some(x) = … else { diverge };`
     fn let_else(&mut self) -> String {
         self.budget -= 1;
-        let (init, kind) = match self.pick(|v| v.mutable && matches!(v.kind, Kind::Vec | Kind::Bag))
-        {
+        let (init, kind) = match self.pick_place(|v| matches!(v.kind, Kind::Vec | Kind::Bag)) {
             Some(id) if self.rng.chance(60) => {
                 let kind = if self.vars[id].kind == Kind::Vec {
                     Kind::Int
@@ -1259,7 +1525,7 @@ impl Gen {
         let lbl = label.as_ref().map(|l| format!("{l}: ")).unwrap_or_default();
         // The condition runs on every iteration: generate it inside the loop.
         self.loop_depth += 1;
-        let while_let = self.pick(|v| v.mutable && v.kind == Kind::Vec);
+        let while_let = self.pick_place(|v| v.kind == Kind::Vec);
         let (cond, bind) = match while_let {
             Some(v) if self.rng.chance(40) => {
                 let name = self.vars[v].name.clone();
@@ -1424,6 +1690,12 @@ impl Gen {
             arms[0].0, arms[0].1, arms[1].0, arms[1].1
         )
     }
+}
+
+/// A literal or a name: what may be copied into an `async move` block.
+fn is_simple(e: &str) -> bool {
+    e.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '(' | ')' | '-'))
 }
 
 /// `break 'a { … }` reads as a labeled block: parenthesize (rustc's break_with_label_and_loop).

@@ -3,6 +3,8 @@
 //! ```text
 //! cargo run -p corio-diffgen -- --seed 0 --case 17     # one program, as the test crate sees it
 //! cargo run -p corio-diffgen -- --seed 0 --cases 300   # the file build.rs generates
+//! cargo run -p corio-diffgen -- --seed 0 --first 100 --cases 50   # programs 100..150
+//! cargo run -p corio-diffgen -- --async --seed 0 --case 17        # an async program
 //! ```
 
 use std::process::ExitCode;
@@ -11,26 +13,39 @@ fn main() -> ExitCode {
     let mut seed = 0u64;
     let mut case = None;
     let mut cases = 300usize;
+    let mut first = 0usize;
+    let mut is_async = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--async" {
+            is_async = true;
+            continue;
+        }
         let value = args.next();
         let parsed = value.as_deref().and_then(|v| v.parse::<u64>().ok());
         match (arg.as_str(), parsed) {
             ("--seed", Some(v)) => seed = v,
             ("--case", Some(v)) => case = Some(v as usize),
             ("--cases", Some(v)) => cases = v as usize,
+            ("--first", Some(v)) => first = v as usize,
             _ => {
-                eprintln!("usage: corio-diffgen [--seed S] [--case I | --cases N]");
+                eprintln!(
+                    "usage: corio-diffgen [--async] [--seed S] [--case I | [--first I] --cases N]"
+                );
                 return ExitCode::FAILURE;
             }
         }
     }
-    match case {
-        Some(index) => {
-            let name = format!("case_{index:03}");
-            print!("{}", corio_diffgen::case_source(&name, seed, index));
+    let text = match (case, is_async) {
+        (Some(index), false) => {
+            corio_diffgen::case_source(&format!("case_{index:03}"), seed, index)
         }
-        None => print!("{}", corio_diffgen::cases_file(seed, cases)),
-    }
+        (Some(index), true) => {
+            corio_diffgen::async_case_source(&format!("async_case_{index:03}"), seed, index)
+        }
+        (None, false) => corio_diffgen::cases_file(seed, first, cases),
+        (None, true) => corio_diffgen::async_cases_file(seed, first, cases),
+    };
+    print!("{text}");
     ExitCode::SUCCESS
 }
