@@ -442,6 +442,13 @@ impl Cx<'_> {
         Ident::new(&self.plan.rust_name(b), self.plan.bindings[b].span)
     }
 
+    /// A binding as a pattern binds it: `mut` as the user wrote it, and its name.
+    fn bind_pat(&self, b: Id) -> TokenStream {
+        let name = self.name_of(b);
+        let m = self.plan.bindings[b].mutable.then(|| quote!(mut));
+        quote!(#m #name)
+    }
+
     fn arm(&self, s: usize) -> TokenStream {
         self.current.set(s);
         let plan = self.plan;
@@ -450,9 +457,8 @@ impl Cx<'_> {
         // Bound in declaration order, so that unwinding out of the arm drops them in reverse.
         let binds = st.saved.iter().map(|&b| {
             let f = &self.fields[b];
-            let name = self.name_of(b);
-            let m = plan.bindings[b].mutable.then(|| quote!(mut));
-            quote!(#f: #m #name)
+            let pat = self.bind_pat(b);
+            quote!(#f: #pat)
         });
         let code = self.run(s);
         quote! {
@@ -499,11 +505,7 @@ impl Cx<'_> {
         for &t in &chain[1..] {
             self.targets.borrow_mut().pop();
             let label = follow_label(t);
-            let pat = self.plan.states[t].saved.iter().map(|&b| {
-                let name = self.name_of(b);
-                let m = self.plan.bindings[b].mutable.then(|| quote!(mut));
-                quote!(#m #name)
-            });
+            let pat = self.plan.states[t].saved.iter().map(|&b| self.bind_pat(b));
             self.current.set(t);
             let next = self.state_code(t);
             code = quote! {
@@ -546,9 +548,9 @@ impl Cx<'_> {
             .saved
             .iter()
             .map(|&b| {
+                let pat = self.bind_pat(b);
                 let name = self.name_of(b);
-                let m = self.plan.bindings[b].mutable.then(|| quote!(mut));
-                quote!(let #m #name = #name;)
+                quote!(let #pat = #name;)
             })
             .collect()
     }
@@ -586,11 +588,10 @@ impl Cx<'_> {
             .redeclare
             .iter()
             .map(|&b| {
-                let name = self.name_of(b);
-                let m = plan.bindings[b].mutable.then(|| quote!(mut));
+                let pat = self.bind_pat(b);
                 match &plan.bindings[b].ty {
-                    Some(ty) => quote!(let #m #name: #ty;),
-                    None => quote!(let #m #name;),
+                    Some(ty) => quote!(let #pat: #ty;),
+                    None => quote!(let #pat;),
                 }
             })
             .collect()
