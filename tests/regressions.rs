@@ -262,6 +262,35 @@ diff_case! {
     p = 3, salt = 1
 }
 
+// Every identifier in a macro's arguments counted as a use of the outer binding of that name,
+// even where a `match` arm or a closure inside the arguments binds it: the outer `x` below,
+// moved before the first suspension point, was kept across it ("use of moved value" in the
+// expansion; the plain fn is valid Rust). Found by async program 53 of seed 23. The arguments
+// of expression-like macros are now walked as expressions; format strings, named format
+// arguments and renamed bindings (`n`, kept across a point while shadowed) still work.
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn macro_argument_bindings_are_not_outer_uses(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let x = ctx.noisy(p);
+        let d = x;
+        yield_!(1);
+        let v = vec![match p & 3 { x if x > 1 => x, _ => 2 }, (|x: i64| x + 1)(p)];
+        let n = p;
+        {
+            let n = ctx.noisy(7);
+            yield_!(2);
+            ctx.tick(n.val());
+        }
+        let s = format!("{n}-{}-{m}", n + 1, m = d.val());
+        let w = ctx.noisy(4);
+        let k = w;
+        yield_!(3);
+        let t = format!("{}", { let w = 5; w });
+        Ok(v[0] + v[1] + s.len() as i64 + t.len() as i64 + k.val() + yield_!(n))
+    }
+    p = 3, salt = 1
+}
+
 // Known bug, not fixed: a binding that is partially moved before a suspension point and used
 // after it. The state keeps whole bindings, so the expansion moves `pair` into the next state
 // after `pair.0` was moved out ("use of partially moved value: `pair`"), although the plain fn

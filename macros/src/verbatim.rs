@@ -243,6 +243,25 @@ impl Verbatim {
     fn analysing(&self) -> bool {
         self.rename.is_empty()
     }
+
+    /// One argument of an expression-like macro.
+    fn visit_macro_arg(&mut self, arg: &mut Expr) {
+        match arg {
+            // A format string: `{name}` in it is a use.
+            Expr::Lit(l) if matches!(l.lit, syn::Lit::Str(_)) => {
+                if let syn::Lit::Str(s) = &l.lit {
+                    l.lit = syn::Lit::new(self.scan_format_string(s.token()));
+                }
+            }
+            // A named argument (`format!("{n}", n = v)`): `n` is renamed like the `{n}` that
+            // refers to it, and counts as a use (an over-approximation, as in a token walk).
+            Expr::Assign(a) if is_single_ident(&a.left) => {
+                self.visit_expr_mut(&mut a.left);
+                self.visit_expr_mut(&mut a.right);
+            }
+            _ => self.visit_expr_mut(arg),
+        }
+    }
 }
 
 impl VisitMut for Verbatim {
@@ -414,17 +433,22 @@ impl VisitMut for Verbatim {
     }
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens));
-        // `?`, `return`, `break` and `continue` in the arguments of an expression-like macro
-        // (`vec![f()?]`, `format!("{}", x?)`) leave the segment as anywhere else.
-        if self.analysing()
-            && mentions(&m.tokens, &|t| match t {
-                TokenTree::Punct(p) => p.as_char() == '?',
-                TokenTree::Ident(i) => i == "return" || i == "break" || i == "continue",
-                _ => false,
-            })
-        {
-            visit_macro_args(m, |e| self.visit_expr_mut(e));
+        // The arguments of an expression-like macro (`vec![…]`, `format!(…)`, `assert!(…)`:
+        // comma-separated expressions) are walked as expressions, with Rust's scoping: a name
+        // that a closure or a `match` arm inside them binds is not a use of the outer binding
+        // of that name (counting it kept an outer value that had been moved: "use of moved
+        // value" in the expansion). `?`, `return`, `break` and `continue` in them leave the
+        // segment as anywhere else. Other macros' tokens are walked token by token: every
+        // identifier counts as a use.
+        let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
+        match m.parse_body_with(parser) {
+            Ok(mut args) if !args.is_empty() => {
+                for arg in args.iter_mut() {
+                    self.visit_macro_arg(arg);
+                }
+                m.tokens = args.into_token_stream();
+            }
+            _ => m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens)),
         }
     }
 
