@@ -895,9 +895,34 @@ impl Gen {
             out.push_str(&s);
             out.push('\n');
         }
+        if self.rng.chance(50)
+            && let Some(s) = self.use_values()
+        {
+            out.push_str(&s);
+        }
         let tail = self.int(0, YES);
         let _ = writeln!(out, "Ok({tail})\n}}");
         out
+    }
+
+    /// `ctx.tick(a.val() ^ b.val() …);` over every `N` in scope: they stay live across every
+    /// suspension point before it, so that a coroutine dropped there holds several values and
+    /// the order in which it drops them is checked.
+    fn use_values(&mut self) -> Option<String> {
+        let names: Vec<String> = self
+            .visible()
+            .into_iter()
+            .filter(|&id| {
+                let v = &self.vars[id];
+                !v.moved && matches!(v.kind, Kind::Noisy | Kind::Guard)
+            })
+            .map(|id| format!("{}.val()", self.vars[id].name))
+            .collect();
+        if names.is_empty() {
+            None
+        } else {
+            Some(format!("ctx.tick({});\n", names.join(" ^ ")))
+        }
     }
 
     /// `n` statements (not braced) in the current scope: the caller opens the block's scope,
@@ -1290,7 +1315,12 @@ impl Gen {
     fn branch_block(&mut self, may_diverge: bool) -> String {
         let n = self.inner_len();
         self.push_scope();
-        let body = self.stmts(n);
+        let mut body = self.stmts(n);
+        if self.rng.chance(20)
+            && let Some(s) = self.use_values()
+        {
+            body.push_str(&s);
+        }
         let end = if may_diverge && self.rng.chance(30) {
             self.diverge(YES)
         } else {
