@@ -266,8 +266,9 @@ diff_case! {
 // even where a `match` arm or a closure inside the arguments binds it: the outer `x` below,
 // moved before the first suspension point, was kept across it ("use of moved value" in the
 // expansion; the plain fn is valid Rust). Found by async program 53 of seed 23. The arguments
-// of expression-like macros are now walked as expressions; format strings, named format
-// arguments and renamed bindings (`n`, kept across a point while shadowed) still work.
+// of expression-like macros (and of `matches!`, with its pattern) are now walked as
+// expressions; format strings, named format arguments and renamed bindings (`n`, kept across
+// a point while shadowed) still work.
 diff_case! {
     #[corio::coroutine(yield = i64, resume = i64)]
     fn macro_argument_bindings_are_not_outer_uses(ctx: Ctx, p: i64) -> Result<i64, i64> {
@@ -275,6 +276,7 @@ diff_case! {
         let d = x;
         yield_!(1);
         let v = vec![match p & 3 { x if x > 1 => x, _ => 2 }, (|x: i64| x + 1)(p)];
+        let ok = matches!(Some(p), Some(x) if x > 0);
         let n = p;
         {
             let n = ctx.noisy(7);
@@ -286,7 +288,7 @@ diff_case! {
         let k = w;
         yield_!(3);
         let t = format!("{}", { let w = 5; w });
-        Ok(v[0] + v[1] + s.len() as i64 + t.len() as i64 + k.val() + yield_!(n))
+        Ok(v[0] + v[1] + s.len() as i64 + t.len() as i64 + k.val() + yield_!(n) + ok as i64)
     }
     p = 3, salt = 1
 }

@@ -244,6 +244,42 @@ impl Verbatim {
         self.rename.is_empty()
     }
 
+    /// `matches!(value, pattern if guard)`: the names the pattern binds are in scope in the
+    /// guard. False (tokens untouched) when the arguments do not have that shape.
+    fn visit_matches(&mut self, m: &mut syn::Macro) -> bool {
+        type Parts = (
+            Expr,
+            Token![,],
+            Pat,
+            Option<(Token![if], Expr)>,
+            Option<Token![,]>,
+        );
+        let parser = |input: syn::parse::ParseStream<'_>| -> syn::Result<Parts> {
+            let value = input.parse()?;
+            let comma = input.parse()?;
+            let pat = Pat::parse_multi_with_leading_vert(input)?;
+            let guard = if input.peek(Token![if]) {
+                Some((input.parse()?, input.parse()?))
+            } else {
+                None
+            };
+            Ok((value, comma, pat, guard, input.parse()?))
+        };
+        let Ok((mut value, comma, pat, mut guard, trailing)) = m.parse_body_with(parser) else {
+            return false;
+        };
+        self.visit_expr_mut(&mut value);
+        let mark = self.scopes.len();
+        self.bind(&pat);
+        if let Some((_, g)) = &mut guard {
+            self.visit_expr_mut(g);
+        }
+        self.scopes.truncate(mark);
+        let guard = guard.map(|(if_token, g)| quote::quote!(#if_token #g));
+        m.tokens = quote::quote!(#value #comma #pat #guard #trailing);
+        true
+    }
+
     /// One argument of an expression-like macro.
     fn visit_macro_arg(&mut self, arg: &mut Expr) {
         match arg {
@@ -438,8 +474,11 @@ impl VisitMut for Verbatim {
         // that a closure or a `match` arm inside them binds is not a use of the outer binding
         // of that name (counting it kept an outer value that had been moved: "use of moved
         // value" in the expansion). `?`, `return`, `break` and `continue` in them leave the
-        // segment as anywhere else. Other macros' tokens are walked token by token: every
-        // identifier counts as a use.
+        // segment as anywhere else. `matches!` is walked with its pattern's scope. Other
+        // macros' tokens are walked token by token: every identifier counts as a use.
+        if m.path.segments.last().is_some_and(|s| s.ident == "matches") && self.visit_matches(m) {
+            return;
+        }
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
         match m.parse_body_with(parser) {
             Ok(mut args) if !args.is_empty() => {
