@@ -247,36 +247,17 @@ impl Verbatim {
     /// `matches!(value, pattern if guard)`: the names the pattern binds are in scope in the
     /// guard. False (tokens untouched) when the arguments do not have that shape.
     fn visit_matches(&mut self, m: &mut syn::Macro) -> bool {
-        type Parts = (
-            Expr,
-            Token![,],
-            Pat,
-            Option<(Token![if], Expr)>,
-            Option<Token![,]>,
-        );
-        let parser = |input: syn::parse::ParseStream<'_>| -> syn::Result<Parts> {
-            let value = input.parse()?;
-            let comma = input.parse()?;
-            let pat = Pat::parse_multi_with_leading_vert(input)?;
-            let guard = if input.peek(Token![if]) {
-                Some((input.parse()?, input.parse()?))
-            } else {
-                None
-            };
-            Ok((value, comma, pat, guard, input.parse()?))
-        };
-        let Ok((mut value, comma, pat, mut guard, trailing)) = m.parse_body_with(parser) else {
+        let Some(mut args) = MatchesArgs::parse(m) else {
             return false;
         };
-        self.visit_expr_mut(&mut value);
+        self.visit_expr_mut(&mut args.value);
         let mark = self.scopes.len();
-        self.bind(&pat);
-        if let Some((_, g)) = &mut guard {
+        self.bind(&args.pat);
+        if let Some((_, g)) = &mut args.guard {
             self.visit_expr_mut(g);
         }
         self.scopes.truncate(mark);
-        let guard = guard.map(|(if_token, g)| quote::quote!(#if_token #g));
-        m.tokens = quote::quote!(#value #comma #pat #guard #trailing);
+        args.write(m);
         true
     }
 
@@ -476,7 +457,7 @@ impl VisitMut for Verbatim {
         // value" in the expansion). `?`, `return`, `break` and `continue` in them leave the
         // segment as anywhere else. `matches!` is walked with its pattern's scope. Other
         // macros' tokens are walked token by token: every identifier counts as a use.
-        if m.path.segments.last().is_some_and(|s| s.ident == "matches") && self.visit_matches(m) {
+        if self.visit_matches(m) {
             return;
         }
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
@@ -521,9 +502,67 @@ pub(crate) fn mentions(tokens: &TokenStream, pred: &dyn Fn(&TokenTree) -> bool) 
     })
 }
 
-/// Visits the arguments of a macro whose arguments are comma-separated expressions (`vec!`,
-/// `format!`, `assert!`, …) and writes them back; other macros are left alone.
+/// The arguments of `matches!(value, pattern if guard)`.
+struct MatchesArgs {
+    value: Expr,
+    comma: Token![,],
+    pat: Pat,
+    guard: Option<(Token![if], Expr)>,
+    trailing: Option<Token![,]>,
+}
+
+impl MatchesArgs {
+    /// The arguments of a `matches!` call, if it is one and they have that shape.
+    fn parse(m: &syn::Macro) -> Option<Self> {
+        if !m.path.segments.last().is_some_and(|s| s.ident == "matches") {
+            return None;
+        }
+        let parser = |input: syn::parse::ParseStream<'_>| -> syn::Result<Self> {
+            let value = input.parse()?;
+            let comma = input.parse()?;
+            let pat = Pat::parse_multi_with_leading_vert(input)?;
+            let guard = if input.peek(Token![if]) {
+                Some((input.parse()?, input.parse()?))
+            } else {
+                None
+            };
+            let trailing = input.parse()?;
+            Ok(MatchesArgs {
+                value,
+                comma,
+                pat,
+                guard,
+                trailing,
+            })
+        };
+        m.parse_body_with(parser).ok()
+    }
+
+    fn write(self, m: &mut syn::Macro) {
+        let MatchesArgs {
+            value,
+            comma,
+            pat,
+            guard,
+            trailing,
+        } = self;
+        let guard = guard.map(|(if_token, g)| quote::quote!(#if_token #g));
+        m.tokens = quote::quote!(#value #comma #pat #guard #trailing);
+    }
+}
+
+/// Visits the expressions in the arguments of a macro whose arguments are comma-separated
+/// expressions (`vec!`, `format!`, `assert!`, …) or of `matches!` (its value and guard), and
+/// writes them back; other macros are left alone.
 pub(crate) fn visit_macro_args(m: &mut syn::Macro, mut visit: impl FnMut(&mut Expr)) {
+    if let Some(mut args) = MatchesArgs::parse(m) {
+        visit(&mut args.value);
+        if let Some((_, g)) = &mut args.guard {
+            visit(g);
+        }
+        args.write(m);
+        return;
+    }
     let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
     if let Ok(mut args) = m.parse_body_with(parser) {
         for arg in args.iter_mut() {
