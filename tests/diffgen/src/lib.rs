@@ -878,6 +878,17 @@ impl Gen {
                 Some(v) => format!("{}.is_empty()", self.vars[v].name),
                 None => "true".into(),
             },
+            9 if d < 3 => {
+                // A pattern binding inside a macro's arguments (no suspension point there),
+                // often with the name of a visible binding.
+                let a = self.int(d, PURE);
+                let bind = self.fresh_name();
+                self.push_scope();
+                self.declare(&bind, Kind::Int, false);
+                let g = self.cond(d, PURE);
+                self.pop_scope();
+                format!("matches!(chk({a}), Ok({bind}) if {g})")
+            }
             _ => {
                 let a = self.int(d, cx);
                 format!("((({a}) & 1i64) == 0i64)")
