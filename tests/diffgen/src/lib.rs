@@ -5,7 +5,7 @@
 //! `String`, `Vec<i64>`, `(i64, i64)` (field places), `N` (a value whose `Drop` logs an
 //! event), `Vec<N>`, `move` closures, nested `fn` items and `_`-prefixed guard locals;
 //! `if`/`else`, `if let` and let chains; `match` on integers with guards and or-patterns, and
-//! on `Option`s; `let … else`; `loop`/`while`/`while let`/`for` with labels, fuel counters,
+//! on `Option`s; `matches!` with a pattern binding and a guard; `let … else`; `loop`/`while`/`while let`/`for` with labels, fuel counters,
 //! `break` (with a value) and `continue`; labeled blocks; early `return`; `?` on `Result`
 //! (also inside `vec!`/`format!`); deferred initialisation; blocks, `if`s, `match`es and
 //! `loop`s used as values; moves (`drop`, `let m = n`, by-value calls, `for` over a `Vec`);
