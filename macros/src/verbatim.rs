@@ -514,7 +514,7 @@ struct MatchesArgs {
 impl MatchesArgs {
     /// The arguments of a `matches!` call, if it is one and they have that shape.
     fn parse(m: &syn::Macro) -> Option<Self> {
-        if !m.path.segments.last().is_some_and(|s| s.ident == "matches") {
+        if m.path.segments.last().is_none_or(|s| s.ident != "matches") {
             return None;
         }
         let parser = |input: syn::parse::ParseStream<'_>| -> syn::Result<Self> {
