@@ -8,22 +8,28 @@
 //! fn count(n: u32) { let mut i = 0; while i < n { yield_!(i); i += 1; } }
 //! ```
 //!
-//! Output (abridged):
+//! Output (abridged; `Loop2` is the `while` loop's head, `Join1` the code after it, both run
+//! as followers, see [`Cx::run`]):
 //!
 //! ```text
 //! fn count(n: u32) -> impl Coroutine<(), Yield = u32, Return = ()> + Inspect + Debug + Iterator<Item = u32> {
 //!     static __CORIO_POINT_0: SuspendPoint = SuspendPoint { index: 0, kind: Yield, line: 2, column: 45, source: "yield_!(i)", .. };
-//!     enum __CorioFrame<T_n, T_i, __CorioR> {
-//!         Start { n: T_n }, Loop1 { i: T_i, n: T_n }, Suspend0 { i: T_i, n: T_n }, Running, Done(Option<__CorioR>),
-//!     }
+//!     enum __CorioFrame<T_n, T_i, __CorioR> { Start { n: T_n }, Suspend0 { i: T_i, n: T_n }, Running, Done(Option<__CorioR>) }
 //!     generator(__CorioFrame::Start { n },
-//!         |__corio_frame, __corio_arg: ()| { let mut __corio_state = replace(__corio_frame, Running);
+//!         |__corio_frame, __corio_arg: ()| {
+//!             if !matches!(*__corio_frame, Start { .. } | Suspend0 { .. }) { return None; }
+//!             let mut __corio_state = replace(__corio_frame, Running);
 //!             '__corio_dispatch: loop { match __corio_state {
-//!                 Start { n } => { let mut i = 0; __corio_state = Loop1 { i, n }; continue '__corio_dispatch; }
-//!                 Loop1 { mut i, n } => { if i < n {} else { /* return () */ }
-//!                                         let __corio_y: u32 = i; *__corio_frame = Suspend0 { i, n }; return Yielded(__corio_y); }
-//!                 Suspend0 { mut i, n } => { i += 1; __corio_state = Loop1 { i, n }; continue '__corio_dispatch; }
-//!                 Running | Done(_) => unreachable!(),
+//!                 Start { n } => {
+//!                     let () = '__corio_to1: {
+//!                         let (n, mut i) = '__corio_to2: { let n = n; let mut i = 0; break '__corio_to2 (n, i) };
+//!                         '__corio_loop2: loop { if i < n { let __corio_y: u32 = i; *__corio_frame = Suspend0 { i, n }; return Some(Yielded(__corio_y)); }
+//!                                                else { break '__corio_to1 (); } }
+//!                     };
+//!                     *__corio_frame = Done(None); return Some(Complete(()));
+//!                 }
+//!                 Suspend0 { mut i, n } => { /* the same, after `i += 1;` */ }
+//!                 Running | Done(_) => { *__corio_frame = __corio_state; return None; }
 //!             } } },
 //!         |__corio_frame, __corio_out| match __corio_frame { Suspend0 { i, n } => { out("n", ..); out("i", ..); Described::at(&__CORIO_POINT_0) } _ => Described::NONE })
 //! }
@@ -35,7 +41,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Expr, Ident, Pat, Type};
 
 use crate::ir::Point;
-use crate::lower::{Emit, ExitKind, Id, Kind, Plan};
+use crate::lower::{Emit, ExitKind, Id, Kind, Plan, Set};
 use crate::verbatim::{Verbatim, mentions, pat_names, rename_pat, visit_macro_args};
 
 /// What the function becomes.
@@ -60,10 +66,17 @@ pub(crate) struct Shape<'a> {
 struct Cx<'a> {
     /// The state whose code is being written (the resume value refers to its point).
     current: std::cell::Cell<usize>,
-    /// The state whose arm is being written (a `goto` to it is a plain `continue`).
-    arm: std::cell::Cell<usize>,
-    /// Writing the inline continuation of an `.await` that was ready at once.
-    inlining: std::cell::Cell<bool>,
+    /// The loop heads whose Rust `loop` encloses the code being written: a `goto` to one of
+    /// them is a plain `continue`.
+    loops: std::cell::RefCell<Vec<usize>>,
+    /// The states whose code follows the code being written in its arm, each after a labelled
+    /// block the code is in: a `goto` to one of them is a `break` out of that block (see
+    /// `run`).
+    targets: std::cell::RefCell<Vec<usize>>,
+    /// How many inline copies of an await state's code enclose the code being written.
+    depth: std::cell::Cell<u32>,
+    /// The states some written code stores or goes to: the arms (and frame variants) to emit.
+    built: std::cell::RefCell<Set>,
     plan: &'a Plan,
     points: &'a [Point],
     shape: &'a Shape<'a>,
@@ -77,6 +90,40 @@ fn state_ident(plan: &Plan, s: usize) -> Ident {
         Kind::Join => format_ident!("Join{}", s),
         Kind::Head => format_ident!("Loop{}", s),
     }
+}
+
+/// How deep inline copies of await states nest (each level multiplies the copied code by the
+/// number of ways out of a segment, so this bounds the expansion's size).
+const MAX_INLINE_DEPTH: u32 = 2;
+
+/// How many states' code can follow an arm's own (see `Cx::run`); each is a copy of code that
+/// may also have an arm of its own, so this bounds the expansion's size.
+const MAX_FOLLOWERS: usize = 2;
+
+/// The exits of `code` that are the last thing it does: the last statement, or the last
+/// statement of a branch of an `if`, `match` or block that is itself last.
+fn tails(code: &[Emit]) -> Vec<usize> {
+    match code.last() {
+        Some(Emit::Exit(k)) => vec![*k],
+        Some(Emit::Block(inner)) => tails(inner),
+        Some(Emit::If { then, els, .. }) => {
+            let mut t = tails(then);
+            t.extend(tails(els));
+            t
+        }
+        Some(Emit::Match { arms, .. }) => arms.iter().flat_map(|a| tails(&a.body)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The label of the block after which a follower's code runs.
+fn follow_label(s: usize) -> syn::Lifetime {
+    syn::Lifetime::new(&format!("'__corio_to{s}"), Span::call_site())
+}
+
+/// The label of the Rust `loop` a loop head's code runs in.
+fn loop_label(s: usize) -> syn::Lifetime {
+    syn::Lifetime::new(&format!("'__corio_loop{s}"), Span::call_site())
 }
 
 fn point_static(k: usize) -> Ident {
@@ -108,25 +155,85 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         .collect();
     let cx = Cx {
         current: std::cell::Cell::new(0),
-        arm: std::cell::Cell::new(0),
-        inlining: std::cell::Cell::new(false),
+        loops: std::cell::RefCell::new(Vec::new()),
+        targets: std::cell::RefCell::new(Vec::new()),
+        depth: std::cell::Cell::new(0),
+        built: std::cell::RefCell::new(Set::new()),
         plan,
         points,
         shape,
         fields,
     };
 
-    let generics: Vec<Ident> = saved_anywhere
+    // Arms for the states some code builds, found from `Start`: a state every way into which
+    // became a follower's `break` needs no arm and no variant.
+    let mut arms = std::collections::BTreeMap::new();
+    let mut builds = std::collections::BTreeMap::new();
+    let mut todo = vec![0];
+    while let Some(s) = todo.pop() {
+        if arms.contains_key(&s) {
+            continue;
+        }
+        cx.built.borrow_mut().clear();
+        arms.insert(s, cx.arm(s));
+        let built = cx.built.borrow().clone();
+        todo.extend(built.iter().copied());
+        builds.insert(s, built);
+    }
+    // Arms in program order, except that an arm comes after one that builds its state: rustc
+    // infers the fields' types in that order, and a method call needs its receiver's type
+    // known. (A follower's code moved into an earlier arm can leave a state's first builder
+    // after it in program order.)
+    let rank = |s: &usize| plan.states[*s].order;
+    let mut emitted = vec![0];
+    let mut ready: Set = builds[&0].clone();
+    while let Some(next) = ready
+        .iter()
+        .copied()
+        .filter(|s| !emitted.contains(s))
+        .min_by_key(rank)
+    {
+        emitted.push(next);
+        ready.extend(builds[&next].iter().copied());
+    }
+    let order = emitted;
+    let mut kept: Vec<Id> = order
+        .iter()
+        .flat_map(|&s| plan.states[s].saved.iter().copied())
+        .collect();
+    kept.sort_unstable();
+    kept.dedup();
+    let generics: Vec<Ident> = kept
         .iter()
         .map(|&b| format_ident!("T_{}", cx.fields[b]))
         .collect();
     let generic_of = |b: Id| format_ident!("T_{}", cx.fields[b]);
-    let mut order: Vec<usize> = (0..plan.states.len())
-        .filter(|&s| !plan.states[s].dead)
-        .collect();
-    order.sort_by_key(|&s| plan.states[s].order);
 
-    let variants = order.iter().map(|&s| {
+    // Variants: a step ends in `Start` (never) or at a suspension point, only those are ever
+    // stored, so they come first, and the step's first check is one tag range (see
+    // `rest_check`).
+    let mut variant_order = order.clone();
+    variant_order.sort_by_key(|&s| !matches!(plan.states[s].kind, Kind::Start | Kind::Point(_)));
+    let rest_states = variant_order
+        .iter()
+        .filter(|&&s| matches!(plan.states[s].kind, Kind::Start | Kind::Point(_)))
+        .map(|&s| {
+            let ident = state_ident(plan, s);
+            quote!(__CorioFrame::#ident { .. })
+        });
+    let rest_check = quote! {
+        // Closed (or running, which the wrapper never steps): say so. A frame at rest is never
+        // a loop head or a join, and saying so here makes the dispatch on resume one range
+        // check.
+        if !::core::matches!(*__corio_frame, #(#rest_states)|*) {
+            return ::core::option::Option::None;
+        }
+    };
+    let arms: Vec<TokenStream> = order
+        .iter()
+        .map(|s| arms.remove(s).expect("an arm"))
+        .collect();
+    let variants = variant_order.iter().map(|&s| {
         let ident = state_ident(plan, s);
         let fields = plan.states[s].saved.iter().rev().map(|&b| {
             let f = &cx.fields[b];
@@ -170,7 +277,6 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         }
     });
 
-    let arms = order.iter().map(|&s| cx.arm(s));
     let resume_ty = shape.resume_ty;
     let unit_resume = is_unit(resume_ty);
     let take_arg = if unit_resume || shape.flavor != Flavor::Generator {
@@ -278,12 +384,16 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
             |__corio_frame, #step_args| {
                 use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
                 #take_arg
+                #rest_check
                 let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
                 '__corio_dispatch: loop {
                     match __corio_state {
                         #(#arms)*
+                        // Never reached (see `rest_check` above); not a panic, which would
+                        // bring an unwind path into every resume.
                         __CorioFrame::Running | __CorioFrame::Done(_) => {
-                            ::core::unreachable!("the wrapper never steps a running or closed frame")
+                            *__corio_frame = __corio_state;
+                            return ::core::option::Option::None;
                         }
                     }
                 }
@@ -334,7 +444,6 @@ impl Cx<'_> {
 
     fn arm(&self, s: usize) -> TokenStream {
         self.current.set(s);
-        self.arm.set(s);
         let plan = self.plan;
         let st = &plan.states[s];
         let ident = state_ident(plan, s);
@@ -345,18 +454,129 @@ impl Cx<'_> {
             let m = plan.bindings[b].mutable.then(|| quote!(mut));
             quote!(#f: #m #name)
         });
-        let redeclare = self.redeclare(s);
-        let code = self.code(&st.code);
-        // A loop head runs its body as a Rust loop: going round again is a `continue`, not a
-        // trip through the dispatcher.
-        let code = if st.kind == Kind::Head {
-            quote!('__corio_self: loop { #redeclare #code })
-        } else {
-            quote!(#redeclare #code)
-        };
+        let code = self.run(s);
         quote! {
             __CorioFrame::#ident { #(#binds,)* } => { #code }
         }
+    }
+
+    /// The code of state `s` followed by the code of the states it falls through to (at most
+    /// [`MAX_FOLLOWERS`]): the last statement of a loop body goes round the loop, the end of an
+    /// `if` branch goes to the join after it. Each follower's code runs after a labelled block
+    /// that the code before it breaks out of with the follower's bindings:
+    ///
+    /// ```text
+    /// Suspend0 { i, n } => {
+    ///     let (i, n) = '__corio_to2: { let i = i; let n = n; i += 1; break '__corio_to2 (i, n) };
+    ///     '__corio_loop2: loop { if i < n { …; *frame = Suspend0 { i, n }; return Yielded } … }
+    /// }
+    /// ```
+    ///
+    /// instead of building the follower's state and going through the dispatcher. Leaving the
+    /// block drops what the code before declared (the `let i = i;` move the arm's own bindings
+    /// in, so they drop there too), exactly where the dispatcher's `continue` dropped it; the
+    /// follower sees only its own bindings, as in its own arm. The optimiser now knows which
+    /// variant the resume came from, so yielding at the same point again stores only what
+    /// changed, and a state that every way into turned into a `break` needs no arm and no frame
+    /// variant. Not for followers whose code holds a closure or an `async` block: a copy here
+    /// and one in its own arm would be two types (see `inline_await`).
+    fn run(&self, s: usize) -> TokenStream {
+        let mut chain = vec![s];
+        while chain.len() <= MAX_FOLLOWERS
+            && let Some(t) = self.follower(*chain.last().expect("not empty"), &chain)
+        {
+            chain.push(t);
+        }
+        // The blocks nest: the first state's code is inside all of them.
+        *self.targets.borrow_mut() = chain[1..].iter().rev().copied().collect();
+        let rebind = if chain.len() > 1 {
+            self.rebind(s)
+        } else {
+            quote!()
+        };
+        let mut code = quote!(#rebind);
+        code.extend(self.state_code(s));
+        for &t in &chain[1..] {
+            self.targets.borrow_mut().pop();
+            let label = follow_label(t);
+            let pat = self.plan.states[t].saved.iter().map(|&b| {
+                let name = self.name_of(b);
+                let m = self.plan.bindings[b].mutable.then(|| quote!(mut));
+                quote!(#m #name)
+            });
+            self.current.set(t);
+            let next = self.state_code(t);
+            code = quote! {
+                #[allow(unreachable_code)]
+                let (#(#pat,)*) = #label: { #code };
+                #next
+            };
+        }
+        self.current.set(s);
+        code
+    }
+
+    /// The loop head or join `s`'s code falls through to, if it can follow `s` in its arm.
+    fn follower(&self, s: usize, chain: &[usize]) -> Option<usize> {
+        let plan = self.plan;
+        let t = tails(&plan.states[s].code)
+            .into_iter()
+            .find_map(|k| match plan.exits[k].kind {
+                ExitKind::Goto(t) => Some(t),
+                ExitKind::Return(_) => None,
+            })?;
+        if !matches!(plan.states[t].kind, Kind::Head | Kind::Join) || chain.contains(&t) {
+            return None;
+        }
+        // Written once to look at it; forget what that built.
+        let built = self.built.borrow().clone();
+        let targets = self.targets.take();
+        let outer = self.current.replace(t);
+        let code = self.state_code(t);
+        self.current.set(outer);
+        *self.targets.borrow_mut() = targets;
+        *self.built.borrow_mut() = built;
+        (!has_unique_types(code)).then_some(t)
+    }
+
+    /// `let x = x;` for the arm's bindings, in their order: moved into the block the state's
+    /// code runs in, they drop when it is left, before a follower's code runs.
+    fn rebind(&self, s: usize) -> TokenStream {
+        self.plan.states[s]
+            .saved
+            .iter()
+            .map(|&b| {
+                let name = self.name_of(b);
+                let m = self.plan.bindings[b].mutable.then(|| quote!(mut));
+                quote!(let #m #name = #name;)
+            })
+            .collect()
+    }
+
+    /// A state's code, with its bindings in scope. A loop head runs its body as a Rust loop:
+    /// going round again is a `continue`, not a trip through the dispatcher.
+    fn state_code(&self, s: usize) -> TokenStream {
+        let st = &self.plan.states[s];
+        let redeclare = self.redeclare(s);
+        if st.kind != Kind::Head {
+            let code = self.code(&st.code);
+            return quote!(#redeclare #code);
+        }
+        let label = loop_label(s);
+        self.loops.borrow_mut().push(s);
+        let code = self.code(&st.code);
+        self.loops.borrow_mut().pop();
+        quote!(#label: loop { #redeclare #code })
+    }
+
+    /// Writes a copy of await state `s`'s code one level deeper.
+    fn inline_copy(&self, s: usize, write: impl FnOnce() -> TokenStream) -> TokenStream {
+        self.depth.set(self.depth.get() + 1);
+        let outer = self.current.replace(s);
+        let written = write();
+        self.current.set(outer);
+        self.depth.set(self.depth.get() - 1);
+        written
     }
 
     /// `let x;` for bindings in scope at the state's entry that its code assigns.
@@ -388,15 +608,13 @@ impl Cx<'_> {
             Kind::Point(k) => Span::call_site().located_at(self.points[k].span),
             _ => Span::call_site(),
         };
+        let built = self.built.borrow().clone();
         let st = self.construct(s, &[], &[]);
         let store = quote_spanned!(span=> *__corio_frame = #st;);
-        self.inlining.set(true);
-        let outer = self.current.replace(s);
         let redeclare = self.redeclare(s);
-        let rest = self.code(&self.plan.states[s].code[1..]);
-        self.current.set(outer);
-        self.inlining.set(false);
+        let rest = self.inline_copy(s, || self.code(&self.plan.states[s].code[1..]));
         if has_unique_types(rest.clone()) {
+            *self.built.borrow_mut() = built;
             return None;
         }
         Some(quote!({
@@ -411,7 +629,7 @@ impl Cx<'_> {
                 }
                 ::core::task::Poll::Pending => {
                     #store
-                    return ::core::task::Poll::Pending;
+                    return ::core::option::Option::Some(::core::task::Poll::Pending);
                 }
             }
         }))
@@ -563,7 +781,7 @@ impl Cx<'_> {
                         ::core::task::Poll::Ready(__corio_value) => __corio_value,
                         ::core::task::Poll::Pending => {
                             #store
-                            return ::core::task::Poll::Pending;
+                            return ::core::option::Option::Some(::core::task::Poll::Pending);
                         }
                     };
                     ::core::mem::drop(#f);
@@ -583,10 +801,10 @@ impl Cx<'_> {
                 let store = quote_spanned!(span=> *__corio_frame = #state;);
                 let yielded = match self.shape.flavor {
                     Flavor::Generator => {
-                        quote!(return ::corio::__private::CoroutineState::Yielded(__corio_y);)
+                        quote!(return ::core::option::Option::Some(::corio::__private::CoroutineState::Yielded(__corio_y));)
                     }
                     _ => {
-                        quote!(return ::core::task::Poll::Ready(::core::option::Option::Some(__corio_y));)
+                        quote!(return ::core::option::Option::Some(::core::task::Poll::Ready(::core::option::Option::Some(__corio_y)));)
                     }
                 };
                 quote! {
@@ -599,6 +817,7 @@ impl Cx<'_> {
     }
 
     fn construct(&self, s: usize, _scope: &[Id], _inner: &[String]) -> TokenStream {
+        self.built.borrow_mut().insert(s);
         let ident = state_ident(self.plan, s);
         let fields = self.plan.states[s].saved.iter().rev().map(|&b| {
             let f = &self.fields[b];
@@ -618,14 +837,18 @@ impl Cx<'_> {
             quote!(#t = #v;)
         });
         match &exit.kind {
-            ExitKind::Goto(s)
-                if *s == self.arm.get() && self.plan.states[*s].kind == Kind::Head =>
-            {
-                quote!({ #assign continue '__corio_self; })
+            ExitKind::Goto(s) if self.loops.borrow().contains(s) => {
+                let label = loop_label(*s);
+                quote!({ #assign continue #label; })
+            }
+            ExitKind::Goto(s) if self.targets.borrow().contains(s) => {
+                let label = follow_label(*s);
+                let values = self.plan.states[*s].saved.iter().map(|&b| self.name_of(b));
+                quote!({ #assign break #label (#(#values,)*); })
             }
             ExitKind::Goto(s)
                 if self.plan.states[*s].awaiting.is_some()
-                    && !self.inlining.get()
+                    && self.depth.get() < MAX_INLINE_DEPTH
                     && let Some(inline) = self.inline_await(*s, assign.clone()) =>
             {
                 inline
@@ -647,11 +870,13 @@ impl Cx<'_> {
                 };
                 let complete = match self.shape.flavor {
                     Flavor::Generator => {
-                        quote!(return ::corio::__private::CoroutineState::Complete(__corio_ret);)
+                        quote!(return ::core::option::Option::Some(::corio::__private::CoroutineState::Complete(__corio_ret));)
                     }
-                    Flavor::AsyncFn => quote!(return ::core::task::Poll::Ready(__corio_ret);),
+                    Flavor::AsyncFn => {
+                        quote!(return ::core::option::Option::Some(::core::task::Poll::Ready(__corio_ret));)
+                    }
                     Flavor::AsyncGen => {
-                        quote!(return ::core::task::Poll::Ready(::core::option::Option::None);)
+                        quote!(return ::core::option::Option::Some(::core::task::Poll::Ready(::core::option::Option::None));)
                     }
                 };
                 let ty = match self.shape.ret_ty {

@@ -18,8 +18,10 @@
 //!
 //! ## Approximations
 //!
-//! * Identifiers inside macro token streams and `{name}` in string literals count as reads
-//!   of the binding of that name in scope: a value may be kept a little longer than needed.
+//! * Arguments of a macro that parse as comma-separated expressions (`format!`, `vec!`,
+//!   `assert!`, …) are read like any code, and `{name}` in their string literals is a read of
+//!   `name`. In other macros every identifier counts as a read of the binding of that name in
+//!   scope: a value may be kept a little longer than needed.
 //! * A verbatim statement (no suspension point inside) is one step: it reads everything it
 //!   mentions and only a whole `x = …;` statement counts as an assignment.
 

@@ -260,25 +260,6 @@ impl Verbatim {
         args.write(m);
         true
     }
-
-    /// One argument of an expression-like macro.
-    fn visit_macro_arg(&mut self, arg: &mut Expr) {
-        match arg {
-            // A format string: `{name}` in it is a use.
-            Expr::Lit(l) if matches!(l.lit, syn::Lit::Str(_)) => {
-                if let syn::Lit::Str(s) = &l.lit {
-                    l.lit = syn::Lit::new(self.scan_format_string(s.token()));
-                }
-            }
-            // A named argument (`format!("{n}", n = v)`): `n` is renamed like the `{n}` that
-            // refers to it, and counts as a use (an over-approximation, as in a token walk).
-            Expr::Assign(a) if is_single_ident(&a.left) => {
-                self.visit_expr_mut(&mut a.left);
-                self.visit_expr_mut(&mut a.right);
-            }
-            _ => self.visit_expr_mut(arg),
-        }
-    }
 }
 
 impl VisitMut for Verbatim {
@@ -450,26 +431,50 @@ impl VisitMut for Verbatim {
     }
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        // The arguments of an expression-like macro (`vec![…]`, `format!(…)`, `assert!(…)`:
-        // comma-separated expressions) are walked as expressions, with Rust's scoping: a name
-        // that a closure or a `match` arm inside them binds is not a use of the outer binding
-        // of that name (counting it kept an outer value that had been moved: "use of moved
-        // value" in the expansion). `?`, `return`, `break` and `continue` in them leave the
-        // segment as anywhere else. `matches!` is walked with its pattern's scope. Other
-        // macros' tokens are walked token by token: every identifier counts as a use.
+        // Arguments that are comma-separated expressions (`format!`, `vec!`, `assert!`, …) are
+        // visited as expressions: a name a closure or a `match` arm inside binds is not a use
+        // of the binding outside, and `?`, `return`, `break` and `continue` leave the segment
+        // as anywhere else. `matches!` is visited with its pattern's scope (`visit_matches`).
+        // Other macros: every identifier counts (see `scan_tokens`).
         if self.visit_matches(m) {
             return;
         }
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
-        match m.parse_body_with(parser) {
-            Ok(mut args) if !args.is_empty() => {
-                for arg in args.iter_mut() {
-                    self.visit_macro_arg(arg);
+        let Ok(mut args) = m.parse_body_with(parser) else {
+            m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens));
+            return;
+        };
+        let mut named = Vec::new();
+        for arg in args.iter_mut() {
+            match arg {
+                // `name = value` in a format macro: `name` is the argument's own.
+                Expr::Assign(a) if is_single_ident(&a.left) => {
+                    named.push(a.left.to_token_stream().to_string());
+                    self.visit_expr_mut(&mut a.right);
                 }
-                m.tokens = args.into_token_stream();
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(_),
+                    ..
+                }) => {}
+                _ => self.visit_expr_mut(arg),
             }
-            _ => m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens)),
         }
+        // Format strings last, with the named arguments in scope.
+        let mark = self.scopes.len();
+        self.scopes.extend(named);
+        for arg in args.iter_mut() {
+            if let Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                attrs,
+            }) = arg
+            {
+                let lit = syn::Lit::new(self.scan_format_string(s.token()));
+                let attrs = std::mem::take(attrs);
+                *arg = Expr::Lit(syn::ExprLit { attrs, lit });
+            }
+        }
+        self.scopes.truncate(mark);
+        m.tokens = args.into_token_stream();
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}

@@ -13,11 +13,13 @@
 //! ```
 //!
 //! Knobs: `CORIO_BENCH_CONNS=100,1000`, `CORIO_BENCH_SIZES=64,4096`, `CORIO_BENCH_SECS=5`,
-//! `CORIO_BENCH_REPS=3`, `CORIO_BENCH_SERVERS=corio,tokio,smol,raw`, and
+//! `CORIO_BENCH_REPS=3`, `CORIO_BENCH_SERVERS=corio,corio-busy,tokio,smol,raw`, and
 //! `CORIO_BENCH_SYSCALLS=1` to count the server's system calls per request with
-//! `perf stat -e raw_syscalls:sys_enter` during the measured window. The server
+//! `perf stat -e raw_syscalls:sys_enter` during the measured window (divided by the server's
+//! `sendto` calls in that window: one per echoed request). The server
 //! `corio-polling` is corio's server on the portable reactor (`CORIO_REACTOR=polling`, which
-//! waits with `Poller::wait`), against the same client.
+//! waits with `Poller::wait`), and `corio-busy` corio's server with
+//! `Builder::busy_poll(CORIO_BENCH_BUSY_US µs)` (default 10), both against the same client.
 
 #[allow(
     dead_code,
@@ -73,6 +75,17 @@ fn serve(kind: &str) {
             echo_server::serve(listener).await
         })
         .unwrap(),
+        "corio-busy" => {
+            let spin = env_num("CORIO_BENCH_BUSY_US", 10.0);
+            corio::Runtime::builder()
+                .busy_poll(Duration::from_secs_f64(spin / 1e6))
+                .build()
+                .run(async move {
+                    let listener = corio::net::TcpListener::from_std(listener)?;
+                    echo_server::serve(listener).await
+                })
+                .unwrap()
+        }
         "tokio" => tokio_server(listener),
         "smol" => smol_server(listener),
         "raw" => raw_server(listener),
@@ -314,7 +327,8 @@ fn run_once(kind: &str, conns: usize, size: usize, secs: f64, syscalls: bool) ->
         let count = (syscalls && started)
             .then(|| {
                 let out = Command::new("perf")
-                    .args(["stat", "-x,", "-e", "raw_syscalls:sys_enter", "-p"])
+                    .args(["stat", "-x,", "-e", "raw_syscalls:sys_enter"])
+                    .args(["-e", "syscalls:sys_enter_sendto", "-p"])
                     .arg(server_pid.to_string())
                     .args(["--", "sleep", &window.to_string()])
                     .stderr(Stdio::piped())
@@ -322,8 +336,17 @@ fn run_once(kind: &str, conns: usize, size: usize, secs: f64, syscalls: bool) ->
                     .output()
                     .ok()?;
                 let text = String::from_utf8_lossy(&out.stderr).into_owned();
-                text.lines()
-                    .find_map(|l| l.split(',').next()?.parse::<f64>().ok())
+                let counter = |event: &str| {
+                    text.lines().find_map(|l| {
+                        let mut fields = l.split(',');
+                        let value = fields.next()?.parse::<f64>().ok()?;
+                        fields.nth(1).filter(|e| *e == event).map(|_| value)
+                    })
+                };
+                Some((
+                    counter("raw_syscalls:sys_enter")?,
+                    counter("syscalls:sys_enter_sendto"),
+                ))
             })
             .flatten();
         lines.for_each(drop);
@@ -346,10 +369,13 @@ fn run_once(kind: &str, conns: usize, size: usize, secs: f64, syscalls: bool) ->
             .unwrap_or(f64::NAN)
     };
     let req_per_s = field("req_per_s");
-    let syscalls_per_req = perf
-        .join()
-        .unwrap()
-        .map(|count| count / (req_per_s * window));
+    // Each request is echoed with one `sendto` by every server here, counted in the same
+    // window as the other calls; the client's rate covers a slightly different window, and
+    // is only the fallback.
+    let syscalls_per_req = perf.join().unwrap().map(|(count, sends)| match sends {
+        Some(sends) if sends > 0.0 => count / sends,
+        _ => count / (req_per_s * window),
+    });
     Sample {
         req_per_s,
         p50_us: field("p50_us"),
@@ -370,6 +396,33 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// `min-max` of `v`, or `-` when it is empty.
+fn range(v: &[f64], digits: usize) -> String {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if v.is_empty() {
+        "-".to_owned()
+    } else {
+        format!("{lo:.digits$}-{hi:.digits$}")
+    }
+}
+
+/// `median [min-max]` of `v`, each followed by `unit`.
+fn spread(v: &[f64], digits: usize, unit: &str) -> String {
+    format!(
+        "{:.digits$}{unit} [{}]",
+        median(v.to_vec()),
+        range(v, digits)
+    )
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
+}
+
 fn orchestrate() {
     let full = std::env::var_os("CORIO_BENCH_FULL").is_some();
     let conns = env_list(
@@ -385,16 +438,29 @@ fn orchestrate() {
     let reps = env_num("CORIO_BENCH_REPS", if full { 3.0 } else { 1.0 }) as usize;
     let syscalls = std::env::var_os("CORIO_BENCH_SYSCALLS").is_some();
     let servers: Vec<String> = std::env::var("CORIO_BENCH_SERVERS")
-        .unwrap_or_else(|_| "corio,tokio,smol,raw".into())
+        .unwrap_or_else(|_| "corio,corio-busy,tokio,smol,raw".into())
         .split(',')
         .map(str::to_owned)
         .collect();
     println!(
-        "echo benchmark: server on CPU 0, client on CPU 1; {secs} s per run, median of {reps}"
+        "echo benchmark: server on CPU 0, client on CPU 1; {secs} s per run, median of {reps}; \
+         load average {}",
+        load_average()
     );
     println!(
-        "{:>6} {:>6} {:>13} {:>10} {:>9} {:>9} {:>10} {:>9}",
-        "conns", "bytes", "server", "req/s", "p50 µs", "p99 µs", "B/conn", "sys/req"
+        "{:>6} {:>6} {:>13} {:>10} {:>9} {:>9} {:>10} {:>9}   {:<15} {:<11} {:<16} {:<16}",
+        "conns",
+        "bytes",
+        "server",
+        "req/s",
+        "p50 µs",
+        "p99 µs",
+        "B/conn",
+        "sys/req",
+        "req/s range",
+        "sys range",
+        "vs tokio",
+        "vs raw"
     );
     for &size in &sizes {
         for &n in &conns {
@@ -406,6 +472,10 @@ fn orchestrate() {
                     out.push(run_once(kind, n, size, secs, syscalls));
                 }
             }
+            println!("# load average after {n} × {size} B: {}", load_average());
+            // Ratios are taken run by run against the peer run next to it, which shared its
+            // share of the machine's noise.
+            let peer = |name: &str| servers.iter().position(|k| k == name).map(|i| &samples[i]);
             for (kind, samples) in servers.iter().zip(&samples) {
                 let pick =
                     |f: fn(&Sample) -> Option<f64>| median(samples.iter().filter_map(f).collect());
@@ -416,8 +486,21 @@ fn orchestrate() {
                         format!("{x:.digits$}")
                     }
                 };
+                let ratio = |name: &str| match peer(name) {
+                    Some(other) if name != kind => {
+                        let r: Vec<f64> = samples
+                            .iter()
+                            .zip(other)
+                            .map(|(a, b)| a.req_per_s / b.req_per_s)
+                            .collect();
+                        spread(&r, 2, "x")
+                    }
+                    _ => String::new(),
+                };
+                let req: Vec<f64> = samples.iter().map(|s| s.req_per_s).collect();
+                let sys: Vec<f64> = samples.iter().filter_map(|s| s.syscalls_per_req).collect();
                 println!(
-                    "{:>6} {:>6} {:>13} {:>10.0} {:>9.0} {:>9.0} {:>10} {:>9}",
+                    "{:>6} {:>6} {:>13} {:>10.0} {:>9.0} {:>9.0} {:>10} {:>9}   {:<15} {:<11} {:<16} {:<16}",
                     n,
                     size,
                     kind,
@@ -426,6 +509,10 @@ fn orchestrate() {
                     pick(|s| Some(s.p99_us)),
                     show(pick(|s| s.bytes_per_conn), 0),
                     show(pick(|s| s.syscalls_per_req), 2),
+                    range(&req, 0),
+                    range(&sys, 2),
+                    ratio("tokio"),
+                    ratio("raw"),
                 );
             }
         }

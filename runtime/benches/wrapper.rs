@@ -54,12 +54,15 @@ fn counter(n: u64) -> impl Iterator<Item = u64> {
                         i = i.wrapping_add(1);
                         if i < n {
                             *frame = CounterFrame::Point0 { i, n };
-                            return CoroutineState::Yielded(i);
+                            return Some(CoroutineState::Yielded(i));
                         }
                         *frame = CounterFrame::Done(None);
-                        return CoroutineState::Complete(());
+                        return Some(CoroutineState::Complete(()));
                     }
-                    CounterFrame::Running | CounterFrame::Done(_) => unreachable!(),
+                    CounterFrame::Running | CounterFrame::Done(_) => {
+                        *frame = state;
+                        return None;
+                    }
                 }
             }
         },

@@ -296,16 +296,13 @@ pub use signal::DumpSignal;
 #[cfg(unix)]
 mod signal {
     use std::future::Future;
-    use std::io::{self, Read};
-    use std::os::unix::net::UnixStream;
     use std::pin::Pin;
     use std::task::{Context, Poll};
 
     use pin_project_lite::pin_project;
-    use signal_hook::SigId;
 
     use super::{DiagnosticKind, emit};
-    use crate::reactor::IoSource;
+    use crate::signal::SignalPipe;
 
     /// A signal that makes a loop write a task dump (see
     /// [`Builder::dump_on_signal`](crate::Builder::dump_on_signal)).
@@ -361,27 +358,15 @@ mod signal {
     }
 
     pin_project! {
-        /// The main future of a loop with a dump signal: `signal-hook` writes a byte into a
-        /// socket pair when the signal arrives; the read end sits on the loop's poller, and
-        /// its readiness wakes this future, which writes the dump before it polls `fut`.
+        /// The main future of a loop with a dump signal: a [`SignalPipe`] on the loop's
+        /// poller wakes it when the signal arrives, and it writes the dump before it polls
+        /// `fut`.
         pub(crate) struct DumpOnSignal<F> {
             #[pin]
             fut: F,
             signal: DumpSignal,
-            listener: Option<Listener>,
+            pipe: Option<SignalPipe>,
             failed: bool,
-        }
-    }
-
-    struct Listener {
-        id: SigId,
-        source: IoSource<UnixStream>,
-    }
-
-    impl Drop for Listener {
-        fn drop(&mut self) {
-            // The write end is closed by signal-hook when the action goes.
-            signal_hook::low_level::unregister(self.id);
         }
     }
 
@@ -390,18 +375,10 @@ mod signal {
             Self {
                 fut,
                 signal,
-                listener: None,
+                pipe: None,
                 failed: false,
             }
         }
-    }
-
-    fn listen(signal: DumpSignal) -> io::Result<Listener> {
-        let (reader, writer) = UnixStream::pair()?;
-        reader.set_nonblocking(true)?;
-        let source = IoSource::new(reader)?;
-        let id = signal_hook::low_level::pipe::register(signal.number(), writer)?;
-        Ok(Listener { id, source })
     }
 
     impl<F: Future> Future for DumpOnSignal<F> {
@@ -409,9 +386,9 @@ mod signal {
 
         fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
             let this = self.project();
-            if this.listener.is_none() && !*this.failed {
-                match listen(*this.signal) {
-                    Ok(listener) => *this.listener = Some(listener),
+            if this.pipe.is_none() && !*this.failed {
+                match SignalPipe::new(&[this.signal.number()]) {
+                    Ok(pipe) => *this.pipe = Some(pipe),
                     Err(e) => {
                         *this.failed = true;
                         emit(
@@ -421,24 +398,34 @@ mod signal {
                     }
                 }
             }
-            if let Some(listener) = &*this.listener {
+            if let Some(pipe) = this.pipe {
+                // Signals that arrive together make one dump.
                 let mut dumped = false;
-                while listener.source.poll_readable(cx).is_ready() {
-                    let mut buf = [0u8; 64];
-                    let mut reader = listener.source.get_ref();
-                    while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
-                    listener.source.clear_readable();
-                    if !dumped {
-                        dumped = true;
-                        emit(
-                            DiagnosticKind::TaskDump,
-                            format!(
-                                "task dump on {}\n{}",
-                                this.signal.name(),
-                                crate::introspect::dump()
-                            ),
-                        );
+                let failure = loop {
+                    match pipe.poll_recv(cx) {
+                        Poll::Pending => break None,
+                        Poll::Ready(Ok(())) if dumped => {}
+                        Poll::Ready(Ok(())) => {
+                            dumped = true;
+                            emit(
+                                DiagnosticKind::TaskDump,
+                                format!(
+                                    "task dump on {}\n{}",
+                                    this.signal.name(),
+                                    crate::introspect::dump()
+                                ),
+                            );
+                        }
+                        Poll::Ready(Err(e)) => break Some(e),
                     }
+                };
+                if let Some(e) = failure {
+                    *this.pipe = None;
+                    *this.failed = true;
+                    emit(
+                        DiagnosticKind::TaskDump,
+                        format!("cannot listen for {}: {e}", this.signal.name()),
+                    );
                 }
             }
             this.fut.poll(cx)

@@ -702,6 +702,20 @@ impl LoopInner {
         }
     }
 
+    /// `Builder::busy_poll`: busy-waits up to `spin` before the loop blocks, so that the I/O
+    /// that arrives meanwhile is taken by the one wait that follows. Stops early at a timer's
+    /// deadline or a wake-up from another thread, which the wait would otherwise see at once.
+    fn spin(&self, spin: Duration, deadline: Option<Instant>) {
+        let start = Instant::now();
+        let mut until = start + spin;
+        if let Some(deadline) = deadline {
+            until = until.min(deadline);
+        }
+        while !self.shared.has_remote() && Instant::now() < until {
+            std::hint::spin_loop();
+        }
+    }
+
     /// Cancels and drops every task, repeating while destructors spawn new ones.
     fn shutdown(&self) {
         self.closed.set(true);
@@ -800,6 +814,10 @@ fn drive<F: Future>(
     let mut remote = Vec::new();
     let mut wakers = Vec::new();
     let mut ticks: u32 = 0;
+    // How many tasks the last wait for I/O woke: the loop spins before blocking only after a
+    // wait that found several (requests arriving faster than one at a time), so that a loop
+    // serving one request at a time never spins.
+    let mut io_woke = 0;
     l.schedule(TaskRef::MAIN);
     loop {
         for _ in 0..l.config.event_interval {
@@ -829,16 +847,16 @@ fn drive<F: Future>(
         l.fire_timers(&mut wakers);
         ticks = ticks.wrapping_add(1);
         if !l.has_ready() {
-            let timeout = l
-                .timers
-                .borrow()
-                .next_deadline()
-                .map(|d| d.saturating_duration_since(Instant::now()));
-            l.reactor.wait(timeout, &mut wakers);
+            let deadline = l.timers.borrow().next_deadline();
+            if io_woke >= 2 && !l.config.busy_poll.is_zero() {
+                l.spin(l.config.busy_poll, deadline);
+            }
+            let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            io_woke = l.reactor.wait(timeout, &mut wakers);
             l.drain_remote(&mut remote);
             l.fire_timers(&mut wakers);
         } else if ticks.is_multiple_of(l.config.io_interval) && l.reactor.has_sources() {
-            l.reactor.wait(Some(Duration::ZERO), &mut wakers);
+            io_woke = l.reactor.wait(Some(Duration::ZERO), &mut wakers);
         }
     }
 }

@@ -149,7 +149,7 @@ pub use futures_core::Stream;
 /// for [`Inspect`]:
 ///
 /// ```text
-/// enum __CorioFrame<T_total, R> { Start {}, Loop2 { total: T_total }, Suspend0 { total: T_total }, Running, Done(Option<R>) }
+/// enum __CorioFrame<T_total, R> { Start {}, Suspend0 { total: T_total }, Running, Done(Option<R>) }
 /// generator(Start {}, |frame, arg| loop { match state { Suspend0 { mut total } => { let x = arg; … } … } }, |frame, out| …)
 /// ```
 ///

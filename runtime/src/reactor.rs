@@ -9,12 +9,18 @@
 //! Readiness is a pair of flags per source. An event sets them and wakes the tasks waiting
 //! in that direction (every one of them: clones of a socket may wait together); an operation
 //! that fails with `WouldBlock` clears its flag ([`IoSource::clear_readable`]) and waits for
-//! the next event. The helpers [`IoSource::read_with`] and [`IoSource::write_with`] do
-//! exactly that around a non-blocking call, which is what a socket type needs:
+//! the next event ([`IoSource::poll_readable`]). The socket types (`net/stream.rs`,
+//! `net/udp.rs`) wrap each non-blocking call in exactly that:
 //!
 //! ```text
 //! let source = IoSource::new(std_stream)?;            // after set_nonblocking(true)
-//! let n = source.read_with(|s| (&*s).read(&mut buf)).await?;
+//! loop {
+//!     ready!(source.poll_readable(cx))?;
+//!     match source.get_ref().read(&mut buf) {
+//!         Err(e) if e.kind() == WouldBlock => source.clear_readable(),
+//!         res => return Poll::Ready(res),
+//!     }
+//! }
 //! ```
 //!
 //! The source is deleted from the poller in `IoSource::drop`, before the owned I/O object
@@ -37,17 +43,11 @@
 //! `Poller::wait` on Linux too, for comparison.
 //!
 //! The submodule `sys` holds the few system calls that std does not offer safely: a
-//! non-blocking `connect`, the listen backlog, `send` with `MSG_NOSIGNAL`, `epoll_wait`, and
-//! the signal handler behind `corio::signal`.
-
-#![allow(
-    dead_code,
-    reason = "the socket types (corio::net) are the users of this API"
-)]
+//! non-blocking `connect`, the listen backlog, `send` with `MSG_NOSIGNAL`, and `epoll_wait`.
+//! (Signals come through `signal-hook`'s safe self-pipes: see `corio::signal`.)
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::num::NonZeroUsize;
 use std::rc::Rc;
@@ -237,15 +237,19 @@ impl Reactor {
     ///   `notified` after the waker looked. That wait comes before the loop's next drain, and
     ///   all four flag operations are sequentially consistent, so the drain sees `pending` set
     ///   and takes the task: the loop does not block.
-    pub(crate) fn wait(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) {
+    ///
+    /// Returns how many wakers it woke (a task waiting in both directions counts twice).
+    pub(crate) fn wait(&self, timeout: Option<Duration>, wakers: &mut Vec<Waker>) -> usize {
         match self.backend {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Backend::Epoll => self.wait_epoll(timeout, wakers),
             _ => self.wait_polling(timeout, wakers),
         }
+        let woke = wakers.len();
         for waker in wakers.drain(..) {
             waker.wake();
         }
+        woke
     }
 
     /// `Poller::wait`, repeated without blocking while it fills the buffer.
@@ -451,64 +455,31 @@ impl<T: AsSource> IoSource<T> {
         self.state.ready.set(self.state.ready.get() & !WRITABLE);
     }
 
-    /// Waits until the source is readable.
-    pub(crate) async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_readable(cx)).await
-    }
-
-    /// Waits until the source is writable.
-    pub(crate) async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_writable(cx)).await
-    }
-
-    /// Runs a non-blocking read-side operation until it stops returning `WouldBlock`.
-    pub(crate) async fn read_with<R>(
-        &self,
-        mut op: impl FnMut(&T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        loop {
-            match op(&self.io) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.clear_readable();
-                    self.readable().await?;
-                }
-                result => return result,
-            }
-        }
-    }
-
-    /// Runs a non-blocking write-side operation until it stops returning `WouldBlock`.
-    pub(crate) async fn write_with<R>(
-        &self,
-        mut op: impl FnMut(&T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        loop {
-            match op(&self.io) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.clear_writable();
-                    self.writable().await?;
-                }
-                result => return result,
-            }
-        }
-    }
-
+    // The ready case, every second poll of an echo, stays small enough to inline into the
+    // socket futures; registering a waiter is out of line.
+    #[inline]
     fn poll_ready(
         &self,
         flag: u8,
         slot: &RefCell<Vec<Waker>>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        let waiting = || WaitingOn::Io {
-            write: flag == WRITABLE,
-            fd: self.raw_fd(),
-        };
-        if let Some(traced) = trace::traced(waiting) {
+        if let Some(traced) = trace::traced(|| self.waiting_on(flag)) {
             return traced;
         }
         if self.state.ready.get() & flag != 0 {
             return Poll::Ready(Ok(()));
         }
+        self.park(flag, slot, cx)
+    }
+
+    #[inline(never)]
+    fn park(
+        &self,
+        flag: u8,
+        slot: &RefCell<Vec<Waker>>,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
         // Every distinct waiter is kept until the next event wakes them all; a waiter that
         // gave up meanwhile just gets one spurious wake-up.
         let mut waiters = slot.borrow_mut();
@@ -519,7 +490,15 @@ impl<T: AsSource> IoSource<T> {
         if self.reactor.mode != PollMode::Edge {
             self.rearm()?;
         }
-        trace::pending(waiting())
+        trace::pending(self.waiting_on(flag))
+    }
+
+    /// What a task waiting in direction `flag` waits on, for task dumps.
+    fn waiting_on(&self, flag: u8) -> WaitingOn {
+        WaitingOn::Io {
+            write: flag == WRITABLE,
+            fd: self.raw_fd(),
+        }
     }
 
     /// The descriptor, for task dumps ("readable on fd 7").
@@ -568,9 +547,35 @@ mod tests {
     use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
 
-    use polling::PollMode;
+    use std::future::poll_fn;
+    use std::io;
+
+    use polling::{AsSource, PollMode};
 
     use super::IoSource;
+
+    /// Runs `op` until it stops returning `WouldBlock`, waiting for readiness in between (in
+    /// the write direction if `write`), as the socket types do.
+    async fn io_with<T: AsSource, R>(
+        source: &IoSource<T>,
+        write: bool,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            match op(source.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if write {
+                        source.clear_writable();
+                        poll_fn(|cx| source.poll_writable(cx)).await?;
+                    } else {
+                        source.clear_readable();
+                        poll_fn(|cx| source.poll_readable(cx)).await?;
+                    }
+                }
+                result => return result,
+            }
+        }
+    }
 
     #[test]
     fn socketpair_readiness_wakes_the_reader() {
@@ -582,12 +587,12 @@ mod tests {
             let b = IoSource::new(b).unwrap();
             let reader = crate::spawn(async move {
                 let mut buf = [0u8; 16];
-                let n = b.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+                let n = io_with(&b, false, |s| (&*s).read(&mut buf)).await.unwrap();
                 buf[..n].to_vec()
             });
             // Let the reader block on an empty socket first.
             crate::sleep(std::time::Duration::from_millis(10)).await;
-            a.write_with(|s| (&*s).write(b"ping")).await.unwrap();
+            io_with(&a, true, |s| (&*s).write(b"ping")).await.unwrap();
             reader.await.unwrap()
         });
         assert_eq!(got, b"ping");
@@ -609,12 +614,12 @@ mod tests {
                     let a = a.clone();
                     crate::spawn(async move {
                         let mut buf = [0u8; 1];
-                        a.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+                        io_with(&a, false, |s| (&*s).read(&mut buf)).await.unwrap();
                         buf[0]
                     })
                 };
                 crate::sleep(std::time::Duration::from_millis(2)).await;
-                b.write_with(|s| (&*s).write(&[round])).await.unwrap();
+                io_with(&b, true, |s| (&*s).write(&[round])).await.unwrap();
                 got.push(reader.await.unwrap());
             }
             got
@@ -636,13 +641,13 @@ mod tests {
                     let a = a.clone();
                     crate::spawn(async move {
                         let mut buf = [0u8; 1];
-                        a.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+                        io_with(&a, false, |s| (&*s).read(&mut buf)).await.unwrap();
                         buf[0]
                     })
                 })
                 .collect();
             crate::sleep(std::time::Duration::from_millis(2)).await;
-            b.write_with(|s| (&*s).write(&[7, 8])).await.unwrap();
+            io_with(&b, true, |s| (&*s).write(&[7, 8])).await.unwrap();
             let mut got = crate::join_all(readers)
                 .await
                 .into_iter()
@@ -879,7 +884,7 @@ mod tests {
                 let b = IoSource::new(b).unwrap();
                 let reader = crate::spawn(async move {
                     let mut buf = [0u8; 4];
-                    let n = b.read_with(|s| (&*s).read(&mut buf)).await.unwrap();
+                    let n = io_with(&b, false, |s| (&*s).read(&mut buf)).await.unwrap();
                     buf[..n].to_vec()
                 });
                 // The reader now waits, and the loop has taken the socket's first event (it is

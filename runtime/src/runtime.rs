@@ -18,6 +18,9 @@ pub(crate) struct Config {
     pub(crate) slow_poll_threshold: Duration,
     pub(crate) event_interval: u32,
     pub(crate) io_interval: u32,
+    /// How long the loop spins before it blocks for I/O after a wait that woke several tasks
+    /// (zero: it blocks at once).
+    pub(crate) busy_poll: Duration,
     /// Where `run` was called: the main future's "spawn location" in task dumps.
     pub(crate) main_at: &'static Location<'static>,
     #[cfg(unix)]
@@ -31,6 +34,7 @@ impl Default for Config {
             slow_poll_threshold: Duration::from_millis(100),
             event_interval: 61,
             io_interval: 4,
+            busy_poll: Duration::ZERO,
             main_at: Location::caller(),
             #[cfg(unix)]
             dump_signal: None,
@@ -147,6 +151,7 @@ impl Runtime {
 ///     .slow_poll_threshold(Duration::from_millis(50))
 ///     .event_interval(61)
 ///     .io_interval(4)
+///     .busy_poll(Duration::ZERO)
 ///     .build();
 /// rt.run(async {});
 /// ```
@@ -225,6 +230,32 @@ impl Builder {
     pub fn io_interval(mut self, n: u32) -> Self {
         assert!(n > 0, "io_interval must be at least 1");
         self.config.io_interval = n;
+        self
+    }
+
+    /// Lets the loop spin for up to `spin` before it blocks waiting for I/O, when its last wait
+    /// woke several tasks (default zero: it blocks at once, as asyncio and tokio do).
+    ///
+    /// Every wait for I/O is a system call, and a busy server that blocks as soon as its tasks
+    /// are done wakes again for the few requests that arrived meanwhile: at 100 connections
+    /// of the echo benchmark, a wait per 10 requests or so. Spinning a few microseconds first
+    /// lets more requests arrive before the one wait that takes them all (a wait per 30 to 50
+    /// requests with 10 µs there), at the price of up to `spin` of processor time per
+    /// wake-up and up to `spin` of extra latency for what arrives during the spin: where
+    /// requests do not pile up, or the processor is shared, that can cost throughput (a
+    /// quarter of it at 10 connections on a loaded machine; see `runtime/benches/README.md`). The spin ends early when another thread wakes a task or a
+    /// timer falls due, and it only follows a wait for I/O that woke at least two tasks, so
+    /// that neither an idle loop nor one that serves one request at a time spins.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// corio::Runtime::builder().busy_poll(Duration::from_micros(10)).build();
+    /// ```
+    pub fn busy_poll(mut self, spin: Duration) -> Self {
+        self.config.busy_poll = spin;
         self
     }
 

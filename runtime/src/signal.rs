@@ -1,85 +1,123 @@
 //! Unix signals on the event loop: [`ctrl_c`] for a graceful shutdown.
 //!
-//! The first call installs a process-wide handler for `SIGINT` and `SIGTERM` (it stays
-//! installed: the default "terminate" action no longer happens, as with tokio). The handler
-//! counts the signal and writes one byte into a self-pipe per waiting listener; the loop
-//! watches the read end on its poller like any socket, so a signal wakes a loop blocked in
-//! `wait` and the waiting task runs as an ordinary task, where anything is allowed.
+//! Signals reach the loop through self-pipes registered with `signal-hook`, the one mechanism
+//! corio uses for signals (the task dump of
+//! [`Builder::dump_on_signal`](crate::Builder::dump_on_signal) uses it too): the process-wide
+//! handler writes one byte into the pipe of every waiting listener, and the loop watches the
+//! read end on its poller like any socket, so a signal wakes a loop blocked in `wait` and the
+//! waiting task runs as an ordinary task, where anything is allowed. The handler stays
+//! installed once a signal has been listened for: the default "terminate" action no longer
+//! happens, as with tokio.
 
 use std::fmt;
 use std::future::Future;
 use std::io::{self, Read};
-use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, Once, PoisonError};
 use std::task::{Context, Poll, ready};
 
-use crate::reactor::IoSource;
-use crate::reactor::sys;
+use signal_hook::SigId;
 
-/// The read end of a self-pipe whose write end sits in the handler's table.
-/// Pipes are never closed (the handler may still hold a write end's number); listeners that
-/// finish put theirs back here for the next one.
-struct Pipe {
-    reader: Arc<UnixStream>,
+use crate::reactor::IoSource;
+
+/// A self-pipe into which `signal-hook`'s handler writes a byte whenever one of its signals
+/// arrives, from the moment it is created until it is dropped.
+///
+/// The read end joins the running loop's poller at the first [`poll_recv`](Self::poll_recv),
+/// so a pipe can be made outside a loop; it is non-blocking from the start. Dropping the pipe
+/// unregisters its actions, and signal-hook closes the write ends once no handler can be
+/// running them.
+pub(crate) struct SignalPipe {
+    ids: Vec<SigId>,
+    reader: Option<UnixStream>,
+    source: Option<IoSource<UnixStream>>,
 }
 
-static POOL: Mutex<Vec<Pipe>> = Mutex::new(Vec::new());
-static NEXT_SLOT: Mutex<usize> = Mutex::new(0);
-static INSTALL: Once = Once::new();
-static INSTALL_ERROR: Mutex<Option<String>> = Mutex::new(None);
+impl SignalPipe {
+    /// Listens for each signal in `signals`.
+    ///
+    /// # Errors
+    ///
+    /// When the socket pair cannot be made, or signal-hook refuses a signal (`SIGKILL`, …).
+    pub(crate) fn new(signals: &[i32]) -> io::Result<Self> {
+        let (reader, writer) = UnixStream::pair()?;
+        reader.set_nonblocking(true)?;
+        // Unregisters what was registered if a later signal fails.
+        let mut pipe = Self {
+            ids: Vec::with_capacity(signals.len()),
+            reader: Some(reader),
+            source: None,
+        };
+        for &signal in signals {
+            let id = signal_hook::low_level::pipe::register(signal, writer.try_clone()?)?;
+            pipe.ids.push(id);
+        }
+        Ok(pipe)
+    }
 
-fn install() -> io::Result<()> {
-    INSTALL.call_once(|| {
-        for signo in [libc::SIGINT, libc::SIGTERM] {
-            if let Err(e) = sys::install_signal_handler(signo) {
-                *INSTALL_ERROR.lock().unwrap_or_else(PoisonError::into_inner) = Some(e.to_string());
+    /// Ready with `Ok(())` when at least one signal arrived since the last `Ready` (several
+    /// signals in a row may count as one); registers the read end with the loop on first use.
+    ///
+    /// # Errors
+    ///
+    /// When no loop runs on this thread, or the poller refuses the pipe; the pipe is spent
+    /// then, and must not be polled again.
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let source = match &mut self.source {
+            Some(source) => source,
+            None => {
+                let reader = self
+                    .reader
+                    .take()
+                    .expect("a pipe's reader joins the loop once");
+                self.source.insert(IoSource::new(reader)?)
+            }
+        };
+        loop {
+            ready!(source.poll_readable(cx))?;
+            let mut got = false;
+            let mut buf = [0u8; 64];
+            loop {
+                match source.get_ref().read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(_) => got = true,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+            }
+            // Drained (or at its end, which cannot happen while the write ends are registered):
+            // wait for the next edge.
+            source.clear_readable();
+            if got {
+                return Poll::Ready(Ok(()));
             }
         }
-    });
-    match &*INSTALL_ERROR.lock().unwrap_or_else(PoisonError::into_inner) {
-        Some(e) => Err(io::Error::other(format!(
-            "cannot install the signal handler: {e}"
-        ))),
-        None => Ok(()),
     }
 }
 
-fn take_pipe() -> io::Result<Pipe> {
-    if let Some(pipe) = POOL.lock().unwrap_or_else(PoisonError::into_inner).pop() {
-        drain(&pipe.reader);
-        return Ok(pipe);
+impl Drop for SignalPipe {
+    fn drop(&mut self) {
+        for &id in &self.ids {
+            signal_hook::low_level::unregister(id);
+        }
     }
-    let mut next = NEXT_SLOT.lock().unwrap_or_else(PoisonError::into_inner);
-    if *next >= sys::SIGNAL_SLOTS {
-        return Err(io::Error::other(format!(
-            "more than {} ctrl_c() futures are waiting at once",
-            sys::SIGNAL_SLOTS
-        )));
-    }
-    let (reader, writer) = UnixStream::pair()?;
-    reader.set_nonblocking(true)?;
-    writer.set_nonblocking(true)?;
-    let writer: &'static OwnedFd = Box::leak(Box::new(OwnedFd::from(writer)));
-    let slot = *next;
-    *next += 1;
-    sys::set_signal_pipe(slot, writer);
-    Ok(Pipe {
-        reader: Arc::new(reader),
-    })
 }
 
-fn drain(mut reader: &UnixStream) {
-    let mut buf = [0u8; 64];
-    while matches!(reader.read(&mut buf), Ok(n) if n > 0) {}
+impl fmt::Debug for SignalPipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignalPipe")
+            .field("actions", &self.ids.len())
+            .field("registered", &self.source.is_some())
+            .finish()
+    }
 }
 
 /// Waits for the next `SIGINT` (Ctrl-C) or `SIGTERM` received after the call.
 ///
 /// Use it to shut a server down gracefully: race it against the accept loop with
-/// [`select`](crate::select), then let the open connections finish. Several futures may wait
-/// at once (up to 64, on any number of loops); each one sees every signal.
+/// [`select`](crate::select), then let the open connections finish. Any number of futures may
+/// wait at once, on any number of loops; each one sees every signal.
 ///
 /// # Examples
 ///
@@ -96,20 +134,15 @@ fn drain(mut reader: &UnixStream) {
 ///
 /// # Errors
 ///
-/// The future resolves to an error when the handler cannot be installed, when the pipe
-/// cannot be created or registered, or when 64 futures already wait.
+/// The future resolves to an error when the handler cannot be installed, or when the pipe
+/// cannot be created or registered with the loop.
 #[must_use = "futures do nothing unless awaited"]
 pub fn ctrl_c() -> CtrlC {
-    let state = install().and_then(|()| {
-        let start = sys::signal_count();
-        take_pipe().map(|pipe| (pipe, start))
-    });
     CtrlC {
-        state: Some(state.map(|(pipe, start)| Waiting {
-            pipe: Some(pipe),
-            source: None,
-            start,
-        })),
+        state: Some(SignalPipe::new(&[
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+        ])),
     }
 }
 
@@ -119,28 +152,10 @@ pub fn ctrl_c() -> CtrlC {
 ///
 /// ```
 /// let fut: corio::signal::CtrlC = corio::signal::ctrl_c();
-/// drop(fut); // gives its self-pipe back for the next one
+/// drop(fut); // stops listening
 /// ```
 pub struct CtrlC {
-    state: Option<io::Result<Waiting>>,
-}
-
-struct Waiting {
-    pipe: Option<Pipe>,
-    source: Option<IoSource<Arc<UnixStream>>>,
-    start: u64,
-}
-
-impl Drop for Waiting {
-    fn drop(&mut self) {
-        // Deregister before the pipe goes back to the pool.
-        self.source = None;
-        if let Some(pipe) = self.pipe.take() {
-            POOL.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(pipe);
-        }
-    }
+    state: Option<io::Result<SignalPipe>>,
 }
 
 impl fmt::Debug for CtrlC {
@@ -148,7 +163,7 @@ impl fmt::Debug for CtrlC {
         let state = match &self.state {
             None => "done",
             Some(Err(_)) => "failed",
-            Some(Ok(w)) if w.source.is_some() => "waiting",
+            Some(Ok(pipe)) if pipe.source.is_some() => "waiting",
             Some(Ok(_)) => "created",
         };
         f.debug_struct("CtrlC").field("state", &state).finish()
@@ -159,38 +174,15 @@ impl Future for CtrlC {
     type Output = io::Result<()>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let waiting = match self
+        let res = match self
             .state
             .as_mut()
             .expect("CtrlC polled after it completed")
         {
-            Ok(waiting) => waiting,
-            Err(_) => {
-                let Some(Err(e)) = self.state.take() else {
-                    unreachable!()
-                };
-                return Poll::Ready(Err(e));
-            }
+            Ok(pipe) => ready!(pipe.poll_recv(cx)),
+            Err(_) => Err(self.state.take().and_then(Result::err).expect("an error")),
         };
-        loop {
-            if sys::signal_count() != waiting.start {
-                self.state = None;
-                return Poll::Ready(Ok(()));
-            }
-            if waiting.source.is_none() {
-                let reader = waiting.pipe.as_ref().expect("pipe present").reader.clone();
-                match IoSource::new(reader) {
-                    Ok(source) => waiting.source = Some(source),
-                    Err(e) => {
-                        self.state = None;
-                        return Poll::Ready(Err(e));
-                    }
-                }
-            }
-            let source = waiting.source.as_ref().expect("source present");
-            ready!(source.poll_readable(cx))?;
-            drain(source.get_ref());
-            source.clear_readable();
-        }
+        self.state = None;
+        Poll::Ready(res)
     }
 }

@@ -63,6 +63,11 @@ impl Shared {
         }
     }
 
+    /// Whether another thread has queued a wake-up that the loop has not taken yet.
+    pub(crate) fn has_remote(&self) -> bool {
+        self.pending.load(Ordering::Relaxed)
+    }
+
     /// Moves the queued remote wake-ups into `out` (cheap when there are none).
     pub(crate) fn take_remote(&self, out: &mut Vec<TaskRef>) {
         if self.pending.load(Ordering::SeqCst) {

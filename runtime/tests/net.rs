@@ -86,6 +86,42 @@ fn a_thousand_concurrent_clients_echo_correctly() {
     .unwrap();
 }
 
+/// `Builder::busy_poll` only delays the loop's blocking waits: sockets, timers and wake-ups
+/// from other threads all still reach their tasks.
+#[test]
+fn a_busy_polling_loop_serves_sockets_timers_and_other_threads() {
+    let rt = corio::Runtime::builder()
+        .busy_poll(Duration::from_millis(1))
+        .build();
+    let served = async {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        spawn_echo_server(listener);
+        let clients = (0..50u8).map(|i| {
+            corio::spawn(async move {
+                let stream = TcpStream::connect(addr).await?;
+                for round in 0..20u8 {
+                    stream.write_all(vec![i, round]).await.0?;
+                    let (res, got) = stream.read_exact(vec![0; 2]).await;
+                    res?;
+                    assert_eq!(got, [i, round]);
+                }
+                io::Result::Ok(())
+            })
+        });
+        let clients = clients.collect::<Vec<_>>();
+        corio::sleep(Duration::from_millis(2)).await;
+        assert_eq!(corio::spawn_blocking(|| 7).await, 7);
+        for r in corio::join_all(clients).await {
+            r.expect("client task")?;
+        }
+        io::Result::Ok(())
+    };
+    rt.run(corio::timeout(LIMIT, served))
+        .expect("test timed out")
+        .unwrap();
+}
+
 #[test]
 fn owned_buffer_reads_and_writes_round_trip_large_payloads() {
     run(async {
@@ -528,7 +564,7 @@ fn accept_survives_emfile() {
 
 #[test]
 #[cfg(unix)]
-fn ctrl_c_sees_sigint_and_sigterm() {
+fn ctrl_c_sees_sigint_and_sigterm_in_every_waiting_future() {
     for signal in ["-INT", "-TERM"] {
         run(async move {
             let first = corio::signal::ctrl_c();
@@ -546,4 +582,20 @@ fn ctrl_c_sees_sigint_and_sigterm() {
             second.await.unwrap();
         });
     }
+    // Any number of futures may wait at once (in this test: other tests must not see the
+    // signals it sends).
+    run(async {
+        let waiting: Vec<_> = (0..100)
+            .map(|_| corio::spawn(corio::signal::ctrl_c()))
+            .collect();
+        corio::yield_now().await;
+        let status = Command::new("kill")
+            .args(["-INT", &std::process::id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        for task in waiting {
+            task.await.unwrap().unwrap();
+        }
+    });
 }

@@ -20,9 +20,7 @@ fn count(
     #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
     enum __CorioFrame<T___corio_self, T_n, T_i, __CorioR> {
         Start { n: T_n, __corio_self: T___corio_self },
-        Loop2 { i: T_i, n: T_n, __corio_self: T___corio_self },
         Suspend0 { i: T_i, n: T_n, __corio_self: T___corio_self },
-        Join1 { i: T_i },
         Running,
         Done(::core::option::Option<__CorioR>),
     }
@@ -70,6 +68,12 @@ fn count(
         )]
         |__corio_frame, __corio_arg: ()| {
             use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
+            if !::core::matches!(
+                * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
+                }
+            ) {
+                return ::core::option::Option::None;
+            }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
                 __CorioFrame::Running,
@@ -77,38 +81,43 @@ fn count(
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start { __corio_self: __corio_self, n: n } => {
-                        let mut i = 0;
-                        {
-                            __corio_state = __CorioFrame::Loop2 {
-                                i: i,
-                                n: n,
-                                __corio_self: __corio_self,
-                            };
-                            continue '__corio_dispatch;
-                        }
-                    }
-                    __CorioFrame::Loop2 {
-                        __corio_self: __corio_self,
-                        n: n,
-                        i: mut i,
-                    } => {
-                        '__corio_self: loop {
-                            if i < n {
-                                let __corio_y: u32 = i * __corio_self.step;
-                                *__corio_frame = __CorioFrame::Suspend0 {
-                                    i: i,
-                                    n: n,
-                                    __corio_self: __corio_self,
-                                };
-                                return ::corio::__private::CoroutineState::Yielded(
-                                    __corio_y,
-                                );
-                            } else {
+                        #[allow(unreachable_code)]
+                        let (mut i,) = '__corio_to1: {
+                            #[allow(unreachable_code)]
+                            let (__corio_self, n, mut i) = '__corio_to2: {
+                                let __corio_self = __corio_self;
+                                let n = n;
+                                let mut i = 0;
                                 {
-                                    __corio_state = __CorioFrame::Join1 { i: i };
-                                    continue '__corio_dispatch;
+                                    break '__corio_to2 (__corio_self, n, i);
+                                }
+                            };
+                            '__corio_loop2: loop {
+                                if i < n {
+                                    let __corio_y: u32 = i * __corio_self.step;
+                                    *__corio_frame = __CorioFrame::Suspend0 {
+                                        i: i,
+                                        n: n,
+                                        __corio_self: __corio_self,
+                                    };
+                                    return ::core::option::Option::Some(
+                                        ::corio::__private::CoroutineState::Yielded(__corio_y),
+                                    );
+                                } else {
+                                    {
+                                        break '__corio_to1 (i,);
+                                    }
                                 }
                             }
+                        };
+                        {
+                            let __corio_ret: u32 = i;
+                            *__corio_frame = __CorioFrame::Done(
+                                ::core::option::Option::None,
+                            );
+                            return ::core::option::Option::Some(
+                                ::corio::__private::CoroutineState::Complete(__corio_ret),
+                            );
                         }
                     }
                     __CorioFrame::Suspend0 {
@@ -116,27 +125,49 @@ fn count(
                         n: n,
                         i: mut i,
                     } => {
-                        i += 1;
-                        {
-                            __corio_state = __CorioFrame::Loop2 {
-                                i: i,
-                                n: n,
-                                __corio_self: __corio_self,
+                        #[allow(unreachable_code)]
+                        let (mut i,) = '__corio_to1: {
+                            #[allow(unreachable_code)]
+                            let (__corio_self, n, mut i) = '__corio_to2: {
+                                let __corio_self = __corio_self;
+                                let n = n;
+                                let mut i = i;
+                                i += 1;
+                                {
+                                    break '__corio_to2 (__corio_self, n, i);
+                                }
                             };
-                            continue '__corio_dispatch;
+                            '__corio_loop2: loop {
+                                if i < n {
+                                    let __corio_y: u32 = i * __corio_self.step;
+                                    *__corio_frame = __CorioFrame::Suspend0 {
+                                        i: i,
+                                        n: n,
+                                        __corio_self: __corio_self,
+                                    };
+                                    return ::core::option::Option::Some(
+                                        ::corio::__private::CoroutineState::Yielded(__corio_y),
+                                    );
+                                } else {
+                                    {
+                                        break '__corio_to1 (i,);
+                                    }
+                                }
+                            }
+                        };
+                        {
+                            let __corio_ret: u32 = i;
+                            *__corio_frame = __CorioFrame::Done(
+                                ::core::option::Option::None,
+                            );
+                            return ::core::option::Option::Some(
+                                ::corio::__private::CoroutineState::Complete(__corio_ret),
+                            );
                         }
                     }
-                    __CorioFrame::Join1 { i: mut i } => {
-                        let __corio_ret: u32 = i;
-                        *__corio_frame = __CorioFrame::Done(
-                            ::core::option::Option::None,
-                        );
-                        return ::corio::__private::CoroutineState::Complete(__corio_ret);
-                    }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        ::core::unreachable!(
-                            "the wrapper never steps a running or closed frame"
-                        )
+                        *__corio_frame = __corio_state;
+                        return ::core::option::Option::None;
                     }
                 }
             }

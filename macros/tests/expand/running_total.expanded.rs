@@ -15,7 +15,6 @@ fn running_total() -> impl ::corio::__private::Coroutine<
     #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
     enum __CorioFrame<T_total, __CorioR> {
         Start {},
-        Loop2 { total: T_total },
         Suspend0 { total: T_total },
         Running,
         Done(::core::option::Option<__CorioR>),
@@ -62,6 +61,12 @@ fn running_total() -> impl ::corio::__private::Coroutine<
         |__corio_frame, __corio_arg: i64| {
             use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
             let mut __corio_arg = ::core::option::Option::Some(__corio_arg);
+            if !::core::matches!(
+                * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
+                }
+            ) {
+                return ::core::option::Option::None;
+            }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
                 __CorioFrame::Running,
@@ -69,53 +74,60 @@ fn running_total() -> impl ::corio::__private::Coroutine<
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start {} => {
-                        let mut total = 0;
-                        {
-                            __corio_state = __CorioFrame::Loop2 {
-                                total: total,
-                            };
-                            continue '__corio_dispatch;
-                        }
-                    }
-                    __CorioFrame::Loop2 { total: mut total } => {
-                        '__corio_self: loop {
+                        #[allow(unreachable_code)]
+                        let (mut total,) = '__corio_to2: {
+                            let mut total = 0;
+                            {
+                                break '__corio_to2 (total,);
+                            }
+                        };
+                        '__corio_loop2: loop {
                             let __corio_y: i64 = total;
                             *__corio_frame = __CorioFrame::Suspend0 {
                                 total: total,
                             };
-                            return ::corio::__private::CoroutineState::Yielded(
-                                __corio_y,
+                            return ::core::option::Option::Some(
+                                ::corio::__private::CoroutineState::Yielded(__corio_y),
                             );
                         }
                     }
                     __CorioFrame::Suspend0 { total: mut total } => {
-                        let x = match __corio_arg.take() {
-                            ::core::option::Option::Some(arg) => arg,
-                            ::core::option::Option::None => ::core::unreachable!(),
-                        };
-                        if x == 0 {
-                            {
-                                let __corio_ret: i64 = total;
-                                *__corio_frame = __CorioFrame::Done(
-                                    ::core::option::Option::None,
-                                );
-                                return ::corio::__private::CoroutineState::Complete(
-                                    __corio_ret,
-                                );
+                        #[allow(unreachable_code)]
+                        let (mut total,) = '__corio_to2: {
+                            let mut total = total;
+                            let x = match __corio_arg.take() {
+                                ::core::option::Option::Some(arg) => arg,
+                                ::core::option::Option::None => ::core::unreachable!(),
                             };
-                        }
-                        total += x;
-                        {
-                            __corio_state = __CorioFrame::Loop2 {
+                            if x == 0 {
+                                {
+                                    let __corio_ret: i64 = total;
+                                    *__corio_frame = __CorioFrame::Done(
+                                        ::core::option::Option::None,
+                                    );
+                                    return ::core::option::Option::Some(
+                                        ::corio::__private::CoroutineState::Complete(__corio_ret),
+                                    );
+                                };
+                            }
+                            total += x;
+                            {
+                                break '__corio_to2 (total,);
+                            }
+                        };
+                        '__corio_loop2: loop {
+                            let __corio_y: i64 = total;
+                            *__corio_frame = __CorioFrame::Suspend0 {
                                 total: total,
                             };
-                            continue '__corio_dispatch;
+                            return ::core::option::Option::Some(
+                                ::corio::__private::CoroutineState::Yielded(__corio_y),
+                            );
                         }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        ::core::unreachable!(
-                            "the wrapper never steps a running or closed frame"
-                        )
+                        *__corio_frame = __corio_state;
+                        return ::core::option::Option::None;
                     }
                 }
             }

@@ -64,6 +64,12 @@ fn say_after(
         )]
         |__corio_frame, __corio_cx: &mut ::core::task::Context<'_>| {
             use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
+            if !::core::matches!(
+                * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
+                }
+            ) {
+                return ::core::option::Option::None;
+            }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
                 __CorioFrame::Running,
@@ -92,7 +98,9 @@ fn say_after(
                                         *__corio_frame = __CorioFrame::Done(
                                             ::core::option::Option::None,
                                         );
-                                        return ::core::task::Poll::Ready(__corio_ret);
+                                        return ::core::option::Option::Some(
+                                            ::core::task::Poll::Ready(__corio_ret),
+                                        );
                                     }
                                 }
                                 ::core::task::Poll::Pending => {
@@ -100,7 +108,9 @@ fn say_after(
                                         __corio_fut0: __corio_fut0,
                                         what: what,
                                     };
-                                    return ::core::task::Poll::Pending;
+                                    return ::core::option::Option::Some(
+                                        ::core::task::Poll::Pending,
+                                    );
                                 }
                             }
                         }
@@ -120,7 +130,9 @@ fn say_after(
                                     __corio_fut0: __corio_fut0,
                                     what: what,
                                 };
-                                return ::core::task::Poll::Pending;
+                                return ::core::option::Option::Some(
+                                    ::core::task::Poll::Pending,
+                                );
                             }
                         };
                         ::core::mem::drop(__corio_fut0);
@@ -130,13 +142,14 @@ fn say_after(
                             *__corio_frame = __CorioFrame::Done(
                                 ::core::option::Option::None,
                             );
-                            return ::core::task::Poll::Ready(__corio_ret);
+                            return ::core::option::Option::Some(
+                                ::core::task::Poll::Ready(__corio_ret),
+                            );
                         }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        ::core::unreachable!(
-                            "the wrapper never steps a running or closed frame"
-                        )
+                        *__corio_frame = __corio_state;
+                        return ::core::option::Option::None;
                     }
                 }
             }

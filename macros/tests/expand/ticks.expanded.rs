@@ -23,7 +23,6 @@ fn ticks(
     #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
     enum __CorioFrame<T_n, T___corio_iter1, T___corio_fut0, __CorioR> {
         Start { n: T_n },
-        Loop1 { __corio_iter1: T___corio_iter1 },
         Suspend0 { __corio_fut0: T___corio_fut0, __corio_iter1: T___corio_iter1 },
         Suspend1 { __corio_iter1: T___corio_iter1 },
         Running,
@@ -70,6 +69,12 @@ fn ticks(
         )]
         |__corio_frame, __corio_cx: &mut ::core::task::Context<'_>| {
             use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
+            if !::core::matches!(
+                * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
+                } | __CorioFrame::Suspend1 { .. }
+            ) {
+                return ::core::option::Option::None;
+            }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
                 __CorioFrame::Running,
@@ -77,18 +82,19 @@ fn ticks(
             '__corio_dispatch: loop {
                 match __corio_state {
                     __CorioFrame::Start { n: n } => {
-                        let mut __corio_iter1 = ::core::iter::IntoIterator::into_iter(
-                            0..n,
-                        );
-                        {
-                            __corio_state = __CorioFrame::Loop1 {
-                                __corio_iter1: __corio_iter1,
-                            };
-                            continue '__corio_dispatch;
-                        }
-                    }
-                    __CorioFrame::Loop1 { __corio_iter1: mut __corio_iter1 } => {
-                        '__corio_self: loop {
+                        #[allow(unreachable_code)]
+                        let (mut __corio_iter1,) = '__corio_to1: {
+                            let n = n;
+                            {
+                                let mut __corio_iter1 = ::core::iter::IntoIterator::into_iter(
+                                    0..n,
+                                );
+                                {
+                                    break '__corio_to1 (__corio_iter1,);
+                                }
+                            }
+                        };
+                        '__corio_loop1: loop {
                             match ::core::iter::Iterator::next(&mut __corio_iter1) {
                                 ::core::option::Option::Some(i) => {
                                     let mut __corio_fut0 = {
@@ -111,8 +117,10 @@ fn ticks(
                                                 *__corio_frame = __CorioFrame::Suspend1 {
                                                     __corio_iter1: __corio_iter1,
                                                 };
-                                                return ::core::task::Poll::Ready(
-                                                    ::core::option::Option::Some(__corio_y),
+                                                return ::core::option::Option::Some(
+                                                    ::core::task::Poll::Ready(
+                                                        ::core::option::Option::Some(__corio_y),
+                                                    ),
                                                 );
                                             }
                                             ::core::task::Poll::Pending => {
@@ -120,7 +128,9 @@ fn ticks(
                                                     __corio_fut0: __corio_fut0,
                                                     __corio_iter1: __corio_iter1,
                                                 };
-                                                return ::core::task::Poll::Pending;
+                                                return ::core::option::Option::Some(
+                                                    ::core::task::Poll::Pending,
+                                                );
                                             }
                                         }
                                     }
@@ -130,8 +140,8 @@ fn ticks(
                                     *__corio_frame = __CorioFrame::Done(
                                         ::core::option::Option::None,
                                     );
-                                    return ::core::task::Poll::Ready(
-                                        ::core::option::Option::None,
+                                    return ::core::option::Option::Some(
+                                        ::core::task::Poll::Ready(::core::option::Option::None),
                                     );
                                 }
                             }
@@ -152,7 +162,9 @@ fn ticks(
                                     __corio_fut0: __corio_fut0,
                                     __corio_iter1: __corio_iter1,
                                 };
-                                return ::core::task::Poll::Pending;
+                                return ::core::option::Option::Some(
+                                    ::core::task::Poll::Pending,
+                                );
                             }
                         };
                         ::core::mem::drop(__corio_fut0);
@@ -161,20 +173,76 @@ fn ticks(
                         *__corio_frame = __CorioFrame::Suspend1 {
                             __corio_iter1: __corio_iter1,
                         };
-                        return ::core::task::Poll::Ready(
-                            ::core::option::Option::Some(__corio_y),
+                        return ::core::option::Option::Some(
+                            ::core::task::Poll::Ready(
+                                ::core::option::Option::Some(__corio_y),
+                            ),
                         );
                     }
                     __CorioFrame::Suspend1 { __corio_iter1: mut __corio_iter1 } => {
-                        __corio_state = __CorioFrame::Loop1 {
-                            __corio_iter1: __corio_iter1,
+                        #[allow(unreachable_code)]
+                        let (mut __corio_iter1,) = '__corio_to1: {
+                            let mut __corio_iter1 = __corio_iter1;
+                            {
+                                break '__corio_to1 (__corio_iter1,);
+                            }
                         };
-                        continue '__corio_dispatch;
+                        '__corio_loop1: loop {
+                            match ::core::iter::Iterator::next(&mut __corio_iter1) {
+                                ::core::option::Option::Some(i) => {
+                                    let mut __corio_fut0 = {
+                                        let __corio_into = ::core::future::IntoFuture::into_future(
+                                            next_tick(i),
+                                        );
+                                        (&__corio_into).__corio_await_kind().store(__corio_into)
+                                    };
+                                    {
+                                        let __corio_poll = ::core::future::Future::poll(
+                                            ::core::pin::Pin::new(&mut __corio_fut0),
+                                            __corio_cx,
+                                        );
+                                        match __corio_poll {
+                                            ::core::task::Poll::Ready(__corio_value) => {
+                                                let __corio_ready = __corio_value;
+                                                ::core::mem::drop(__corio_fut0);
+                                                let v = __corio_ready;
+                                                let __corio_y: u32 = v;
+                                                *__corio_frame = __CorioFrame::Suspend1 {
+                                                    __corio_iter1: __corio_iter1,
+                                                };
+                                                return ::core::option::Option::Some(
+                                                    ::core::task::Poll::Ready(
+                                                        ::core::option::Option::Some(__corio_y),
+                                                    ),
+                                                );
+                                            }
+                                            ::core::task::Poll::Pending => {
+                                                *__corio_frame = __CorioFrame::Suspend0 {
+                                                    __corio_fut0: __corio_fut0,
+                                                    __corio_iter1: __corio_iter1,
+                                                };
+                                                return ::core::option::Option::Some(
+                                                    ::core::task::Poll::Pending,
+                                                );
+                                            }
+                                        }
+                                    }
+                                }
+                                ::core::option::Option::None => {
+                                    let __corio_ret: () = ();
+                                    *__corio_frame = __CorioFrame::Done(
+                                        ::core::option::Option::None,
+                                    );
+                                    return ::core::option::Option::Some(
+                                        ::core::task::Poll::Ready(::core::option::Option::None),
+                                    );
+                                }
+                            }
+                        }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        ::core::unreachable!(
-                            "the wrapper never steps a running or closed frame"
-                        )
+                        *__corio_frame = __corio_state;
+                        return ::core::option::Option::None;
                     }
                 }
             }

@@ -19,8 +19,8 @@ fn tokens<'a>(
     #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
     enum __CorioFrame<T_text, T_rest, T_end, __CorioR> {
         Start { text: T_text },
-        Loop1 { rest: T_rest },
         Suspend0 { end: T_end, rest: T_rest },
+        Loop1 { rest: T_rest },
         Running,
         Done(::core::option::Option<__CorioR>),
     }
@@ -65,6 +65,12 @@ fn tokens<'a>(
         )]
         |__corio_frame, __corio_arg: ()| {
             use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
+            if !::core::matches!(
+                * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
+                }
+            ) {
+                return ::core::option::Option::None;
+            }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
                 __CorioFrame::Running,
@@ -79,7 +85,7 @@ fn tokens<'a>(
                         }
                     }
                     __CorioFrame::Loop1 { rest: mut rest } => {
-                        '__corio_self: loop {
+                        '__corio_loop1: loop {
                             rest = rest
                                 .trim_start_matches(|c: char| !c.is_alphanumeric());
                             if rest.is_empty() {
@@ -88,8 +94,8 @@ fn tokens<'a>(
                                     *__corio_frame = __CorioFrame::Done(
                                         ::core::option::Option::None,
                                     );
-                                    return ::corio::__private::CoroutineState::Complete(
-                                        __corio_ret,
+                                    return ::core::option::Option::Some(
+                                        ::corio::__private::CoroutineState::Complete(__corio_ret),
                                     );
                                 };
                             }
@@ -101,8 +107,8 @@ fn tokens<'a>(
                                 end: end,
                                 rest: rest,
                             };
-                            return ::corio::__private::CoroutineState::Yielded(
-                                __corio_y,
+                            return ::core::option::Option::Some(
+                                ::corio::__private::CoroutineState::Yielded(__corio_y),
                             );
                         }
                     }
@@ -114,9 +120,8 @@ fn tokens<'a>(
                         }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        ::core::unreachable!(
-                            "the wrapper never steps a running or closed frame"
-                        )
+                        *__corio_frame = __corio_state;
+                        return ::core::option::Option::None;
                     }
                 }
             }

@@ -86,7 +86,7 @@ fn count(
                         let i = 0;
                         if i < n {
                             *frame = CountFrame::Point0 { i, b, a, n };
-                            return CoroutineState::Yielded(i);
+                            return Some(CoroutineState::Yielded(i));
                         }
                         state = CountFrame::Point0 { i, b, a, n };
                     }
@@ -94,7 +94,7 @@ fn count(
                         i += 1;
                         if i < n {
                             *frame = CountFrame::Point0 { i, b, a, n };
-                            return CoroutineState::Yielded(i);
+                            return Some(CoroutineState::Yielded(i));
                         }
                         if n == 99 {
                             panic!("boom");
@@ -102,10 +102,11 @@ fn count(
                         drop(a);
                         drop(b);
                         *frame = CountFrame::Done(None);
-                        return CoroutineState::Complete("done");
+                        return Some(CoroutineState::Complete("done"));
                     }
                     CountFrame::Running | CountFrame::Done(_) => {
-                        unreachable!("checked by the wrapper")
+                        *frame = state;
+                        return None;
                     }
                 }
             }

@@ -23,11 +23,14 @@ use crate::time::Sleep;
 const FIRST_BACKOFF: Duration = Duration::from_millis(1);
 const MAX_BACKOFF: Duration = Duration::from_millis(100);
 
-/// A listening socket: accepts a non-blocking connection, and wraps it.
+/// A listening socket: accepts a connection, and wraps it into a stream on the loop.
 pub(crate) trait Acceptor: AsSource + fmt::Debug + 'static {
     type Conn;
     type Addr;
+    type Stream;
     fn accept_raw(&self) -> io::Result<(Self::Conn, Self::Addr)>;
+    /// Makes an accepted connection non-blocking and registers it with the running loop.
+    fn wrap(conn: Self::Conn) -> io::Result<Self::Stream>;
 }
 
 /// The shared state of a listener handle.
@@ -78,7 +81,7 @@ impl<L: AsSource> AcceptFuture<L> {
 }
 
 impl<L: Acceptor> Future for AcceptFuture<L> {
-    type Output = io::Result<(L::Conn, L::Addr)>;
+    type Output = io::Result<(L::Stream, L::Addr)>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
@@ -90,7 +93,7 @@ impl<L: Acceptor> Future for AcceptFuture<L> {
             let io = &this.listener.io;
             ready!(io.poll_readable(cx))?;
             match io.get_ref().accept_raw() {
-                Ok(conn) => return Poll::Ready(Ok(conn)),
+                Ok((conn, addr)) => return Poll::Ready(L::wrap(conn).map(|s| (s, addr))),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => io.clear_readable(),
                 Err(e)
                     if matches!(

@@ -282,3 +282,327 @@ pub(crate) fn poll_write_slice<S: StreamIo>(
 ) -> Poll<io::Result<usize>> {
     poll_write(io, cx, |io| try_write(io, buf))
 }
+
+/// The public API that [`TcpStream`](crate::net::TcpStream) and
+/// [`UnixStream`](crate::net::UnixStream) share, written once: the owned-buffer reads and
+/// writes, the readiness calls, `shutdown`, `Debug` and the `futures_io` traits, each method
+/// with its documentation and a doc test. The type must be a struct with a field
+/// `io: Rc<IoSource<S>>` for some `S: StreamIo`.
+///
+/// A macro rather than a generic type, as std does for its integer types, so that each
+/// stream keeps its own rustdoc page with examples written for it: `imports` are hidden
+/// doc-test lines before `corio::run`, and `setup` hidden lines inside it that bind `client`
+/// and `stream`, the two ends of one connection.
+macro_rules! stream_api {
+    ($ty:ident, imports = $imports:literal, setup = $setup:literal $(,)?) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_tuple(stringify!($ty))
+                    .field(self.io.get_ref())
+                    .finish()
+            }
+        }
+
+        impl $ty {
+            /// Reads once into `buf`, from its start up to its capacity, and gives it back with
+            /// the number of bytes read; `Ok(0)` means the peer closed its side (or `buf` has
+            /// no room).
+            ///
+            /// A `Vec` comes back with its length extended to cover the bytes read (a
+            /// `Vec::with_capacity(n)` has length `n` read bytes); see
+            /// [`IoBufMut`](crate::net::IoBufMut).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $imports]
+            /// corio::run(async {
+            #[doc = $setup]
+            ///     client.write_all(b"hi").await.0?;
+            ///     let (n, buf) = stream.read(Vec::with_capacity(1024)).await;
+            ///     assert_eq!((n?, buf.as_slice()), (2, &b"hi"[..]));
+            ///     std::io::Result::Ok(())
+            /// })
+            /// .unwrap();
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// The socket's error, for example `ConnectionReset`.
+            pub fn read<B: crate::net::IoBufMut>(
+                &self,
+                buf: B,
+            ) -> impl std::future::Future<Output = (std::io::Result<usize>, B)> + Unpin + use<B>
+            {
+                crate::net::stream::ReadFuture {
+                    io: self.io.clone(),
+                    buf: Some(buf),
+                }
+            }
+
+            /// Reads until `buf` is full (to its capacity).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $imports]
+            /// corio::run(async {
+            #[doc = $setup]
+            ///     client.write_all(b"abc").await.0?;
+            ///     client.write_all(b"def").await.0?;
+            ///     let (res, buf) = stream.read_exact(vec![0; 6]).await;
+            ///     res?;
+            ///     assert_eq!(buf, b"abcdef");
+            ///     std::io::Result::Ok(())
+            /// })
+            /// .unwrap();
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// `UnexpectedEof` when the peer closes first (the bytes read so far are in the
+            /// buffer), or the socket's error.
+            pub fn read_exact<B: crate::net::IoBufMut>(
+                &self,
+                buf: B,
+            ) -> impl std::future::Future<Output = (std::io::Result<()>, B)> + Unpin + use<B> {
+                crate::net::stream::ReadExactFuture {
+                    io: self.io.clone(),
+                    buf: Some(buf),
+                    filled: 0,
+                }
+            }
+
+            /// Writes once from `buf` and gives it back with the number of bytes written.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $imports]
+            /// corio::run(async {
+            #[doc = $setup]
+            ///     let (n, _buf) = client.write(b"hello".to_vec()).await;
+            ///     assert_eq!(n?, 5);
+            ///     std::io::Result::Ok(())
+            /// })
+            /// .unwrap();
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// The socket's error: `BrokenPipe` or `ConnectionReset` when the peer is gone.
+            pub fn write<B: crate::net::IoBuf>(
+                &self,
+                buf: B,
+            ) -> impl std::future::Future<Output = (std::io::Result<usize>, B)> + Unpin + use<B>
+            {
+                crate::net::stream::WriteFuture {
+                    io: self.io.clone(),
+                    buf: Some(buf),
+                }
+            }
+
+            /// Writes every byte of `buf`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $imports]
+            /// corio::run(async {
+            #[doc = $setup]
+            ///     let (res, buf) = client.write_all(vec![7u8; 10_000]).await;
+            ///     res?;
+            ///     assert_eq!(buf.len(), 10_000);
+            ///     std::io::Result::Ok(())
+            /// })
+            /// .unwrap();
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// The socket's error; some bytes may have been sent.
+            pub fn write_all<B: crate::net::IoBuf>(
+                &self,
+                buf: B,
+            ) -> impl std::future::Future<Output = (std::io::Result<()>, B)> + Unpin + use<B> {
+                crate::net::stream::WriteAllFuture {
+                    io: self.io.clone(),
+                    buf: Some(buf),
+                    written: 0,
+                }
+            }
+
+            /// Waits until a read can make progress (data, end of stream, or an error).
+            ///
+            /// Follow it with [`try_read`](Self::try_read): that is how a server reads without
+            /// keeping a buffer per idle connection.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $imports]
+            /// corio::run(async {
+            #[doc = $setup]
+            ///     client.write_all(b"x").await.0?;
+            ///     let mut scratch = [0u8; 16];
+            ///     let n = loop {
+            ///         stream.readable().await?;
+            ///         match stream.try_read(&mut scratch) {
+            ///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            ///             res => break res?,
+            ///         }
+            ///     };
+            ///     assert_eq!(&scratch[..n], b"x");
+            ///     std::io::Result::Ok(())
+            /// })
+            /// .unwrap();
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// When the poller fails to watch the socket.
+            pub fn readable(
+                &self,
+            ) -> impl std::future::Future<Output = std::io::Result<()>> + Unpin + use<> {
+                crate::net::stream::ReadableFuture {
+                    io: self.io.clone(),
+                }
+            }
+
+            /// Waits until a write can make progress.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $imports]
+            /// corio::run(async {
+            #[doc = $setup]
+            ///     client.writable().await?;
+            ///     assert_eq!(client.try_write(b"now")?, 3);
+            ///     std::io::Result::Ok(())
+            /// })
+            /// .unwrap();
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// When the poller fails to watch the socket.
+            pub fn writable(
+                &self,
+            ) -> impl std::future::Future<Output = std::io::Result<()>> + Unpin + use<> {
+                crate::net::stream::WritableFuture {
+                    io: self.io.clone(),
+                }
+            }
+
+            /// Reads into `buf` now, without waiting.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $imports]
+            /// corio::run(async {
+            #[doc = $setup]
+            ///     // Nothing was reported readable yet.
+            ///     let err = client.try_read(&mut [0; 8]).unwrap_err();
+            ///     assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+            ///     std::io::Result::Ok(())
+            /// })
+            /// .unwrap();
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` when the socket has not been reported readable since the last time
+            /// it ran dry (no system call is made then); otherwise the socket's error.
+            pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                crate::net::stream::try_read(&self.io, buf)
+            }
+
+            /// Writes from `buf` now, without waiting.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $imports]
+            /// corio::run(async {
+            #[doc = $setup]
+            ///     client.writable().await?;
+            ///     client.try_write(b"ok")?;
+            ///     std::io::Result::Ok(())
+            /// })
+            /// .unwrap();
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` when the socket is not known to be writable (no system call is made
+            /// then); otherwise the socket's error.
+            pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                crate::net::stream::try_write(&self.io, buf)
+            }
+
+            /// Shuts down the read half, the write half (the peer reads end of stream), or
+            /// both.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = $imports]
+            /// use std::net::Shutdown;
+            ///
+            /// corio::run(async {
+            #[doc = $setup]
+            ///     client.shutdown(Shutdown::Write)?;
+            ///     let (n, _) = stream.read(vec![0; 8]).await;
+            ///     assert_eq!(n?, 0);
+            ///     std::io::Result::Ok(())
+            /// })
+            /// .unwrap();
+            /// ```
+            ///
+            /// # Errors
+            ///
+            /// The socket's error, for example `NotConnected`.
+            pub fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
+                self.io.get_ref().shutdown(how)
+            }
+        }
+
+        impl futures_io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                crate::net::stream::poll_read_slice(&self.io, cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                crate::net::stream::poll_write_slice(&self.io, cx, buf)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+            }
+        }
+    };
+}
+
+pub(crate) use stream_api;

@@ -65,9 +65,14 @@ impl fmt::Debug for TcpListener {
 impl Acceptor for std::net::TcpListener {
     type Conn = std::net::TcpStream;
     type Addr = SocketAddr;
+    type Stream = TcpStream;
 
     fn accept_raw(&self) -> io::Result<(std::net::TcpStream, SocketAddr)> {
         self.accept()
+    }
+
+    fn wrap(conn: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::from_std(conn)
     }
 }
 
@@ -149,7 +154,7 @@ impl TcpListener {
     pub fn accept(
         &self,
     ) -> impl Future<Output = io::Result<(TcpStream, SocketAddr)>> + Unpin + use<> {
-        AcceptAndWrap(AcceptFuture::new(self.inner.clone()))
+        AcceptFuture::new(self.inner.clone())
     }
 
     /// The address the listener is bound to.
@@ -170,21 +175,5 @@ impl TcpListener {
     /// The socket's error.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.io.get_ref().local_addr()
-    }
-}
-
-/// Wraps each accepted std stream into a corio [`TcpStream`].
-struct AcceptAndWrap(AcceptFuture<std::net::TcpListener>);
-
-impl Future for AcceptAndWrap {
-    type Output = io::Result<(TcpStream, SocketAddr)>;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        let (stream, addr) = std::task::ready!(std::pin::Pin::new(&mut self.0).poll(cx))?;
-        stream.set_nonblocking(true)?;
-        std::task::Poll::Ready(Ok((TcpStream::from_nonblocking(stream)?, addr)))
     }
 }

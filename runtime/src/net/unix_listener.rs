@@ -5,9 +5,7 @@ use std::future::Future;
 use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, ready};
 
 use crate::net::UnixStream;
 use crate::net::listener::{AcceptFuture, Acceptor, ListenerInner};
@@ -55,9 +53,14 @@ impl fmt::Debug for UnixListener {
 impl Acceptor for std::os::unix::net::UnixListener {
     type Conn = std::os::unix::net::UnixStream;
     type Addr = SocketAddr;
+    type Stream = UnixStream;
 
     fn accept_raw(&self) -> io::Result<(std::os::unix::net::UnixStream, SocketAddr)> {
         self.accept()
+    }
+
+    fn wrap(conn: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        UnixStream::from_std(conn)
     }
 }
 
@@ -139,7 +142,7 @@ impl UnixListener {
     pub fn accept(
         &self,
     ) -> impl Future<Output = io::Result<(UnixStream, SocketAddr)>> + Unpin + use<> {
-        AcceptAndWrap(AcceptFuture::new(self.inner.clone()))
+        AcceptFuture::new(self.inner.clone())
     }
 
     /// The address the listener is bound to.
@@ -165,17 +168,5 @@ impl UnixListener {
     /// The socket's error.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.io.get_ref().local_addr()
-    }
-}
-
-/// Wraps each accepted std stream into a corio [`UnixStream`].
-struct AcceptAndWrap(AcceptFuture<std::os::unix::net::UnixListener>);
-
-impl Future for AcceptAndWrap {
-    type Output = io::Result<(UnixStream, SocketAddr)>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (stream, addr) = ready!(Pin::new(&mut self.0).poll(cx))?;
-        Poll::Ready(Ok((UnixStream::from_std(stream)?, addr)))
     }
 }

@@ -1,5 +1,5 @@
-//! The system calls that std does not wrap: a non-blocking TCP `connect`, the process-wide
-//! signal handler behind `corio::signal`, and (Linux) `epoll_wait` on the poller's own epoll
+//! The system calls that std does not wrap: a non-blocking TCP `connect`, the listen
+//! backlog, `send` with `MSG_NOSIGNAL`, and (Linux) `epoll_wait` on the poller's own epoll
 //! descriptor. Every `unsafe` block says why it is sound.
 
 #![allow(unsafe_code)]
@@ -8,7 +8,6 @@ use std::io;
 use std::mem;
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 /// Starts a non-blocking connect to `addr`: the returned socket is non-blocking and the
 /// connection is established, or in progress (wait until it is writable, then read
@@ -76,75 +75,6 @@ pub(crate) fn connect_tcp(addr: &SocketAddr) -> io::Result<std::net::TcpStream> 
         Ok(stream)
     } else {
         Err(err)
-    }
-}
-
-/// How many pipes the signal handler writes to; each `corio::signal::ctrl_c` listener uses one
-/// while it waits.
-pub(crate) const SIGNAL_SLOTS: usize = 64;
-
-/// The write ends the handler pokes (-1: free). A descriptor stored here is never closed.
-static SIGNAL_FDS: [AtomicI32; SIGNAL_SLOTS] = [const { AtomicI32::new(-1) }; SIGNAL_SLOTS];
-/// How many SIGINT/SIGTERM the process received since the handler was installed.
-static SIGNAL_COUNT: AtomicU64 = AtomicU64::new(0);
-
-/// Makes `slot` of the handler's table write to `fd`, which is never closed (hence `'static`).
-pub(crate) fn set_signal_pipe(slot: usize, fd: &'static OwnedFd) {
-    SIGNAL_FDS[slot].store(fd.as_raw_fd(), Ordering::SeqCst);
-}
-
-/// How many handled signals arrived so far.
-pub(crate) fn signal_count() -> u64 {
-    SIGNAL_COUNT.load(Ordering::SeqCst)
-}
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn errno_location() -> *mut libc::c_int {
-    // SAFETY: `__errno_location` has no preconditions and returns this thread's errno.
-    unsafe { libc::__errno_location() }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn errno_location() -> *mut libc::c_int {
-    // SAFETY: `__error` has no preconditions and returns this thread's errno.
-    unsafe { libc::__error() }
-}
-
-/// The signal handler: counts the signal and writes one byte to every registered pipe. It uses
-/// only atomics and `write`, which are async-signal-safe, and restores `errno`.
-extern "C" fn on_signal(_signo: libc::c_int) {
-    let errno = errno_location();
-    // SAFETY: `errno` points to this thread's errno, valid for the whole handler.
-    let saved = unsafe { *errno };
-    SIGNAL_COUNT.fetch_add(1, Ordering::SeqCst);
-    for slot in &SIGNAL_FDS {
-        let fd = slot.load(Ordering::SeqCst);
-        if fd >= 0 {
-            // SAFETY: `fd` came from `set_signal_pipe`, whose descriptors are never closed; the
-            // one-byte buffer is valid. A full pipe makes the non-blocking write fail, which
-            // loses nothing: the reader only needs one byte to look at the count.
-            unsafe { libc::write(fd, [1u8].as_ptr().cast(), 1) };
-        }
-    }
-    // SAFETY: as above.
-    unsafe { *errno = saved };
-}
-
-/// Installs the handler for `signo` (SIGINT or SIGTERM), replacing the default action.
-pub(crate) fn install_signal_handler(signo: libc::c_int) -> io::Result<()> {
-    // SAFETY: an all-zero `sigaction` is a valid value of this plain C struct; its mask is set
-    // with `sigemptyset` below.
-    let mut action: libc::sigaction = unsafe { mem::zeroed() };
-    action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-    action.sa_flags = libc::SA_RESTART;
-    // SAFETY: `action.sa_mask` is a valid, writable `sigset_t`.
-    unsafe { libc::sigemptyset(&raw mut action.sa_mask) };
-    // SAFETY: `action` is fully initialised and the handler only does async-signal-safe work.
-    let rc = unsafe { libc::sigaction(signo, &raw const action, std::ptr::null_mut()) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
     }
 }
 
