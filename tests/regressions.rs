@@ -262,6 +262,37 @@ diff_case! {
     p = 3, salt = 1
 }
 
+// Async seed 23, program 53: the bug of `macro_arm_binding_is_not_a_use` below (a `match`
+// arm's or closure's own `x` inside `vec![…]` kept the moved outer `x`: "use of moved value").
+// `matches!` had it too, since its arguments are not a list of expressions: the pattern's `x`
+// counted as a use of the outer `x`, and a `?` in it was not rewritten and returned from the
+// step closure ("the `?` operator can only be used in a closure that returns `Result`"). It is
+// now analysed with its pattern's scope. Also checked: a binding renamed because it is kept
+// across a point while shadowed (`n`) inside format arguments.
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn matches_pattern_scope_and_question_mark(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let x = ctx.noisy(p);
+        let d = x;
+        yield_!(1);
+        let v = vec![match p & 3 { x if x > 1 => x, _ => 2 }, (|x: i64| x + 1)(p)];
+        let ok = matches!(chk(p)?, x if x > 0);
+        let n = p;
+        {
+            let n = ctx.noisy(7);
+            yield_!(2);
+            ctx.tick(n.val());
+        }
+        let s = format!("{n}-{}-{m}", n + 1, m = d.val());
+        let w = ctx.noisy(4);
+        let k = w;
+        yield_!(3);
+        let t = format!("{}", { let w = 5; w });
+        Ok(v[0] + v[1] + s.len() as i64 + t.len() as i64 + k.val() + yield_!(n) + ok as i64)
+    }
+    p = 3, salt = 1
+}
+
 // Known bug, not fixed: a binding that is partially moved before a suspension point and used
 // after it. The state keeps whole bindings, so the expansion moves `pair` into the next state
 // after `pair.0` was moved out ("use of partially moved value: `pair`"), although the plain fn

@@ -243,6 +243,23 @@ impl Verbatim {
     fn analysing(&self) -> bool {
         self.rename.is_empty()
     }
+
+    /// `matches!(value, pattern if guard)`: the names the pattern binds are in scope in the
+    /// guard. False (tokens untouched) when the arguments do not have that shape.
+    fn visit_matches(&mut self, m: &mut syn::Macro) -> bool {
+        let Some(mut args) = MatchesArgs::parse(m) else {
+            return false;
+        };
+        self.visit_expr_mut(&mut args.value);
+        let mark = self.scopes.len();
+        self.bind(&args.pat);
+        if let Some((_, g)) = &mut args.guard {
+            self.visit_expr_mut(g);
+        }
+        self.scopes.truncate(mark);
+        args.write(m);
+        true
+    }
 }
 
 impl VisitMut for Verbatim {
@@ -417,7 +434,11 @@ impl VisitMut for Verbatim {
         // Arguments that are comma-separated expressions (`format!`, `vec!`, `assert!`, …) are
         // visited as expressions: a name a closure or a `match` arm inside binds is not a use
         // of the binding outside, and `?`, `return`, `break` and `continue` leave the segment
-        // as anywhere else. Other macros: every identifier counts (see `scan_tokens`).
+        // as anywhere else. `matches!` is visited with its pattern's scope (`visit_matches`).
+        // Other macros: every identifier counts (see `scan_tokens`).
+        if self.visit_matches(m) {
+            return;
+        }
         let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
         let Ok(mut args) = m.parse_body_with(parser) else {
             m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens));
@@ -486,9 +507,67 @@ pub(crate) fn mentions(tokens: &TokenStream, pred: &dyn Fn(&TokenTree) -> bool) 
     })
 }
 
-/// Visits the arguments of a macro whose arguments are comma-separated expressions (`vec!`,
-/// `format!`, `assert!`, …) and writes them back; other macros are left alone.
+/// The arguments of `matches!(value, pattern if guard)`.
+struct MatchesArgs {
+    value: Expr,
+    comma: Token![,],
+    pat: Pat,
+    guard: Option<(Token![if], Expr)>,
+    trailing: Option<Token![,]>,
+}
+
+impl MatchesArgs {
+    /// The arguments of a `matches!` call, if it is one and they have that shape.
+    fn parse(m: &syn::Macro) -> Option<Self> {
+        if m.path.segments.last().is_none_or(|s| s.ident != "matches") {
+            return None;
+        }
+        let parser = |input: syn::parse::ParseStream<'_>| -> syn::Result<Self> {
+            let value = input.parse()?;
+            let comma = input.parse()?;
+            let pat = Pat::parse_multi_with_leading_vert(input)?;
+            let guard = if input.peek(Token![if]) {
+                Some((input.parse()?, input.parse()?))
+            } else {
+                None
+            };
+            let trailing = input.parse()?;
+            Ok(MatchesArgs {
+                value,
+                comma,
+                pat,
+                guard,
+                trailing,
+            })
+        };
+        m.parse_body_with(parser).ok()
+    }
+
+    fn write(self, m: &mut syn::Macro) {
+        let MatchesArgs {
+            value,
+            comma,
+            pat,
+            guard,
+            trailing,
+        } = self;
+        let guard = guard.map(|(if_token, g)| quote::quote!(#if_token #g));
+        m.tokens = quote::quote!(#value #comma #pat #guard #trailing);
+    }
+}
+
+/// Visits the expressions in the arguments of a macro whose arguments are comma-separated
+/// expressions (`vec!`, `format!`, `assert!`, …) or of `matches!` (its value and guard), and
+/// writes them back; other macros are left alone.
 pub(crate) fn visit_macro_args(m: &mut syn::Macro, mut visit: impl FnMut(&mut Expr)) {
+    if let Some(mut args) = MatchesArgs::parse(m) {
+        visit(&mut args.value);
+        if let Some((_, g)) = &mut args.guard {
+            visit(g);
+        }
+        args.write(m);
+        return;
+    }
     let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
     if let Ok(mut args) = m.parse_body_with(parser) {
         for arg in args.iter_mut() {

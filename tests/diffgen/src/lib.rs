@@ -5,7 +5,7 @@
 //! `String`, `Vec<i64>`, `(i64, i64)` (field places), `N` (a value whose `Drop` logs an
 //! event), `Vec<N>`, `move` closures, nested `fn` items and `_`-prefixed guard locals;
 //! `if`/`else`, `if let` and let chains; `match` on integers with guards and or-patterns, and
-//! on `Option`s; `let … else`; `loop`/`while`/`while let`/`for` with labels, fuel counters,
+//! on `Option`s; `matches!` with a pattern binding and a guard; `let … else`; `loop`/`while`/`while let`/`for` with labels, fuel counters,
 //! `break` (with a value) and `continue`; labeled blocks; early `return`; `?` on `Result`
 //! (also inside `vec!`/`format!`); deferred initialisation; blocks, `if`s, `match`es and
 //! `loop`s used as values; moves (`drop`, `let m = n`, by-value calls, `for` over a `Vec`);
@@ -878,6 +878,17 @@ impl Gen {
                 Some(v) => format!("{}.is_empty()", self.vars[v].name),
                 None => "true".into(),
             },
+            9 if d < 3 => {
+                // A pattern binding inside a macro's arguments (no suspension point there),
+                // often with the name of a visible binding.
+                let a = self.int(d, PURE);
+                let bind = self.fresh_name();
+                self.push_scope();
+                self.declare(&bind, Kind::Int, false);
+                let g = self.cond(d, PURE);
+                self.pop_scope();
+                format!("matches!(chk({a}), Ok({bind}) if {g})")
+            }
             _ => {
                 let a = self.int(d, cx);
                 format!("((({a}) & 1i64) == 0i64)")
@@ -895,9 +906,34 @@ impl Gen {
             out.push_str(&s);
             out.push('\n');
         }
+        if self.rng.chance(50)
+            && let Some(s) = self.use_values()
+        {
+            out.push_str(&s);
+        }
         let tail = self.int(0, YES);
         let _ = writeln!(out, "Ok({tail})\n}}");
         out
+    }
+
+    /// `ctx.tick(a.val() ^ b.val() …);` over every `N` in scope: they stay live across every
+    /// suspension point before it, so that a coroutine dropped there holds several values and
+    /// the order in which it drops them is checked.
+    fn use_values(&mut self) -> Option<String> {
+        let names: Vec<String> = self
+            .visible()
+            .into_iter()
+            .filter(|&id| {
+                let v = &self.vars[id];
+                !v.moved && matches!(v.kind, Kind::Noisy | Kind::Guard)
+            })
+            .map(|id| format!("{}.val()", self.vars[id].name))
+            .collect();
+        if names.is_empty() {
+            None
+        } else {
+            Some(format!("ctx.tick({});\n", names.join(" ^ ")))
+        }
     }
 
     /// `n` statements (not braced) in the current scope: the caller opens the block's scope,
@@ -1290,7 +1326,12 @@ impl Gen {
     fn branch_block(&mut self, may_diverge: bool) -> String {
         let n = self.inner_len();
         self.push_scope();
-        let body = self.stmts(n);
+        let mut body = self.stmts(n);
+        if self.rng.chance(20)
+            && let Some(s) = self.use_values()
+        {
+            body.push_str(&s);
+        }
         let end = if may_diverge && self.rng.chance(30) {
             self.diverge(YES)
         } else {
