@@ -19,7 +19,7 @@
 //! `sendto` calls in that window: one per echoed request). The server
 //! `corio-polling` is corio's server on the portable reactor (`CORIO_REACTOR=polling`, which
 //! waits with `Poller::wait`), and `corio-busy` corio's server with
-//! `Builder::busy_poll(CORIO_BENCH_BUSY_US µs)` (default 10), both against the same client.
+//! `Builder::busy_poll(CORIO_BENCH_BUSY_US µs)` (default 5), both against the same client.
 
 #[allow(
     dead_code,
@@ -76,7 +76,7 @@ fn serve(kind: &str) {
         })
         .unwrap(),
         "corio-busy" => {
-            let spin = env_num("CORIO_BENCH_BUSY_US", 10.0);
+            let spin = env_num("CORIO_BENCH_BUSY_US", 5.0);
             corio::Runtime::builder()
                 .busy_poll(Duration::from_secs_f64(spin / 1e6))
                 .build()
