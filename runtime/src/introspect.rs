@@ -397,8 +397,14 @@ fn render(l: &LoopInner, now: Instant, what: WaitingOn) -> String {
         WaitingOn::JoinAll { pending, total } => {
             format!("join_all ({pending} of {total} pending)")
         }
-        WaitingOn::Io { write: false, fd } => format!("readable on fd {fd}"),
-        WaitingOn::Io { write: true, fd } => format!("writable on fd {fd}"),
+        WaitingOn::Io { write, fd } => {
+            let ready = if write { "writable" } else { "readable" };
+            #[cfg(unix)]
+            let addresses = crate::reactor::sys::describe_socket(fd);
+            #[cfg(not(unix))]
+            let addresses = "";
+            format!("{ready} on fd {fd}{addresses}")
+        }
     }
 }
 

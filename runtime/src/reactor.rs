@@ -501,7 +501,7 @@ impl<T: AsSource> IoSource<T> {
         }
     }
 
-    /// The descriptor, for task dumps ("readable on fd 7").
+    /// The descriptor, for task dumps ("readable on fd 7 (…)").
     fn raw_fd(&self) -> i32 {
         #[cfg(unix)]
         {

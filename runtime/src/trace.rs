@@ -58,7 +58,8 @@ pub(crate) enum WaitingOn {
     Static(&'static &'static str),
     /// A large `join_all`: "join_all (3 of 100 pending)".
     JoinAll { pending: u32, total: u32 },
-    /// A socket's readiness: "readable on fd 7".
+    /// A socket's readiness: "readable on fd 7 (127.0.0.1:7000, peer 127.0.0.1:53412)" (the
+    /// addresses are looked up when the dump is rendered).
     Io { write: bool, fd: i32 },
 }
 

@@ -520,6 +520,7 @@ fn a_task_waiting_on_a_socket_says_so_and_tracing_it_accepts_nothing() {
         let info = find(task.id());
         let waiting = info.chain[0].waiting_on.as_deref().unwrap();
         assert!(waiting.starts_with("readable on fd "), "{info}");
+        assert!(waiting.ends_with(&format!(" ({addr})")), "{info}");
         let _client = corio::net::TcpStream::connect(addr).await.unwrap();
         assert!(task.await.unwrap());
     });

@@ -136,3 +136,115 @@ pub(crate) fn epoll_wait(
     unsafe { events.set_len(n) };
     Ok(n)
 }
+
+/// The addresses of socket `fd` for a task dump: `" (127.0.0.1:7000, peer 127.0.0.1:53412)"`,
+/// `" (127.0.0.1:7000)"` for a listener or an unconnected UDP socket, `" (/tmp/app.sock)"` for
+/// a Unix socket; empty for a descriptor that is not a socket (or no longer open). Only
+/// called when a dump is rendered, so the two system calls cost nothing on the hot path.
+pub(crate) fn describe_socket(fd: i32) -> String {
+    let Some(local) = socket_name(fd, false) else {
+        return String::new();
+    };
+    match socket_name(fd, true) {
+        Some(peer) => format!(" ({local}, peer {peer})"),
+        None => format!(" ({local})"),
+    }
+}
+
+/// `getsockname` (or `getpeername`) of `fd`, rendered.
+fn socket_name(fd: i32, peer: bool) -> Option<String> {
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+
+    // SAFETY: an all-zero `sockaddr_storage` is a valid value of this plain C struct.
+    let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
+    let mut len = mem::size_of_val(&storage) as libc::socklen_t;
+    let ptr = (&raw mut storage).cast::<libc::sockaddr>();
+    // SAFETY: `ptr` and `len` describe `storage`, which outlives the call, and the kernel
+    // writes at most `len` bytes there. The descriptor is only a number to these calls: one
+    // that is stale or not a socket makes them fail, which is checked.
+    let rc = unsafe {
+        if peer {
+            libc::getpeername(fd, ptr, &mut len)
+        } else {
+            libc::getsockname(fd, ptr, &mut len)
+        }
+    };
+    if rc != 0 {
+        return None;
+    }
+    match i32::from(storage.ss_family) {
+        libc::AF_INET => {
+            // SAFETY: the family says the kernel wrote a `sockaddr_in`; `sockaddr_storage`
+            // is larger than and suitably aligned for one.
+            let sin = unsafe { &*(&raw const storage).cast::<libc::sockaddr_in>() };
+            let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
+            Some(SocketAddrV4::new(ip, u16::from_be(sin.sin_port)).to_string())
+        }
+        libc::AF_INET6 => {
+            // SAFETY: as above, for `sockaddr_in6`.
+            let sin6 = unsafe { &*(&raw const storage).cast::<libc::sockaddr_in6>() };
+            let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+            let port = u16::from_be(sin6.sin6_port);
+            let addr = SocketAddrV6::new(ip, port, sin6.sin6_flowinfo, sin6.sin6_scope_id);
+            Some(addr.to_string())
+        }
+        libc::AF_UNIX => {
+            // SAFETY: as above, for `sockaddr_un`.
+            let sun = unsafe { &*(&raw const storage).cast::<libc::sockaddr_un>() };
+            let offset = mem::offset_of!(libc::sockaddr_un, sun_path);
+            let n = (len as usize)
+                .saturating_sub(offset)
+                .min(sun.sun_path.len());
+            let path: Vec<u8> = sun.sun_path[..n].iter().map(|&c| c as u8).collect();
+            Some(match path.split_first() {
+                None => "unnamed".to_owned(),
+                // Linux's abstract namespace: a name that starts with a NUL byte.
+                Some((0, name)) => format!("@{}", String::from_utf8_lossy(name)),
+                Some(_) => {
+                    let end = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+                    String::from_utf8_lossy(&path[..end]).into_owned()
+                }
+            })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_socket;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn sockets_are_described_by_their_addresses() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        assert_eq!(describe_socket(listener.as_raw_fd()), format!(" ({addr})"));
+        let client = std::net::TcpStream::connect(addr).unwrap();
+        let (server, peer) = listener.accept().unwrap();
+        assert_eq!(
+            describe_socket(server.as_raw_fd()),
+            format!(" ({addr}, peer {peer})")
+        );
+        assert_eq!(client.local_addr().unwrap(), peer);
+
+        let dir = std::env::temp_dir().join(format!("corio-describe-{}", std::process::id()));
+        let _ = std::fs::remove_file(&dir);
+        let unix = std::os::unix::net::UnixListener::bind(&dir).unwrap();
+        assert_eq!(
+            describe_socket(unix.as_raw_fd()),
+            format!(" ({})", dir.display())
+        );
+        drop(unix);
+        std::fs::remove_file(&dir).unwrap();
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        assert_eq!(describe_socket(a.as_raw_fd()), " (unnamed, peer unnamed)");
+    }
+
+    #[test]
+    fn other_descriptors_are_not_described() {
+        let file = std::fs::File::open("/dev/null").unwrap();
+        assert_eq!(describe_socket(file.as_raw_fd()), "");
+        assert_eq!(describe_socket(-1), "");
+    }
+}
