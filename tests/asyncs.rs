@@ -243,3 +243,64 @@ async fn closure_after_ready_await() -> u32 {
 fn closures_after_ready_awaits_keep_one_type() {
     assert_eq!(block_on(closure_after_ready_await()), 3);
 }
+
+/// Pending once, then panics when polled again.
+struct PanicsOnSecondPoll(bool);
+
+impl Future for PanicsOnSecondPoll {
+    type Output = u32;
+    fn poll(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<u32> {
+        assert!(!std::mem::replace(&mut self.0, true), "inner future failed");
+        Poll::Pending
+    }
+}
+
+#[corio::coroutine]
+async fn awaits_a_failing_future(log: Log) -> u32 {
+    let _guard = log.noisy("guard");
+    let v = PanicsOnSecondPoll(false).await;
+    v + 1
+}
+
+#[test]
+fn a_panic_in_a_future_polled_in_place_closes_the_coroutine_and_drops_its_locals() {
+    let log = Log::default();
+    let mut f = awaits_a_failing_future(log.clone());
+    assert_eq!(poll_once(&mut f), Poll::Pending);
+    assert_eq!(f.status(), Status::Suspended);
+    assert!(log.events().is_empty());
+    let err =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| poll_once(&mut f))).unwrap_err();
+    assert_eq!(err.downcast_ref::<&str>(), Some(&"inner future failed"));
+    assert_eq!(f.status(), Status::Closed);
+    assert_eq!(log.events(), ["drop guard"]);
+    drop(f);
+    assert_eq!(log.events(), ["drop guard"]);
+}
+
+#[corio::coroutine]
+async fn awaits_pending_three_times_in_a_loop(rounds: u32) -> u32 {
+    let mut total = 0;
+    for i in 0..rounds {
+        // Pending three times each: the re-polls happen in place.
+        total += PendingThen::new(3, i).await;
+    }
+    total
+}
+
+#[test]
+fn a_future_pending_several_times_is_polled_in_place_until_ready() {
+    let mut f = awaits_pending_three_times_in_a_loop(4);
+    let mut pendings = 0;
+    let total = loop {
+        match poll_once(&mut f) {
+            Poll::Pending => {
+                pendings += 1;
+                assert_eq!(f.status(), Status::Suspended);
+                assert_eq!(f.suspended_at().unwrap().kind, PointKind::Await);
+            }
+            Poll::Ready(v) => break v,
+        }
+    };
+    assert_eq!((total, pendings), (6, 12));
+}

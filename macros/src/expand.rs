@@ -126,6 +126,11 @@ fn loop_label(s: usize) -> syn::Lifetime {
     syn::Lifetime::new(&format!("'__corio_loop{s}"), Span::call_site())
 }
 
+/// The value an await at point `k` gave when polled in place (see `poll_in_place`).
+fn early_ident(k: usize) -> Ident {
+    format_ident!("__corio_early{}", k)
+}
+
 fn point_static(k: usize) -> Ident {
     format_ident!("__CORIO_POINT_{}", k)
 }
@@ -227,6 +232,49 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         // check.
         if !::core::matches!(*__corio_frame, #(#rest_states)|*) {
             return ::core::option::Option::None;
+        }
+    };
+    // A coroutine resumed at an `.await` polls the awaited future where it lies in the frame:
+    // a `Pending` returns without moving anything, and only a ready value takes the state
+    // out (the arm's `Emit::Poll` picks it up). A task woken spuriously, a future pending
+    // several times (a lock, a partial read) or a task dump's trace poll costs no moves.
+    let awaits: Vec<(usize, Id)> = order
+        .iter()
+        .filter_map(|&s| match (plan.states[s].kind, plan.states[s].awaiting) {
+            (Kind::Point(k), Some(fut)) => Some((k, fut)),
+            _ => None,
+        })
+        .collect();
+    let early_lets = awaits.iter().map(|&(k, _)| {
+        let early = early_ident(k);
+        quote!(let mut #early = ::core::option::Option::None;)
+    });
+    let early_arms = awaits.iter().map(|&(k, fut)| {
+        let early = early_ident(k);
+        let ident = format_ident!("Suspend{}", k);
+        let f = &cx.fields[fut];
+        quote! {
+            __CorioFrame::#ident { #f: __corio_awaited, .. } => {
+                match ::core::future::Future::poll(::core::pin::Pin::new(__corio_awaited), __corio_cx) {
+                    ::core::task::Poll::Ready(__corio_value) => {
+                        #early = ::core::option::Option::Some(__corio_value);
+                    }
+                    ::core::task::Poll::Pending => {
+                        return ::core::option::Option::Some(::core::task::Poll::Pending);
+                    }
+                }
+            }
+        }
+    });
+    let poll_in_place = if awaits.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            #(#early_lets)*
+            match __corio_frame {
+                #(#early_arms)*
+                _ => {}
+            }
         }
     };
     let arms: Vec<TokenStream> = order
@@ -385,6 +433,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
                 use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
                 #take_arg
                 #rest_check
+                #poll_in_place
                 let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
                 '__corio_dispatch: loop {
                     match __corio_state {
@@ -776,15 +825,31 @@ impl Cx<'_> {
                 // Located at the point (for rustc's errors), resolved like our own tokens.
                 let span = Span::call_site().located_at(span);
                 let store = quote_spanned!(span=> *__corio_frame = #st;);
-                quote! {
-                    let __corio_poll = ::core::future::Future::poll(::core::pin::Pin::new(&mut #f), __corio_cx);
-                    let __corio_ready = match __corio_poll {
+                // Resumed here, the future was polled in place before the state was taken out
+                // (see `poll_in_place`); entered from the dispatcher, it is polled now.
+                let poll = quote! {
+                    match ::core::future::Future::poll(::core::pin::Pin::new(&mut #f), __corio_cx) {
                         ::core::task::Poll::Ready(__corio_value) => __corio_value,
                         ::core::task::Poll::Pending => {
                             #store
                             return ::core::option::Option::Some(::core::task::Poll::Pending);
                         }
-                    };
+                    }
+                };
+                let ready = match self.plan.states[*state].kind {
+                    Kind::Point(k) => {
+                        let early = early_ident(k);
+                        quote! {
+                            match #early.take() {
+                                ::core::option::Option::Some(__corio_value) => __corio_value,
+                                ::core::option::Option::None => #poll,
+                            }
+                        }
+                    }
+                    _ => poll,
+                };
+                quote! {
+                    let __corio_ready = #ready;
                     ::core::mem::drop(#f);
                 }
             }

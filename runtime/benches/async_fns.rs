@@ -10,6 +10,22 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
+/// A leaf future that is pending `n` times before it is ready (a lock or a partial read).
+struct TickN(u32);
+
+impl Future for TickN {
+    type Output = u64;
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+        if self.0 == 0 {
+            Poll::Ready(1)
+        } else {
+            self.0 -= 1;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    }
+}
+
 /// A leaf future that is pending once (as a timer or a socket would be).
 struct Tick(bool);
 
@@ -89,6 +105,17 @@ corpus! {
     chain_leaf / chain_leaf_native(x: u64) -> u64 {
         let v = Tick(false).await;
         x + v
+    }
+    held_buffer / held_buffer_native(n: u64) -> u64 {
+        // A buffer held across awaits whose futures are pending four times each.
+        let buf = [black_box(3u64); 32];
+        let mut total = 0u64;
+        let mut i = 0;
+        while i < n {
+            total += black_box(TickN(4)).await * buf[(i % 32) as usize];
+            i += 1;
+        }
+        total
     }
     ready_loop / ready_loop_native(n: u64) -> u64 {
         let mut total = 0u64;
@@ -198,6 +225,15 @@ fn main() {
     println!();
     println!(
         "{n} ready awaits: corio {:.2} ms, rustc {:.2} ms: corio throughput {:.2}x native",
+        corio * 1e3,
+        native * 1e3,
+        native / corio
+    );
+    let corio = time(&|| block_on(held_buffer(black_box(n / 10))));
+    let native = time(&|| block_on(held_buffer_native(black_box(n / 10))));
+    println!(
+        "{} awaits pending 4 times with a 256-byte buffer held: corio {:.2} ms, rustc {:.2} ms: corio throughput {:.2}x native",
+        n / 10,
         corio * 1e3,
         native * 1e3,
         native / corio

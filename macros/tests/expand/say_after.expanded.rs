@@ -70,6 +70,25 @@ fn say_after(
             ) {
                 return ::core::option::Option::None;
             }
+            let mut __corio_early0 = ::core::option::Option::None;
+            match __corio_frame {
+                __CorioFrame::Suspend0 { __corio_fut0: __corio_awaited, .. } => {
+                    match ::core::future::Future::poll(
+                        ::core::pin::Pin::new(__corio_awaited),
+                        __corio_cx,
+                    ) {
+                        ::core::task::Poll::Ready(__corio_value) => {
+                            __corio_early0 = ::core::option::Option::Some(__corio_value);
+                        }
+                        ::core::task::Poll::Pending => {
+                            return ::core::option::Option::Some(
+                                ::core::task::Poll::Pending,
+                            );
+                        }
+                    }
+                }
+                _ => {}
+            }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
                 __CorioFrame::Running,
@@ -119,20 +138,24 @@ fn say_after(
                         what: what,
                         __corio_fut0: mut __corio_fut0,
                     } => {
-                        let __corio_poll = ::core::future::Future::poll(
-                            ::core::pin::Pin::new(&mut __corio_fut0),
-                            __corio_cx,
-                        );
-                        let __corio_ready = match __corio_poll {
-                            ::core::task::Poll::Ready(__corio_value) => __corio_value,
-                            ::core::task::Poll::Pending => {
-                                *__corio_frame = __CorioFrame::Suspend0 {
-                                    __corio_fut0: __corio_fut0,
-                                    what: what,
-                                };
-                                return ::core::option::Option::Some(
-                                    ::core::task::Poll::Pending,
-                                );
+                        let __corio_ready = match __corio_early0.take() {
+                            ::core::option::Option::Some(__corio_value) => __corio_value,
+                            ::core::option::Option::None => {
+                                match ::core::future::Future::poll(
+                                    ::core::pin::Pin::new(&mut __corio_fut0),
+                                    __corio_cx,
+                                ) {
+                                    ::core::task::Poll::Ready(__corio_value) => __corio_value,
+                                    ::core::task::Poll::Pending => {
+                                        *__corio_frame = __CorioFrame::Suspend0 {
+                                            __corio_fut0: __corio_fut0,
+                                            what: what,
+                                        };
+                                        return ::core::option::Option::Some(
+                                            ::core::task::Poll::Pending,
+                                        );
+                                    }
+                                }
                             }
                         };
                         ::core::mem::drop(__corio_fut0);

@@ -129,14 +129,13 @@ where
 }
 
 /// Leaves the frame `Done` if the step unwinds: a generator whose body panicked is closed.
+/// Forgotten after a normal return, so only the unwind path runs it. (Checking for
+/// `Running` would not do: an await polls its future in place, in a suspended frame.)
 struct CloseOnUnwind<'a, S: Frame>(&'a mut S);
 
 impl<S: Frame> Drop for CloseOnUnwind<'_, S> {
     fn drop(&mut self) {
-        // After a normal return the step has stored a state other than `Running`.
-        if self.0.status() == Status::Running {
-            *self.0 = S::done(None);
-        }
+        *self.0 = S::done(None);
     }
 }
 
@@ -147,7 +146,9 @@ impl<S: Frame, F, D> Gen<S, F, D> {
         F: FnMut(&mut S, A) -> O,
     {
         let guard = CloseOnUnwind(&mut self.frame);
-        (self.step)(&mut *guard.0, arg)
+        let out = (self.step)(&mut *guard.0, arg);
+        core::mem::forget(guard);
+        out
     }
 }
 
