@@ -220,31 +220,33 @@ fn main() {
         }
         best
     };
-    let corio = time(&|| block_on(ready_loop(black_box(n))));
-    let native = time(&|| block_on(ready_loop_native(black_box(n))));
+    // Times corio's and rustc's lowering of one body and prints the throughput ratio.
+    let compare = |what: String, corio: &dyn Fn() -> u64, native: &dyn Fn() -> u64| {
+        let (corio, native) = (time(corio), time(native));
+        println!(
+            "{what}: corio {:.2} ms, rustc {:.2} ms: corio throughput {:.2}x native",
+            corio * 1e3,
+            native * 1e3,
+            native / corio
+        );
+    };
     println!();
-    println!(
-        "{n} ready awaits: corio {:.2} ms, rustc {:.2} ms: corio throughput {:.2}x native",
-        corio * 1e3,
-        native * 1e3,
-        native / corio
+    compare(
+        format!("{n} ready awaits"),
+        &|| block_on(ready_loop(black_box(n))),
+        &|| block_on(ready_loop_native(black_box(n))),
     );
-    let corio = time(&|| block_on(held_buffer(black_box(n / 10))));
-    let native = time(&|| block_on(held_buffer_native(black_box(n / 10))));
-    println!(
-        "{} awaits pending 4 times with a 256-byte buffer held: corio {:.2} ms, rustc {:.2} ms: corio throughput {:.2}x native",
-        n / 10,
-        corio * 1e3,
-        native * 1e3,
-        native / corio
+    compare(
+        format!(
+            "{} awaits pending 4 times with a 256-byte buffer held",
+            n / 10
+        ),
+        &|| block_on(held_buffer(black_box(n / 10))),
+        &|| block_on(held_buffer_native(black_box(n / 10))),
     );
-    let corio = time(&|| block_on(loop_await(black_box(n / 10))));
-    let native = time(&|| block_on(loop_await_native(black_box(n / 10))));
-    println!(
-        "{} pending-once awaits: corio {:.2} ms, rustc {:.2} ms: corio throughput {:.2}x native",
-        n / 10,
-        corio * 1e3,
-        native * 1e3,
-        native / corio
+    compare(
+        format!("{} pending-once awaits", n / 10),
+        &|| block_on(loop_await(black_box(n / 10))),
+        &|| block_on(loop_await_native(black_box(n / 10))),
     );
 }
