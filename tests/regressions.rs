@@ -403,3 +403,26 @@ diff_async_case! {
     }
     p = 3, salt = 1
 }
+
+// Async seed 42, program 338: an await whose value is assigned to a binding that is dead at
+// the await (`c`, overwritten before it is read) was inlined where it stood, and the inline
+// copy declared `let mut c;` of its own: the loop went round with the outer `c` unchanged,
+// and the coroutine returned `p | p` instead of `6 | p` (plain 350, coroutine 12). Awaits
+// whose state redeclares a binding now go through their own arm.
+diff_async_case! {
+    #[corio::coroutine]
+    async fn await_assigned_to_a_dead_binding_in_a_loop(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut c = p;
+        let mut fuel = 0i64;
+        loop {
+            fuel += 1;
+            if fuel > 2 {
+                break;
+            }
+            c = ctx.ready(6i64).await;
+            let d = p;
+        }
+        Ok(c | p)
+    }
+    p = 12, salt = 10524442577332254186
+}

@@ -652,7 +652,15 @@ impl Cx<'_> {
     /// Not when that code holds a closure or an `async` block: each copy would be a type of
     /// its own, and both must fit the same frame field (the check is on tokens, so `|` in a
     /// pattern or a bit-or also turns inlining off, which costs speed, never correctness).
+    ///
+    /// Nor when that code assigns a binding the state redeclares (in scope, but dead at the
+    /// await, like `c` in `loop { …; c = f().await; }`): the copy's `let c;` would shadow the
+    /// enclosing code's `c`, and a `continue` to the loop head would see the old value (async
+    /// seed 42 program 338). Its own arm declares it where nothing else can see it.
     fn inline_await(&self, s: usize, assign: Option<TokenStream>) -> Option<TokenStream> {
+        if !self.plan.states[s].redeclare.is_empty() {
+            return None;
+        }
         let fut = self.name_of(self.plan.states[s].awaiting.expect("an await state"));
         let span = match self.plan.states[s].kind {
             Kind::Point(k) => Span::call_site().located_at(self.points[k].span),
