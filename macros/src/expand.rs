@@ -238,20 +238,20 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
     // a `Pending` returns without moving anything, and only a ready value takes the state
     // out (the arm's `Emit::Poll` picks it up). A task woken spuriously, a future pending
     // several times (a lock, a partial read) or a task dump's trace poll costs no moves.
-    let awaits: Vec<(usize, Id)> = order
+    let awaits: Vec<(usize, usize, Id)> = order
         .iter()
         .filter_map(|&s| match (plan.states[s].kind, plan.states[s].awaiting) {
-            (Kind::Point(k), Some(fut)) => Some((k, fut)),
+            (Kind::Point(k), Some(fut)) => Some((s, k, fut)),
             _ => None,
         })
         .collect();
-    let early_lets = awaits.iter().map(|&(k, _)| {
+    let early_lets = awaits.iter().map(|&(_, k, _)| {
         let early = early_ident(k);
         quote!(let mut #early = ::core::option::Option::None;)
     });
-    let early_arms = awaits.iter().map(|&(k, fut)| {
+    let early_arms = awaits.iter().map(|&(s, k, fut)| {
         let early = early_ident(k);
-        let ident = format_ident!("Suspend{}", k);
+        let ident = state_ident(plan, s);
         let f = &cx.fields[fut];
         quote! {
             __CorioFrame::#ident { #f: __corio_awaited, .. } => {
@@ -662,14 +662,10 @@ impl Cx<'_> {
             return None;
         }
         let fut = self.name_of(self.plan.states[s].awaiting.expect("an await state"));
-        let span = match self.plan.states[s].kind {
-            Kind::Point(k) => Span::call_site().located_at(self.points[k].span),
-            _ => Span::call_site(),
-        };
+        let span = self.point_span(s);
         let built = self.built.borrow().clone();
         let st = self.construct(s, &[], &[]);
         let store = quote_spanned!(span=> *__corio_frame = #st;);
-        let redeclare = self.redeclare(s);
         let rest = self.inline_copy(s, || self.code(&self.plan.states[s].code[1..]));
         if has_unique_types(rest.clone()) {
             *self.built.borrow_mut() = built;
@@ -682,7 +678,6 @@ impl Cx<'_> {
                 ::core::task::Poll::Ready(__corio_value) => {
                     let __corio_ready = __corio_value;
                     ::core::mem::drop(#fut);
-                    #redeclare
                     #rest
                 }
                 ::core::task::Poll::Pending => {
@@ -691,6 +686,15 @@ impl Cx<'_> {
                 }
             }
         }))
+    }
+
+    /// Where the store of state `s` is spanned: at its suspension point (for rustc's errors),
+    /// resolved like our own tokens.
+    fn point_span(&self, s: usize) -> Span {
+        match self.plan.states[s].kind {
+            Kind::Point(k) => Span::call_site().located_at(self.points[k].span),
+            _ => Span::call_site(),
+        }
     }
 
     fn code(&self, code: &[Emit]) -> TokenStream {
@@ -825,13 +829,8 @@ impl Cx<'_> {
             Emit::Exit(k) => self.exit(*k),
             Emit::Poll { fut, state, .. } => {
                 let f = self.name_of(*fut);
-                let span = match self.plan.states[*state].kind {
-                    Kind::Point(k) => self.points[k].span,
-                    _ => Span::call_site(),
-                };
+                let span = self.point_span(*state);
                 let st = self.construct(*state, &[], &[]);
-                // Located at the point (for rustc's errors), resolved like our own tokens.
-                let span = Span::call_site().located_at(span);
                 let store = quote_spanned!(span=> *__corio_frame = #st;);
                 // Resumed here, the future was polled in place before the state was taken out
                 // (see `poll_in_place`); entered from the dispatcher, it is polled now.
@@ -867,11 +866,7 @@ impl Cx<'_> {
                 let y = self.shape.yield_ty;
                 let state = self.construct(*next, &piece.scope, &[]);
                 // Spanned at the point, so that rustc's borrow errors name the `yield_!`.
-                let span = match self.plan.states[*next].kind {
-                    Kind::Point(k) => self.points[k].span,
-                    _ => Span::call_site(),
-                };
-                let span = Span::call_site().located_at(span);
+                let span = self.point_span(*next);
                 let store = quote_spanned!(span=> *__corio_frame = #state;);
                 let yielded = match self.shape.flavor {
                     Flavor::Generator => {
