@@ -67,6 +67,11 @@ pub(crate) mod sys;
 
 const READABLE: u8 = 1;
 const WRITABLE: u8 = 2;
+/// The peer closed its side (or the descriptor hung up or failed): sticky, because the end of
+/// stream is a state, not data. A read that returns fewer bytes than asked for does not clear
+/// `READABLE` while it is set: the end of stream may already be queued behind those bytes, and
+/// no new edge would announce it.
+const READ_CLOSED: u8 = 4;
 
 /// The key polling gives its own notifier and timerfd registrations (`polling::NOTIFY_KEY`,
 /// which is private): an event with it is a `Poller::notify` from another thread.
@@ -145,6 +150,9 @@ pub(crate) struct Reactor {
     epoll_events: RefCell<Vec<sys::EpollEvent>>,
     backend: Backend,
     mode: PollMode,
+    /// Registrations ask for `EPOLLRDHUP`, so that `READ_CLOSED` is known and a short read may
+    /// clear `READABLE` (the `Epoll` backend in edge mode; see `IoSource::new`).
+    rdhup: bool,
 }
 
 impl fmt::Debug for Reactor {
@@ -197,6 +205,7 @@ impl Reactor {
             }),
             backend,
             mode,
+            rdhup: backend == Backend::Epoll && mode == PollMode::Edge,
         }
     }
 
@@ -264,14 +273,12 @@ impl Reactor {
             // polling leaves out its own notifier's events.
             let sources = self.sources.borrow();
             for ev in events.iter() {
-                dispatch(
-                    &sources,
-                    self.mode,
-                    ev.key,
-                    ev.readable,
-                    ev.writable,
-                    wakers,
-                );
+                let ready = Ready {
+                    read: ev.readable,
+                    write: ev.writable,
+                    read_closed: ev.is_interrupt(),
+                };
+                dispatch(&sources, self.mode, ev.key, ready, wakers);
             }
             // A full buffer may have left events behind: drain them without blocking.
             if events.len() < events.capacity().get() {
@@ -290,6 +297,7 @@ impl Reactor {
         // polling's read and write interests (`epoll.rs`): an error or hang-up is both.
         const READ: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLHUP | libc::EPOLLERR) as u32;
         const WRITE: u32 = (libc::EPOLLOUT | libc::EPOLLHUP | libc::EPOLLERR) as u32;
+        const CLOSED: u32 = (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32;
 
         let mut timeout_ms = timeout_ms(timeout);
         let mut events = self.epoll_events.borrow_mut();
@@ -308,8 +316,12 @@ impl Reactor {
                 if key == NOTIFY_KEY {
                     notified = true;
                 } else {
-                    let (read, write) = (flags & READ != 0, flags & WRITE != 0);
-                    dispatch(&sources, self.mode, key, read, write, wakers);
+                    let ready = Ready {
+                        read: flags & READ != 0,
+                        write: flags & WRITE != 0,
+                        read_closed: flags & CLOSED != 0,
+                    };
+                    dispatch(&sources, self.mode, key, ready, wakers);
                 }
             }
             drop(sources);
@@ -327,21 +339,38 @@ impl Reactor {
     }
 }
 
+/// What one event reports about a source.
+#[derive(Clone, Copy)]
+struct Ready {
+    read: bool,
+    write: bool,
+    /// A hang-up, an error, or (with `EPOLLRDHUP`) the peer's end of stream.
+    read_closed: bool,
+}
+
 /// Records readiness on source `key` and collects the wakers of its waiting tasks.
 fn dispatch(
     sources: &Slab<Rc<SourceState>>,
     mode: PollMode,
     key: usize,
-    readable: bool,
-    writable: bool,
+    event: Ready,
     wakers: &mut Vec<Waker>,
 ) {
     let Some(state) = sources.get(key) else {
         return;
     };
+    let Ready {
+        read: readable,
+        write: writable,
+        read_closed,
+    } = event;
+    let readable = readable || read_closed;
     let mut ready = state.ready.get();
     if readable {
         ready |= READABLE;
+    }
+    if read_closed {
+        ready |= READ_CLOSED;
     }
     if writable {
         ready |= WRITABLE;
@@ -404,9 +433,27 @@ impl<T: AsSource> IoSource<T> {
             PollMode::Edge => Event::all(state.key),
             _ => Event::none(state.key),
         };
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let added = if reactor.rdhup {
+            // polling's own registration plus EPOLLRDHUP (which polling does not offer), so
+            // that the end of stream is known: see `READ_CLOSED`. Same data word (the key).
+            use std::os::fd::AsFd;
+            sys::epoll_add_edge_rdhup(reactor.shared.poller.as_fd(), io.source(), state.key)
+        } else {
+            // SAFETY: `io` is owned by the returned `IoSource`, whose `Drop` deletes the
+            // source from the poller before `io` (and with it the descriptor) is dropped; on
+            // error nothing was registered.
+            unsafe {
+                reactor
+                    .shared
+                    .poller
+                    .add_with_mode(&io.source(), interest, reactor.mode)
+            }
+        };
         // SAFETY: `io` is owned by the returned `IoSource`, whose `Drop` deletes the source
         // from the poller before `io` (and with it the descriptor) is dropped; on error
         // nothing was registered.
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
         let added = unsafe {
             reactor
                 .shared
@@ -448,6 +495,15 @@ impl<T: AsSource> IoSource<T> {
     /// Forgets read readiness: call it after a read returned `WouldBlock`.
     pub(crate) fn clear_readable(&self) {
         self.state.ready.set(self.state.ready.get() & !READABLE);
+    }
+
+    /// After a read that returned fewer bytes than asked for: forgets read readiness when
+    /// that is safe, that is when registrations report the end of stream (`EPOLLRDHUP`) and
+    /// it has not been reported. Otherwise the next read finds out (one `WouldBlock` more).
+    pub(crate) fn clear_readable_after_short_read(&self) {
+        if self.reactor.rdhup && self.state.ready.get() & READ_CLOSED == 0 {
+            self.clear_readable();
+        }
     }
 
     /// Forgets write readiness: call it after a write returned `WouldBlock`.

@@ -107,6 +107,44 @@ pub(crate) fn send(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> io::Result<us
     }
 }
 
+/// `epoll_ctl(EPOLL_CTL_ADD)` of `fd` with the flags polling uses for an edge-triggered
+/// registration of both directions (`EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLHUP | EPOLLERR |
+/// EPOLLET`, data word `key`), plus `EPOLLRDHUP`, which polling does not offer. polling keeps
+/// no state of its own per registration, so `Poller::delete` removes it as usual.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn epoll_add_edge_rdhup(
+    epoll: std::os::fd::BorrowedFd<'_>,
+    fd: std::os::fd::BorrowedFd<'_>,
+    key: usize,
+) -> io::Result<()> {
+    let flags = libc::EPOLLIN
+        | libc::EPOLLPRI
+        | libc::EPOLLOUT
+        | libc::EPOLLHUP
+        | libc::EPOLLERR
+        | libc::EPOLLRDHUP
+        | libc::EPOLLET;
+    let mut event = libc::epoll_event {
+        events: flags as u32,
+        u64: key as u64,
+    };
+    // SAFETY: both descriptors are open for the duration of the call and `event` is a valid
+    // `epoll_event` that the kernel only reads. The caller (`IoSource::new`) upholds polling's
+    // `add` contract for `fd`: it is deleted from the poller before it is closed.
+    let rc = unsafe {
+        libc::epoll_ctl(
+            epoll.as_raw_fd(),
+            libc::EPOLL_CTL_ADD,
+            fd.as_raw_fd(),
+            &raw mut event,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// One entry of an `epoll_wait` result: `events` holds the `EPOLL*` flags and `u64` the data
 /// word of the registration (polling puts the source's key there).
 #[cfg(any(target_os = "linux", target_os = "android"))]
