@@ -425,3 +425,85 @@ fn a_write_to_a_closed_peer_is_an_error_and_the_bytes_stay_buffered() {
     })
     .unwrap();
 }
+
+#[corio::coroutine]
+async fn read_all_with_async_fd(
+    fd: corio::io::AsyncFd<std::os::unix::net::UnixStream>,
+) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut got = Vec::new();
+    loop {
+        let mut guard = fd.readable().await?;
+        let mut buf = [0u8; 1000];
+        match guard.try_io(|mut s| s.read(&mut buf)) {
+            Ok(Ok(0)) => return Ok(got),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Ok(Err(e)) => return Err(e),
+            Err(_would_block) => {}
+        }
+    }
+}
+
+#[test]
+fn async_fd_reads_a_socket_of_ours_to_its_end_from_a_coroutine() {
+    use std::io::Write;
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 253) as u8).collect();
+    let expected = data.clone();
+    let got = run(async move {
+        let (a, b) = std::os::unix::net::UnixStream::pair()?;
+        b.set_nonblocking(true)?;
+        let reader = corio::spawn(read_all_with_async_fd(corio::io::AsyncFd::new(b)?));
+        // The writer is blocking, so it runs on the pool while the loop reads.
+        corio::spawn_blocking(move || {
+            let mut a = a;
+            a.write_all(&data)
+        })
+        .await?;
+        reader.await.unwrap()
+    })
+    .unwrap();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn async_fd_writable_waits_for_room() {
+    use std::io::{Read, Write};
+    run(async {
+        let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+        a.set_nonblocking(true)?;
+        let fd = corio::io::AsyncFd::new(a)?;
+        // Fill the socket buffer.
+        let mut sent = 0usize;
+        loop {
+            let mut guard = fd.writable().await?;
+            match guard.try_io(|mut s| s.write(&[1u8; 4096])) {
+                Ok(n) => sent += n?,
+                Err(_would_block) => break,
+            }
+        }
+        let waiting = corio::spawn(fd.writable());
+        corio::sleep(Duration::from_millis(20)).await;
+        assert!(
+            !waiting.is_finished(),
+            "writable although the buffer is full"
+        );
+        let drained = corio::spawn_blocking(move || {
+            let mut buf = vec![0u8; sent];
+            b.read_exact(&mut buf).map(|()| buf.len())
+        });
+        waiting.await.unwrap()?;
+        assert_eq!(drained.await?, sent);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+#[test]
+fn async_fd_refuses_a_regular_file_with_a_clear_error() {
+    let err = run(async {
+        let file = std::fs::File::open("/proc/self/exe")?;
+        corio::io::AsyncFd::new(file).map(drop)
+    })
+    .unwrap_err();
+    assert!(err.to_string().starts_with("cannot watch fd "), "{err}");
+}

@@ -1,5 +1,6 @@
 //! Buffered streams in asyncio's shape ([`BufReader`] for `StreamReader`, [`BufWriter`] for
-//! `StreamWriter`), over any `futures_io` stream.
+//! `StreamWriter`), over any `futures_io` stream, and [`AsyncFd`] for descriptors of your own
+//! (asyncio's `add_reader`/`add_writer`).
 //!
 //! asyncio's `open_connection` gives a `(reader, writer)` pair; in corio wrap the two clones
 //! of one stream:
@@ -35,8 +36,12 @@
 //! .unwrap();
 //! ```
 
+#[cfg(unix)]
+mod async_fd;
 mod buf_reader;
 mod buf_writer;
 
+#[cfg(unix)]
+pub use async_fd::{AsyncFd, Readiness, ReadyGuard};
 pub use buf_reader::{BufReader, DEFAULT_LIMIT, ReadFuture};
 pub use buf_writer::{BufWriter, DrainFuture};
