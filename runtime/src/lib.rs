@@ -76,6 +76,8 @@ pub mod inspect;
 mod introspect;
 pub mod io;
 pub mod net;
+#[cfg(unix)]
+pub mod process;
 mod reactor;
 mod runtime;
 #[cfg(unix)]

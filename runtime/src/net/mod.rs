@@ -36,7 +36,7 @@ mod buf;
 mod connect;
 mod listener;
 mod lookup;
-mod stream;
+pub(crate) mod stream;
 mod tcp_listener;
 mod tcp_stream;
 mod udp;
