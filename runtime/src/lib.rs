@@ -59,8 +59,11 @@
 //! assert!(started.elapsed() >= Duration::from_millis(20));
 //! ```
 //!
-//! [`net`] has TCP, UDP and Unix sockets with owned buffers, and [`signal`] has `ctrl_c()`
-//! for a graceful shutdown.
+//! [`net`] has TCP, UDP and Unix sockets with owned buffers and `lookup_host` (DNS off the
+//! loop), and [`signal`] has `ctrl_c()` for a graceful shutdown and `signal(kind)` for any
+//! Unix signal. [`io`] has asyncio's `StreamReader`/`StreamWriter` (`BufReader::read_line`,
+//! `BufWriter::drain`) and `AsyncFd` for descriptors of your own, and [`process`] runs
+//! subprocesses whose pipes are streams.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
