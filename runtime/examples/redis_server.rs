@@ -5,7 +5,8 @@
 //! expiry, lists and pub/sub with Redis's semantics and reply types: PING ECHO QUIT GET SET
 //! DEL EXISTS INCR DECR INCRBY DECRBY MGET MSET EXPIRE PEXPIRE TTL PTTL PERSIST DBSIZE
 //! FLUSHALL LPUSH RPUSH LPOP RPOP LLEN LRANGE PUBLISH SUBSCRIBE UNSUBSCRIBE, and CONFIG GET
-//! (an empty array). The modules under `redis_server/` hold the protocol (`resp`), the
+//! (`save` and `appendonly`, which redis-benchmark reads: this server never persists). The
+//! modules under `redis_server/` hold the protocol (`resp`), the
 //! keyspace (`db`), the commands (`commands`) and the channels (`pubsub`).
 //!
 //! Each client is one `#[corio::coroutine]` ([`connection`]), so `corio::dump()` shows every

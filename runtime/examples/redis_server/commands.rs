@@ -568,15 +568,30 @@ fn unsubscribe(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     After::Continue
 }
 
-/// CONFIG GET answers an empty array (there is no configuration to read), which is what
-/// redis-benchmark asks for at start; other subcommands are unknown.
+/// The configuration CONFIG GET reports: what this server does, spelled as redis.conf
+/// would (it never persists anything). redis-benchmark reads `save` and `appendonly` at
+/// start and warns when they are missing.
+const CONFIG: &[(&str, &str)] = &[("save", ""), ("appendonly", "no")];
+
+/// CONFIG GET pattern…: the matching parameters as name, value pairs (an empty array when
+/// none match); other subcommands are unknown.
 fn config(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     let sub = a.get(1);
     if sub.eq_ignore_ascii_case(b"GET") {
         if a.len() < 3 {
             return error(c, "ERR wrong number of arguments for 'config|get' command");
         }
-        c.out.array(0);
+        let matching = || {
+            CONFIG.iter().filter(|(name, _)| {
+                a.iter_from(2)
+                    .any(|p| glob(&p.to_ascii_lowercase(), name.as_bytes()))
+            })
+        };
+        c.out.array(2 * matching().count());
+        for (name, value) in matching() {
+            c.out.bulk(name.as_bytes());
+            c.out.bulk(value.as_bytes());
+        }
         return After::Continue;
     }
     error(
@@ -586,4 +601,14 @@ fn config(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
             lossy(sub, 128)
         ),
     )
+}
+
+/// Whether `text` matches the glob `pattern` (`*` and `?`, as CONFIG GET's patterns).
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|i| glob(rest, &text[i..])),
+        Some((b'?', rest)) => !text.is_empty() && glob(rest, &text[1..]),
+        Some((&p, rest)) => text.first() == Some(&p) && glob(rest, &text[1..]),
+    }
 }
