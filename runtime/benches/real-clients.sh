@@ -4,9 +4,10 @@
 #
 #   runtime/benches/real-clients.sh [redis] [ROUNDS]
 #
-# redis: `redis-benchmark -c 50` against the `redis_server` example and a real
-#   `redis-server --save "" --appendonly no`, alternating which goes first in each round;
-#   prints the median requests/s of each and the ratio redis_server / redis-server.
+# redis: `redis-benchmark -c 50` (ping_inline ping_mbulk set get incr lpush lpop, then set
+#   and get with -P 16) against the `redis_server` example and a real
+#   `redis-server --save "" --appendonly no`: each test against both back to back, which one
+#   goes first alternating; prints the median requests/s of each and the ratio.
 #
 # Knobs (environment): ROUNDS (default 4), REDIS_N (requests per unpipelined test, default
 # 100000), REDIS_N_PIPELINED (per -P 16 test, default 1000000: 100000 lasts ~0.1 s there),
@@ -71,15 +72,18 @@ median() {
     sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# redis-benchmark against one server; appends "server<TAB>test<TAB>rps" lines to $results.
-redis_round() {
-    local name=$1 port=$2
-    "${CLIENT_PIN[@]}" redis-benchmark -p "$port" -c "$REDIS_CLIENTS" -n "$REDIS_N" --csv \
-        -t ping_inline,ping_mbulk,set,get,incr,lpush,lpop |
-        awk -F'"' -v s="$name" 'NR > 1 { printf "%s\t%s\t%s\n", s, $2, $4 }' >>"$results"
-    "${CLIENT_PIN[@]}" redis-benchmark -p "$port" -c "$REDIS_CLIENTS" -n "$REDIS_N_PIPELINED" -P 16 --csv \
-        -t set,get |
-        awk -F'"' -v s="$name" 'NR > 1 { printf "%s\t%s (-P 16)\t%s\n", s, $2, $4 }' >>"$results"
+REDIS_TESTS=(ping_inline ping_mbulk set get incr lpush lpop "set -P 16" "get -P 16")
+
+# One redis-benchmark test against one server; prints its requests/s.
+redis_run() {
+    local port=$1 test=$2 n=$REDIS_N extra=()
+    if [[ $test == *" -P 16" ]]; then
+        test=${test% -P 16}
+        n=$REDIS_N_PIPELINED
+        extra=(-P 16)
+    fi
+    "${CLIENT_PIN[@]}" redis-benchmark -p "$port" -c "$REDIS_CLIENTS" -n "$n" "${extra[@]}" --csv -t "$test" |
+        awk -F'"' 'NR > 1 { print $4 }'
 }
 
 bench_redis() {
@@ -95,27 +99,37 @@ bench_redis() {
     wait_for_port "$ours_port"
     wait_for_port "$real_port"
 
+    # Each test runs against both servers back to back, the order alternating from one
+    # round (and one test) to the next, so that a change in the machine's load hits both.
+    local results round i test ours real
     results=$(mktemp)
     for round in $(seq "$ROUNDS"); do
         echo "round $round/$ROUNDS" >&2
-        if ((round % 2)); then
-            redis_round redis_server "$ours_port"
-            redis_round redis-server "$real_port"
-        else
-            redis_round redis-server "$real_port"
-            redis_round redis_server "$ours_port"
-        fi
+        i=0
+        for test in "${REDIS_TESTS[@]}"; do
+            if (((round + i) % 2)); then
+                ours=$(redis_run "$ours_port" "$test")
+                real=$(redis_run "$real_port" "$test")
+            else
+                real=$(redis_run "$real_port" "$test")
+                ours=$(redis_run "$ours_port" "$test")
+            fi
+            printf '%s\t%s\t%s\t%s\n' "$test" "$ours" "$real" "$(awk -v a="$ours" -v b="$real" 'BEGIN { print a / b }')" >>"$results"
+            i=$((i + 1))
+        done
     done
 
     echo
-    echo "redis-benchmark -c $REDIS_CLIENTS, -n $REDIS_N (-P 16: -n $REDIS_N_PIPELINED); medians of $ROUNDS alternating rounds, requests/s"
-    printf '| %-16s | %14s | %14s | %7s |\n' test redis_server redis-server ratio
-    printf '|%s|%s|%s|%s|\n' ------------------ ---------------- ---------------- ---------
-    local test ours real
-    for test in PING_INLINE PING_MBULK SET GET INCR LPUSH LPOP "SET (-P 16)" "GET (-P 16)"; do
-        ours=$(awk -F'\t' -v t="$test" '$1 == "redis_server" && $2 == t { print $3 }' "$results" | median)
-        real=$(awk -F'\t' -v t="$test" '$1 == "redis-server" && $2 == t { print $3 }' "$results" | median)
-        printf '| %-16s | %14s | %14s | %6.2fx |\n' "$test" "$ours" "$real" "$(awk -v a="$ours" -v b="$real" 'BEGIN { print a / b }')"
+    echo "redis-benchmark -c $REDIS_CLIENTS -n $REDIS_N (-P 16: -n $REDIS_N_PIPELINED), $ROUNDS rounds; medians, requests/s;"
+    echo "ratio: redis_server / redis-server, median of the rounds' ratios [min-max]"
+    printf '| %-12s | %12s | %12s | %-20s |\n' test redis_server redis-server ratio
+    printf '|%s|%s|%s|%s|\n' -------------- -------------- -------------- ----------------------
+    for test in "${REDIS_TESTS[@]}"; do
+        ours=$(awk -F'\t' -v t="$test" '$1 == t { print $2 }' "$results" | median)
+        real=$(awk -F'\t' -v t="$test" '$1 == t { print $3 }' "$results" | median)
+        ratio=$(awk -F'\t' -v t="$test" '$1 == t { print $4 }' "$results" | median)
+        range=$(awk -F'\t' -v t="$test" '$1 == t { print $4 }' "$results" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }')
+        printf '| %-12s | %12.0f | %12.0f | %5.2fx [%s] |\n' "$test" "$ours" "$real" "$ratio" "$range"
     done
     rm -f "$results"
 }
