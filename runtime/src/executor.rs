@@ -648,6 +648,37 @@ impl LoopInner {
         Poll::Pending
     }
 
+    /// Polls whether a task has finished without taking its output (for `corio::wait`):
+    /// `Ready(true)` when it finished with a failure (it panicked), `Ready(false)` when it
+    /// completed or was cancelled (or is unknown to this loop). Registers `cx`'s waker as
+    /// the task's awaiter while it runs.
+    pub(crate) fn poll_finished(
+        &self,
+        task: TaskRef,
+        id: TaskId,
+        cx: &mut Context<'_>,
+    ) -> Poll<bool> {
+        let mut slab = self.slab.borrow_mut();
+        let Some(slot) = slab.get(task).filter(|s| s.id() == id.as_u64()) else {
+            return Poll::Ready(false);
+        };
+        if slot.is(DONE) {
+            return Poll::Ready(slot.cell.as_ref().is_some_and(|c| c.panic().is_some()));
+        }
+        slot.word |= AWAITED;
+        drop(slab);
+        let old = {
+            let mut awaiters = self.awaiters.borrow_mut();
+            match awaiters.get_mut(&task.index) {
+                Some(w) if w.will_wake(cx.waker()) => None,
+                Some(w) => Some(std::mem::replace(w, cx.waker().clone())),
+                None => awaiters.insert(task.index, cx.waker().clone()),
+            }
+        };
+        drop(old);
+        Poll::Pending
+    }
+
     /// The handle was dropped: free the slot now if the task is done, else when it is.
     pub(crate) fn detach(&self, task: TaskRef, id: TaskId) {
         let cell = {

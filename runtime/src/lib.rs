@@ -67,6 +67,7 @@
 
 #[doc(hidden)]
 pub mod __private;
+mod as_completed;
 mod blocking;
 mod combinators;
 mod coroutine;
@@ -86,12 +87,16 @@ mod task_group;
 mod time;
 mod timers;
 mod trace;
+mod wait;
 mod waker;
 
+pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};
 pub use blocking::{Blocking, spawn_blocking};
 #[doc(hidden)]
 pub use combinators::JoinPart;
-pub use combinators::{Either, JoinAll, YieldNow, join_all, select, yield_now};
+pub use combinators::{
+    Either, JoinAll, SelectAll, YieldNow, join_all, select, select_all, yield_now,
+};
 pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 pub use executor::LoopId;
 pub use introspect::{Frame, TaskInfo, current_task, dump, tasks};
@@ -99,7 +104,8 @@ pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_name
 pub use status::{Local, PointKind, Status, SuspendPoint};
 pub use task::{Panic, Task, TaskError, TaskId};
 pub use task_group::TaskGroup;
-pub use time::{Elapsed, Interval, Sleep, interval, sleep, sleep_until, timeout};
+pub use time::{Elapsed, Interval, Sleep, interval, sleep, sleep_until, timeout, timeout_at};
+pub use wait::{ReturnWhen, Wait, wait};
 
 /// The async generators' trait (`futures_core::Stream`), re-exported for convenience.
 pub use futures_core::Stream;

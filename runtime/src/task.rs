@@ -120,6 +120,16 @@ impl<T> Task<T> {
         self.task.index == MAIN_INDEX
     }
 
+    /// Whether the task has finished, without taking its output: `Ready(true)` when it
+    /// failed (panicked). Registers the waker to be woken when it finishes.
+    pub(crate) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.consumed() {
+            return Poll::Ready(false);
+        }
+        executor::try_with_current(|l| l.poll_finished(self.task, self.id, cx))
+            .unwrap_or(Poll::Ready(false))
+    }
+
     pub(crate) fn task_ref(&self) -> TaskRef {
         self.task
     }
