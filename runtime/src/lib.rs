@@ -103,7 +103,7 @@ pub use introspect::{Frame, TaskInfo, current_task, dump, tasks};
 pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};
 pub use status::{Local, PointKind, Status, SuspendPoint};
 pub use task::{Panic, Task, TaskError, TaskId};
-pub use task_group::TaskGroup;
+pub use task_group::{ChildError, GroupError, GroupHandle, TaskGroup};
 pub use time::{Elapsed, Interval, Sleep, interval, sleep, sleep_until, timeout, timeout_at};
 pub use wait::{ReturnWhen, Wait, wait};
 

@@ -23,8 +23,9 @@ use crate::trace::{self, WaitingOn};
 pub enum ReturnWhen {
     /// As soon as any task has finished (completed, panicked or been cancelled).
     FirstCompleted,
-    /// As soon as any task has failed (panicked), or when every task has finished if none
-    /// failed. A cancelled task is not a failure, as in asyncio.
+    /// As soon as any task has failed (panicked, or, spawned with
+    /// [`TaskGroup::spawn_try`](crate::TaskGroup::spawn_try), returned `Err`), or when every
+    /// task has finished if none failed. A cancelled task is not a failure, as in asyncio.
     FirstException,
     /// When every task has finished.
     AllCompleted,
