@@ -69,6 +69,7 @@
 pub mod __private;
 mod as_completed;
 mod blocking;
+mod callbacks;
 mod combinators;
 mod coroutine;
 pub mod debug;
@@ -92,6 +93,7 @@ mod waker;
 
 pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};
 pub use blocking::{Blocking, spawn_blocking};
+pub use callbacks::{CallbackHandle, call_at, call_later, call_soon};
 #[doc(hidden)]
 pub use combinators::JoinPart;
 pub use combinators::{
