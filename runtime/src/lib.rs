@@ -203,6 +203,36 @@ pub use corio_macros::coroutine;
 /// ```
 pub use corio_macros::main;
 
+/// Runs an `async fn` test on a fresh corio loop, like `#[tokio::test]`: what
+/// `IsolatedAsyncioTestCase` does for asyncio tests.
+///
+/// `#[corio::test] async fn name() -> T { body }` becomes
+/// `#[test] fn name() -> T { corio::Runtime::new().run(async move { body }) }`. Each test runs
+/// on its own loop, which cancels whatever tasks the test leaves behind when it returns; a
+/// panic fails the test as usual, and `#[should_panic]`/`#[ignore]` work as on `#[test]`.
+/// `#[corio::test(debug)]` runs the loop in debug mode (slow-poll warnings, locals in task
+/// dumps). A test that is not `async`, takes arguments or is generic is a compile error.
+///
+/// # Examples
+///
+/// ```
+/// #[corio::test]
+/// async fn sleeps_at_least_as_long_as_asked() {
+///     let start = std::time::Instant::now();
+///     corio::sleep(std::time::Duration::from_millis(2)).await;
+///     assert!(start.elapsed() >= std::time::Duration::from_millis(2));
+/// }
+///
+/// #[corio::test]
+/// async fn a_test_can_return_a_result() -> std::io::Result<()> {
+///     let listener = corio::net::TcpListener::bind("127.0.0.1:0")?;
+///     listener.local_addr()?;
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+pub use corio_macros::test;
+
 /// Suspends a `#[corio::coroutine]` generator with a value: Python's `yield`.
 ///
 /// `yield_!(v)` hands `v` to the caller of `resume` and evaluates, when resumed, to that
