@@ -5,6 +5,8 @@
 //! | [`Event`] | `asyncio.Event` | a flag to be set |
 //! | [`Lock<T>`] | `asyncio.Lock` | exclusive access to a `T` |
 //! | [`Semaphore`] | `asyncio.Semaphore` | one of `n` permits |
+//! | [`BoundedSemaphore`] | `asyncio.BoundedSemaphore` | the same; a release past the bound is an error |
+//! | [`Barrier`] | `asyncio.Barrier` | `n` tasks to arrive |
 //! | [`Condition`] | `asyncio.Condition` | a notification, under a [`Lock`] |
 //! | [`Queue<T>`] | `asyncio.Queue` | an item, or room for one; `task_done`/`join` |
 //! | [`oneshot`] | an awaited `asyncio.Future` | one value from another task |
@@ -53,6 +55,8 @@
 //! # });
 //! ```
 
+mod barrier;
+mod bounded_semaphore;
 mod buffer;
 mod condition;
 mod event;
@@ -65,6 +69,8 @@ mod semaphore;
 mod testutil;
 mod waiters;
 
+pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
+pub use bounded_semaphore::{BoundedSemaphore, TooManyReleases};
 pub use condition::{Condition, ConditionWait, ConditionWaitFor};
 pub use event::{Event, EventWait};
 pub use lock::{Lock, LockAcquire, LockGuard};
