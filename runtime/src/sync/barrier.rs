@@ -288,8 +288,7 @@ impl Drop for BarrierWait {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             // A queued waiter leaves the round; a released one has nothing to pass on.
-            let removed = self.inner.borrow_mut().waiters.remove(key);
-            drop(removed);
+            self.inner.borrow_mut().waiters.remove(key);
         }
     }
 }
