@@ -11,6 +11,8 @@
 //! | [`Queue<T>`] | `asyncio.Queue` | an item, or room for one; `task_done`/`join` |
 //! | [`oneshot`] | an awaited `asyncio.Future` | one value from another task |
 //! | [`mpsc`] | | a stream of items from several producers |
+//! | [`broadcast`] | | every value, for every receiver (the last `capacity` kept) |
+//! | [`watch`] | | the latest value, and a change to it |
 //!
 //! All of them follow the same rules:
 //!
@@ -57,6 +59,7 @@
 
 mod barrier;
 mod bounded_semaphore;
+pub mod broadcast;
 mod buffer;
 mod condition;
 mod event;
@@ -68,6 +71,7 @@ mod semaphore;
 #[cfg(test)]
 mod testutil;
 mod waiters;
+pub mod watch;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
 pub use bounded_semaphore::{BoundedSemaphore, TooManyReleases};
