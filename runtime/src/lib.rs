@@ -76,6 +76,7 @@ pub mod debug;
 mod executor;
 pub mod inspect;
 mod introspect;
+pub mod io;
 pub mod net;
 mod reactor;
 mod runtime;
