@@ -4,8 +4,9 @@
 //! * a free function (at any module level, or nested in a body) gets its twin right after it;
 //! * a method of an inherent impl gets its twin in the same impl;
 //! * a method of a trait impl gets its twin in a new inherent impl of the same type (with the
-//!   impl's generics and `where` clause), its `Self::Name` paths to the trait's items written
-//!   `<Self as Trait>::Name`; only possible when the type is the crate's own;
+//!   impl's generics and `where` clause), in a `const _` block that imports the trait, its
+//!   `Self::Name` paths to the trait's items written `<Self as Trait>::Name`; only possible
+//!   when the type is the crate's own;
 //! * a provided method of a trait gets its twin in the trait, with `where Self: Sized` so that
 //!   the trait stays dyn-compatible.
 //!
@@ -53,6 +54,8 @@ pub(crate) struct TwinLines {
 pub(crate) struct CrateInfo {
     /// Names of the crate's own structs, enums and unions (inherent impls are allowed on them).
     pub(crate) local_types: BTreeSet<String>,
+    /// Leave `unsafe { }` blocks without suspension points (`--no-unsafe-yields`).
+    pub(crate) no_unsafe_yields: bool,
 }
 
 impl CrateInfo {
@@ -347,14 +350,25 @@ impl Walker<'_> {
         if pieces.is_empty() {
             return;
         }
+        // In a block that imports the trait: the methods' calls of trait methods resolve as
+        // inside the trait impl.
         let cfgs = cfg_attrs(&imp.attrs);
         let generics = &imp.generics;
         let self_ty = &imp.self_ty;
         let where_clause = &generics.where_clause;
-        let header = quote!(#(#cfgs)* impl #generics #self_ty #where_clause).to_string();
-        let mut all = vec![Piece::Text(format!("\n{header} {{"))];
+        let mut trait_name = trait_path.clone();
+        for seg in &mut trait_name.segments {
+            seg.arguments = syn::PathArguments::None;
+        }
+        let header = format!(
+            "{} const _: () = {{ use {} as _; {} {{",
+            quote!(#(#cfgs)*),
+            quote!(#trait_name),
+            quote!(impl #generics #self_ty #where_clause)
+        );
+        let mut all = vec![Piece::Text(format!("\n{header}"))];
         all.extend(pieces);
-        all.push(Piece::Text("\n}".into()));
+        all.push(Piece::Text("\n} };".into()));
         let at = self.offset(imp.brace_token.span.close().end());
         self.inserts.push((at, all));
     }
@@ -459,7 +473,7 @@ impl Walker<'_> {
                 .push(parse_quote!(Self: Sized));
         }
         let mut block = orig.block.clone();
-        yields::insert(&mut block);
+        yields::insert(&mut block, !self.info.no_unsafe_yields);
         let mut attrs = cfgs;
         attrs.push(parse_quote!(#[corio::coroutine(yield = ())]));
         let mut twin = ItemFn {
@@ -603,7 +617,12 @@ mod tests {
             "{}",
             t.text
         );
-        assert!(t.text.contains("impl S {"), "{}", t.text);
+        assert!(
+            t.text
+                .contains(" const _: () = { use Iterator as _; impl S {"),
+            "{}",
+            t.text
+        );
         assert_eq!(
             funcs[1].twin,
             Err("trait impl for a type that is not the crate's own")

@@ -10,14 +10,19 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Pat, Stmt, parse_quote};
 
 /// Adds suspension points to `block` (a function body), in place; returns how many.
-pub(crate) fn insert(block: &mut Block) -> usize {
-    let mut v = Inserter { count: 0 };
+/// `in_unsafe`: also inside `unsafe { }` blocks.
+pub(crate) fn insert(block: &mut Block, in_unsafe: bool) -> usize {
+    let mut v = Inserter {
+        count: 0,
+        in_unsafe,
+    };
     v.visit_block_mut(block);
     v.count
 }
 
 struct Inserter {
     count: usize,
+    in_unsafe: bool,
 }
 
 impl Inserter {
@@ -96,6 +101,12 @@ impl VisitMut for Inserter {
         }
     }
 
+    fn visit_expr_unsafe_mut(&mut self, e: &mut syn::ExprUnsafe) {
+        if self.in_unsafe {
+            visit_mut::visit_expr_unsafe_mut(self, e);
+        }
+    }
+
     // Other bodies: no suspension point of this function can go there.
     fn visit_expr_closure_mut(&mut self, _: &mut syn::ExprClosure) {}
     fn visit_expr_async_mut(&mut self, _: &mut syn::ExprAsync) {}
@@ -120,7 +131,7 @@ mod tests {
 
     fn run(src: &str) -> String {
         let mut f: syn::ItemFn = syn::parse_str(src).unwrap();
-        super::insert(&mut f.block);
+        super::insert(&mut f.block, true);
         prettyplease::unparse(&syn::parse_quote!(#f))
             .split_whitespace()
             .collect::<Vec<_>>()
@@ -151,7 +162,7 @@ mod tests {
     fn other_bodies_are_left_alone() {
         let src = "fn f() { let c = || { a(); b() }; fn inner() { a(); b(); } m!(a(); b()); }";
         let mut f: syn::ItemFn = syn::parse_str(src).unwrap();
-        let n = super::insert(&mut f.block);
+        let n = super::insert(&mut f.block, true);
         let text = f.block.to_token_stream().to_string();
         // before the two statements that are code and around the `let` initialiser; the
         // closure's body, the nested fn and the macro's arguments are not touched
