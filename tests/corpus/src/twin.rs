@@ -534,13 +534,21 @@ struct QualifySelf<'a> {
 }
 
 impl QualifySelf<'_> {
-    fn rewrite(&self, qself: &Option<syn::QSelf>, path: &syn::Path) -> Option<TokenStream> {
+    /// `is_type`: in a type, `Self::Name` can only be an associated type (of this trait or
+    /// a supertrait: `Self::Item` in a `DoubleEndedIterator` impl); in an expression only
+    /// this impl's items are rewritten (`Self::Variant` stays).
+    fn rewrite(
+        &self,
+        qself: &Option<syn::QSelf>,
+        path: &syn::Path,
+        is_type: bool,
+    ) -> Option<TokenStream> {
         let segs = &path.segments;
         if qself.is_some()
             || path.leading_colon.is_some()
             || segs.len() < 2
             || segs[0].ident != "Self"
-            || !self.names.contains(&segs[1].ident.to_string())
+            || !(is_type || self.names.contains(&segs[1].ident.to_string()))
         {
             return None;
         }
@@ -552,14 +560,14 @@ impl QualifySelf<'_> {
 
 impl VisitMut for QualifySelf<'_> {
     fn visit_type_path_mut(&mut self, tp: &mut syn::TypePath) {
-        if let Some(new) = self.rewrite(&tp.qself, &tp.path) {
+        if let Some(new) = self.rewrite(&tp.qself, &tp.path, true) {
             *tp = syn::parse2(new).expect("a qualified path parses");
         }
         syn::visit_mut::visit_type_path_mut(self, tp);
     }
 
     fn visit_expr_path_mut(&mut self, ep: &mut syn::ExprPath) {
-        if let Some(new) = self.rewrite(&ep.qself, &ep.path) {
+        if let Some(new) = self.rewrite(&ep.qself, &ep.path, false) {
             let attrs = std::mem::take(&mut ep.attrs);
             *ep = syn::parse2(new).expect("a qualified path parses");
             ep.attrs = attrs;
