@@ -331,6 +331,7 @@ impl Walker<'_> {
                         sig: &m.sig,
                         block: &m.block,
                     };
+                    let why_not = why_not.or_else(|| qualify.unknown_assoc_type(m));
                     match why_not {
                         Some(reason) => self.record(&scope, &m.sig, Err(reason)),
                         None => {
@@ -552,9 +553,48 @@ impl QualifySelf<'_> {
         {
             return None;
         }
-        let trait_path = self.trait_path;
+        let name = segs[1].ident.to_string();
+        let trait_path = match self.supertrait(&name) {
+            Some(sup) => sup,
+            None => self.trait_path.to_token_stream(),
+        };
         let rest = segs.iter().skip(1);
         Some(quote!(<Self as #trait_path>#(::#rest)*))
+    }
+
+    /// The std supertrait that declares `name` when this impl's trait does not.
+    fn supertrait(&self, name: &str) -> Option<TokenStream> {
+        if self.names.contains(name) {
+            return None;
+        }
+        let last = self.trait_path.segments.last()?.ident.to_string();
+        match (last.as_str(), name) {
+            (
+                "DoubleEndedIterator" | "ExactSizeIterator" | "FusedIterator" | "TrustedLen",
+                "Item",
+            ) => Some(quote!(::core::iter::Iterator)),
+            ("DerefMut", "Target") => Some(quote!(::core::ops::Deref)),
+            _ => None,
+        }
+    }
+
+    /// Why `m` cannot move to an inherent impl: it names `Self::Name`, an associated type
+    /// of a supertrait that the tool cannot name.
+    fn unknown_assoc_type(&self, m: &syn::ImplItemFn) -> Option<&'static str> {
+        struct Find<'q, 'a>(&'q QualifySelf<'a>, bool);
+        impl<'ast> Visit<'ast> for Find<'_, '_> {
+            fn visit_type_path(&mut self, tp: &'ast syn::TypePath) {
+                let segs = &tp.path.segments;
+                if tp.qself.is_none() && segs.len() >= 2 && segs[0].ident == "Self" {
+                    let name = segs[1].ident.to_string();
+                    self.1 |= !self.0.names.contains(&name) && self.0.supertrait(&name).is_none();
+                }
+                syn::visit::visit_type_path(self, tp);
+            }
+        }
+        let mut f = Find(self, false);
+        f.visit_impl_item_fn(m);
+        f.1.then_some("trait impl method naming a supertrait's associated type")
     }
 }
 

@@ -72,9 +72,11 @@ impl VisitMut for Inserter {
 
     fn visit_local_mut(&mut self, local: &mut syn::Local) {
         visit_mut::visit_local_mut(self, local);
+        // `let r = &x;` stays as written: a block around it would only hide the borrow.
         if let Some(init) = &mut local.init
             && init.diverge.is_none()
             && plain_binding(&local.pat)
+            && !matches!(*init.expr, Expr::Reference(_))
         {
             self.wrap(&mut init.expr);
         }
