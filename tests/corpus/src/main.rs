@@ -15,7 +15,8 @@
 //! which twins the build compiled at all (`cfg`).
 //!
 //! Outcomes per function: `compiles`; `rule: borrowing` (corio's spanned error: a borrow of
-//! a local held across a suspension point) or `rule: partial move` (rustc's "use of partially
+//! a local held across a suspension point; or rustc's E0597 "`x` does not live long enough"
+//! where the pass did not see the borrow) or `rule: partial move` (rustc's "use of partially
 //! moved value", README's limits); `other` (any other error: a pass bug); `not compiled` (the
 //! build's `cfg` leaves it out); `skipped: <reason>` (no twin possible: `unsafe fn`, inside
 //! a macro, a trait impl for a foreign type).
@@ -135,6 +136,7 @@ struct Counts {
     functions: usize,
     compiles: usize,
     borrowing: usize,
+    borrowing_rustc: usize,
     partial: usize,
     borrowck: BTreeMap<String, usize>,
     other: BTreeMap<String, usize>,
@@ -148,7 +150,8 @@ impl Counts {
         self.functions += 1;
         match o {
             Outcome::Compiles => self.compiles += 1,
-            Outcome::Rule("borrowing") => self.borrowing += 1,
+            Outcome::Rule(BORROWING) => self.borrowing += 1,
+            Outcome::Rule(BORROWING_RUSTC) => self.borrowing_rustc += 1,
             Outcome::Rule(_) => self.partial += 1,
             Outcome::Borrowck(key) => *self.borrowck.entry(key.clone()).or_default() += 1,
             Outcome::Other(key) => *self.other.entry(key.clone()).or_default() += 1,
@@ -162,6 +165,7 @@ impl Counts {
         self.functions += c.functions;
         self.compiles += c.compiles;
         self.borrowing += c.borrowing;
+        self.borrowing_rustc += c.borrowing_rustc;
         self.partial += c.partial;
         for (k, n) in &c.other {
             *self.other.entry(k.clone()).or_default() += n;
@@ -177,15 +181,16 @@ impl Counts {
     }
 
     fn header() -> String {
-        "| crate | functions | compiles | rule: borrowing | rule: partial move | rustc borrowck | other error | not compiled (cfg) | skipped | build unfinished |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|".into()
+        "| crate | functions | compiles | rule: borrowing (corio's error) | rule: borrowing (rustc's E0597) | rule: partial move | other borrowck error | other error | not compiled (cfg) | skipped | build unfinished |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|".into()
     }
 
     fn row(&self, label: &str) -> String {
         format!(
-            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             self.functions,
             self.compiles,
             self.borrowing,
+            self.borrowing_rustc,
             self.partial,
             self.borrowck.values().sum::<usize>(),
             self.other.values().sum::<usize>(),
@@ -445,6 +450,12 @@ fn run_crate(
     Ok((label, counts))
 }
 
+/// The borrowing rule, in corio's spanned error.
+const BORROWING: &str = "borrowing";
+/// The borrowing rule where the pass did not see the borrow: rustc's "`x` does not live long
+/// enough" for a local of the coroutine (rustc reports the rest, README).
+const BORROWING_RUSTC: &str = "borrowing (rustc E0597)";
+
 /// rustc's borrow checker errors: a borrow of a local held across a suspension point that
 /// the pass did not see (README: "rustc reports the rest"), or a frame that holds a borrow
 /// rustc's own generators would accept (a pass bug); told apart by reading them.
@@ -457,12 +468,15 @@ const BORROWCK: &[&str] = &[
 fn classify(errors: &[Diag]) -> Outcome {
     fn rule(d: &Diag) -> Option<&'static str> {
         if d.code.is_none() && d.message.contains("held across a suspension point") {
-            Some("borrowing")
+            Some(BORROWING)
         } else if d.code.as_deref() == Some("E0382") && d.message.contains("partially moved") {
             Some("partial move")
         } else {
             None
         }
+    }
+    if errors.iter().all(|d| d.code.as_deref() == Some("E0597")) {
+        return Outcome::Rule(BORROWING_RUSTC);
     }
     if errors
         .iter()
@@ -476,7 +490,7 @@ fn classify(errors: &[Diag]) -> Outcome {
         ));
     }
     match errors.iter().find(|d| rule(d).is_none()) {
-        None => Outcome::Rule(errors.first().and_then(rule).unwrap_or("borrowing")),
+        None => Outcome::Rule(errors.first().and_then(rule).unwrap_or(BORROWING)),
         Some(d) => {
             let mut key: String = d.message.lines().next().unwrap_or_default().into();
             if key.len() > 110 {

@@ -49,7 +49,7 @@ fn fixture_functions_get_their_outcomes() {
     assert_eq!(table.lines().count(), 12, "{table}");
     // the summary row: 12 functions, 7 compile, 1 rule, 1 not compiled, 3 skipped
     assert!(
-        stdout.contains("| fixture | 12 | 7 | 1 | 0 | 0 | 0 | 1 | 3 | 0 |"),
+        stdout.contains("| fixture | 12 | 7 | 1 | 0 | 0 | 0 | 0 | 1 | 3 | 0 |"),
         "{stdout}"
     );
 }
