@@ -504,12 +504,18 @@ fn join(scope: &str, name: &str) -> String {
     }
 }
 
+/// The attributes that decide whether the original is compiled: its `cfg`s, and
+/// `#[cfg(test)]` for a `#[test]` function (which only a test build compiles).
 fn cfg_attrs(attrs: &[Attribute]) -> Vec<Attribute> {
-    attrs
+    let mut out: Vec<Attribute> = attrs
         .iter()
         .filter(|a| a.path().is_ident("cfg"))
         .cloned()
-        .collect()
+        .collect();
+    if attrs.iter().any(|a| a.path().is_ident("test")) {
+        out.push(parse_quote!(#[cfg(test)]));
+    }
+    out
 }
 
 /// Every identifier in `tokens`.
