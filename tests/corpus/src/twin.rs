@@ -354,7 +354,25 @@ impl Walker<'_> {
         // In a block that imports the trait: the methods' calls of trait methods resolve as
         // inside the trait impl.
         let cfgs = cfg_attrs(&imp.attrs);
-        let generics = &imp.generics;
+        let mut generics = imp.generics.clone();
+        // what the trait reference implied: `T: 'a` for each `&'a T` in its arguments
+        // (`impl<'a, K> Extend<&'a K> for Map<K>` knows `K: 'a`; an inherent impl does not)
+        struct Implied(Vec<syn::WherePredicate>);
+        impl<'ast> Visit<'ast> for Implied {
+            fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+                if let Some(lt) = &r.lifetime {
+                    let elem = &r.elem;
+                    self.0.push(parse_quote!(#elem: #lt));
+                }
+                syn::visit::visit_type_reference(self, r);
+            }
+        }
+        let mut implied = Implied(Vec::new());
+        implied.visit_path(trait_path);
+        if !implied.0.is_empty() {
+            generics.make_where_clause().predicates.extend(implied.0);
+        }
+        let generics = &generics;
         let self_ty = &imp.self_ty;
         let where_clause = &generics.where_clause;
         let mut trait_name = trait_path.clone();
@@ -597,6 +615,7 @@ impl QualifySelf<'_> {
                 }
                 syn::visit::visit_type_path(self, tp);
             }
+            fn visit_item(&mut self, _: &'ast Item) {}
         }
         let mut f = Find(self, false);
         f.visit_impl_item_fn(m);
@@ -620,6 +639,9 @@ impl VisitMut for QualifySelf<'_> {
         }
         syn::visit_mut::visit_expr_path_mut(self, ep);
     }
+
+    /// A nested item's `Self` is its own.
+    fn visit_item_mut(&mut self, _: &mut Item) {}
 }
 
 #[cfg(test)]

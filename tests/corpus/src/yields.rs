@@ -35,7 +35,14 @@ impl Inserter {
     fn wrap(&mut self, expr: &mut Expr) {
         let y = self.yield_stmt();
         let inner = std::mem::replace(expr, parse_quote!(()));
-        *expr = parse_quote!({ #y #inner });
+        *expr = Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: Block {
+                brace_token: Default::default(),
+                stmts: vec![y, Stmt::Expr(inner, None)],
+            },
+        });
     }
 }
 
