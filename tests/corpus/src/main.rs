@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `CRATE` is a crate source directory, or a crate name (`itoa`, `itoa-1.0.19`) looked up in
-//! cargo's registry sources (`cargo fetch` a project that depends on it first). Each crate is
+//! cargo's registry sources (fetched there first when missing: `cargo fetch` of a throwaway
+//! package in `--work` that depends on it). Each crate is
 //! copied into `--work` (default: a `corio-corpus` directory in the system temp dir), given a
 //! path dependency on this workspace's `corio`, and checked with `cargo rustc --profile
 //! check`. Twins that fail are removed and the crate checked again until it is clean, so
@@ -62,6 +63,13 @@ fn main() -> ExitCode {
     }
     if crates.is_empty() {
         eprintln!("usage: corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] CRATE...");
+        return ExitCode::FAILURE;
+    }
+    let missing: Vec<&String> = crates.iter().filter(|c| find_crate(c).is_none()).collect();
+    if !missing.is_empty()
+        && let Err(e) = fetch(&work, &missing)
+    {
+        eprintln!("corpus: cargo fetch failed: {e}");
         return ExitCode::FAILURE;
     }
     let mut totals = Counts::default();
@@ -230,6 +238,42 @@ fn find_crate(name: &str) -> Option<PathBuf> {
         }
     }
     best.map(|(_, p)| p)
+}
+
+/// Brings crates into cargo's registry sources: a throwaway package depending on each
+/// (`name` = newest, `name-1.2.3` = that version), `cargo fetch`ed.
+fn fetch(work: &Path, names: &[&String]) -> std::io::Result<()> {
+    let dir = work.join("fetch");
+    std::fs::create_dir_all(dir.join("src"))?;
+    let mut manifest = String::from(
+        "[package]\nname = \"corio-corpus-fetch\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[workspace]\n\n[dependencies]\n",
+    );
+    for name in names {
+        // `name-1.2.3`: the last `-` followed by a digit starts the version
+        let split = name
+            .match_indices('-')
+            .map(|(i, _)| i)
+            .rfind(|&i| name[i + 1..].starts_with(|c: char| c.is_ascii_digit()));
+        let (crate_name, version) = match split {
+            Some(i) => (&name[..i], format!("={}", &name[i + 1..])),
+            None => (name.as_str(), "*".to_string()),
+        };
+        writeln!(manifest, "{crate_name} = {version:?}").map_err(io_err)?;
+    }
+    std::fs::write(dir.join("Cargo.toml"), manifest)?;
+    std::fs::write(dir.join("src/lib.rs"), "")?;
+    eprintln!("corpus: cargo fetch {names:?}");
+    let status =
+        std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .arg("fetch")
+            .arg("--manifest-path")
+            .arg(dir.join("Cargo.toml"))
+            .status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(io_err(format!("cargo fetch: {status}")))
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
