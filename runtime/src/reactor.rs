@@ -67,10 +67,8 @@ pub(crate) mod sys;
 
 const READABLE: u8 = 1;
 const WRITABLE: u8 = 2;
-/// The peer closed its side (or the descriptor hung up or failed): sticky, because the end of
-/// stream is a state, not data. A read that returns fewer bytes than asked for does not clear
-/// `READABLE` while it is set: the end of stream may already be queued behind those bytes, and
-/// no new edge would announce it.
+/// The peer closed its write half (or the connection failed): sticky, since a read never
+/// blocks again, so `clear_readable` leaves it set.
 const READ_CLOSED: u8 = 4;
 
 /// The key polling gives its own notifier and timerfd registrations (`polling::NOTIFY_KEY`,
@@ -150,9 +148,10 @@ pub(crate) struct Reactor {
     epoll_events: RefCell<Vec<sys::EpollEvent>>,
     backend: Backend,
     mode: PollMode,
-    /// Registrations ask for `EPOLLRDHUP`, so that `READ_CLOSED` is known and a short read may
-    /// clear `READABLE` (the `Epoll` backend in edge mode; see `IoSource::new`).
-    rdhup: bool,
+    /// Whether events tell the peer's end of stream apart (`EPOLLRDHUP`: the `Epoll` backend
+    /// in edge mode). Only then may a short read forget read readiness: otherwise data and
+    /// the end of stream that arrive in one edge would leave the end of stream unseen.
+    sees_read_closed: bool,
 }
 
 impl fmt::Debug for Reactor {
@@ -194,6 +193,7 @@ impl Reactor {
         let capacity = EVENTS_CAPACITY;
         let events =
             Events::with_capacity(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN));
+        let sees_read_closed = backend == Backend::Epoll && mode == PollMode::Edge;
         Self {
             shared,
             sources: RefCell::new(Slab::new()),
@@ -205,7 +205,7 @@ impl Reactor {
             }),
             backend,
             mode,
-            rdhup: backend == Backend::Epoll && mode == PollMode::Edge,
+            sees_read_closed,
         }
     }
 
@@ -273,12 +273,16 @@ impl Reactor {
             // polling leaves out its own notifier's events.
             let sources = self.sources.borrow();
             for ev in events.iter() {
-                let ready = Ready {
-                    read: ev.readable,
-                    write: ev.writable,
-                    read_closed: ev.is_interrupt(),
-                };
-                dispatch(&sources, self.mode, ev.key, ready, wakers);
+                let closed = ev.is_interrupt();
+                dispatch(
+                    &sources,
+                    self.mode,
+                    ev.key,
+                    ev.readable,
+                    ev.writable,
+                    closed,
+                    wakers,
+                );
             }
             // A full buffer may have left events behind: drain them without blocking.
             if events.len() < events.capacity().get() {
@@ -295,9 +299,13 @@ impl Reactor {
         use std::os::fd::AsFd;
 
         // polling's read and write interests (`epoll.rs`): an error or hang-up is both.
-        const READ: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLHUP | libc::EPOLLERR) as u32;
+        const READ: u32 =
+            (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLRDHUP)
+                as u32;
+        // The end of the stream in the read direction (sticky: see `READ_CLOSED`).
+        // Not `EPOLLERR`: on a UDP socket an error is transient (an ICMP report).
+        const CLOSED: u32 = (libc::EPOLLHUP | libc::EPOLLRDHUP) as u32;
         const WRITE: u32 = (libc::EPOLLOUT | libc::EPOLLHUP | libc::EPOLLERR) as u32;
-        const CLOSED: u32 = (libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32;
 
         let mut timeout_ms = timeout_ms(timeout);
         let mut events = self.epoll_events.borrow_mut();
@@ -316,12 +324,9 @@ impl Reactor {
                 if key == NOTIFY_KEY {
                     notified = true;
                 } else {
-                    let ready = Ready {
-                        read: flags & READ != 0,
-                        write: flags & WRITE != 0,
-                        read_closed: flags & CLOSED != 0,
-                    };
-                    dispatch(&sources, self.mode, key, ready, wakers);
+                    let (read, write) = (flags & READ != 0, flags & WRITE != 0);
+                    let closed = flags & CLOSED != 0;
+                    dispatch(&sources, self.mode, key, read, write, closed, wakers);
                 }
             }
             drop(sources);
@@ -339,37 +344,24 @@ impl Reactor {
     }
 }
 
-/// What one event reports about a source.
-#[derive(Clone, Copy)]
-struct Ready {
-    read: bool,
-    write: bool,
-    /// A hang-up, an error, or (with `EPOLLRDHUP`) the peer's end of stream.
-    read_closed: bool,
-}
-
 /// Records readiness on source `key` and collects the wakers of its waiting tasks.
 fn dispatch(
     sources: &Slab<Rc<SourceState>>,
     mode: PollMode,
     key: usize,
-    event: Ready,
+    readable: bool,
+    writable: bool,
+    closed: bool,
     wakers: &mut Vec<Waker>,
 ) {
     let Some(state) = sources.get(key) else {
         return;
     };
-    let Ready {
-        read: readable,
-        write: writable,
-        read_closed,
-    } = event;
-    let readable = readable || read_closed;
     let mut ready = state.ready.get();
     if readable {
         ready |= READABLE;
     }
-    if read_closed {
+    if closed {
         ready |= READ_CLOSED;
     }
     if writable {
@@ -433,33 +425,31 @@ impl<T: AsSource> IoSource<T> {
             PollMode::Edge => Event::all(state.key),
             _ => Event::none(state.key),
         };
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        let added = if reactor.rdhup {
-            // polling's own registration plus EPOLLRDHUP (which polling does not offer), so
-            // that the end of stream is known: see `READ_CLOSED`. Same data word (the key).
-            use std::os::fd::AsFd;
-            sys::epoll_add_edge_rdhup(reactor.shared.poller.as_fd(), io.source(), state.key)
-        } else {
-            // SAFETY: `io` is owned by the returned `IoSource`, whose `Drop` deletes the
-            // source from the poller before `io` (and with it the descriptor) is dropped; on
-            // error nothing was registered.
-            unsafe {
-                reactor
-                    .shared
-                    .poller
-                    .add_with_mode(&io.source(), interest, reactor.mode)
-            }
-        };
         // SAFETY: `io` is owned by the returned `IoSource`, whose `Drop` deletes the source
         // from the poller before `io` (and with it the descriptor) is dropped; on error
         // nothing was registered.
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
         let added = unsafe {
             reactor
                 .shared
                 .poller
                 .add_with_mode(&io.source(), interest, reactor.mode)
         };
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let added = added.and_then(|()| {
+            if !reactor.sees_read_closed {
+                return Ok(());
+            }
+            use std::os::fd::AsFd;
+            let watched = sys::epoll_watch_rdhup(
+                reactor.shared.poller.as_fd(),
+                io.source().as_fd(),
+                state.key,
+            );
+            if watched.is_err() {
+                let _ = reactor.shared.poller.delete(io.source());
+            }
+            watched
+        });
         if let Err(e) = added {
             reactor.sources.borrow_mut().remove(state.key);
             return Err(e);
@@ -472,9 +462,10 @@ impl<T: AsSource> IoSource<T> {
         &self.io
     }
 
-    /// Whether the source was reported readable since the last `clear_readable`.
+    /// Whether the source was reported readable since the last `clear_readable`, or its
+    /// read direction was reported closed (then reads never block again).
     pub(crate) fn is_readable(&self) -> bool {
-        self.state.ready.get() & READABLE != 0
+        self.state.ready.get() & (READABLE | READ_CLOSED) != 0
     }
 
     /// Whether the source was reported writable since the last `clear_writable`.
@@ -492,18 +483,20 @@ impl<T: AsSource> IoSource<T> {
         self.poll_ready(WRITABLE, &self.state.writer, cx)
     }
 
-    /// Forgets read readiness: call it after a read returned `WouldBlock`.
-    pub(crate) fn clear_readable(&self) {
-        self.state.ready.set(self.state.ready.get() & !READABLE);
-    }
-
-    /// After a read that returned fewer bytes than asked for: forgets read readiness when
-    /// that is safe, that is when registrations report the end of stream (`EPOLLRDHUP`) and
-    /// it has not been reported. Otherwise the next read finds out (one `WouldBlock` more).
-    pub(crate) fn clear_readable_after_short_read(&self) {
-        if self.reactor.rdhup && self.state.ready.get() & READ_CLOSED == 0 {
+    /// A read returned fewer bytes than asked for: the socket's buffer is drained, so read
+    /// readiness is forgotten (saving the `EAGAIN` round trip of the next read) where the
+    /// reactor would report an end of stream that arrived in the same edge; elsewhere it is
+    /// kept, and the next read finds out.
+    pub(crate) fn read_was_short(&self) {
+        if self.reactor.sees_read_closed {
             self.clear_readable();
         }
+    }
+
+    /// Forgets read readiness: call it after a read returned `WouldBlock`. An end of stream
+    /// that was reported stays (reads return at once from then on).
+    pub(crate) fn clear_readable(&self) {
+        self.state.ready.set(self.state.ready.get() & !READABLE);
     }
 
     /// Forgets write readiness: call it after a write returned `WouldBlock`.
@@ -523,7 +516,11 @@ impl<T: AsSource> IoSource<T> {
         if let Some(traced) = trace::traced(|| self.waiting_on(flag)) {
             return traced;
         }
-        if self.state.ready.get() & flag != 0 {
+        let ready = match flag {
+            READABLE => self.is_readable(),
+            _ => self.state.ready.get() & flag != 0,
+        };
+        if ready {
             return Poll::Ready(Ok(()));
         }
         self.park(flag, slot, cx)

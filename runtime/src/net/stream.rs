@@ -6,10 +6,10 @@
 //! A read (write) that moves fewer bytes than asked for shows that the socket's buffer is
 //! drained (full), so it forgets the readiness at once, as tokio does: with edge-triggered
 //! registrations the next change of state is reported anyway, and an echo round trip costs
-//! exactly one `read` and one `write`. The exception is the end of stream, which may already
-//! be queued behind the bytes a short read returned: registrations ask for `EPOLLRDHUP`, and a
-//! source whose peer closed keeps its read readiness (`IoSource::clear_readable_after_short_read`;
-//! where `EPOLLRDHUP` is not available, a short read keeps it too).
+//! exactly one `read` and one `write`. A read does so only where the reactor sees the peer's
+//! end of stream as its own flag (`EPOLLRDHUP`, which stays set): data and the end of stream
+//! often arrive in one edge, and forgetting it after reading the data would hang the next
+//! read (issue 16).
 
 use std::future::Future;
 use std::io;
@@ -68,7 +68,7 @@ pub(crate) fn try_read<S: StreamIo>(io: &IoSource<S>, buf: &mut [u8]) -> io::Res
         match io.get_ref().read(buf) {
             Ok(n) => {
                 if n > 0 && n < buf.len() {
-                    io.clear_readable_after_short_read();
+                    io.read_was_short();
                 }
                 return Ok(n);
             }

@@ -107,44 +107,6 @@ pub(crate) fn send(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> io::Result<us
     }
 }
 
-/// `epoll_ctl(EPOLL_CTL_ADD)` of `fd` with the flags polling uses for an edge-triggered
-/// registration of both directions (`EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLHUP | EPOLLERR |
-/// EPOLLET`, data word `key`), plus `EPOLLRDHUP`, which polling does not offer. polling keeps
-/// no state of its own per registration, so `Poller::delete` removes it as usual.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) fn epoll_add_edge_rdhup(
-    epoll: std::os::fd::BorrowedFd<'_>,
-    fd: std::os::fd::BorrowedFd<'_>,
-    key: usize,
-) -> io::Result<()> {
-    let flags = libc::EPOLLIN
-        | libc::EPOLLPRI
-        | libc::EPOLLOUT
-        | libc::EPOLLHUP
-        | libc::EPOLLERR
-        | libc::EPOLLRDHUP
-        | libc::EPOLLET;
-    let mut event = libc::epoll_event {
-        events: flags as u32,
-        u64: key as u64,
-    };
-    // SAFETY: both descriptors are open for the duration of the call and `event` is a valid
-    // `epoll_event` that the kernel only reads. The caller (`IoSource::new`) upholds polling's
-    // `add` contract for `fd`: it is deleted from the poller before it is closed.
-    let rc = unsafe {
-        libc::epoll_ctl(
-            epoll.as_raw_fd(),
-            libc::EPOLL_CTL_ADD,
-            fd.as_raw_fd(),
-            &raw mut event,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
-
 /// One entry of an `epoll_wait` result: `events` holds the `EPOLL*` flags and `u64` the data
 /// word of the registration (polling puts the source's key there).
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -173,6 +135,45 @@ pub(crate) fn epoll_wait(
     // SAFETY: the kernel initialised the first `n` entries, and `n <= max <= capacity`.
     unsafe { events.set_len(n) };
     Ok(n)
+}
+
+/// Re-registers `fd`, already added to the epoll instance `epoll` by polling with key `key`
+/// in edge mode for both directions, with the same interest plus `EPOLLRDHUP`: the peer's
+/// end of stream is then reported as such, which polling's interest leaves out. The reactor
+/// needs it to forget read readiness after a short read (see `IoSource::read_was_short`).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn epoll_watch_rdhup(
+    epoll: std::os::fd::BorrowedFd<'_>,
+    fd: std::os::fd::BorrowedFd<'_>,
+    key: usize,
+) -> io::Result<()> {
+    let mut event = libc::epoll_event {
+        // polling's read and write interests, edge-triggered, plus the peer's half close.
+        events: (libc::EPOLLIN
+            | libc::EPOLLPRI
+            | libc::EPOLLOUT
+            | libc::EPOLLHUP
+            | libc::EPOLLERR
+            | libc::EPOLLRDHUP
+            | libc::EPOLLET) as u32,
+        u64: key as u64,
+    };
+    // SAFETY: both descriptors are open for the duration of the call and `event` is a valid,
+    // initialised `epoll_event` the kernel only reads. Modifying the interest of a registered
+    // descriptor affects nothing polling relies on: it deletes the registration by descriptor
+    // and keeps no copy of the flags.
+    let res = unsafe {
+        libc::epoll_ctl(
+            epoll.as_raw_fd(),
+            libc::EPOLL_CTL_MOD,
+            fd.as_raw_fd(),
+            &raw mut event,
+        )
+    };
+    if res < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The addresses of socket `fd` for a task dump: `" (127.0.0.1:7000, peer 127.0.0.1:53412)"`,
