@@ -257,3 +257,18 @@ fn status_closes_pipes_it_does_not_read() {
     let status = run(Command::new("yes").stdout(Stdio::piped()).status()).unwrap();
     assert!(!status.success());
 }
+
+#[test]
+fn a_child_reaped_behind_corios_back_is_an_error_naming_its_pid() {
+    run(async {
+        let child = Command::new("true").spawn()?;
+        let pid = child.id();
+        // Someone else (a careless SIGCHLD handler, say) reaps it first.
+        let raw = rustix::process::Pid::from_raw(pid as i32).expect("a real pid");
+        rustix::process::waitpid(Some(raw), rustix::process::WaitOptions::empty())?;
+        let err = child.wait().await.unwrap_err();
+        assert!(err.to_string().contains(&format!("process {pid}")), "{err}");
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
