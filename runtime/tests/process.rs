@@ -185,7 +185,7 @@ fn kill_on_drop_kills_and_dropped_children_are_reaped() {
         drop(doomed);
         until_gone(pid).await?;
         // Without kill_on_drop the child runs to its end, and is reaped afterwards.
-        let free = Command::new("sleep").arg("0.1").spawn()?;
+        let free = Command::new("sleep").arg("0.5").spawn()?;
         let pid = free.id();
         drop(free);
         corio::sleep(Duration::from_millis(50)).await;
@@ -271,4 +271,20 @@ fn a_child_reaped_behind_corios_back_is_an_error_naming_its_pid() {
         io::Result::Ok(())
     })
     .unwrap();
+}
+
+#[corio::coroutine]
+async fn outputs_and_kills() -> io::Result<(Vec<u8>, Option<i32>)> {
+    let out = Command::new("sh").args(["-c", "echo hi"]).output().await?;
+    let sleeper = Command::new("sleep").arg("60").spawn()?;
+    sleeper.kill()?;
+    let status = sleeper.wait().await?;
+    Ok((out.stdout, status.signal()))
+}
+
+#[test]
+fn output_and_kill_from_a_coroutine() {
+    let (stdout, signal) = run(outputs_and_kills()).unwrap();
+    assert_eq!(stdout, b"hi\n");
+    assert_eq!(signal, Some(libc::SIGKILL));
 }
