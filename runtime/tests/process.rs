@@ -288,3 +288,27 @@ fn output_and_kill_from_a_coroutine() {
     assert_eq!(stdout, b"hi\n");
     assert_eq!(signal, Some(libc::SIGKILL));
 }
+
+#[corio::coroutine]
+async fn supervise(child: corio::process::Child) -> io::Result<Option<i32>> {
+    let status = child.wait().await?;
+    Ok(status.code())
+}
+
+#[test]
+fn a_task_dump_shows_which_process_a_coroutine_waits_for() {
+    run(async {
+        let child = Command::new("sleep").arg("30").spawn()?;
+        let pid = child.id();
+        let handle = corio::spawn_named("supervisor", supervise(child));
+        corio::sleep(Duration::from_millis(20)).await;
+        let dump = corio::dump();
+        assert!(dump.contains(&format!("exit of process {pid}")), "{dump}");
+        assert!(dump.contains("supervise"), "{dump}");
+        let raw = rustix::process::Pid::from_raw(pid as i32).expect("a real pid");
+        rustix::process::kill_process(raw, rustix::process::Signal::KILL)?;
+        assert_eq!(handle.await.unwrap()?, None);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}

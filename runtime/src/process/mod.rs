@@ -565,7 +565,7 @@ impl ChildInner {
     }
 
     fn waiting_on(&self) -> WaitingOn {
-        WaitingOn::Static(&"child process exit")
+        WaitingOn::ChildExit { pid: self.pid }
     }
 }
 
