@@ -397,19 +397,15 @@ impl Command {
         // so `corio::run(cmd.output())` works.
         let spawned = self.spawn_std();
         let kill_on_drop = self.kill_on_drop;
-        // Leave the builder as the user set it.
-        for (set, reset) in [
-            (self.stdin_set, 0),
-            (self.stdout_set, 1),
-            (self.stderr_set, 2),
-        ] {
-            if !set {
-                match reset {
-                    0 => self.std.stdin(Stdio::inherit()),
-                    1 => self.std.stdout(Stdio::inherit()),
-                    _ => self.std.stderr(Stdio::inherit()),
-                };
-            }
+        // Leave the builder as `spawn` expects it (inherited streams unless set).
+        if !self.stdin_set {
+            self.std.stdin(Stdio::inherit());
+        }
+        if !self.stdout_set {
+            self.std.stdout(Stdio::inherit());
+        }
+        if !self.stderr_set {
+            self.std.stderr(Stdio::inherit());
         }
         OutputFuture::new(async move {
             Child::adopt(spawned?, kill_on_drop)?
