@@ -389,12 +389,16 @@ impl LoopInner {
             drop(slab);
             cell.as_mut().cancel();
         }
-        self.complete(task, cell);
+        self.complete(task, cell, !done);
     }
 
     /// Records that the task in `cell` finished: wakes its awaiter, or frees the slot when no
     /// handle is left. `cell` is dropped (if it is) after every borrow is released.
-    fn complete(&self, task: TaskRef, cell: Pin<Box<dyn RawTask>>) {
+    ///
+    /// A `cancelled` task keeps the `CANCEL` flag with `DONE`, which takes it out of
+    /// `tasks()` and dumps (asyncio's `all_tasks()` lists only tasks that are not done; a
+    /// task that completed keeps its entry as `Closed` until its output is taken).
+    fn complete(&self, task: TaskRef, cell: Pin<Box<dyn RawTask>>, cancelled: bool) {
         let mut awaiter = None;
         let dropped = {
             let mut slab = self.slab.borrow_mut();
@@ -411,7 +415,7 @@ impl LoopInner {
                     Some((Some(id), cell))
                 }
                 Some(slot) => {
-                    slot.word |= DONE;
+                    slot.word = (slot.word & !CANCEL) | DONE | if cancelled { CANCEL } else { 0 };
                     slot.cell = Some(cell);
                     None
                 }
@@ -557,7 +561,8 @@ impl LoopInner {
             .slots
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.word != 0)
+            // A cancelled task is gone for good, even while its handle is held (issue 16).
+            .filter(|(_, s)| s.word != 0 && !(s.is(DONE) && s.is(CANCEL)))
             .map(|(index, s)| {
                 let id = TaskId(NonZeroU64::new(s.id()).unwrap_or(NonZeroU64::MIN));
                 let status = match &s.cell {
@@ -600,7 +605,7 @@ impl LoopInner {
         };
         let mut cell = cell;
         cell.as_mut().cancel();
-        self.complete(task, cell);
+        self.complete(task, cell, true);
     }
 
     pub(crate) fn is_finished(&self, task: TaskRef, id: TaskId) -> bool {
