@@ -68,6 +68,7 @@
 #[doc(hidden)]
 pub mod __private;
 mod blocking;
+mod clock;
 mod combinators;
 mod coroutine;
 pub mod debug;
@@ -83,7 +84,7 @@ mod status;
 pub mod sync;
 mod task;
 mod task_group;
-mod time;
+pub mod time;
 mod timers;
 mod trace;
 mod waker;
