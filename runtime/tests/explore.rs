@@ -328,7 +328,13 @@ fn semaphore_scenario(seed: u64) {
                             // Decrement before any await: a cancelled holder drops its permit.
                             let _guard = Decrement(holders.clone());
                             wander(&rng).await;
-                            drop(permit);
+                            if rng.chance(3) {
+                                // Given back through `add_permits`: handed to a waiter.
+                                permit.forget();
+                                sem.add_permits(1);
+                            } else {
+                                drop(permit);
+                            }
                         }
                     })
                 })
@@ -470,6 +476,16 @@ fn counters(debug: &str) -> HashMap<String, usize> {
         .collect()
 }
 
+/// Putters wait only on a full queue (counting room reserved for a putter that has not run):
+/// otherwise there is room and a putter sleeps.
+fn check_queue(queue: &Queue<Token>) {
+    let debug = format!("{queue:?}");
+    check_buffer(&debug);
+    if counters(&debug)["putters"] > 0 {
+        assert!(queue.is_full(), "a putter waits beside free room: {debug}");
+    }
+}
+
 /// Getters wait only on an empty buffer: otherwise an item is there and a getter sleeps.
 fn check_buffer(debug: &str) {
     let c = counters(debug);
@@ -495,11 +511,17 @@ fn queue_scenario(seed: u64) {
                             let id = token.id;
                             // Counted as refused until the put completes.
                             ledger.refused.borrow_mut().push(id);
-                            if maybe_cut(&rng, 3, queue.put(token)).await.is_some() {
+                            let put = if rng.chance(4) {
+                                // put_nowait: refused (and the item handed back) when full.
+                                queue.put_nowait(token).is_ok()
+                            } else {
+                                maybe_cut(&rng, 3, queue.put(token)).await.is_some()
+                            };
+                            if put {
                                 ledger.refused.borrow_mut().retain(|&r| r != id);
                                 ledger.accepted.borrow_mut().push(id);
                             }
-                            check_buffer(&format!("{queue:?}"));
+                            check_queue(&queue);
                         }
                     })
                 })
@@ -515,11 +537,16 @@ fn queue_scenario(seed: u64) {
                         wander(&rng).await;
                         // Every get is cut short sometimes; none waits for ever.
                         let limit = Duration::from_micros(1 + rng.below(3000));
-                        if let Ok(token) = corio::timeout(limit, queue.get()).await {
+                        let got = if rng.chance(4) {
+                            queue.get_nowait().ok()
+                        } else {
+                            corio::timeout(limit, queue.get()).await.ok()
+                        };
+                        if let Some(token) = got {
                             ledger.received.borrow_mut().push(token.id);
                             queue.task_done().unwrap();
                         }
-                        check_buffer(&format!("{queue:?}"));
+                        check_queue(&queue);
                     }
                 })
             })
@@ -580,8 +607,23 @@ fn mpsc_scenario(seed: u64) {
                             let token = ledger.token();
                             let id = token.id;
                             ledger.refused.borrow_mut().push(id);
-                            if let Some(res) = maybe_cut(&rng, 3, tx.send((p, seq, token))).await {
+                            let sent = if rng.chance(4) {
+                                match tx.try_send((p, seq, token)) {
+                                    Ok(()) => true,
+                                    Err(mpsc::TrySendError::Full(_)) => false,
+                                    Err(mpsc::TrySendError::Closed(_)) => {
+                                        panic!("the receiver is alive")
+                                    }
+                                }
+                            } else if let Some(res) =
+                                maybe_cut(&rng, 3, tx.send((p, seq, token))).await
+                            {
                                 res.map_err(|_| ()).expect("the receiver is alive");
+                                true
+                            } else {
+                                false
+                            };
+                            if sent {
                                 ledger.refused.borrow_mut().retain(|&r| r != id);
                                 ledger.accepted.borrow_mut().push(id);
                             }
@@ -597,7 +639,16 @@ fn mpsc_scenario(seed: u64) {
                 let mut last: HashMap<u64, u32> = HashMap::new();
                 loop {
                     wander(&rng).await;
-                    match maybe_cut(&rng, 2, rx.recv()).await {
+                    let got = if rng.chance(4) {
+                        match rx.try_recv() {
+                            Ok(item) => Some(Some(item)),
+                            Err(mpsc::TryRecvError::Empty) => None,
+                            Err(mpsc::TryRecvError::Closed) => Some(None),
+                        }
+                    } else {
+                        maybe_cut(&rng, 2, rx.recv()).await
+                    };
+                    match got {
                         None => {}
                         Some(None) => break,
                         Some(Some((p, seq, token))) => {
