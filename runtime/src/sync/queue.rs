@@ -285,7 +285,9 @@ impl<T> Queue<T> {
 
     /// Returns whether the queue holds `maxsize` items: asyncio's `full()`.
     ///
-    /// An unbounded queue is never full.
+    /// Room that a `get` made and reserved for a waiting [`put`](Queue::put) that has not
+    /// run yet counts as full (a [`put_nowait`](Queue::put_nowait) would fail). An unbounded
+    /// queue is never full.
     ///
     /// # Examples
     ///
