@@ -544,3 +544,112 @@ fn borrow_that_ends_before_the_point() {
         Bag(vec![1, 2])
     ));
 }
+
+// Findings of the compile corpus and the program generator (/work/notes/pass-findings.md).
+
+// F1: a bare-expression arm next to an arm that suspends, in a loop of an `async fn`.
+async fn part(n: u8) -> std::io::Result<u8> {
+    if n == 0 {
+        Err(std::io::Error::other("zero"))
+    } else {
+        Ok(n)
+    }
+}
+
+twin! {
+    async fn match_in_a_loop_with_an_expression_arm[](xs: Vec<u8>, x: u8) -> std::io::Result<u8> {
+        let mut parts = Vec::new();
+        let mut i = 0;
+        loop {
+            match part(xs[i]).await {
+                Ok(p) => parts.push(p),
+                Err(_) => {
+                    let r = part(xs[i + 1]).await?;
+                    return Ok(r + x + parts.len() as u8);
+                }
+            }
+            i += 1;
+        }
+    }
+}
+
+#[test]
+fn match_in_a_loop_with_an_expression_arm() {
+    same_async!(match_in_a_loop_with_an_expression_arm(vec![1, 2, 0, 4], 10));
+    same_async!(match_in_a_loop_with_an_expression_arm(vec![1, 0, 0], 10));
+}
+
+// F2: suspension points inside `unsafe { … }`, as a statement, a value and an operand. Each
+// piece of user code between the points is wrapped in `unsafe` again.
+twin! {
+    yield = u8;
+    fn suspension_inside_unsafe[](v: Vec<u8>) -> u8 {
+        let p = v.as_ptr();
+        let mut out = Vec::new();
+        unsafe {
+            yield_!(*p);
+            let second = *p.add(1);
+            yield_!(second);
+            out.push(*v.get_unchecked({ yield_!(0); 1 }));
+        }
+        let first = unsafe {
+            yield_!(*v.get_unchecked(2));
+            *p
+        };
+        out.push(first);
+        let last = unsafe { *p.add(v.len() - 1) } + unsafe { yield_!(1); *p.add(1) };
+        out.push(last);
+        if unsafe { yield_!(2); *p > 0 } {
+            out.push(unsafe { *p.add(2) });
+        }
+        // `p` points into `v`'s buffer: `v` must stay alive (a coroutine drops a binding at
+        // the first suspension point after its last use).
+        drop(v);
+        out.iter().sum()
+    }
+}
+
+#[test]
+fn suspension_inside_unsafe() {
+    same!(suspension_inside_unsafe(vec![3, 5, 7]));
+}
+
+// F4: a function returning `!`.
+twin! {
+    yield = ();
+    fn returns_never[](msg: &'static str) -> ! {
+        yield_!(());
+        panic!("{msg}")
+    }
+}
+
+#[test]
+fn returns_never() {
+    let coro = outcome(|| drain(returns_never::coro("never returns")));
+    let plain = outcome(|| {
+        returns_never::plain::run("never returns");
+    });
+    assert_eq!(coro.0, plain.0);
+    assert_eq!(coro.1, Err("never returns".into()));
+    assert_eq!(plain.1, Err("never returns".into()));
+}
+
+// F6: an attribute on a block's value after a suspension point.
+twin! {
+    yield = ();
+    fn attribute_on_a_tail[](big: bool) -> usize {
+        if { yield_!(()); big } {
+            1
+        } else {
+            yield_!(());
+            #[allow(clippy::legacy_numeric_constants)]
+            usize::MAX
+        }
+    }
+}
+
+#[test]
+fn attribute_on_a_tail() {
+    same!(attribute_on_a_tail(true));
+    same!(attribute_on_a_tail(false));
+}

@@ -58,10 +58,7 @@ fn fallback(item: &ItemFn, args: &Args, err: syn::Error) -> TokenStream {
     sig.constness = None;
     sig.abi = None;
     let unit: Type = parse_quote!(());
-    let ret = match &item.sig.output {
-        ReturnType::Default => unit.clone(),
-        ReturnType::Type(_, ty) => (**ty).clone(),
-    };
+    let ret = return_type(&item.sig.output).unwrap_or_else(|| unit.clone());
     let yield_ty = args.yield_ty.as_ref().unwrap_or(&unit);
     let resume_ty = args.resume_ty.as_ref().unwrap_or(&unit);
     sig.output = parse_quote! {
@@ -189,10 +186,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         }
     }
 
-    let ret_ty: Option<Type> = match &sig.output {
-        ReturnType::Default => None,
-        ReturnType::Type(_, ty) => Some((**ty).clone()),
-    };
+    let ret_ty = return_type(&sig.output);
     let body = normalize::normalize(&block, ret_ty.is_some(), &mut errors);
     errors.propagate()?;
     let mut nodes = lets;
@@ -249,6 +243,27 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         }
     })
 }
+/// The body's return type, if it has one. `!` is `Infallible`: the `Return` of the
+/// coroutine's trait is an associated type, where `!` is not stable, and a body of type `!`
+/// coerces to any type.
+fn return_type(output: &ReturnType) -> Option<Type> {
+    match output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) if is_never(ty) => Some(parse_quote!(::core::convert::Infallible)),
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    }
+}
+
+/// `!`, also as a `macro_rules!` `$t:ty` fragment.
+fn is_never(ty: &Type) -> bool {
+    match ty {
+        Type::Never(_) => true,
+        Type::Group(g) => is_never(&g.elem),
+        Type::Paren(p) => is_never(&p.elem),
+        _ => false,
+    }
+}
+
 fn t_pat(input: &FnArg) -> Box<Pat> {
     match input {
         FnArg::Typed(t) => t.pat.clone(),
