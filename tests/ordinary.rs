@@ -653,3 +653,198 @@ fn attribute_on_a_tail() {
     same!(attribute_on_a_tail(true));
     same!(attribute_on_a_tail(false));
 }
+
+// F9 (tooltasks): only the scrutinee suspends; the arms are a compound assignment and `break`.
+twin! {
+    async fn scrutinee_suspends_with_expression_arms[](x: Vec<Option<u32>>) -> u32 {
+        let mut total = 0;
+        let mut i = 0;
+        loop {
+            match std::future::ready(x[i]).await {
+                Some(n) => total += n,
+                None => break,
+            }
+            i += 1;
+        }
+        total
+    }
+}
+
+#[test]
+fn scrutinee_suspends_with_expression_arms() {
+    same_async!(scrutinee_suspends_with_expression_arms(vec![
+        Some(1),
+        Some(2),
+        None
+    ]));
+}
+
+// F9 (gen): a shorthand field pattern whose binding the pass renames (it is shadowed after a
+// suspension point) names its field: `Pt { x: 0, y: __corio_y_2 }`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pt {
+    pub(crate) x: i64,
+    pub(crate) y: i64,
+}
+
+twin! {
+    yield = i64;
+    fn renamed_shorthand_field_pattern[](p: i64) -> i64 {
+        match (Pt { x: 0, y: p }) {
+            Pt { x: 0, y } => {
+                loop {
+                    yield_!(y);
+                    let y = (p, p);
+                    trace(y);
+                    break;
+                }
+                let q = Pt { x: 1, y };
+                q.y + y
+            }
+            _ => 0,
+        }
+    }
+}
+
+#[test]
+fn renamed_shorthand_field_pattern() {
+    same!(renamed_shorthand_field_pattern(4));
+}
+
+// F10 (gen): an `if` operand whose one branch diverges after a suspension point.
+twin! {
+    yield = i64;
+    fn operand_if_with_a_diverging_branch[](p: i64) -> Result<i64, i64> {
+        let a = 3 ^ (if p > 0 { return Ok({ yield_!(p); p + 1 }) } else { yield_!(4); 5 });
+        Ok(a)
+    }
+}
+
+#[test]
+fn operand_if_with_a_diverging_branch() {
+    same!(operand_if_with_a_diverging_branch(1));
+    same!(operand_if_with_a_diverging_branch(-1));
+}
+
+// F11 (gen): a bare-expression arm in a rewritten `match` inside a labelled block.
+twin! {
+    yield = i64;
+    fn expression_arm_in_a_labelled_block[](p: i64) -> i64 {
+        let mut x = 0;
+        'b1: {
+            match p {
+                0 => {
+                    yield_!(1);
+                }
+                _ => x = p,
+            }
+            if x > 10 {
+                break 'b1;
+            }
+            x += 1;
+        }
+        x
+    }
+}
+
+#[test]
+fn expression_arm_in_a_labelled_block() {
+    for p in [0, 3, 20] {
+        same!(expression_arm_in_a_labelled_block(p));
+    }
+}
+
+// F9 (corpus): `break` inside the arguments of a macro that writes its own loop.
+macro_rules! my_loop {
+    ($body:block) => {
+        loop $body
+    };
+}
+
+twin! {
+    yield = ();
+    fn break_inside_a_looping_macro[](n: u32) -> u32 {
+        let mut n = n;
+        yield_!(());
+        my_loop!({
+            n += 1;
+            if n > 3 {
+                break;
+            }
+        });
+        n
+    }
+}
+
+#[test]
+fn break_inside_a_looping_macro() {
+    same!(break_inside_a_looping_macro(0));
+}
+
+// F13 (corpus): a `#[cfg]` arm that does not suspend, in a `match` the pass rewrites.
+#[derive(Debug)]
+pub(crate) enum Either {
+    A(u32),
+    #[cfg(any())]
+    B,
+}
+
+twin! {
+    yield = ();
+    fn cfg_arm_that_does_not_suspend[](e: Either) -> u32 {
+        match e {
+            Either::A(x) => {
+                yield_!(());
+                x
+            }
+            #[cfg(any())]
+            Either::B => unreachable!(),
+        }
+    }
+}
+
+#[test]
+fn cfg_arm_that_does_not_suspend() {
+    same!(cfg_arm_that_does_not_suspend(Either::A(3)));
+}
+
+// F11 (corpus): a lifetime that only the return type relates to a type parameter; the plain
+// fn gets `K: 'a` from its signature, the coroutine from a written-out bound.
+pub(crate) struct Slice<K> {
+    k: [K],
+}
+
+impl<K> Slice<K> {
+    fn from_slice(_: &[K]) -> &Self {
+        unimplemented!()
+    }
+
+    #[allow(dead_code)]
+    #[corio::coroutine(yield = ())]
+    fn empty<'a>() -> &'a Self {
+        corio::yield_!(());
+        Self::from_slice(&[])
+    }
+
+    fn first_len(&self) -> usize {
+        self.k.len()
+    }
+}
+
+// A method returning `&'a T` of a generic `T`, run.
+pub(crate) struct Holder<T>(Vec<T>);
+
+impl<T: Debug> Holder<T> {
+    #[corio::coroutine(yield = usize)]
+    fn last<'a>(&'a self) -> Option<&'a T> {
+        corio::yield_!(self.0.len());
+        self.0.last()
+    }
+}
+
+#[test]
+fn return_type_implied_bounds() {
+    let h = Holder(vec![1, 2]);
+    assert_eq!(outcome(|| drain(h.last())).1, Ok("Some(2)".into()));
+    let _ = Slice::<u8>::first_len;
+}

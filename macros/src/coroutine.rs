@@ -232,7 +232,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     let vis = &item.vis;
     let ident = &sig.ident;
     let generics = &sig.generics;
-    let where_clause = &sig.generics.where_clause;
+    let where_clause = with_implied_bounds(sig.generics.where_clause.clone(), ret_ty.as_ref());
     let unsafety = &sig.unsafety;
     Ok(quote! {
         #(#attrs)*
@@ -252,6 +252,63 @@ fn return_type(output: &ReturnType) -> Option<Type> {
         ReturnType::Type(_, ty) if is_never(ty) => Some(parse_quote!(::core::convert::Infallible)),
         ReturnType::Type(_, ty) => Some((**ty).clone()),
     }
+}
+
+/// The bounds a plain fn's return type implies (`-> &'a T` gives `T: 'a`), written out: inside
+/// the coroutine's `impl Coroutine<Return = &'a T>` they are not implied.
+fn with_implied_bounds(
+    where_clause: Option<syn::WhereClause>,
+    ret: Option<&Type>,
+) -> Option<syn::WhereClause> {
+    use syn::visit::Visit;
+    struct Refs(Vec<(syn::Lifetime, Type)>);
+    impl<'ast> Visit<'ast> for Refs {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            if let Some(l) = &r.lifetime
+                && l.ident != "_"
+                && l.ident != "static"
+                && nameable(&r.elem)
+            {
+                self.0.push((l.clone(), (*r.elem).clone()));
+            }
+            syn::visit::visit_type_reference(self, r);
+        }
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {}
+    }
+    /// No elided lifetime or `impl Trait` inside: the type can be written in a `where` clause.
+    fn nameable(ty: &Type) -> bool {
+        struct Elided(bool);
+        impl<'ast> Visit<'ast> for Elided {
+            fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+                self.0 |= r.lifetime.is_none();
+                syn::visit::visit_type_reference(self, r);
+            }
+            fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+                self.0 |= l.ident == "_";
+            }
+            fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+                self.0 = true;
+            }
+            fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {
+                self.0 = true;
+            }
+        }
+        let mut e = Elided(false);
+        e.visit_type(ty);
+        !e.0
+    }
+    let mut refs = Refs(Vec::new());
+    if let Some(ret) = ret {
+        refs.visit_type(ret);
+    }
+    if refs.0.is_empty() {
+        return where_clause;
+    }
+    let mut wc = where_clause.unwrap_or_else(|| parse_quote!(where));
+    for (l, ty) in refs.0 {
+        wc.predicates.push(parse_quote!(#ty: #l));
+    }
+    Some(wc)
 }
 
 /// `!`, also as a `macro_rules!` `$t:ty` fragment.

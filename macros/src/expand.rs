@@ -827,7 +827,8 @@ impl Cx<'_> {
                         quote!(if #g)
                     });
                     let body = self.code(&arm.body);
-                    quote!(#pat #guard => { #body })
+                    let attrs = &arm.attrs;
+                    quote!(#(#attrs)* #pat #guard => { #body })
                 });
                 quote!(match #scrutinee { #(#arms)* })
             }

@@ -152,6 +152,7 @@ pub(crate) enum Emit {
 }
 
 pub(crate) struct EArm {
+    pub(crate) attrs: Vec<syn::Attribute>,
     pub(crate) pat: Pat,
     pub(crate) guard: Option<Expr>,
     pub(crate) binds: Vec<Id>,
@@ -696,6 +697,7 @@ impl Lower<'_> {
                     let piece = self.piece(|v| v.visit_expr_mut(&mut scrutinee));
                     let mut earms = Vec::new();
                     for Arm {
+                        attrs,
                         pat,
                         mut guard,
                         body,
@@ -712,6 +714,7 @@ impl Lower<'_> {
                         let body = self.seq(body, cont);
                         self.scope.truncate(inner);
                         earms.push(EArm {
+                            attrs,
                             pat,
                             guard,
                             binds,

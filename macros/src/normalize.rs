@@ -344,6 +344,14 @@ impl Normalizer<'_> {
             // `;`: code follows (a transition), and the value is dropped there as it would be
             // at the end of the block (`Cmd::Push(v) => stack.push(v),` in a `match` arm).
             Tail::Discard => self.stmt_expr(e, Some(Default::default()), out),
+            // A suspending `if`/`match` as the body's value returns from each branch (no
+            // temporary and no join after it, whose copies could not infer the temporary's
+            // type when a `#[cfg]`'d arm is the only other way out).
+            Tail::Return if contains(&e) && matches!(e, Expr::If(_) | Expr::Match(_)) => match e {
+                Expr::If(i) => self.if_(i, Tail::Return, out),
+                Expr::Match(m) => self.match_(m, Tail::Return, out),
+                _ => unreachable!(),
+            },
             Tail::Return => {
                 let (mut pre, e) = self.anf(e);
                 out.append(&mut pre);
@@ -538,6 +546,7 @@ impl Normalizer<'_> {
             };
             let body = self.block(stmts, tail.clone());
             arms.push(Arm {
+                attrs: arm.attrs,
                 pat: arm.pat,
                 guard,
                 body,
@@ -558,11 +567,13 @@ impl Normalizer<'_> {
         let next: Expr = parse_quote!(::core::iter::Iterator::next(&mut #iter));
         let arms = vec![
             Arm {
+                attrs: Vec::new(),
                 pat: parse_quote!(::core::option::Option::Some(#pat)),
                 guard: None,
                 body,
             },
             Arm {
+                attrs: Vec::new(),
                 pat: parse_quote!(::core::option::Option::None),
                 guard: None,
                 body: vec![Node::Break { target }],
