@@ -493,6 +493,17 @@ pub(crate) struct Case {
 
 /// Runs a generator program's both forms in full and dropped after several k, and panics on
 /// any divergence.
+thread_local! {
+    /// The generator's features of the program this test thread checks (`label_features`).
+    static FEATURES: Cell<&'static str> = const { Cell::new("") };
+}
+
+/// Records the generator features of the program about to be checked, so that a failure
+/// prints the command that shows it (each test runs on a thread of its own).
+pub(crate) fn label_features(features: &'static str) {
+    FEATURES.with(|f| f.set(features));
+}
+
 pub(crate) fn check(
     case: &Case,
     plain: fn(Ctx, i64) -> Result<i64, i64>,
@@ -535,11 +546,15 @@ pub(crate) fn check_runs(
     if !failures.is_empty() {
         let origin = match case.program {
             Some((seed, index)) => {
-                let (what, flag) = if case.is_async {
-                    ("async program", "--async ")
+                let (what, mut flag) = if case.is_async {
+                    ("async program", "--async ".to_string())
                 } else {
-                    ("program", "")
+                    ("program", String::new())
                 };
+                let features = FEATURES.with(Cell::get);
+                if !features.is_empty() {
+                    flag = format!("{flag}--features {features} ");
+                }
                 format!(
                     "seed {seed}, {what} {index}; print it with \
                      `cargo run -p corio-diffgen -- {flag}--seed {seed} --case {index}`"

@@ -221,6 +221,9 @@ impl Gen {
         if self.f("generics") {
             forms.push(Gen::sig_stmt);
         }
+        if self.f("rules") && self.rng.chance(8) {
+            forms.push(Gen::rule_stmt);
+        }
         if forms.is_empty() {
             return self.simple_stmt();
         }
@@ -799,6 +802,33 @@ impl Gen {
             }
             _ => None,
         }
+    }
+
+    /// A documented rule applies: a borrow of a local (or a closure borrowing one) held across
+    /// a suspension point, or a binding partially moved before one and used after it.
+    fn rule_stmt(&mut self) -> Option<String> {
+        let id = self.next_id();
+        // A suspension point that assigns nothing: the borrowed binding stays unchanged.
+        let k = self.lit();
+        let y = format!("ctx.tick({});", self.suspend(k, YES));
+        Some(match self.rng.below(3) {
+            0 => {
+                let v = self.pick(|v| matches!(v.kind, Kind::Vec | Kind::Str))?;
+                let v = self.vars[v].name.clone();
+                format!("let r{id} = &{v};\n{y}\nctx.tick(r{id}.len() as i64);")
+            }
+            1 => {
+                let x = self.pick_kind(Kind::Int)?;
+                format!("let cl{id} = |z: i64| z ^ {x};\n{y}\nctx.tick(cl{id}(1i64));")
+            }
+            _ => {
+                let a = self.int(1, YES);
+                format!(
+                    "let pm{id} = (ctx.noisy({a}), ctx.noisy(2i64));\nlet first{id} = pm{id}.0;\n{y}\n\
+                     ctx.tick(first{id}.val() ^ pm{id}.1.val());"
+                )
+            }
+        })
     }
 
     /// The end of a body with `diverging_tail`: its last statement diverges.

@@ -22,6 +22,7 @@
 //! errors, and a minimized copy (statements removed while the plain form still compiles and the
 //! coroutine form still fails with the same error code) for the first failures of each
 //! distinct error. The exit status is non-zero when any program failed, diverged or was invalid.
+//! Builds happen in `--work` (default `target/diffrun`); two runs at once need two of them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -166,7 +167,7 @@ struct Opts {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: corio-diffrun [--seed S] [--first I] [--programs N] [--async-programs M] \
-         [--batch B] [--features all|ci[,+name|,-name…]] [--out DIR] [--minimize K]"
+         [--batch B] [--features all|ci[,+name|,-name…]] [--out DIR] [--work DIR] [--minimize K]"
     );
     ExitCode::FAILURE
 }
@@ -202,6 +203,7 @@ fn main() -> ExitCode {
             ("--batch", Some(v)) if v > 0 => o.batch = v as usize,
             ("--minimize", Some(v)) => o.minimize = v as usize,
             ("--out", _) => o.out = PathBuf::from(value),
+            ("--work", _) => o.work = PathBuf::from(value),
             ("--features", _) => match Features::parse(&value) {
                 Ok(f) => o.features = f,
                 Err(e) => {
@@ -214,6 +216,10 @@ fn main() -> ExitCode {
     }
     let started = Instant::now();
     std::fs::create_dir_all(&o.out).expect("create the failures directory");
+    // A snapshot of the test support: editing the worktree during a run changes nothing.
+    std::fs::create_dir_all(&o.work).expect("create the work directory");
+    let support = std::fs::read_to_string(o.root.join("tests/support.rs")).expect("support.rs");
+    write_if_changed(&o.work.join("support.rs"), &support);
     let mut counts = Counts {
         programs: o.programs,
         async_programs: o.async_programs,
@@ -407,6 +413,8 @@ fn write_workspace(o: &Opts, ws: &Path, batches: &[Vec<Prog>]) {
     std::fs::create_dir_all(ws).expect("create the scratch workspace");
     let members: Vec<String> = (0..batches.len()).map(|i| format!("\"b{i}\"")).collect();
     let root = o.root.display();
+    let support = o.work.join("support.rs");
+    let support = support.display();
     write_if_changed(
         &ws.join("Cargo.toml"),
         &format!(
@@ -432,7 +440,7 @@ fn write_workspace(o: &Opts, ws: &Path, batches: &[Vec<Prog>]) {
         write_if_changed(
             &dir.join("src/lib.rs"),
             &format!(
-                "#![allow(warnings)]\n#[path = \"{root}/tests/support.rs\"]\nmod support;\n\
+                "#![allow(warnings)]\n#[path = \"{support}\"]\nmod support;\n\
                  #[allow(warnings, clippy::all, unreachable_pub)]\nmod cases {{\nuse super::support;\ninclude!(\"cases.rs\");\n}}\n"
             ),
         );
