@@ -40,6 +40,8 @@ pub(crate) enum Node {
 }
 
 pub(crate) struct Arm {
+    /// The arm's own attributes (`#[cfg(…)]` on an arm that does not suspend).
+    pub(crate) attrs: Vec<syn::Attribute>,
     pub(crate) pat: Pat,
     pub(crate) guard: Option<Expr>,
     pub(crate) body: Vec<Node>,
@@ -63,4 +65,6 @@ pub(crate) struct Body {
     pub(crate) nodes: Vec<Node>,
     pub(crate) targets: Vec<Target>,
     pub(crate) points: Vec<Point>,
+    /// The type anchors of value temporaries (see `normalize::anchor`).
+    pub(crate) anchors: Vec<Ident>,
 }

@@ -1,0 +1,850 @@
+//! Ordinary Rust that rustc accepts, as a new user writes it (issue 15): each body is compiled
+//! twice by `twin!`, as a `#[corio::coroutine]` and as a plain function in which `yield_!(v)`
+//! records `v`, and both runs must give the same yields, the same return value (or the same
+//! panic message) and the same events.
+
+use std::cell::RefCell;
+use std::fmt::Debug;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use corio::{Coroutine, CoroutineState};
+
+thread_local! {
+    static TRACE: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// An event of either form: a yield, or something the body logs.
+fn trace(event: impl Debug) {
+    TRACE.with(|t| t.borrow_mut().push(format!("{event:?}")));
+}
+
+fn take_trace() -> Vec<String> {
+    TRACE.with(|t| std::mem::take(&mut *t.borrow_mut()))
+}
+
+fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "<panic>".into())
+}
+
+/// Runs `f` and returns its events and its result (`Err(message)` when it panicked).
+fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, String>) {
+    take_trace();
+    let r = catch_unwind(AssertUnwindSafe(f))
+        .map(|r| format!("{r:?}"))
+        .map_err(panic_message);
+    (take_trace(), r)
+}
+
+/// Drives a generator to the end, tracing its yields.
+fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
+    loop {
+        match g.resume(()) {
+            CoroutineState::Yielded(y) => trace(("yield", y)),
+            CoroutineState::Complete(r) => return r,
+        }
+    }
+}
+
+/// A twin's result as the tests compare it (`Ok(Debug)` or `Err(panic message)`).
+fn shown(r: &Result<String, String>) -> String {
+    format!("{r:?}")
+}
+
+/// The plain form's `yield_!`.
+fn plain_yield<Y: Debug>(y: Y) {
+    trace(("yield", y));
+}
+
+/// `twin! { yield = Y; fn name[generics](params) -> Ret { body } }`: the body as a generator
+/// (`name::coro`) and as a plain fn (`name::plain::run`).
+macro_rules! twin {
+    (
+        yield = $y:ty;
+        fn $name:ident [$($gen:tt)*] ($($params:tt)*) -> $ret:ty $body:block
+    ) => {
+        #[allow(unused, unreachable_code, clippy::all)]
+        mod $name {
+            use super::*;
+            use corio::yield_;
+            #[corio::coroutine(yield = $y)]
+            pub(super) fn coro<$($gen)*>($($params)*) -> $ret $body
+            pub(super) mod plain {
+                use super::super::*;
+                macro_rules! yield_ {
+                    ($e:expr) => {
+                        plain_yield($e)
+                    };
+                }
+                pub(crate) fn run<$($gen)*>($($params)*) -> $ret $body
+            }
+        }
+    };
+    (
+        async fn $name:ident [$($gen:tt)*] ($($params:tt)*) -> $ret:ty $body:block
+    ) => {
+        #[allow(unused, unreachable_code, clippy::all)]
+        mod $name {
+            use super::*;
+            #[corio::coroutine]
+            pub(super) async fn coro<$($gen)*>($($params)*) -> $ret $body
+            pub(super) mod plain {
+                use super::super::*;
+                pub(crate) async fn run<$($gen)*>($($params)*) -> $ret $body
+            }
+        }
+    };
+}
+
+/// Both forms of generator twin `$name` on the same arguments must agree.
+macro_rules! same {
+    ($name:ident ($($arg:expr),*)) => {{
+        let coro = outcome(|| drain($name::coro($($arg),*)));
+        let plain = outcome(|| $name::plain::run($($arg),*));
+        assert_eq!(coro, plain, "{} on {}", stringify!($name), stringify!($($arg),*));
+        shown(&coro.1)
+    }};
+}
+
+/// Both forms of async twin `$name`, run on corio's loop, must agree.
+macro_rules! same_async {
+    ($name:ident ($($arg:expr),*)) => {{
+        let coro = outcome(|| corio::run($name::coro($($arg),*)));
+        let plain = outcome(|| corio::run($name::plain::run($($arg),*)));
+        assert_eq!(coro, plain, "{} on {}", stringify!($name), stringify!($($arg),*));
+        shown(&coro.1)
+    }};
+}
+
+// 1. A `match` the pass rewrites (an arm suspends) whose other arms are bare expressions: a
+// method call, a compound assignment, an assignment and `panic!`. The arm's expression was
+// emitted in front of the transition's block ("expected one of `.`, `;` … found `{`").
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Cmd {
+    Push(i64),
+    Add,
+    Print,
+    Fail,
+}
+
+fn make(v: i64) -> i64 {
+    v * 10
+}
+
+twin! {
+    yield = i64;
+    fn match_arms_that_are_bare_expressions[](cmds: Vec<Cmd>) -> i64 {
+        let mut stack = Vec::new();
+        let mut total = 0;
+        let mut x = 0;
+        for c in cmds {
+            match c {
+                Cmd::Push(v) => stack.push(v),
+                Cmd::Add => total += stack.pop().unwrap_or(0),
+                Cmd::Print => yield_!(*stack.last().unwrap_or(&-1)),
+                Cmd::Fail => panic!("failed at {total}"),
+            }
+            match stack.last().copied() {
+                Some(v) if v > 100 => x = make(v),
+                Some(v) => yield_!(v),
+                None => trace("empty"),
+            }
+        }
+        total + x
+    }
+}
+
+#[test]
+fn match_arms_that_are_bare_expressions() {
+    use Cmd::*;
+    let r = same!(match_arms_that_are_bare_expressions(vec![
+        Push(1),
+        Print,
+        Push(200),
+        Add,
+        Push(3),
+        Print,
+        Add
+    ]));
+    assert_eq!(r, r#"Ok("2203")"#);
+    let r = same!(match_arms_that_are_bare_expressions(vec![
+        Push(5),
+        Print,
+        Fail
+    ]));
+    assert_eq!(r, r#"Err("failed at 0")"#);
+}
+
+// The same in an `async fn`, where `Complete(()) => panic!(…)` stood next to an await.
+twin! {
+    async fn async_match_arms_that_are_bare_expressions[](n: i64) -> i64 {
+        let mut total = 0;
+        match n {
+            0 => panic!("zero"),
+            1 => total += 1,
+            n => total = std::future::ready(n).await,
+        }
+        total
+    }
+}
+
+#[test]
+fn async_match_arms_that_are_bare_expressions() {
+    for n in [0, 1, 7] {
+        same_async!(async_match_arms_that_are_bare_expressions(n));
+    }
+}
+
+// 2. Deferred initialisation across a suspension point, assigned in both branches of an `if`
+// (or all arms of a `match`) after it: the declarations were dropped (E0425).
+twin! {
+    yield = u32;
+    fn deferred_init_across_a_point[](p: u32) -> u32 {
+        let x: u32;
+        let y;
+        let z;
+        yield_!(1);
+        if p > 2 {
+            x = 1;
+            y = 2;
+        } else {
+            x = 3;
+            y = 4;
+        }
+        match p {
+            0 => z = 10,
+            1 => {
+                z = 20;
+            }
+            _ => {
+                trace("other");
+                z = p;
+            }
+        }
+        x + y + z
+    }
+}
+
+#[test]
+fn deferred_init_across_a_point() {
+    for p in [0, 1, 3] {
+        same!(deferred_init_across_a_point(p));
+    }
+}
+
+// 3. The last statement diverges after a suspension point: the body's type is `!`, and the
+// expansion returned `()` from the end of it (E0308).
+twin! {
+    yield = u32;
+    fn last_statement_panics[](p: u32) -> u32 {
+        yield_!(p);
+        panic!("boom {p}");
+    }
+}
+
+twin! {
+    yield = u32;
+    fn last_statement_is_unreachable[](p: u32) -> u32 {
+        if p > 0 {
+            yield_!(p);
+            return p;
+        }
+        yield_!(0);
+        unreachable!();
+    }
+}
+
+twin! {
+    yield = u32;
+    fn last_statement_is_a_loop_without_break[](p: u32) -> u32 {
+        yield_!(p);
+        let mut i = 0;
+        loop {
+            i += 1;
+            if i == p {
+                return i * 2;
+            }
+        };
+    }
+}
+
+twin! {
+    yield = u32;
+    fn last_statement_is_a_suspending_loop[](p: u32) -> u32 {
+        let mut i = 0;
+        loop {
+            yield_!(i);
+            i += 1;
+            if i == p {
+                return i;
+            }
+        };
+    }
+}
+
+twin! {
+    yield = u32;
+    fn last_statement_is_return[](p: u32) -> u32 {
+        yield_!(p);
+        return p + 1;
+    }
+}
+
+fn fail(p: u32) -> ! {
+    panic!("fail {p}")
+}
+
+twin! {
+    yield = u32;
+    fn last_statement_calls_a_diverging_fn[](p: u32) -> u32 {
+        yield_!(p);
+        fail(p);
+    }
+}
+
+twin! {
+    yield = u32;
+    fn branch_value_ends_in_a_panic[](p: u32) -> u32 {
+        let v = if p > 1 {
+            yield_!(p);
+            p
+        } else {
+            yield_!(0);
+            panic!("small {p}");
+        };
+        v + 1
+    }
+}
+
+#[test]
+fn last_statement_diverges() {
+    same!(last_statement_panics(4));
+    same!(last_statement_is_unreachable(0));
+    same!(last_statement_is_unreachable(2));
+    same!(last_statement_is_a_loop_without_break(3));
+    same!(last_statement_is_a_suspending_loop(3));
+    same!(last_statement_is_return(3));
+    same!(last_statement_calls_a_diverging_fn(3));
+    same!(branch_value_ends_in_a_panic(0));
+    same!(branch_value_ends_in_a_panic(5));
+}
+
+twin! {
+    async fn async_last_statement_panics[](p: u32) -> u32 {
+        corio::yield_now().await;
+        panic!("async boom {p}");
+    }
+}
+
+#[test]
+fn async_last_statement_diverges() {
+    same_async!(async_last_statement_panics(1));
+}
+
+// `std::process::exit` as the last statement: compiled (in both forms), not run.
+#[allow(dead_code)]
+#[corio::coroutine(yield = u32)]
+fn last_statement_exits(p: u32) -> u32 {
+    corio::yield_!(p);
+    std::process::exit(3);
+}
+
+// `pending().await; panic!(…)`: compiled, and pending forever.
+#[allow(dead_code)]
+#[corio::coroutine]
+async fn pending_then_panic() -> u32 {
+    std::future::pending::<()>().await;
+    panic!("never");
+}
+
+// 4. Generic parameters without an `Unpin` bound: the wrapper is `Unpin` whatever the frame
+// holds (E0277 "`T` cannot be unpinned").
+twin! {
+    async fn generic_without_unpin[T](d: std::time::Duration, v: T) -> T {
+        corio::sleep(d).await;
+        v
+    }
+}
+
+twin! {
+    yield = T;
+    fn generic_generator_without_unpin[T: Clone + Debug](v: T, n: usize) -> Vec<T> {
+        let mut out = Vec::new();
+        for _ in 0..n {
+            yield_!(v.clone());
+            out.push(v.clone());
+        }
+        out
+    }
+}
+
+#[test]
+fn generics_without_unpin() {
+    use std::marker::PhantomPinned;
+    #[derive(Debug)]
+    #[allow(dead_code, reason = "shown by Debug")]
+    struct Pinned(u8, PhantomPinned);
+    let r = same_async!(generic_without_unpin(
+        std::time::Duration::from_millis(1),
+        Pinned(7, PhantomPinned)
+    ));
+    assert_eq!(r, r#"Ok("Pinned(7, PhantomPinned)")"#);
+    same!(generic_generator_without_unpin(String::from("a"), 2));
+    // The generic async fn's future is `Unpin` even for a `!Unpin` value.
+    fn unpin<F: Unpin>(_: &F) {}
+    let f = generic_without_unpin::coro(std::time::Duration::ZERO, Pinned(1, PhantomPinned));
+    unpin(&f);
+}
+
+// 5. `let … else` whose `else` suspends.
+twin! {
+    yield = i64;
+    fn let_else_that_suspends[](v: Option<i64>, w: Result<(i64, i64), String>) -> i64 {
+        let Some(mut x) = v else {
+            yield_!(-1);
+            return 0;
+        };
+        x += 1;
+        yield_!(x);
+        let Ok((a, b)): Result<(i64, i64), String> = w else {
+            trace("not ok");
+            yield_!(-2);
+            panic!("no pair");
+        };
+        x + a + b
+    }
+}
+
+#[test]
+fn let_else_that_suspends() {
+    same!(let_else_that_suspends(None, Ok((1, 2))));
+    same!(let_else_that_suspends(Some(3), Ok((1, 2))));
+    same!(let_else_that_suspends(Some(3), Err("e".into())));
+}
+
+// 6. A labelled block that suspends, whose type comes only from `break 'found Some(..)` and a
+// `None` tail, and is used only by a method call: the code after the block was copied into the
+// arm that assigns `None`, where nothing said what `Option<_>` holds (E0282).
+twin! {
+    yield = i64;
+    fn labelled_block_typed_by_its_breaks[](v: Vec<i64>) -> bool {
+        let found = 'found: {
+            for x in v {
+                if x > 3 {
+                    break 'found Some(x);
+                }
+            }
+            yield_!(0);
+            None
+        };
+        found.is_some()
+    }
+}
+
+twin! {
+    yield = i64;
+    fn labelled_block_with_a_suspending_break[](p: i64) -> bool {
+        let found = 'found: {
+            if p > 3 {
+                yield_!(p);
+                break 'found Some(p);
+            }
+            None
+        };
+        found.is_some()
+    }
+}
+
+twin! {
+    yield = i64;
+    fn labelled_block_in_a_loop[](v: Vec<i64>) -> usize {
+        let found = 'found: {
+            for x in v {
+                yield_!(x);
+                if x > 3 {
+                    break 'found Some(x);
+                }
+            }
+            None
+        };
+        let twice = match 'again: {
+            yield_!(1);
+            if found.is_some() {
+                break 'again Ok(2);
+            }
+            Err(())
+        } {
+            Ok(n) => n,
+            Err(_) => 0,
+        };
+        twice + usize::from(found.is_some())
+    }
+}
+
+twin! {
+    async fn async_labelled_block_typed_by_its_breaks[](v: Vec<i64>) -> bool {
+        let found = 'found: {
+            for x in v {
+                std::future::ready(()).await;
+                if x > 3 {
+                    break 'found Some(x);
+                }
+            }
+            None
+        };
+        found.is_some()
+    }
+}
+
+#[test]
+fn labelled_block_typed_by_its_breaks() {
+    for v in [vec![1, 5, 2], vec![1, 2]] {
+        same!(labelled_block_typed_by_its_breaks(v.clone()));
+        same!(labelled_block_in_a_loop(v.clone()));
+        same_async!(async_labelled_block_typed_by_its_breaks(v.clone()));
+    }
+    same!(labelled_block_with_a_suspending_break(1));
+    same!(labelled_block_with_a_suspending_break(5));
+}
+
+// 7. A borrow that ends before the suspension point: `key(&item)` returns an owned value, and
+// was rejected as "`k` borrows the local `item`".
+fn key(s: &str) -> usize {
+    s.len()
+}
+
+#[derive(Debug)]
+pub(crate) struct Bag(Vec<u8>);
+
+impl Bag {
+    /// A method called `iter` that returns an owned value.
+    fn iter(&self) -> Vec<u8> {
+        self.0.clone()
+    }
+}
+
+twin! {
+    yield = usize;
+    fn borrow_that_ends_before_the_point[](item: String, bag: Bag) -> usize {
+        let k = key(&item);
+        yield_!(k);
+        let owned: Bag = bag;
+        let copy = owned.iter();
+        yield_!(copy.len());
+        k + item.len() + copy.len() + owned.0.len()
+    }
+}
+
+#[test]
+fn borrow_that_ends_before_the_point() {
+    same!(borrow_that_ends_before_the_point(
+        "abc".into(),
+        Bag(vec![1, 2])
+    ));
+}
+
+// Findings of the compile corpus and the program generator (/work/notes/pass-findings.md).
+
+// F1: a bare-expression arm next to an arm that suspends, in a loop of an `async fn`.
+async fn part(n: u8) -> std::io::Result<u8> {
+    if n == 0 {
+        Err(std::io::Error::other("zero"))
+    } else {
+        Ok(n)
+    }
+}
+
+twin! {
+    async fn match_in_a_loop_with_an_expression_arm[](xs: Vec<u8>, x: u8) -> std::io::Result<u8> {
+        let mut parts = Vec::new();
+        let mut i = 0;
+        loop {
+            match part(xs[i]).await {
+                Ok(p) => parts.push(p),
+                Err(_) => {
+                    let r = part(xs[i + 1]).await?;
+                    return Ok(r + x + parts.len() as u8);
+                }
+            }
+            i += 1;
+        }
+    }
+}
+
+#[test]
+fn match_in_a_loop_with_an_expression_arm() {
+    same_async!(match_in_a_loop_with_an_expression_arm(vec![1, 2, 0, 4], 10));
+    same_async!(match_in_a_loop_with_an_expression_arm(vec![1, 0, 0], 10));
+}
+
+// F2: suspension points inside `unsafe { … }`, as a statement, a value and an operand. Each
+// piece of user code between the points is wrapped in `unsafe` again.
+twin! {
+    yield = u8;
+    fn suspension_inside_unsafe[](v: Vec<u8>) -> u8 {
+        let p = v.as_ptr();
+        let mut out = Vec::new();
+        unsafe {
+            yield_!(*p);
+            let second = *p.add(1);
+            yield_!(second);
+            out.push(*v.get_unchecked({ yield_!(0); 1 }));
+        }
+        let first = unsafe {
+            yield_!(*v.get_unchecked(2));
+            *p
+        };
+        out.push(first);
+        let last = unsafe { *p.add(v.len() - 1) } + unsafe { yield_!(1); *p.add(1) };
+        out.push(last);
+        if unsafe { yield_!(2); *p > 0 } {
+            out.push(unsafe { *p.add(2) });
+        }
+        // `p` points into `v`'s buffer: `v` must stay alive (a coroutine drops a binding at
+        // the first suspension point after its last use).
+        drop(v);
+        out.iter().sum()
+    }
+}
+
+#[test]
+fn suspension_inside_unsafe() {
+    same!(suspension_inside_unsafe(vec![3, 5, 7]));
+}
+
+// F4: a function returning `!`.
+twin! {
+    yield = ();
+    fn returns_never[](msg: &'static str) -> ! {
+        yield_!(());
+        panic!("{msg}")
+    }
+}
+
+#[test]
+fn returns_never() {
+    let coro = outcome(|| drain(returns_never::coro("never returns")));
+    let plain = outcome(|| {
+        returns_never::plain::run("never returns");
+    });
+    assert_eq!(coro.0, plain.0);
+    assert_eq!(coro.1, Err("never returns".into()));
+    assert_eq!(plain.1, Err("never returns".into()));
+}
+
+// F6: an attribute on a block's value after a suspension point.
+twin! {
+    yield = ();
+    fn attribute_on_a_tail[](big: bool) -> usize {
+        if { yield_!(()); big } {
+            1
+        } else {
+            yield_!(());
+            #[allow(clippy::legacy_numeric_constants)]
+            usize::MAX
+        }
+    }
+}
+
+#[test]
+fn attribute_on_a_tail() {
+    same!(attribute_on_a_tail(true));
+    same!(attribute_on_a_tail(false));
+}
+
+// F9 (tooltasks): only the scrutinee suspends; the arms are a compound assignment and `break`.
+twin! {
+    async fn scrutinee_suspends_with_expression_arms[](x: Vec<Option<u32>>) -> u32 {
+        let mut total = 0;
+        let mut i = 0;
+        loop {
+            match std::future::ready(x[i]).await {
+                Some(n) => total += n,
+                None => break,
+            }
+            i += 1;
+        }
+        total
+    }
+}
+
+#[test]
+fn scrutinee_suspends_with_expression_arms() {
+    same_async!(scrutinee_suspends_with_expression_arms(vec![
+        Some(1),
+        Some(2),
+        None
+    ]));
+}
+
+// F9 (gen): a shorthand field pattern whose binding the pass renames (it is shadowed after a
+// suspension point) names its field: `Pt { x: 0, y: __corio_y_2 }`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pt {
+    pub(crate) x: i64,
+    pub(crate) y: i64,
+}
+
+twin! {
+    yield = i64;
+    fn renamed_shorthand_field_pattern[](p: i64) -> i64 {
+        match (Pt { x: 0, y: p }) {
+            Pt { x: 0, y } => {
+                loop {
+                    yield_!(y);
+                    let y = (p, p);
+                    trace(y);
+                    break;
+                }
+                let q = Pt { x: 1, y };
+                q.y + y
+            }
+            _ => 0,
+        }
+    }
+}
+
+#[test]
+fn renamed_shorthand_field_pattern() {
+    same!(renamed_shorthand_field_pattern(4));
+}
+
+// F10 (gen): an `if` operand whose one branch diverges after a suspension point.
+twin! {
+    yield = i64;
+    fn operand_if_with_a_diverging_branch[](p: i64) -> Result<i64, i64> {
+        let a = 3 ^ (if p > 0 { return Ok({ yield_!(p); p + 1 }) } else { yield_!(4); 5 });
+        Ok(a)
+    }
+}
+
+#[test]
+fn operand_if_with_a_diverging_branch() {
+    same!(operand_if_with_a_diverging_branch(1));
+    same!(operand_if_with_a_diverging_branch(-1));
+}
+
+// F11 (gen): a bare-expression arm in a rewritten `match` inside a labelled block.
+twin! {
+    yield = i64;
+    fn expression_arm_in_a_labelled_block[](p: i64) -> i64 {
+        let mut x = 0;
+        'b1: {
+            match p {
+                0 => {
+                    yield_!(1);
+                }
+                _ => x = p,
+            }
+            if x > 10 {
+                break 'b1;
+            }
+            x += 1;
+        }
+        x
+    }
+}
+
+#[test]
+fn expression_arm_in_a_labelled_block() {
+    for p in [0, 3, 20] {
+        same!(expression_arm_in_a_labelled_block(p));
+    }
+}
+
+// F9 (corpus): `break` inside the arguments of a macro that writes its own loop.
+macro_rules! my_loop {
+    ($body:block) => {
+        loop $body
+    };
+}
+
+twin! {
+    yield = ();
+    fn break_inside_a_looping_macro[](n: u32) -> u32 {
+        let mut n = n;
+        yield_!(());
+        my_loop!({
+            n += 1;
+            if n > 3 {
+                break;
+            }
+        });
+        n
+    }
+}
+
+#[test]
+fn break_inside_a_looping_macro() {
+    same!(break_inside_a_looping_macro(0));
+}
+
+// F13 (corpus): a `#[cfg]` arm that does not suspend, in a `match` the pass rewrites.
+#[derive(Debug)]
+pub(crate) enum Either {
+    A(u32),
+    #[cfg(any())]
+    B,
+}
+
+twin! {
+    yield = ();
+    fn cfg_arm_that_does_not_suspend[](e: Either) -> u32 {
+        match e {
+            Either::A(x) => {
+                yield_!(());
+                x
+            }
+            #[cfg(any())]
+            Either::B => unreachable!(),
+        }
+    }
+}
+
+#[test]
+fn cfg_arm_that_does_not_suspend() {
+    same!(cfg_arm_that_does_not_suspend(Either::A(3)));
+}
+
+// F11 (corpus): a lifetime that only the return type relates to a type parameter; the plain
+// fn gets `K: 'a` from its signature, the coroutine from a written-out bound.
+pub(crate) struct Slice<K> {
+    k: [K],
+}
+
+impl<K> Slice<K> {
+    fn from_slice(_: &[K]) -> &Self {
+        unimplemented!()
+    }
+
+    #[allow(dead_code)]
+    #[corio::coroutine(yield = ())]
+    fn empty<'a>() -> &'a Self {
+        corio::yield_!(());
+        Self::from_slice(&[])
+    }
+
+    fn first_len(&self) -> usize {
+        self.k.len()
+    }
+}
+
+// A method returning `&'a T` of a generic `T`, run.
+pub(crate) struct Holder<T>(Vec<T>);
+
+impl<T: Debug> Holder<T> {
+    #[corio::coroutine(yield = usize)]
+    fn last<'a>(&'a self) -> Option<&'a T> {
+        corio::yield_!(self.0.len());
+        self.0.last()
+    }
+}
+
+#[test]
+fn return_type_implied_bounds() {
+    let h = Holder(vec![1, 2]);
+    assert_eq!(outcome(|| drain(h.last())).1, Ok("Some(2)".into()));
+    let _ = Slice::<u8>::first_len;
+}
