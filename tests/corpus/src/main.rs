@@ -229,10 +229,15 @@ fn find_crate(name: &str) -> Option<PathBuf> {
             let version = if file_name == name {
                 vec![u64::MAX]
             } else if let Some(v) = file_name.strip_prefix(&format!("{name}-")) {
-                match v.split(['.', '-', '+']).map(str::parse).collect() {
-                    Ok(v) => v,
-                    Err(_) => continue,
+                // `1.1.6+spec-1.1.0`: the numbers up to the first part that is not one
+                let v: Vec<u64> = v
+                    .split(['.', '-', '+'])
+                    .map_while(|p| p.parse().ok())
+                    .collect();
+                if v.is_empty() {
+                    continue;
                 }
+                v
             } else {
                 continue;
             };
