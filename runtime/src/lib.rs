@@ -91,6 +91,7 @@ mod time;
 mod timers;
 mod trace;
 mod wait;
+mod wake_set;
 mod waker;
 
 pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};
