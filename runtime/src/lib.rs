@@ -78,6 +78,7 @@ pub mod debug;
 mod executor;
 pub mod inspect;
 mod introspect;
+pub mod io;
 pub mod net;
 mod reactor;
 mod runtime;
