@@ -255,7 +255,9 @@ fn timeout_at_shares_one_deadline_between_steps() {
                 }
             }
         }
-        assert_eq!(steps, 2);
+        // Two 10 ms steps fit before the 25 ms deadline; a loaded machine may fit fewer, but
+        // never a third: each step's timeout is the one shared deadline, not a fresh 25 ms.
+        assert!(steps <= 2, "{steps} steps");
         assert!(Instant::now() >= deadline);
         // A past deadline still lets a ready future through.
         assert_eq!(corio::timeout_at(deadline, async { 1 }).await, Ok(1));
