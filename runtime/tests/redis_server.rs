@@ -821,3 +821,37 @@ fn oracle_against_real_redis() {
         mismatches.join("\n")
     );
 }
+
+#[test]
+fn a_task_dump_shows_each_client_where_it_waits() {
+    corio::run(async {
+        let listener = corio::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        drop(corio::spawn(redis_server::serve(listener)));
+        let mut clients = Vec::new();
+        for _ in 0..3 {
+            let c = corio::net::TcpStream::connect(addr).await?;
+            c.write_all(b"PING\r\n".to_vec()).await.0?;
+            let (res, buf) = c.read(Vec::with_capacity(64)).await;
+            res?;
+            assert_eq!(buf, b"+PONG\r\n");
+            clients.push(c);
+        }
+        // Each client is its own coroutine, suspended at its read, named by its peer address.
+        let dump = corio::dump();
+        for c in &clients {
+            let peer = format!("peer {}", c.local_addr()?);
+            let line = dump
+                .lines()
+                .find(|l| l.contains(&peer))
+                .unwrap_or_else(|| panic!("{peer} in {dump}"));
+            assert!(line.contains("::connection at "), "{line}");
+            assert!(
+                line.contains("`stream.readable().await`, waiting on readable"),
+                "{line}"
+            );
+        }
+        std::io::Result::Ok(())
+    })
+    .unwrap();
+}
