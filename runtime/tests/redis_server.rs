@@ -603,6 +603,16 @@ fn a_client_that_does_not_read_stalls_nobody() {
     drop(greedy);
 }
 
+/// A child process that is killed when the test ends, failed or not.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The same script against this server and a real `redis-server`, raw replies compared.
 #[test]
 #[ignore = "needs redis-server installed (apt-get install redis-server)"]
@@ -611,7 +621,7 @@ fn oracle_against_real_redis() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let mut real = std::process::Command::new("redis-server")
+    let real = std::process::Command::new("redis-server")
         .args([
             "--port",
             &port.to_string(),
@@ -624,6 +634,7 @@ fn oracle_against_real_redis() {
         ])
         .stdout(std::process::Stdio::null())
         .spawn()
+        .map(KillOnDrop)
         .expect("redis-server is installed");
     let real_addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let deadline = Instant::now() + TIMEOUT;
@@ -635,7 +646,8 @@ fn oracle_against_real_redis() {
         }
     };
     real_s.set_read_timeout(Some(TIMEOUT)).unwrap();
-    let mut ours = raw(start());
+    let ours_addr = start();
+    let mut ours = raw(ours_addr);
     let script: &[&[&str]] = &[
         &["FLUSHALL"],
         &["PING"],
@@ -812,8 +824,36 @@ fn oracle_against_real_redis() {
             }
         }
     }
-    real.kill().unwrap();
-    let _ = real.wait();
+    // Raw bytes no client library sends: inline requests with quoting, frames that break the
+    // protocol. Each on a fresh connection to both, read until the server closes it.
+    let raw_cases: &[&[u8]] = &[
+        b"SET \"a b\" 'c d'\r\nGET \"a b\"\r\nECHO \"x\\x41\\n\\\"\"\r\nECHO 'it\\'s'\r\n\r\n  PING  \nQUIT\r\n",
+        b"ECHO \"unbalanced\r\nPING\r\n",
+        b"ECHO \"a\"b\r\n",
+        b"*1\r\n+PING\r\n",
+        b"*x\r\n",
+        b"*0\r\n*-1\r\nPING\r\n*1\r\n$-1\r\n",
+        b"*2\r\n$3\r\nGET\r\n$536870913\r\n",
+        b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPINGxx*1\r\n$x\r\n",
+    ];
+    let cases = raw_cases
+        .iter()
+        .map(|c| c.to_vec())
+        .chain([vec![b'A'; 70 * 1024]]);
+    for case in cases {
+        let mut a = TcpStream::connect(real_addr).unwrap();
+        let mut b = raw(ours_addr);
+        a.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let _ = a.write_all(&case);
+        let _ = b.write_all(&case);
+        let want = String::from_utf8_lossy(&read_to_close(&mut a)).into_owned();
+        let got = String::from_utf8_lossy(&read_to_close(&mut b)).into_owned();
+        if want != got {
+            let shown = String::from_utf8_lossy(&case[..case.len().min(80)]).into_owned();
+            mismatches.push(format!("raw {shown:?}: redis {want:?}, ours {got:?}"));
+        }
+    }
+    drop(real);
     assert!(
         mismatches.is_empty(),
         "{} differences:\n{}",
