@@ -67,6 +67,9 @@ pub(crate) mod sys;
 
 const READABLE: u8 = 1;
 const WRITABLE: u8 = 2;
+/// The peer closed its write half (or the connection failed): sticky, since a read never
+/// blocks again, so `clear_readable` leaves it set.
+const READ_CLOSED: u8 = 4;
 
 /// The key polling gives its own notifier and timerfd registrations (`polling::NOTIFY_KEY`,
 /// which is private): an event with it is a `Poller::notify` from another thread.
@@ -145,6 +148,10 @@ pub(crate) struct Reactor {
     epoll_events: RefCell<Vec<sys::EpollEvent>>,
     backend: Backend,
     mode: PollMode,
+    /// Whether events tell the peer's end of stream apart (`EPOLLRDHUP`: the `Epoll` backend
+    /// in edge mode). Only then may a short read forget read readiness: otherwise data and
+    /// the end of stream that arrive in one edge would leave the end of stream unseen.
+    sees_read_closed: bool,
 }
 
 impl fmt::Debug for Reactor {
@@ -186,6 +193,7 @@ impl Reactor {
         let capacity = EVENTS_CAPACITY;
         let events =
             Events::with_capacity(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN));
+        let sees_read_closed = backend == Backend::Epoll && mode == PollMode::Edge;
         Self {
             shared,
             sources: RefCell::new(Slab::new()),
@@ -197,6 +205,7 @@ impl Reactor {
             }),
             backend,
             mode,
+            sees_read_closed,
         }
     }
 
@@ -264,12 +273,14 @@ impl Reactor {
             // polling leaves out its own notifier's events.
             let sources = self.sources.borrow();
             for ev in events.iter() {
+                let closed = ev.is_interrupt();
                 dispatch(
                     &sources,
                     self.mode,
                     ev.key,
                     ev.readable,
                     ev.writable,
+                    closed,
                     wakers,
                 );
             }
@@ -288,7 +299,12 @@ impl Reactor {
         use std::os::fd::AsFd;
 
         // polling's read and write interests (`epoll.rs`): an error or hang-up is both.
-        const READ: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLHUP | libc::EPOLLERR) as u32;
+        const READ: u32 =
+            (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLHUP | libc::EPOLLERR | libc::EPOLLRDHUP)
+                as u32;
+        // The end of the stream in the read direction (sticky: see `READ_CLOSED`).
+        // Not `EPOLLERR`: on a UDP socket an error is transient (an ICMP report).
+        const CLOSED: u32 = (libc::EPOLLHUP | libc::EPOLLRDHUP) as u32;
         const WRITE: u32 = (libc::EPOLLOUT | libc::EPOLLHUP | libc::EPOLLERR) as u32;
 
         let mut timeout_ms = timeout_ms(timeout);
@@ -309,7 +325,8 @@ impl Reactor {
                     notified = true;
                 } else {
                     let (read, write) = (flags & READ != 0, flags & WRITE != 0);
-                    dispatch(&sources, self.mode, key, read, write, wakers);
+                    let closed = flags & CLOSED != 0;
+                    dispatch(&sources, self.mode, key, read, write, closed, wakers);
                 }
             }
             drop(sources);
@@ -334,6 +351,7 @@ fn dispatch(
     key: usize,
     readable: bool,
     writable: bool,
+    closed: bool,
     wakers: &mut Vec<Waker>,
 ) {
     let Some(state) = sources.get(key) else {
@@ -342,6 +360,9 @@ fn dispatch(
     let mut ready = state.ready.get();
     if readable {
         ready |= READABLE;
+    }
+    if closed {
+        ready |= READ_CLOSED;
     }
     if writable {
         ready |= WRITABLE;
@@ -413,6 +434,22 @@ impl<T: AsSource> IoSource<T> {
                 .poller
                 .add_with_mode(&io.source(), interest, reactor.mode)
         };
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let added = added.and_then(|()| {
+            if !reactor.sees_read_closed {
+                return Ok(());
+            }
+            use std::os::fd::AsFd;
+            let watched = sys::epoll_watch_rdhup(
+                reactor.shared.poller.as_fd(),
+                io.source().as_fd(),
+                state.key,
+            );
+            if watched.is_err() {
+                let _ = reactor.shared.poller.delete(io.source());
+            }
+            watched
+        });
         if let Err(e) = added {
             reactor.sources.borrow_mut().remove(state.key);
             return Err(e);
@@ -425,9 +462,10 @@ impl<T: AsSource> IoSource<T> {
         &self.io
     }
 
-    /// Whether the source was reported readable since the last `clear_readable`.
+    /// Whether the source was reported readable since the last `clear_readable`, or its
+    /// read direction was reported closed (then reads never block again).
     pub(crate) fn is_readable(&self) -> bool {
-        self.state.ready.get() & READABLE != 0
+        self.state.ready.get() & (READABLE | READ_CLOSED) != 0
     }
 
     /// Whether the source was reported writable since the last `clear_writable`.
@@ -445,7 +483,18 @@ impl<T: AsSource> IoSource<T> {
         self.poll_ready(WRITABLE, &self.state.writer, cx)
     }
 
-    /// Forgets read readiness: call it after a read returned `WouldBlock`.
+    /// A read returned fewer bytes than asked for: the socket's buffer is drained, so read
+    /// readiness is forgotten (saving the `EAGAIN` round trip of the next read) where the
+    /// reactor would report an end of stream that arrived in the same edge; elsewhere it is
+    /// kept, and the next read finds out.
+    pub(crate) fn read_was_short(&self) {
+        if self.reactor.sees_read_closed {
+            self.clear_readable();
+        }
+    }
+
+    /// Forgets read readiness: call it after a read returned `WouldBlock`. An end of stream
+    /// that was reported stays (reads return at once from then on).
     pub(crate) fn clear_readable(&self) {
         self.state.ready.set(self.state.ready.get() & !READABLE);
     }
@@ -467,7 +516,11 @@ impl<T: AsSource> IoSource<T> {
         if let Some(traced) = trace::traced(|| self.waiting_on(flag)) {
             return traced;
         }
-        if self.state.ready.get() & flag != 0 {
+        let ready = match flag {
+            READABLE => self.is_readable(),
+            _ => self.state.ready.get() & flag != 0,
+        };
+        if ready {
             return Poll::Ready(Ok(()));
         }
         self.park(flag, slot, cx)

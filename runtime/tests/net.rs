@@ -175,6 +175,30 @@ fn end_of_stream_reads_zero() {
     .unwrap();
 }
 
+// Regression (issue 18): the end of stream queued behind the last bytes. A read that returned
+// fewer bytes than asked for cleared the read readiness, and the peer's FIN, already reported
+// by the same edge, was never announced again: the next read waited forever.
+#[test]
+fn a_short_read_does_not_hide_an_end_of_stream_already_queued() {
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let client = TcpStream::connect(listener.local_addr()?).await?;
+        let (server, _) = listener.accept().await?;
+        client.write_all(vec![7u8; 5000]).await.0?;
+        client.shutdown(Shutdown::Write)?;
+        // Let the bytes and the FIN both arrive before the first read.
+        corio::sleep(Duration::from_millis(20)).await;
+        let (n, _) = server.read(vec![0; 3000]).await;
+        assert_eq!(n?, 3000);
+        let (n, _) = server.read(vec![0; 10_000]).await; // short: 2000 of 10,000
+        assert_eq!(n?, 2000);
+        let eof = corio::timeout(Duration::from_secs(5), server.read(vec![0; 16])).await;
+        assert_eq!(eof.expect("the end of stream was never seen").0?, 0);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
 #[test]
 fn connecting_to_a_closed_port_is_refused() {
     run(async {
@@ -598,4 +622,173 @@ fn ctrl_c_sees_sigint_and_sigterm_in_every_waiting_future() {
             task.await.unwrap().unwrap();
         }
     });
+}
+
+/// Issue 16, item 1: data and the end of stream that arrive together (one edge-triggered
+/// event) must both be seen: the short read of the data must not forget that the stream also
+/// ended. Each side reads with a buffer larger than what is pending.
+#[test]
+fn reading_after_eof_returns_zero_at_once_each_time() {
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let client = TcpStream::connect(listener.local_addr()?).await?;
+        let (server, _) = listener.accept().await?;
+        client.write_all(b"hello").await.0?;
+        client.shutdown(Shutdown::Write)?;
+        // Let the data and the FIN both land before the server looks.
+        corio::sleep(Duration::from_millis(20)).await;
+        let (n, buf) = server.read(Vec::with_capacity(64)).await;
+        assert_eq!((n?, buf.as_slice()), (5, &b"hello"[..]));
+        for _ in 0..3 {
+            let read = corio::timeout(Duration::from_secs(2), server.read(vec![0; 64]));
+            assert_eq!(read.await.expect("read after EOF hangs").0?, 0);
+        }
+        server.write_all(b"bye").await.0?;
+        drop(server);
+        corio::sleep(Duration::from_millis(20)).await;
+        let (n, buf) = client.read(Vec::with_capacity(64)).await;
+        assert_eq!((n?, buf.as_slice()), (3, &b"bye"[..]));
+        let read = corio::timeout(Duration::from_secs(2), client.read(vec![0; 64]));
+        assert_eq!(read.await.expect("EOF after the last bytes hangs").0?, 0);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+/// The same for a Unix stream pair.
+#[test]
+fn unix_reading_after_eof_returns_zero_at_once_each_time() {
+    run(async {
+        let (a, b) = UnixStream::pair()?;
+        a.write_all(b"hello").await.0?;
+        a.shutdown(Shutdown::Write)?;
+        corio::sleep(Duration::from_millis(20)).await;
+        let (n, _) = b.read(Vec::with_capacity(64)).await;
+        assert_eq!(n?, 5);
+        for _ in 0..3 {
+            let read = corio::timeout(Duration::from_secs(2), b.read(vec![0; 64]));
+            assert_eq!(read.await.expect("read after EOF hangs").0?, 0);
+        }
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+/// Issue 16, item 2: one task writes 1 MiB on a clone of the stream while another reads the
+/// original until end of stream, against an echo server: both wait on the same socket.
+#[test]
+fn a_reader_and_a_writer_task_share_one_tcp_stream() {
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        spawn_echo_server(listener);
+        let stream = TcpStream::connect(addr).await?;
+        let payload: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 251) as u8).collect();
+        let writer = {
+            let stream = stream.clone();
+            let payload = payload.clone();
+            corio::spawn(async move {
+                stream.write_all(payload).await.0?;
+                stream.shutdown(Shutdown::Write)
+            })
+        };
+        let mut got = Vec::new();
+        loop {
+            let (n, buf) = stream.read(Vec::with_capacity(8192)).await;
+            if n? == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf);
+        }
+        writer.await.unwrap()?;
+        assert_eq!(got.len(), payload.len());
+        assert!(got == payload, "the echo differs");
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+/// The same with a Unix stream pair, the far end echoing from a thread.
+#[test]
+fn a_reader_and_a_writer_task_share_one_unix_stream() {
+    run(async {
+        let (ours, theirs) = std::os::unix::net::UnixStream::pair()?;
+        let echo = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = (&theirs).read(&mut buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                (&theirs).write_all(&buf[..n]).unwrap();
+            }
+        });
+        ours.set_nonblocking(true)?;
+        let stream = UnixStream::from_std(ours)?;
+        let payload: Vec<u8> = (0..1 << 20).map(|i: u32| (i % 253) as u8).collect();
+        let writer = {
+            let stream = stream.clone();
+            let payload = payload.clone();
+            corio::spawn(async move {
+                stream.write_all(payload).await.0?;
+                stream.shutdown(Shutdown::Write)
+            })
+        };
+        let mut got = Vec::new();
+        loop {
+            let (n, buf) = stream.read(Vec::with_capacity(8192)).await;
+            if n? == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf);
+        }
+        writer.await.unwrap()?;
+        echo.join().unwrap();
+        assert!(got == payload, "the echo differs");
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+/// UDP: a task waits in `recv` on a clone while another sends on the original, both on the
+/// same socket, against an echo socket on a thread.
+#[test]
+fn a_receiver_and_a_sender_task_share_one_udp_socket() {
+    run(async {
+        let echo = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        let echo_addr = echo.local_addr()?;
+        let echo_thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 64];
+            for _ in 0..200 {
+                let (n, from) = echo.recv_from(&mut buf).unwrap();
+                echo.send_to(&buf[..n], from).unwrap();
+            }
+        });
+        let socket = UdpSocket::bind("127.0.0.1:0")?;
+        socket.connect(echo_addr).await?;
+        let receiver = {
+            let socket = socket.clone();
+            corio::spawn(async move {
+                let mut got = Vec::new();
+                for _ in 0..200 {
+                    let (n, buf) = socket.recv(vec![0u8; 64]).await;
+                    let n = n?;
+                    got.push(u32::from_le_bytes(buf[..n].try_into().unwrap()));
+                }
+                io::Result::Ok(got)
+            })
+        };
+        for i in 0..200u32 {
+            socket.send(i.to_le_bytes().to_vec()).await.0?;
+            if i % 8 == 0 {
+                corio::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        let mut got = receiver.await.unwrap()?;
+        echo_thread.join().unwrap();
+        got.sort_unstable();
+        assert_eq!(got, (0..200).collect::<Vec<_>>());
+        io::Result::Ok(())
+    })
+    .unwrap();
 }

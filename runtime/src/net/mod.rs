@@ -35,6 +35,7 @@
 mod buf;
 mod connect;
 mod listener;
+mod lookup;
 mod stream;
 mod tcp_listener;
 mod tcp_stream;
@@ -46,6 +47,7 @@ mod unix_stream;
 
 pub use buf::{IoBuf, IoBufMut, Slice};
 pub use connect::Connect;
+pub use lookup::{LookupHost, ToSocketAddrs, lookup_host};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;

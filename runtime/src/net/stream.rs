@@ -6,7 +6,10 @@
 //! A read (write) that moves fewer bytes than asked for shows that the socket's buffer is
 //! drained (full), so it forgets the readiness at once, as tokio does: with edge-triggered
 //! registrations the next change of state is reported anyway, and an echo round trip costs
-//! exactly one `read` and one `write`.
+//! exactly one `read` and one `write`. A read does so only where the reactor sees the peer's
+//! end of stream as its own flag (`EPOLLRDHUP`, which stays set): data and the end of stream
+//! often arrive in one edge, and forgetting it after reading the data would hang the next
+//! read (issue 16).
 
 use std::future::Future;
 use std::io;
@@ -65,7 +68,7 @@ pub(crate) fn try_read<S: StreamIo>(io: &IoSource<S>, buf: &mut [u8]) -> io::Res
         match io.get_ref().read(buf) {
             Ok(n) => {
                 if n > 0 && n < buf.len() {
-                    io.clear_readable();
+                    io.read_was_short();
                 }
                 return Ok(n);
             }

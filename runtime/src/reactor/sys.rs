@@ -137,6 +137,45 @@ pub(crate) fn epoll_wait(
     Ok(n)
 }
 
+/// Re-registers `fd`, already added to the epoll instance `epoll` by polling with key `key`
+/// in edge mode for both directions, with the same interest plus `EPOLLRDHUP`: the peer's
+/// end of stream is then reported as such, which polling's interest leaves out. The reactor
+/// needs it to forget read readiness after a short read (see `IoSource::read_was_short`).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn epoll_watch_rdhup(
+    epoll: std::os::fd::BorrowedFd<'_>,
+    fd: std::os::fd::BorrowedFd<'_>,
+    key: usize,
+) -> io::Result<()> {
+    let mut event = libc::epoll_event {
+        // polling's read and write interests, edge-triggered, plus the peer's half close.
+        events: (libc::EPOLLIN
+            | libc::EPOLLPRI
+            | libc::EPOLLOUT
+            | libc::EPOLLHUP
+            | libc::EPOLLERR
+            | libc::EPOLLRDHUP
+            | libc::EPOLLET) as u32,
+        u64: key as u64,
+    };
+    // SAFETY: both descriptors are open for the duration of the call and `event` is a valid,
+    // initialised `epoll_event` the kernel only reads. Modifying the interest of a registered
+    // descriptor affects nothing polling relies on: it deletes the registration by descriptor
+    // and keeps no copy of the flags.
+    let res = unsafe {
+        libc::epoll_ctl(
+            epoll.as_raw_fd(),
+            libc::EPOLL_CTL_MOD,
+            fd.as_raw_fd(),
+            &raw mut event,
+        )
+    };
+    if res < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// The addresses of socket `fd` for a task dump: `" (127.0.0.1:7000, peer 127.0.0.1:53412)"`,
 /// `" (127.0.0.1:7000)"` for a listener or an unconnected UDP socket, `" (/tmp/app.sock)"` for
 /// a Unix socket; empty for a descriptor that is not a socket (or no longer open). Only
@@ -207,6 +246,19 @@ fn socket_name(fd: i32, peer: bool) -> Option<String> {
             })
         }
         _ => None,
+    }
+}
+
+/// A descriptor known only through `AsRawFd` (what `corio::io::AsyncFd` accepts), made
+/// registrable with the poller, which asks for a `BorrowedFd`.
+pub(crate) struct RawFdSource<T>(pub(crate) T);
+
+impl<T: std::os::fd::AsRawFd> std::os::fd::AsFd for RawFdSource<T> {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        // SAFETY: `AsyncFd::new` requires (and documents) that `T` keeps its descriptor open
+        // for as long as `T` lives, which is what `AsRawFd` implementors such as std's files
+        // and sockets do; the `BorrowedFd` cannot outlive `&self`, hence `T`.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(self.0.as_raw_fd()) }
     }
 }
 
