@@ -548,6 +548,22 @@ fn partial_frames_and_disconnects_cost_nothing() {
     let mut pending = Vec::new();
     assert_eq!(read_reply(&mut s, &mut pending), b"+OK\r\n");
     assert_eq!(c.get::<_, Vec<u8>>("big").unwrap(), value);
+    // A request of many arguments arriving in small pieces (the parser resumes where it
+    // stopped), behind a PING in the same first piece.
+    let mut frame = b"PING\r\n*40001\r\n$4\r\nMSET\r\n".to_vec();
+    for i in 0..20_000 {
+        let key = format!("key:{i}");
+        frame.extend_from_slice(format!("${}\r\n{key}\r\n$1\r\nv\r\n", key.len()).as_bytes());
+    }
+    for chunk in frame.chunks(1000) {
+        s.write_all(chunk).unwrap();
+    }
+    assert_eq!(read_reply(&mut s, &mut pending), b"+PONG\r\n");
+    assert_eq!(read_reply(&mut s, &mut pending), b"+OK\r\n");
+    assert_eq!(cmd(&mut c, &["DBSIZE"]).unwrap(), Value::Int(20_001));
+    assert_eq!(cmd(&mut c, &["GET", "key:19999"]).unwrap(), bulk("v"));
+    cmd(&mut c, &["FLUSHALL"]).unwrap();
+    cmd(&mut c, &["SET", "big", "x"]).unwrap();
     // Clients that vanish in the middle of a frame, some declaring the maximum size.
     for i in 0..50 {
         let mut s = raw(addr);
