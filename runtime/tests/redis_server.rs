@@ -629,6 +629,38 @@ impl Drop for KillOnDrop {
     }
 }
 
+#[test]
+fn a_subscriber_that_does_not_read_is_disconnected_past_32_mib() {
+    let addr = start();
+    let mut publisher = client(addr);
+    let mut slow = raw(addr);
+    slow.write_all(b"SUBSCRIBE firehose\r\n").unwrap();
+    let mut pending = Vec::new();
+    read_reply(&mut slow, &mut pending);
+    let message = "m".repeat(1024 * 1024);
+    let mut delivered = 0;
+    for _ in 0..200 {
+        match cmd(&mut publisher, &["PUBLISH", "firehose", &message]).unwrap() {
+            Value::Int(1) => delivered += 1,
+            Value::Int(0) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    // The kernel's buffers take some megabytes, the server at most 32 MiB more.
+    assert!(
+        (32..150).contains(&delivered),
+        "{delivered} messages before the disconnect"
+    );
+    // Its connection ends: what it had not read yet, then the end of the stream.
+    let mut rest = Vec::new();
+    slow.read_to_end(&mut rest)
+        .expect("the server closes the subscriber");
+    assert_eq!(
+        cmd(&mut publisher, &["PING"]).unwrap(),
+        Value::SimpleString("PONG".into())
+    );
+}
+
 /// The same script against this server and a real `redis-server`, raw replies compared.
 #[test]
 #[ignore = "needs redis-server installed (apt-get install redis-server)"]
