@@ -48,7 +48,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! A client, on the same loop ([`hyper::client::conn::http1`] hands back the connection
+//! A client, on the same loop (`hyper::client::conn::http1` hands back the connection
 //! future; spawn it, then send requests):
 //!
 //! ```
