@@ -75,7 +75,6 @@ pub mod __private;
 mod as_completed;
 mod blocking;
 mod callbacks;
-mod clock;
 mod combinators;
 mod coroutine;
 pub mod debug;
@@ -87,6 +86,7 @@ pub mod net;
 #[cfg(unix)]
 pub mod process;
 mod reactor;
+mod rt;
 mod runtime;
 #[cfg(unix)]
 pub mod signal;
@@ -100,6 +100,10 @@ mod trace;
 mod wait;
 mod wake_set;
 mod waker;
+
+// The loop's core lives in `rt/`; these aliases keep the `crate::NAME` paths the rest of the
+// crate imports by, so moving a core module does not touch every module that uses it.
+use rt::clock;
 
 pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};
 pub use blocking::{Blocking, spawn_blocking};
