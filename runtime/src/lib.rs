@@ -99,11 +99,11 @@ mod timers;
 mod trace;
 mod wait;
 mod wake_set;
-mod waker;
 
 // The loop's core lives in `rt/`; these aliases keep the `crate::NAME` paths the rest of the
 // crate imports by, so moving a core module does not touch every module that uses it.
 use rt::clock;
+use rt::waker;
 
 pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};
 pub use blocking::{Blocking, spawn_blocking};

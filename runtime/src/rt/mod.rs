@@ -6,3 +6,4 @@
 //! the core raises its diagnostics through `hooks` without knowing who listens. See
 //! `docs/runtime-map.md` for which module may import which.
 pub(crate) mod clock;
+pub(crate) mod waker;
