@@ -92,7 +92,6 @@ mod runtime;
 pub mod signal;
 mod status;
 pub mod sync;
-mod task;
 mod task_group;
 pub mod time;
 mod timers;
@@ -103,6 +102,7 @@ mod wake_set;
 // The loop's core lives in `rt/`; these aliases keep the `crate::NAME` paths the rest of the
 // crate imports by, so moving a core module does not touch every module that uses it.
 use rt::clock;
+use rt::task;
 use rt::waker;
 
 pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};

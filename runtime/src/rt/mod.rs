@@ -7,3 +7,4 @@
 //! `docs/runtime-map.md` for which module may import which.
 pub(crate) mod clock;
 pub(crate) mod waker;
+pub(crate) mod task;
