@@ -78,7 +78,6 @@ mod callbacks;
 mod combinators;
 mod coroutine;
 pub mod debug;
-mod executor;
 pub mod inspect;
 mod introspect;
 pub mod io;
@@ -102,6 +101,7 @@ mod wake_set;
 // The loop's core lives in `rt/`; these aliases keep the `crate::NAME` paths the rest of the
 // crate imports by, so moving a core module does not touch every module that uses it.
 use rt::clock;
+use rt::executor;
 use rt::task;
 use rt::waker;
 
