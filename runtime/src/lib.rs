@@ -84,7 +84,6 @@ pub mod io;
 pub mod net;
 #[cfg(unix)]
 pub mod process;
-mod reactor;
 mod rt;
 mod runtime;
 #[cfg(unix)]
@@ -101,6 +100,7 @@ mod wake_set;
 // The loop's core lives in `rt/`; these aliases keep the `crate::NAME` paths the rest of the
 // crate imports by, so moving a core module does not touch every module that uses it.
 use rt::clock;
+use rt::reactor;
 use rt::executor;
 use rt::task;
 use rt::waker;

@@ -9,3 +9,4 @@ pub(crate) mod clock;
 pub(crate) mod waker;
 pub(crate) mod task;
 pub(crate) mod executor;
+pub(crate) mod reactor;
