@@ -92,7 +92,6 @@ mod status;
 pub mod sync;
 mod task_group;
 pub mod time;
-mod timers;
 mod trace;
 mod wait;
 mod wake_set;

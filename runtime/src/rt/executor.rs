@@ -32,7 +32,7 @@ use crate::reactor::Reactor;
 use crate::runtime::Config;
 use crate::status::Status;
 use crate::task::{RawTask, TaskId};
-use crate::timers::Timers;
+use crate::rt::timer_queue::Timers;
 use crate::trace::{self, Whose};
 use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 

@@ -10,3 +10,4 @@ pub(crate) mod waker;
 pub(crate) mod task;
 pub(crate) mod executor;
 pub(crate) mod reactor;
+pub(crate) mod timer_queue;
