@@ -11,3 +11,4 @@ pub(crate) mod task;
 pub(crate) mod executor;
 pub(crate) mod reactor;
 pub(crate) mod timer_queue;
+pub(crate) mod await_chain;
