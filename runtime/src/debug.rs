@@ -278,7 +278,7 @@ pub(crate) fn never_awaited(name: &'static str) {
     )
 )]
 fn never_awaited_slow(name: &'static str) {
-    let place = match crate::introspect::current_ids() {
+    let place = match crate::observe::tasks::current_ids() {
         Some(who) => format!(" (dropped in {who})"),
         None => String::new(),
     };
@@ -412,7 +412,7 @@ mod signal {
                                 format!(
                                     "task dump on {}\n{}",
                                     this.signal.name(),
-                                    crate::introspect::dump()
+                                    crate::observe::tasks::dump()
                                 ),
                             );
                         }

@@ -79,9 +79,9 @@ mod combinators;
 mod coroutine;
 pub mod debug;
 pub mod inspect;
-mod introspect;
 pub mod io;
 pub mod net;
+mod observe;
 #[cfg(unix)]
 pub mod process;
 mod rt;
@@ -114,7 +114,7 @@ pub use combinators::{
 };
 pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 pub use executor::LoopId;
-pub use introspect::{Frame, TaskInfo, current_task, dump, tasks};
+pub use observe::tasks::{Frame, TaskInfo, current_task, dump, tasks};
 pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};
 pub use status::{Local, PointKind, Status, SuspendPoint};
 pub use task::{Panic, Task, TaskError, TaskId};

@@ -517,7 +517,7 @@ impl LoopInner {
             && let Some(panic) = cell.panic()
         {
             let id = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
-            let who = crate::introspect::describe_task(id);
+            let who = crate::observe::tasks::describe_task(id);
             debug::emit(
                 DiagnosticKind::PanicNeverRetrieved,
                 format!(
