@@ -6,3 +6,4 @@
 //! `rt::await_chain`, and the core never imports them. See `docs/runtime-map.md`.
 
 pub(crate) mod tasks;
+pub mod debug;
