@@ -77,14 +77,10 @@ mod blocking;
 mod callbacks;
 mod combinators;
 mod coroutine;
-
 pub mod inspect;
 pub mod io;
 pub mod net;
 mod observe;
-
-// `corio::debug` is fixed by DESIGN.md; the module lives with the rest of observability.
-pub use observe::debug;
 #[cfg(unix)]
 pub mod process;
 mod rt;
@@ -102,10 +98,13 @@ mod wake_set;
 // crate imports by, so moving a core module does not touch every module that uses it.
 use rt::await_chain as trace;
 use rt::clock;
-use rt::reactor;
 use rt::executor;
+use rt::reactor;
 use rt::task;
 use rt::waker;
+
+// `corio::debug` is fixed by DESIGN.md; the module lives with the rest of observability.
+pub use observe::debug;
 
 pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};
 pub use blocking::{Blocking, spawn_blocking};
