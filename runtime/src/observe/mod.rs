@@ -5,5 +5,5 @@
 //! read interface (`task_views`, `trace_task`, `task_name`) and the await chains in
 //! `rt::await_chain`, and the core never imports them. See `docs/runtime-map.md`.
 
-pub(crate) mod tasks;
 pub mod debug;
+pub(crate) mod tasks;

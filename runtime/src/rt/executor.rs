@@ -29,10 +29,10 @@ use polling::Poller;
 use crate::clock::{Clock, Rng};
 use crate::debug::{self, DiagnosticKind};
 use crate::reactor::Reactor;
+use crate::rt::timer_queue::Timers;
 use crate::runtime::Config;
 use crate::status::Status;
 use crate::task::{RawTask, TaskId};
-use crate::rt::timer_queue::Timers;
 use crate::trace::{self, Whose};
 use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 

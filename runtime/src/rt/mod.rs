@@ -5,10 +5,10 @@
 //! interface `executor::LoopInner` exposes (`task_views`, `trace_task`, `task_name`), and
 //! the core raises its diagnostics through `hooks` without knowing who listens. See
 //! `docs/runtime-map.md` for which module may import which.
+pub(crate) mod await_chain;
 pub(crate) mod clock;
-pub(crate) mod waker;
-pub(crate) mod task;
 pub(crate) mod executor;
 pub(crate) mod reactor;
+pub(crate) mod task;
 pub(crate) mod timer_queue;
-pub(crate) mod await_chain;
+pub(crate) mod waker;
