@@ -9,41 +9,8 @@ use std::time::Duration;
 #[cfg(unix)]
 use crate::debug::{DumpOnSignal, DumpSignal};
 use crate::executor::{self, LoopId, LoopInner};
+use crate::rt::config::Config;
 use crate::task::Task;
-
-/// Loop settings, fixed when the loop is built.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) debug: bool,
-    pub(crate) slow_poll_threshold: Duration,
-    pub(crate) event_interval: u32,
-    pub(crate) io_interval: u32,
-    /// How long the loop spins before it blocks for I/O after a wait that woke several tasks
-    /// (zero: it blocks at once).
-    pub(crate) busy_poll: Duration,
-    /// `Builder::seed`: a deterministic schedule on virtual time.
-    pub(crate) seed: Option<u64>,
-    /// Where `run` was called: the main future's "spawn location" in task dumps.
-    pub(crate) main_at: &'static Location<'static>,
-    #[cfg(unix)]
-    pub(crate) dump_signal: Option<DumpSignal>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            debug: crate::debug::env_debug(),
-            slow_poll_threshold: Duration::from_millis(100),
-            event_interval: 61,
-            io_interval: 4,
-            busy_poll: Duration::ZERO,
-            seed: None,
-            main_at: Location::caller(),
-            #[cfg(unix)]
-            dump_signal: None,
-        }
-    }
-}
 
 /// Runs a future to completion on a new event loop and returns its output: asyncio's `run`.
 ///
@@ -87,6 +54,10 @@ pub fn run<F: IntoFuture>(fut: F) -> F::Output {
 #[derive(Debug, Clone, Default)]
 pub struct Runtime {
     config: Config,
+    /// `Builder::dump_on_signal`: observability wrapped around the main future, not a setting
+    /// of the loop's core.
+    #[cfg(unix)]
+    dump_signal: Option<DumpSignal>,
 }
 
 impl Runtime {
@@ -112,6 +83,8 @@ impl Runtime {
     pub fn builder() -> Builder {
         Builder {
             config: Config::default(),
+            #[cfg(unix)]
+            dump_signal: None,
         }
     }
 
@@ -135,7 +108,7 @@ impl Runtime {
             ..self.config.clone()
         };
         #[cfg(unix)]
-        if let Some(signal) = config.dump_signal {
+        if let Some(signal) = self.dump_signal {
             return executor::block_on(config, DumpOnSignal::new(fut.into_future(), signal));
         }
         executor::block_on(config, fut.into_future())
@@ -161,6 +134,8 @@ impl Runtime {
 #[derive(Debug, Clone)]
 pub struct Builder {
     config: Config,
+    #[cfg(unix)]
+    dump_signal: Option<DumpSignal>,
 }
 
 impl Builder {
@@ -332,7 +307,7 @@ impl Builder {
     /// ```
     #[cfg(unix)]
     pub fn dump_on_signal(mut self, signal: DumpSignal) -> Self {
-        self.config.dump_signal = Some(signal);
+        self.dump_signal = Some(signal);
         self
     }
 
@@ -347,6 +322,8 @@ impl Builder {
     pub fn build(self) -> Runtime {
         Runtime {
             config: self.config,
+            #[cfg(unix)]
+            dump_signal: self.dump_signal,
         }
     }
 }

@@ -39,7 +39,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::sync::OnceLock;
 
 use crate::trace;
 
@@ -231,12 +230,6 @@ pub(crate) fn emit(kind: DiagnosticKind, message: String) {
     }
 }
 
-/// Whether `CORIO_DEBUG=1` (read once).
-pub(crate) fn env_debug() -> bool {
-    static ENV: OnceLock<bool> = OnceLock::new();
-    *ENV.get_or_init(|| std::env::var_os("CORIO_DEBUG").is_some_and(|v| v == "1"))
-}
-
 /// Runs `f` (which drops a task's future) without "never awaited" warnings.
 pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
     struct Loud;
@@ -263,7 +256,7 @@ pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
 pub(crate) fn never_awaited(name: &'static str) {
     let on = match trace::loop_debug() {
         Some(on) => on,
-        None => env_debug(),
+        None => crate::rt::config::env_debug(),
     };
     if on && QUIET.try_with(Cell::get).unwrap_or(1) == 0 {
         never_awaited_slow(name);

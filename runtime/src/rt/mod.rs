@@ -7,6 +7,7 @@
 //! `docs/runtime-map.md` for which module may import which.
 pub(crate) mod await_chain;
 pub(crate) mod clock;
+pub(crate) mod config;
 pub(crate) mod executor;
 pub(crate) mod reactor;
 pub(crate) mod task;
