@@ -33,7 +33,7 @@ use crate::task::Task;
 pub fn run<F: IntoFuture>(fut: F) -> F::Output {
     let config = Config {
         main_at: Location::caller(),
-        ..Config::default()
+        ..loop_config()
     };
     executor::block_on(config, fut.into_future())
 }
@@ -51,13 +51,27 @@ pub fn run<F: IntoFuture>(fut: F) -> F::Output {
 ///     .build();
 /// assert_eq!(rt.run(async { 1 }), 1);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Runtime {
     config: Config,
     /// `Builder::dump_on_signal`: observability wrapped around the main future, not a setting
     /// of the loop's core.
     #[cfg(unix)]
     dump_signal: Option<DumpSignal>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::builder().build()
+    }
+}
+
+/// The core's default settings, with the diagnostics of `corio::debug` listening to it.
+fn loop_config() -> Config {
+    Config {
+        listener: Some(crate::observe::debug::on_core_event),
+        ..Config::default()
+    }
 }
 
 impl Runtime {
@@ -82,7 +96,7 @@ impl Runtime {
     /// ```
     pub fn builder() -> Builder {
         Builder {
-            config: Config::default(),
+            config: loop_config(),
             #[cfg(unix)]
             dump_signal: None,
         }

@@ -4,6 +4,8 @@ use std::panic::Location;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use crate::rt::hooks::Listener;
+
 /// Loop settings, fixed when the loop is built.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -18,6 +20,8 @@ pub(crate) struct Config {
     pub(crate) seed: Option<u64>,
     /// Where `run` was called: the main future's "spawn location" in task dumps.
     pub(crate) main_at: &'static Location<'static>,
+    /// Who hears the core's diagnostics events; `None`: nobody (the core alone stays silent).
+    pub(crate) listener: Option<Listener>,
 }
 
 impl Default for Config {
@@ -30,6 +34,7 @@ impl Default for Config {
             busy_poll: Duration::ZERO,
             seed: None,
             main_at: Location::caller(),
+            listener: None,
         }
     }
 }

@@ -27,9 +27,9 @@ use std::time::{Duration, Instant};
 use polling::Poller;
 
 use crate::clock::{Clock, Rng};
-use crate::debug::{self, DiagnosticKind};
 use crate::reactor::Reactor;
 use crate::rt::config::Config;
+use crate::rt::hooks::CoreEvent;
 use crate::rt::timer_queue::Timers;
 use crate::status::Status;
 use crate::task::{RawTask, TaskId};
@@ -482,50 +482,33 @@ impl LoopInner {
         done: bool,
         first: bool,
     ) {
-        let who = match id {
-            None => "the main future".to_owned(),
-            Some(id) => match self.task_name(id) {
-                Some(name) => format!("task {id} ({name})"),
-                None => format!("task {id}"),
-            },
-        };
-        let resumed = match moved.resumed {
-            _ if first => "started".to_owned(),
-            Some(at) => format!("resumed at {at}"),
-            None => "resumed outside any coroutine".to_owned(),
-        };
-        let suspended = match (done, moved.suspended) {
-            (true, _) => "finished".to_owned(),
-            (false, Some(at)) => format!("suspended at {at}"),
-            (false, None) => "suspended outside any coroutine".to_owned(),
-        };
-        debug::emit(
-            DiagnosticKind::SlowPoll,
-            format!(
-                "{who} blocked the loop for {:.3} s in one poll (slow-poll threshold {:.3} s): \
-                 it {resumed} and {suspended}",
-                took.as_secs_f64(),
-                self.config.slow_poll_threshold.as_secs_f64()
-            ),
-        );
+        if let Some(listener) = self.config.listener {
+            let event = CoreEvent::SlowPoll {
+                task: id,
+                took,
+                threshold: self.config.slow_poll_threshold,
+                moved,
+                done,
+                first,
+            };
+            listener(self, event);
+        }
     }
 
     /// A finished task leaves the slab without anyone taking its output: in debug mode, say
     /// so when that output is a panic (asyncio's "Task exception was never retrieved").
     fn discard(&self, id: u64, cell: &dyn RawTask) {
         if self.config.debug
+            && let Some(listener) = self.config.listener
             && let Some(panic) = cell.panic()
         {
-            let id = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
-            let who = crate::observe::tasks::describe_task(id);
-            debug::emit(
-                DiagnosticKind::PanicNeverRetrieved,
-                format!(
-                    "{who}, spawned at {}, panicked and nobody awaited it to retrieve the panic: {}",
-                    cell.spawned_at(),
-                    panic.message()
-                ),
-            );
+            let task = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
+            let event = CoreEvent::PanicNeverRetrieved {
+                task,
+                spawned_at: cell.spawned_at(),
+                message: panic.message(),
+            };
+            listener(self, event);
         }
         self.forget_name(id);
     }

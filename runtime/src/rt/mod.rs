@@ -9,6 +9,7 @@ pub(crate) mod await_chain;
 pub(crate) mod clock;
 pub(crate) mod config;
 pub(crate) mod executor;
+pub(crate) mod hooks;
 pub(crate) mod reactor;
 pub(crate) mod task;
 pub(crate) mod timer_queue;

@@ -466,7 +466,7 @@ where
             } else {
                 // A task cancelled before it ran: its coroutines were never awaited, and
                 // that is not the user's mistake (asyncio does not warn either).
-                crate::debug::quietly(|| finish(stage.as_mut(), Err(error())));
+                crate::rt::hooks::quietly(|| finish(stage.as_mut(), Err(error())));
             }
         }
     }
