@@ -20,7 +20,6 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -30,6 +29,8 @@ use crate::clock::{Clock, Rng};
 use crate::reactor::Reactor;
 use crate::rt::config::Config;
 use crate::rt::hooks::CoreEvent;
+pub use crate::rt::id::LoopId;
+pub(crate) use crate::rt::id::next_id;
 use crate::rt::timer_queue::Timers;
 use crate::status::Status;
 use crate::task::{RawTask, TaskId};
@@ -38,26 +39,6 @@ use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<LoopInner>>> = const { RefCell::new(None) };
-    /// The next id of this thread's block, and the end of the block.
-    static IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
-}
-
-/// Ids are handed to threads in blocks of this many, so that they are unique process-wide
-/// while taking one costs no atomic operation.
-const ID_BLOCK: u64 = 1 << 12;
-static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
-
-/// A fresh number, unique in the process: task ids, loop ids and timer sequence numbers.
-pub(crate) fn next_id() -> NonZeroU64 {
-    IDS.with(|ids| {
-        let (mut next, mut end) = ids.get();
-        if next == end {
-            next = NEXT_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
-            end = next + ID_BLOCK;
-        }
-        ids.set((next + 1, end));
-        NonZeroU64::new(next).unwrap_or(NonZeroU64::MIN)
-    })
 }
 
 /// Runs `f` with the running loop of this thread.
@@ -243,24 +224,6 @@ pub(crate) struct TaskView {
     /// `None` for the running task (the loop holds its cell).
     pub(crate) spawned_at: Option<&'static Location<'static>>,
     pub(crate) name: Option<Rc<str>>,
-}
-
-/// Identifies an event loop: each call of `run` builds a new one.
-///
-/// # Examples
-///
-/// ```
-/// let a = corio::run(async { corio::running_loop().unwrap().id() });
-/// let b = corio::run(async { corio::running_loop().unwrap().id() });
-/// assert_ne!(a, b);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LoopId(NonZeroU64);
-
-impl fmt::Display for LoopId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
 }
 
 impl LoopInner {

@@ -10,6 +10,7 @@ pub(crate) mod clock;
 pub(crate) mod config;
 pub(crate) mod executor;
 pub(crate) mod hooks;
+pub(crate) mod id;
 pub(crate) mod reactor;
 pub(crate) mod task;
 pub(crate) mod timer_queue;

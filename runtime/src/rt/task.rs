@@ -11,7 +11,6 @@ use std::error::Error;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
-use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -21,6 +20,7 @@ use std::task::{Context, Poll, Waker};
 use pin_project_lite::pin_project;
 
 use crate::executor::{self, LoopInner};
+pub use crate::rt::id::TaskId;
 use crate::trace::{self, WaitingOn};
 use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
@@ -175,47 +175,6 @@ impl<T> fmt::Debug for Task<T> {
             .field("id", &self.id)
             .field("state", &state)
             .finish()
-    }
-}
-
-/// Identifies a task; unique among all tasks of the process.
-///
-/// Displays as the number alone; `Debug` reads `TaskId(7)`.
-///
-/// # Examples
-///
-/// ```
-/// corio::run(async {
-///     let task = corio::spawn(async {});
-///     println!("spawned task {}", task.id());
-/// });
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TaskId(pub(crate) NonZeroU64);
-
-impl TaskId {
-    /// The id as a number.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// corio::run(async {
-    ///     let task = corio::spawn(async {});
-    ///     assert!(task.id().as_u64() > 0);
-    /// });
-    /// ```
-    pub fn as_u64(self) -> u64 {
-        self.0.get()
-    }
-
-    pub(crate) fn tag(self) -> u32 {
-        self.0.get() as u32
-    }
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
     }
 }
 
