@@ -40,7 +40,6 @@
 use std::cell::RefCell;
 use std::fmt;
 
-use crate::rt::executor::LoopInner;
 use crate::rt::hooks::CoreEvent;
 use crate::trace;
 
@@ -231,7 +230,7 @@ pub(crate) fn emit(kind: DiagnosticKind, message: String) {
 
 /// The [`Listener`](crate::rt::hooks::Listener) the `Builder` installs: renders what the
 /// core noticed as a diagnostic.
-pub(crate) fn on_core_event(l: &LoopInner, event: CoreEvent<'_>) {
+pub(crate) fn on_core_event(event: CoreEvent<'_>) {
     match event {
         CoreEvent::SlowPoll {
             task,
@@ -243,10 +242,8 @@ pub(crate) fn on_core_event(l: &LoopInner, event: CoreEvent<'_>) {
         } => {
             let who = match task {
                 None => "the main future".to_owned(),
-                Some(id) => match l.task_name(id) {
-                    Some(name) => format!("task {id} ({name})"),
-                    None => format!("task {id}"),
-                },
+                Some((id, Some(name))) => format!("task {id} ({name})"),
+                Some((id, None)) => format!("task {id}"),
             };
             let resumed = match moved.resumed {
                 _ if first => "started".to_owned(),

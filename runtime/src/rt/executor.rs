@@ -447,14 +447,14 @@ impl LoopInner {
     ) {
         if let Some(listener) = self.config.listener {
             let event = CoreEvent::SlowPoll {
-                task: id,
+                task: id.map(|id| (id, self.task_name(id))),
                 took,
                 threshold: self.config.slow_poll_threshold,
                 moved,
                 done,
                 first,
             };
-            listener(self, event);
+            listener(event);
         }
     }
 
@@ -471,7 +471,7 @@ impl LoopInner {
                 spawned_at: cell.spawned_at(),
                 message: panic.message(),
             };
-            listener(self, event);
+            listener(event);
         }
         self.forget_name(id);
     }

@@ -2,23 +2,23 @@
 //!
 //! The core raises a [`CoreEvent`] through the [`Listener`] in its `Config` (the `Builder`
 //! installs `observe::debug`'s); with no listener the event is dropped. The core never
-//! formats a diagnostic itself: the listener renders it, reading names and dumps back through
-//! `LoopInner`'s read interface.
+//! formats a diagnostic itself: the listener renders it, reading anything more it wants back
+//! through the running loop's read interface.
 
 use std::cell::Cell;
 use std::panic::Location;
+use std::rc::Rc;
 use std::time::Duration;
 
 use crate::rt::await_chain::Moved;
-use crate::rt::executor::LoopInner;
-use crate::rt::task::TaskId;
+use crate::rt::id::TaskId;
 
 /// Something the core noticed that a diagnostics layer may report (debug mode only).
 pub(crate) enum CoreEvent<'a> {
     /// One poll took at least the slow-poll threshold.
     SlowPoll {
-        /// The task polled; `None` for the main future.
-        task: Option<TaskId>,
+        /// The task polled (`None` for the main future), and its name if it has one.
+        task: Option<(TaskId, Option<Rc<str>>)>,
         took: Duration,
         threshold: Duration,
         /// Where the poll resumed and suspended, from the await chain it recorded.
@@ -36,8 +36,9 @@ pub(crate) enum CoreEvent<'a> {
     },
 }
 
-/// Receives the core's events; runs on the loop's thread, inside the loop.
-pub(crate) type Listener = fn(&LoopInner, CoreEvent<'_>);
+/// Receives the core's events; runs on the loop's thread, inside the loop (so it may read the
+/// running loop's state, as `corio::tasks()` does).
+pub(crate) type Listener = fn(CoreEvent<'_>);
 
 thread_local! {
     /// While non-zero, dropping a created coroutine does not warn (a task that never started
