@@ -97,7 +97,6 @@ mod wake_set;
 // The loop's core lives in `rt/`; these aliases keep the `crate::NAME` paths the rest of the
 // crate imports by, so moving a core module does not touch every module that uses it.
 use rt::await_chain as trace;
-use rt::clock;
 use rt::executor;
 use rt::reactor;
 use rt::task;

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 #[cfg(unix)]
 use crate::debug::{DumpOnSignal, DumpSignal};
-use crate::executor::{self, LoopId, LoopInner};
 use crate::rt::config::Config;
-use crate::task::Task;
+use crate::rt::executor::{self, LoopId, LoopInner};
+use crate::rt::task::Task;
 
 /// Runs a future to completion on a new event loop and returns its output: asyncio's `run`.
 ///
@@ -484,7 +484,7 @@ impl Handle {
             !self.inner.is_closed(),
             "Handle::spawn: the loop of this handle has finished"
         );
-        crate::task::spawn_on(&self.inner, name, fut, Location::caller())
+        crate::rt::task::spawn_on(&self.inner, name, fut, Location::caller())
     }
 
     /// The loop's id.

@@ -40,8 +40,8 @@
 use std::cell::RefCell;
 use std::fmt;
 
+use crate::rt::await_chain;
 use crate::rt::hooks::CoreEvent;
-use crate::trace;
 
 /// What a [`Diagnostic`] is about.
 ///
@@ -293,7 +293,7 @@ pub(crate) fn on_core_event(event: CoreEvent<'_>) {
 #[cold]
 #[inline(never)]
 pub(crate) fn never_awaited(name: &'static str) {
-    let on = match trace::loop_debug() {
+    let on = match await_chain::loop_debug() {
         Some(on) => on,
         None => crate::rt::config::env_debug(),
     };

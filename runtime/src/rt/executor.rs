@@ -25,17 +25,17 @@ use std::time::{Duration, Instant};
 
 use polling::Poller;
 
-use crate::clock::{Clock, Rng};
-use crate::reactor::Reactor;
+use crate::rt::await_chain::{self, Whose};
+use crate::rt::clock::{Clock, Rng};
 use crate::rt::config::Config;
 use crate::rt::hooks::CoreEvent;
 pub use crate::rt::id::LoopId;
 pub(crate) use crate::rt::id::next_id;
+use crate::rt::reactor::Reactor;
+use crate::rt::task::{RawTask, TaskId};
 use crate::rt::timer_queue::Timers;
+use crate::rt::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 use crate::status::Status;
-use crate::task::{RawTask, TaskId};
-use crate::trace::{self, Whose};
-use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<LoopInner>>> = const { RefCell::new(None) };
@@ -332,7 +332,7 @@ impl LoopInner {
                 index: task.index,
                 tag: task.tag,
             };
-            let mark = trace::begin_poll();
+            let mark = await_chain::begin_poll();
             let first = !cell.started();
             let started = Instant::now();
             let done = cell.as_mut().poll(task, &self.shared);
@@ -431,7 +431,7 @@ impl LoopInner {
     ) {
         let took = started.map(|s| s.elapsed());
         let slow = took.is_some_and(|t| t >= self.config.slow_poll_threshold);
-        let moved = trace::end_poll(whose, mark, done, slow);
+        let moved = await_chain::end_poll(whose, mark, done, slow);
         if let (Some(took), Some(moved)) = (took, moved) {
             self.warn_slow(took, id, moved, done, first);
         }
@@ -441,7 +441,7 @@ impl LoopInner {
         &self,
         took: Duration,
         id: Option<TaskId>,
-        moved: trace::Moved,
+        moved: await_chain::Moved,
         done: bool,
         first: bool,
     ) {
@@ -480,7 +480,7 @@ impl LoopInner {
     /// recorded (post-order). corio's leaf futures return `Pending` at once in trace mode, so
     /// the task does not advance, unless it awaits a foreign future that became ready without
     /// waking it; such a poll is an ordinary (spurious) poll and is handled as one.
-    pub(crate) fn trace_task(&self, task: TaskRef, id: TaskId) -> Vec<trace::Entry> {
+    pub(crate) fn trace_task(&self, task: TaskRef, id: TaskId) -> Vec<await_chain::Entry> {
         let cell = {
             let Ok(mut slab) = self.slab.try_borrow_mut() else {
                 return Vec::new();
@@ -501,13 +501,13 @@ impl LoopInner {
             }
         };
         let mut cell = cell;
-        let trace = trace::begin_trace();
+        let trace = await_chain::begin_trace();
         let outer = self.current_task.replace(Some(id));
         let outer_at = self.current_at.replace(Some(cell.spawned_at()));
         let done = cell.as_mut().poll(task, &self.shared);
         self.current_task.set(outer);
         self.current_at.set(outer_at);
-        let chain = trace::end_trace(trace);
+        let chain = await_chain::end_trace(trace);
         self.after_poll(task, cell, done);
         if done { Vec::new() } else { chain }
     }
@@ -852,7 +852,7 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
         );
     }
     let main = (TaskId(next_id()), config.main_at);
-    let _recording = trace::Recording::start(config.debug, Some(main));
+    let _recording = await_chain::Recording::start(config.debug, Some(main));
     let inner = Rc::new(LoopInner::new(config));
     CURRENT.with(|c| *c.borrow_mut() = Some(inner.clone()));
     let _reset = ResetCurrent;
@@ -891,7 +891,7 @@ fn drive<F: Future>(
                 // is recorded at every poll.
                 l.current_task.set(Some(main.0));
                 l.current_at.set(Some(main.1));
-                let mark = trace::begin_poll();
+                let mark = await_chain::begin_poll();
                 let started = l.config.debug.then(Instant::now);
                 let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
                 let done = !matches!(poll, Ok(Poll::Pending));
@@ -935,7 +935,7 @@ where
     F::Output: 'static,
 {
     let at = Location::caller();
-    match try_with_current(|l| crate::task::spawn_on(l, name, fut, at)) {
+    match try_with_current(|l| crate::rt::task::spawn_on(l, name, fut, at)) {
         Some(task) => task,
         None => panic!(
             "corio::spawn() needs a running loop: call it inside `corio::run(...)` (at {at})"

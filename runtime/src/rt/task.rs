@@ -19,10 +19,10 @@ use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 
-use crate::executor::{self, LoopInner};
+use crate::rt::await_chain::{self, WaitingOn};
+use crate::rt::executor::{self, LoopInner};
 pub use crate::rt::id::TaskId;
-use crate::trace::{self, WaitingOn};
-use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
+use crate::rt::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 /// A handle to a spawned task: await it for the task's output.
 ///
@@ -140,14 +140,14 @@ impl<T: 'static> Future for Task<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(!self.consumed(), "`Task` polled after it completed");
-        if let Some(traced) = trace::traced(|| WaitingOn::Task(self.id)) {
+        if let Some(traced) = await_chain::traced(|| WaitingOn::Task(self.id)) {
             return traced;
         }
         let mut out: Option<Result<T, TaskError>> = None;
         let poll = executor::try_with_current(|l| l.poll_join(self.task, self.id, cx, &mut out))
             .unwrap_or(Poll::Ready(()));
         match poll {
-            Poll::Pending => trace::pending(WaitingOn::Task(self.id)),
+            Poll::Pending => await_chain::pending(WaitingOn::Task(self.id)),
             Poll::Ready(()) => {
                 self.task.index = MAIN_INDEX;
                 Poll::Ready(out.unwrap_or(Err(TaskError::Cancelled)))
