@@ -4,3 +4,4 @@ mod asyncs;
 mod generators;
 mod inspect;
 mod lints;
+mod ordinary;

@@ -208,6 +208,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         yield_ty,
         resume_ty,
         ret_ty: ret_ty.as_ref(),
+        anchors: &body.anchors,
     };
     let body = expand::generator(&plan, &body.points, &shape);
 

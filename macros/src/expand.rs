@@ -61,6 +61,8 @@ pub(crate) struct Shape<'a> {
     pub(crate) yield_ty: &'a Type,
     pub(crate) resume_ty: &'a Type,
     pub(crate) ret_ty: Option<&'a Type>,
+    /// The type anchors of value temporaries (see `normalize::anchor`).
+    pub(crate) anchors: &'a [Ident],
 }
 
 struct Cx<'a> {
@@ -281,6 +283,12 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         .iter()
         .map(|s| arms.remove(s).expect("an arm"))
         .collect();
+    // Only the anchors some arm uses (an unused one would leave its type unknown).
+    let anchors = shape.anchors.iter().filter(|a| {
+        arms.iter()
+            .any(|arm| mentions(arm, &|t| matches!(t, TokenTree::Ident(i) if i == *a)))
+    });
+    let anchors = quote!(#(let #anchors = ::core::marker::PhantomData;)*);
     let variants = variant_order.iter().map(|&s| {
         let ident = state_ident(plan, s);
         let fields = plan.states[s].saved.iter().rev().map(|&b| {
@@ -434,6 +442,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
                 #take_arg
                 #rest_check
                 #poll_in_place
+                #anchors
                 let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
                 '__corio_dispatch: loop {
                     match __corio_state {
@@ -903,7 +912,9 @@ impl Cx<'_> {
             self.finish_inner(&exit.scope, &exit.inner, &mut v, |vis, e| {
                 vis.visit_expr_mut(e)
             });
-            quote!(#t = #v;)
+            // Every construct with a `break` value is a value temporary with a type anchor.
+            let set = crate::normalize::set_value(t, &v, true);
+            quote!(#set)
         });
         match &exit.kind {
             ExitKind::Goto(s) if self.loops.borrow().contains(s) => {

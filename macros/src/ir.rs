@@ -63,4 +63,6 @@ pub(crate) struct Body {
     pub(crate) nodes: Vec<Node>,
     pub(crate) targets: Vec<Target>,
     pub(crate) points: Vec<Point>,
+    /// The type anchors of value temporaries (see `normalize::anchor`).
+    pub(crate) anchors: Vec<Ident>,
 }

@@ -17,6 +17,7 @@ mod lower;
 mod main_attr;
 mod normalize;
 mod suspend;
+mod test_attr;
 mod validate;
 mod verbatim;
 
@@ -35,4 +36,10 @@ pub fn coroutine(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, input: TokenStream) -> TokenStream {
     main_attr::expand(args.into(), input.into()).into()
+}
+
+/// Runs an `async fn` test on a fresh corio loop. See `corio::test`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, input: TokenStream) -> TokenStream {
+    test_attr::expand(args.into(), input.into()).into()
 }

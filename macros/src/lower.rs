@@ -486,7 +486,16 @@ impl Lower<'_> {
             Expr::MethodCall(m) if ADAPTERS.contains(&m.method.to_string().as_str()) => {
                 self.borrow_of(&m.receiver)
             }
-            Expr::Call(c) if c.args.len() == 1 => self.borrow_of(&c.args[0]),
+            // `for x in &v` / `IntoIterator::into_iter(v.iter())`: the iterator borrows what
+            // its argument borrows. Any other call taking a borrow (`key(&item)`) may well
+            // return an owned value: rustc judges those (issue 15, item 7).
+            Expr::Call(c)
+                if c.args.len() == 1
+                    && matches!(&*c.func, Expr::Path(p)
+                        if p.path.segments.last().is_some_and(|s| s.ident == "into_iter")) =>
+            {
+                self.borrow_of(&c.args[0])
+            }
             Expr::Paren(p) => self.borrow_of(&p.expr),
             _ => None,
         }
@@ -516,11 +525,15 @@ impl Lower<'_> {
             match node {
                 Node::Stmt(Stmt::Item(item)) => self.items.push(Stmt::Item(item)),
                 Node::Stmt(mut stmt) => {
-                    let defs = whole_assignment(&stmt)
-                        .and_then(|n| self.resolve(&n))
-                        .into_iter()
+                    let assigns = stmt_assigns(&stmt);
+                    // A statement that never goes on (`panic!(…);`, `t = { unreachable!(); };`,
+                    // `if c { return 1; } else { break; }`) ends its segment like a jump.
+                    let jumps = is_jump(&stmt) || assigns.is_none();
+                    let defs = assigns
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|n| self.resolve(n))
                         .collect();
-                    let jumps = is_jump(&stmt);
                     let piece = self.piece(|v| v.visit_stmt_mut(&mut stmt));
                     code.push(Emit::Stmt { stmt, piece, defs });
                     if jumps {
@@ -900,11 +913,32 @@ impl Lower<'_> {
     }
 }
 
-/// Does this `let` initialiser certainly make an owned value (so that `.iter()` on it borrows
-/// the coroutine's own local rather than data outside it)?
+/// The standard containers whose `.iter()`, `.chars()`, `.keys()`, … (`BORROWING` in
+/// `borrow_of`) certainly return borrows of them.
+const STD_CONTAINERS: &[&str] = &[
+    "Vec", "String", "HashMap", "BTreeMap", "VecDeque", "HashSet", "BTreeSet",
+];
+
+/// Does this type name a standard container (or an array)?
+fn is_std_container(ty: &Type) -> bool {
+    match ty {
+        Type::Array(_) => true,
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| STD_CONTAINERS.contains(&s.ident.to_string().as_str())),
+        Type::Paren(p) => is_std_container(&p.elem),
+        _ => false,
+    }
+}
+
+/// Does this `let` initialiser certainly make an owned standard container or array (so that
+/// `.iter()` on it borrows the coroutine's own local)? Only then is the borrow diagnostic
+/// exact: a type of the user's own may have an `iter()` that returns an owned value.
 fn is_owned_init(e: &Expr, ty: Option<&Type>) -> bool {
     if let Some(ty) = ty {
-        return !matches!(ty, Type::Reference(_));
+        return is_std_container(ty);
     }
     match e {
         Expr::Macro(m) => m
@@ -913,7 +947,7 @@ fn is_owned_init(e: &Expr, ty: Option<&Type>) -> bool {
             .segments
             .last()
             .is_some_and(|s| s.ident == "vec" || s.ident == "format"),
-        Expr::Array(_) | Expr::Struct(_) | Expr::Tuple(_) => true,
+        Expr::Array(_) | Expr::Repeat(_) => true,
         Expr::Call(c) => match &*c.func {
             Expr::Path(p) => {
                 let segs: Vec<String> = p
@@ -922,26 +956,21 @@ fn is_owned_init(e: &Expr, ty: Option<&Type>) -> bool {
                     .iter()
                     .map(|s| s.ident.to_string())
                     .collect();
-                segs.len() >= 2
-                    && matches!(
-                        segs[segs.len() - 2].as_str(),
-                        "Vec"
-                            | "String"
-                            | "HashMap"
-                            | "BTreeMap"
-                            | "VecDeque"
-                            | "HashSet"
-                            | "BTreeSet"
-                    )
+                segs.len() >= 2 && STD_CONTAINERS.contains(&segs[segs.len() - 2].as_str())
             }
             _ => false,
         },
-        Expr::MethodCall(m) => {
-            matches!(
-                m.method.to_string().as_str(),
-                "to_string" | "to_owned" | "to_vec" | "collect" | "into_bytes"
-            )
-        }
+        // `to_string()` makes a `String`, `into_bytes()` a `Vec<u8>`; `collect()` only with a
+        // turbofish naming the container (a user type may implement `FromIterator` too).
+        Expr::MethodCall(m) => match m.method.to_string().as_str() {
+            "to_string" | "into_bytes" => true,
+            "collect" => m.turbofish.as_ref().is_some_and(|t| {
+                t.args
+                    .iter()
+                    .any(|a| matches!(a, syn::GenericArgument::Type(ty) if is_std_container(ty)))
+            }),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -958,14 +987,110 @@ fn is_jump(stmt: &Stmt) -> bool {
     matches!(stmt, Stmt::Expr(e, _) if jump(e))
 }
 
-/// `x = …;` assigns the whole binding `x`.
-fn whole_assignment(stmt: &Stmt) -> Option<String> {
-    if let Stmt::Expr(Expr::Assign(a), _) = stmt
-        && let Expr::Path(p) = &*a.left
-    {
-        return p.path.get_ident().map(|i| i.to_string());
+/// The free names a verbatim statement assigns as a whole on every path that goes on after
+/// it: `x = …;`, and `if c { x = 1; } else { x = 2; }`, a `match` all of whose arms assign it,
+/// or a block that does (deferred initialisation, `let x; yield_!(…); if … { x = … }`).
+/// `None`: the statement never goes on (it panics or jumps out).
+fn stmt_assigns(stmt: &Stmt) -> Option<BTreeSet<String>> {
+    block_assigns(std::slice::from_ref(stmt))
+}
+
+fn block_assigns(stmts: &[Stmt]) -> Option<BTreeSet<String>> {
+    let mut all = BTreeSet::new();
+    let mut shadowed = Vec::new();
+    let mut add = |found: BTreeSet<String>, shadowed: &[String]| {
+        all.extend(found.into_iter().filter(|n| !shadowed.contains(n)));
+    };
+    for stmt in stmts {
+        match stmt {
+            Stmt::Local(l) => {
+                if let Some(init) = &l.init {
+                    add(expr_assigns(&init.expr)?, &shadowed);
+                }
+                let mut names = Vec::new();
+                pat_names(&l.pat, &mut names);
+                shadowed.extend(names.into_iter().map(|n| n.0));
+            }
+            Stmt::Expr(e, _) => add(expr_assigns(e)?, &shadowed),
+            Stmt::Macro(m) if diverging_macro(&m.mac) => return None,
+            Stmt::Macro(_) | Stmt::Item(_) => {}
+        }
     }
-    None
+    Some(all)
+}
+
+fn diverging_macro(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "panic" | "unreachable" | "todo" | "unimplemented"
+        )
+    })
+}
+
+fn expr_assigns(e: &Expr) -> Option<BTreeSet<String>> {
+    let both = |a: Option<BTreeSet<String>>, b: Option<BTreeSet<String>>| match (a, b) {
+        (None, b) => b,
+        (a, None) => a,
+        (Some(a), Some(b)) => Some(a.intersection(&b).cloned().collect()),
+    };
+    Some(match e {
+        Expr::Assign(a) => {
+            let mut found = expr_assigns(&a.right)?;
+            if let Expr::Path(p) = &*a.left
+                && let Some(i) = p.path.get_ident()
+            {
+                found.insert(i.to_string());
+            }
+            found
+        }
+        Expr::Paren(p) => expr_assigns(&p.expr)?,
+        Expr::Block(b) if b.label.is_none() => block_assigns(&b.block.stmts)?,
+        Expr::If(i) => {
+            // What the condition's `let`s bind is not assigned by the branches.
+            let mut found = if matches!(&*i.cond, Expr::Let(_)) {
+                BTreeSet::new()
+            } else {
+                expr_assigns(&i.cond)?
+            };
+            let mut bound = Vec::new();
+            cond_names(&i.cond, &mut bound);
+            let then = block_assigns(&i.then_branch.stmts).map(|t| {
+                t.into_iter()
+                    .filter(|n| !bound.iter().any(|b| &b.0 == n))
+                    .collect()
+            });
+            let els = match &i.else_branch {
+                Some((_, e)) => expr_assigns(e),
+                None => Some(BTreeSet::new()),
+            };
+            found.extend(both(then, els)?);
+            found
+        }
+        Expr::Match(m) => {
+            let mut found = expr_assigns(&m.expr)?;
+            let mut arms: Option<BTreeSet<String>> = None;
+            let mut any = false;
+            for arm in &m.arms {
+                let mut bound = Vec::new();
+                pat_names(&arm.pat, &mut bound);
+                let body = expr_assigns(&arm.body).map(|t| {
+                    t.into_iter()
+                        .filter(|n| !bound.iter().any(|b| &b.0 == n))
+                        .collect()
+                });
+                arms = if any { both(arms, body) } else { body };
+                any = true;
+            }
+            if any {
+                found.extend(arms?);
+            }
+            found
+        }
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => return None,
+        Expr::Macro(m) if diverging_macro(&m.mac) => return None,
+        _ => BTreeSet::new(),
+    })
 }
 
 /// The bindings `code` assigns as a whole anywhere (unlike `Emit::Stmt::defs`, which liveness

@@ -24,6 +24,7 @@ use crate::suspend::{contains, is_yield_macro, yield_arg};
 pub(crate) fn normalize(block: &Block, returns_value: bool, errors: &mut Errors) -> Body {
     let mut n = Normalizer {
         targets: Vec::new(),
+        anchors: Vec::new(),
         points: Vec::new(),
         temps: 0,
         errors,
@@ -38,6 +39,7 @@ pub(crate) fn normalize(block: &Block, returns_value: bool, errors: &mut Errors)
         nodes,
         targets: n.targets,
         points: n.points,
+        anchors: n.anchors.iter().map(anchor).collect(),
     }
 }
 
@@ -53,6 +55,9 @@ enum Tail {
 
 struct Normalizer<'e> {
     targets: Vec<Target>,
+    /// Temporaries of constructs used as values, whose assignments go through a type anchor
+    /// (`anchor`).
+    anchors: Vec<Ident>,
     points: Vec<Point>,
     temps: usize,
     errors: &'e mut Errors,
@@ -60,6 +65,23 @@ struct Normalizer<'e> {
 
 fn resume_placeholder() -> Expr {
     parse_quote!(__corio_resume!())
+}
+
+/// The type anchor of a value temporary: `PhantomData` declared once in the step closure,
+/// through which every assignment of the temporary goes (`::corio::__private::typed`), so that
+/// rustc infers its type from all of them, though they end up in different arms.
+pub(crate) fn anchor(t: &Ident) -> Ident {
+    format_ident!("__corio_ty_{}", t)
+}
+
+/// `t = e;`, through `t`'s type anchor if it has one.
+pub(crate) fn set_value(t: &Ident, e: &Expr, anchored: bool) -> Stmt {
+    if anchored {
+        let a = anchor(t);
+        parse_quote!(#t = ::corio::__private::typed(&#a, #e);)
+    } else {
+        parse_quote!(#t = #e;)
+    }
 }
 
 fn path(ident: &Ident) -> Expr {
@@ -144,6 +166,10 @@ pub(crate) fn source_text(tokens: TokenStream) -> String {
 }
 
 impl Normalizer<'_> {
+    fn set(&self, t: &Ident, e: &Expr) -> Node {
+        Node::Stmt(set_value(t, e, self.anchors.contains(t)))
+    }
+
     fn temp(&mut self) -> Ident {
         self.temps += 1;
         format_ident!("__corio_t{}", self.temps)
@@ -168,8 +194,34 @@ impl Normalizer<'_> {
         self.targets.len() - 1
     }
 
-    fn block(&mut self, stmts: Vec<Stmt>, tail: Tail) -> Vec<Node> {
+    fn block(&mut self, mut stmts: Vec<Stmt>, tail: Tail) -> Vec<Node> {
         let mut out = Vec::new();
+        // A macro in statement position without a `;` at the end of a block is its value
+        // (`panic!("…")`, `vec![]`, `yield_!(x)`).
+        if let Some(Stmt::Macro(m)) = stmts.last()
+            && m.semi_token.is_none()
+        {
+            let Some(Stmt::Macro(m)) = stmts.pop() else {
+                unreachable!()
+            };
+            stmts.push(Stmt::Expr(
+                Expr::Macro(syn::ExprMacro {
+                    attrs: m.attrs,
+                    mac: m.mac,
+                }),
+                None,
+            ));
+        }
+        // A block whose value is used and whose last statement is `e;` has the type of
+        // `{ e; }`: `()`, or `!` when `e` diverges (`panic!(…);`, `loop {}`, `exit(1);`). Make
+        // that block its value, so that rustc types it as it types the plain function.
+        if !matches!(tail, Tail::Discard)
+            && let Some(last) = stmts.last()
+            && is_value_statement(last)
+        {
+            let last = stmts.pop().expect("a last statement");
+            stmts.push(Stmt::Expr(parse_quote!({ #last }), None));
+        }
         let has_tail = matches!(stmts.last(), Some(Stmt::Expr(_, None)));
         let len = stmts.len();
         for (i, stmt) in stmts.into_iter().enumerate() {
@@ -188,7 +240,7 @@ impl Normalizer<'_> {
             }
         }
         if let (false, Tail::Value(t)) = (has_tail, &tail) {
-            out.push(Node::Stmt(parse_quote!(#t = ();)));
+            out.push(self.set(t, &parse_quote!(())));
         }
         out
     }
@@ -201,11 +253,37 @@ impl Normalizer<'_> {
         if let Some((_, diverge)) = &init.diverge
             && contains(&**diverge)
         {
-            self.errors.error(
-                diverge,
-                "a suspension point in the `else` of a `let ... else` is not supported; \
-                     use a `match` instead",
-            );
+            // `let P = e else { … };` is `let (x, …) = match e { P => (x, …), _ => { … } };`
+            // (the `else` block diverges, so the `match` has P's bindings' types).
+            let (_, diverge) = init.diverge.take().expect("checked");
+            let (pat, ty) = match local.pat {
+                syn::Pat::Type(t) => (*t.pat, Some(t.ty)),
+                p => (p, None),
+            };
+            let mut names = Vec::new();
+            crate::verbatim::pat_names(&pat, &mut names);
+            let values = names.iter().map(|(n, _, _, span)| Ident::new(n, *span));
+            let binds = names.iter().map(|(n, m, _, span)| {
+                let ident = Ident::new(n, *span);
+                let m = m.then(|| quote!(mut));
+                quote!(#m #ident)
+            });
+            let value = &init.expr;
+            let scrutinee = match ty {
+                Some(ty) => quote!(::core::convert::identity::<#ty>(#value)),
+                None => quote!(#value),
+            };
+            let stmt: Stmt = parse_quote! {
+                let (#(#binds,)*) = match #scrutinee {
+                    #pat => (#(#values,)*),
+                    _ => #diverge,
+                };
+            };
+            let Stmt::Local(rewritten) = stmt else {
+                unreachable!()
+            };
+            self.local(rewritten, out);
+            return;
         }
         if !contains(&*init.expr) {
             out.push(Node::Let(local));
@@ -256,7 +334,9 @@ impl Normalizer<'_> {
 
     fn tail(&mut self, e: Expr, tail: Tail, out: &mut Vec<Node>) {
         match tail {
-            Tail::Discard => self.stmt_expr(e, None, out),
+            // `;`: code follows (a transition), and the value is dropped there as it would be
+            // at the end of the block (`Cmd::Push(v) => stack.push(v),` in a `match` arm).
+            Tail::Discard => self.stmt_expr(e, Some(Default::default()), out),
             Tail::Return => {
                 let (mut pre, e) = self.anf(e);
                 out.append(&mut pre);
@@ -276,11 +356,11 @@ impl Normalizer<'_> {
                 e => {
                     let (mut pre, e) = self.anf(e);
                     out.append(&mut pre);
-                    out.push(Node::Stmt(parse_quote!(#t = #e;)));
+                    out.push(self.set(t, &e));
                 }
             }
         } else {
-            out.push(Node::Stmt(parse_quote!(#t = #e;)));
+            out.push(self.set(t, &e));
         }
     }
 
@@ -413,7 +493,7 @@ impl Normalizer<'_> {
         let then = self.block(i.then_branch.stmts, tail.clone());
         let els = match i.else_branch {
             None => match &tail {
-                Tail::Value(t) => vec![Node::Stmt(parse_quote!(#t = ();))],
+                Tail::Value(t) => vec![self.set(t, &parse_quote!(()))],
                 _ => Vec::new(),
             },
             Some((_, e)) => match *e {
@@ -671,6 +751,7 @@ impl Normalizer<'_> {
             }
             e @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)) => {
                 let t = self.temp();
+                self.anchors.push(t.clone());
                 let decl: Stmt = parse_quote!(let #t;);
                 let Stmt::Local(decl) = decl else {
                     unreachable!()
@@ -768,6 +849,18 @@ impl Normalizer<'_> {
             }
         }
         (pre, out)
+    }
+}
+
+/// `e;` or `m!(…);` without a suspension point that is not a jump (`return`, `break`,
+/// `continue`, which the segment stage turns into transitions).
+fn is_value_statement(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Expr(e, Some(_)) => {
+            !contains(e) && !matches!(e, Expr::Return(_) | Expr::Break(_) | Expr::Continue(_))
+        }
+        Stmt::Macro(m) => !is_yield_macro(&m.mac),
+        _ => false,
     }
 }
 

@@ -201,3 +201,13 @@ fn shadowed_bindings_that_must_be_kept_are_both_saved() {
     );
     assert_eq!(saved, [vec!["x", "x"], vec![]]);
 }
+
+/// Prints the expansion of one file, to read what the pass made of a body:
+/// `CORIO_EXPAND=path/to/file.rs cargo test -p corio-macros expand_one -- --ignored --nocapture`.
+#[test]
+#[ignore = "a tool: prints the expansion of $CORIO_EXPAND"]
+fn expand_one() {
+    if let Some(path) = std::env::var_os("CORIO_EXPAND") {
+        println!("{}", expand_file(Path::new(&path)));
+    }
+}

@@ -124,6 +124,103 @@ where
     .await
 }
 
+/// Runs any number of futures until the first finishes: `select` for a collection, asyncio's
+/// `wait(aws, return_when=FIRST_COMPLETED)` on futures.
+///
+/// Completes with the winner's output, its index in the input, and the futures that have not
+/// finished, in input order and still suspended where they were: await them again, pass
+/// them to another `select_all`, or drop them to cancel them. Each time it is polled it polls
+/// the futures in input order, so when several are ready the first wins. Each future is
+/// boxed (pinned), which is what lets the rest be handed back.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     let naps = [30u64, 10, 20].map(|ms| async move {
+///         corio::sleep(Duration::from_millis(ms)).await;
+///         ms
+///     });
+///     let (first, index, rest) = corio::select_all(naps).await;
+///     assert_eq!((first, index, rest.len()), (10, 1, 2));
+///     let (second, _, rest) = corio::select_all(rest).await;
+///     assert_eq!((second, rest.len()), (20, 1));
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Panics, when called, if `futures` is empty: there would be no winner to wait for.
+#[track_caller]
+#[must_use = "futures do nothing unless awaited"]
+pub fn select_all<I>(futures: I) -> SelectAll<<I::Item as IntoFuture>::IntoFuture>
+where
+    I: IntoIterator,
+    I::Item: IntoFuture,
+{
+    let futures: Vec<_> = futures
+        .into_iter()
+        .map(|f| Box::pin(f.into_future()))
+        .collect();
+    assert!(
+        !futures.is_empty(),
+        "corio::select_all: no futures given, so none can finish first; check for an empty collection before selecting"
+    );
+    SelectAll { futures }
+}
+
+/// The future of [`select_all`]: `(output, index, rest)`.
+///
+/// # Examples
+///
+/// ```
+/// corio::run(async {
+///     let race: corio::SelectAll<_> = corio::select_all(['a', 'b'].map(std::future::ready));
+///     let (winner, index, rest) = race.await;
+///     assert_eq!((winner, index, rest.len()), ('a', 0, 1));
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct SelectAll<F> {
+    futures: Vec<Pin<Box<F>>>,
+}
+
+impl<F> fmt::Debug for SelectAll<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SelectAll")
+            .field("len", &self.futures.len())
+            .finish()
+    }
+}
+
+impl<F: Future> Future for SelectAll<F> {
+    type Output = (F::Output, usize, Vec<Pin<Box<F>>>);
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mark = trace::mark();
+        let found =
+            self.futures
+                .iter_mut()
+                .enumerate()
+                .find_map(|(i, f)| match f.as_mut().poll(cx) {
+                    Poll::Ready(out) => Some((i, out)),
+                    Poll::Pending => None,
+                });
+        match found {
+            Some((index, out)) => {
+                // What the losers recorded is stale: they are handed back, not awaited here.
+                trace::discard(mark);
+                let mut rest = std::mem::take(&mut self.futures);
+                drop(rest.remove(index));
+                Poll::Ready((out, index, rest))
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
 /// Runs a collection of futures concurrently and returns their outputs in order: asyncio's
 /// `gather(*aws)`.
 ///

@@ -106,6 +106,8 @@ const DETACHED: u64 = 1 << 61;
 const CANCEL: u64 = 1 << 60;
 /// The task's handle is waiting for it: its waker is in `LoopInner::awaiters`.
 const AWAITED: u64 = 1 << 59;
+/// With `CANCEL`: the task is to end as [`TaskError::Failed`](crate::TaskError::Failed).
+const FAILED: u64 = 1 << 58;
 const ID_MASK: u64 = (1 << 56) - 1;
 
 /// Hashes slot indices for the awaiter table: they are small, distinct integers already.
@@ -386,21 +388,21 @@ impl LoopInner {
         if !done {
             // The common case, a task that stays pending, takes one borrow.
             let mut slab = self.slab.borrow_mut();
-            match slab.get(task) {
+            let failed = match slab.get(task) {
                 Some(slot) if !slot.is(CANCEL) => {
                     slot.cell = Some(cell);
                     return;
                 }
-                Some(_) => {}
+                Some(slot) => slot.is(FAILED),
                 // Nothing frees the slot of a running task; be safe anyway.
                 None => {
                     drop(slab);
                     drop(cell);
                     return;
                 }
-            }
+            };
             drop(slab);
-            cell.as_mut().cancel();
+            cell.as_mut().cancel(failed);
         }
         self.complete(task, cell, !done);
     }
@@ -600,6 +602,16 @@ impl LoopInner {
 
     /// Cancels a task: drops its future now, or after its poll if it is the one running.
     pub(crate) fn cancel(&self, task: TaskRef, id: TaskId) {
+        self.end(task, id, false);
+    }
+
+    /// Ends a task as [`TaskError::Failed`](crate::TaskError::Failed) (its error went to its
+    /// `TaskGroup`), the way `cancel` ends it as cancelled.
+    pub(crate) fn fail(&self, task: TaskRef, id: TaskId) {
+        self.end(task, id, true);
+    }
+
+    fn end(&self, task: TaskRef, id: TaskId, failed: bool) {
         let cell = {
             let mut slab = self.slab.borrow_mut();
             let Some(slot) = slab.get(task).filter(|s| s.id() == id.as_u64()) else {
@@ -612,12 +624,15 @@ impl LoopInner {
                 Some(cell) => cell,
                 None => {
                     slot.word |= CANCEL;
+                    if failed {
+                        slot.word |= FAILED;
+                    }
                     return;
                 }
             }
         };
         let mut cell = cell;
-        cell.as_mut().cancel();
+        cell.as_mut().cancel(failed);
         self.complete(task, cell, true);
     }
 
@@ -651,6 +666,38 @@ impl LoopInner {
                 cell.as_mut().take_output(out);
             }
             return Poll::Ready(());
+        }
+        slot.word |= AWAITED;
+        drop(slab);
+        let old = {
+            let mut awaiters = self.awaiters.borrow_mut();
+            match awaiters.get_mut(&task.index) {
+                Some(w) if w.will_wake(cx.waker()) => None,
+                Some(w) => Some(std::mem::replace(w, cx.waker().clone())),
+                None => awaiters.insert(task.index, cx.waker().clone()),
+            }
+        };
+        drop(old);
+        Poll::Pending
+    }
+
+    /// Polls whether a task has finished without taking its output (for `corio::wait`):
+    /// `Ready(true)` when it finished with a failure (it panicked, or its error went to its
+    /// `TaskGroup`), `Ready(false)` when it
+    /// completed or was cancelled (or is unknown to this loop). Registers `cx`'s waker as
+    /// the task's awaiter while it runs.
+    pub(crate) fn poll_finished(
+        &self,
+        task: TaskRef,
+        id: TaskId,
+        cx: &mut Context<'_>,
+    ) -> Poll<bool> {
+        let mut slab = self.slab.borrow_mut();
+        let Some(slot) = slab.get(task).filter(|s| s.id() == id.as_u64()) else {
+            return Poll::Ready(false);
+        };
+        if slot.is(DONE) {
+            return Poll::Ready(slot.cell.as_ref().is_some_and(|c| c.failed()));
         }
         slot.word |= AWAITED;
         drop(slab);

@@ -405,6 +405,7 @@ fn render(l: &LoopInner, now: Instant, what: WaitingOn) -> String {
             let addresses = "";
             format!("{ready} on fd {fd}{addresses}")
         }
+        WaitingOn::ChildExit { pid } => format!("exit of process {pid}"),
     }
 }
 

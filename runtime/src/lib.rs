@@ -59,15 +59,20 @@
 //! assert!(started.elapsed() >= Duration::from_millis(20));
 //! ```
 //!
-//! [`net`] has TCP, UDP and Unix sockets with owned buffers, and [`signal`] has `ctrl_c()`
-//! for a graceful shutdown.
+//! [`net`] has TCP, UDP and Unix sockets with owned buffers and `lookup_host` (DNS off the
+//! loop), and [`signal`] has `ctrl_c()` for a graceful shutdown and `signal(kind)` for any
+//! Unix signal. [`io`] has asyncio's `StreamReader`/`StreamWriter` (`BufReader::read_line`,
+//! `BufWriter::drain`) and `AsyncFd` for descriptors of your own, and [`process`] runs
+//! subprocesses whose pipes are streams.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 #[doc(hidden)]
 pub mod __private;
+mod as_completed;
 mod blocking;
+mod callbacks;
 mod clock;
 mod combinators;
 mod coroutine;
@@ -75,7 +80,10 @@ pub mod debug;
 mod executor;
 pub mod inspect;
 mod introspect;
+pub mod io;
 pub mod net;
+#[cfg(unix)]
+pub mod process;
 mod reactor;
 mod runtime;
 #[cfg(unix)]
@@ -87,20 +95,26 @@ mod task_group;
 pub mod time;
 mod timers;
 mod trace;
+mod wait;
 mod waker;
 
+pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};
 pub use blocking::{Blocking, spawn_blocking};
+pub use callbacks::{CallbackHandle, call_at, call_later, call_soon};
 #[doc(hidden)]
 pub use combinators::JoinPart;
-pub use combinators::{Either, JoinAll, YieldNow, join_all, select, yield_now};
+pub use combinators::{
+    Either, JoinAll, SelectAll, YieldNow, join_all, select, select_all, yield_now,
+};
 pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 pub use executor::LoopId;
 pub use introspect::{Frame, TaskInfo, current_task, dump, tasks};
 pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};
 pub use status::{Local, PointKind, Status, SuspendPoint};
 pub use task::{Panic, Task, TaskError, TaskId};
-pub use task_group::TaskGroup;
-pub use time::{Elapsed, Interval, Sleep, interval, sleep, sleep_until, timeout};
+pub use task_group::{ChildError, GroupError, GroupHandle, TaskGroup};
+pub use time::{Elapsed, Interval, Sleep, interval, sleep, sleep_until, timeout, timeout_at};
+pub use wait::{ReturnWhen, Wait, wait};
 
 /// The async generators' trait (`futures_core::Stream`), re-exported for convenience.
 pub use futures_core::Stream;
@@ -195,6 +209,36 @@ pub use corio_macros::coroutine;
 /// }
 /// ```
 pub use corio_macros::main;
+
+/// Runs an `async fn` test on a fresh corio loop, like `#[tokio::test]`: what
+/// `IsolatedAsyncioTestCase` does for asyncio tests.
+///
+/// `#[corio::test] async fn name() -> T { body }` becomes
+/// `#[test] fn name() -> T { corio::Runtime::new().run(async move { body }) }`. Each test runs
+/// on its own loop, which cancels whatever tasks the test leaves behind when it returns; a
+/// panic fails the test as usual, and `#[should_panic]`/`#[ignore]` work as on `#[test]`.
+/// `#[corio::test(debug)]` runs the loop in debug mode (slow-poll warnings, locals in task
+/// dumps). A test that is not `async`, takes arguments or is generic is a compile error.
+///
+/// # Examples
+///
+/// ```
+/// #[corio::test]
+/// async fn sleeps_at_least_as_long_as_asked() {
+///     let start = std::time::Instant::now();
+///     corio::sleep(std::time::Duration::from_millis(2)).await;
+///     assert!(start.elapsed() >= std::time::Duration::from_millis(2));
+/// }
+///
+/// #[corio::test]
+/// async fn a_test_can_return_a_result() -> std::io::Result<()> {
+///     let listener = corio::net::TcpListener::bind("127.0.0.1:0")?;
+///     listener.local_addr()?;
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+pub use corio_macros::test;
 
 /// Suspends a `#[corio::coroutine]` generator with a value: Python's `yield`.
 ///

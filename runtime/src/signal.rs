@@ -1,4 +1,5 @@
-//! Unix signals on the event loop: [`ctrl_c`] for a graceful shutdown.
+//! Unix signals on the event loop: [`ctrl_c`] for a graceful shutdown, and [`signal`] for a
+//! stream of any signal's arrivals (asyncio's `loop.add_signal_handler`).
 //!
 //! Signals reach the loop through self-pipes registered with `signal-hook`, the one mechanism
 //! corio uses for signals (the task dump of
@@ -19,6 +20,10 @@ use std::task::{Context, Poll, ready};
 use signal_hook::SigId;
 
 use crate::reactor::IoSource;
+
+mod stream;
+
+pub use stream::{Recv, SignalKind, Signals, signal};
 
 /// A self-pipe into which `signal-hook`'s handler writes a byte whenever one of its signals
 /// arrives, from the moment it is created until it is dropped.
@@ -63,6 +68,16 @@ impl SignalPipe {
     /// When no loop runs on this thread, or the poller refuses the pipe; the pipe is spent
     /// then, and must not be polled again.
     pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_arrivals(cx).map_ok(|_| ())
+    }
+
+    /// Like [`poll_recv`](Self::poll_recv), with the number of arrivals: the handler writes
+    /// one byte per signal (a byte is lost only when the pipe's buffer is full).
+    ///
+    /// # Errors
+    ///
+    /// As `poll_recv`.
+    pub(crate) fn poll_arrivals(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let source = match &mut self.source {
             Some(source) => source,
             None => {
@@ -75,12 +90,12 @@ impl SignalPipe {
         };
         loop {
             ready!(source.poll_readable(cx))?;
-            let mut got = false;
+            let mut got = 0;
             let mut buf = [0u8; 64];
             loop {
                 match source.get_ref().read(&mut buf) {
                     Ok(0) => break,
-                    Ok(_) => got = true,
+                    Ok(n) => got += n,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                     Err(e) => return Poll::Ready(Err(e)),
@@ -89,8 +104,8 @@ impl SignalPipe {
             // Drained (or at its end, which cannot happen while the write ends are registered):
             // wait for the next edge.
             source.clear_readable();
-            if got {
-                return Poll::Ready(Ok(()));
+            if got > 0 {
+                return Poll::Ready(Ok(got));
             }
         }
     }

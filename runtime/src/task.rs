@@ -120,6 +120,16 @@ impl<T> Task<T> {
         self.task.index == MAIN_INDEX
     }
 
+    /// Whether the task has finished, without taking its output: `Ready(true)` when it
+    /// failed (panicked). Registers the waker to be woken when it finishes.
+    pub(crate) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.consumed() {
+            return Poll::Ready(false);
+        }
+        executor::try_with_current(|l| l.poll_finished(self.task, self.id, cx))
+            .unwrap_or(Poll::Ready(false))
+    }
+
     pub(crate) fn task_ref(&self) -> TaskRef {
         self.task
     }
@@ -231,6 +241,10 @@ pub enum TaskError {
     Cancelled,
     /// The task panicked; the loop caught the panic and kept running.
     Panicked(Panic),
+    /// The task returned `Err`, and the error went to its [`TaskGroup`](crate::TaskGroup)
+    /// (see [`TaskGroup::spawn_try`](crate::TaskGroup::spawn_try)), which reports it from
+    /// [`join`](crate::TaskGroup::join).
+    Failed,
 }
 
 impl TaskError {
@@ -255,6 +269,17 @@ impl TaskError {
     pub fn is_panic(&self) -> bool {
         matches!(self, Self::Panicked(_))
     }
+
+    /// Returns `true` for [`TaskError::Failed`]: the task's `Err` went to its `TaskGroup`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(corio::TaskError::Failed.is_failed());
+    /// ```
+    pub fn is_failed(&self) -> bool {
+        matches!(self, Self::Failed)
+    }
 }
 
 impl fmt::Display for TaskError {
@@ -262,6 +287,7 @@ impl fmt::Display for TaskError {
         match self {
             Self::Cancelled => f.write_str("task was cancelled"),
             Self::Panicked(panic) => write!(f, "task panicked: {}", panic.message()),
+            Self::Failed => f.write_str("task failed: its error went to its TaskGroup"),
         }
     }
 }
@@ -339,8 +365,9 @@ impl fmt::Display for Panic {
 pub(crate) trait RawTask {
     /// Polls the future once; `true` when the task is now done (completed or panicked).
     fn poll(self: Pin<&mut Self>, task: TaskRef, shared: &Arc<Shared>) -> bool;
-    /// Drops the future if it is still running and records `Cancelled`.
-    fn cancel(self: Pin<&mut Self>);
+    /// Drops the future if it is still running and records `Cancelled` (`Failed` when
+    /// `failed`).
+    fn cancel(self: Pin<&mut Self>, failed: bool);
     /// Moves the output into `out`, an `&mut Option<Result<T, TaskError>>`.
     fn take_output(self: Pin<&mut Self>, out: &mut dyn Any);
     /// Where the task was spawned.
@@ -349,6 +376,8 @@ pub(crate) trait RawTask {
     fn started(&self) -> bool;
     /// The task's panic, when it panicked and nobody has taken its output.
     fn panic(&self) -> Option<&Panic>;
+    /// Whether the task ended in failure: it panicked, or it is `Failed`.
+    fn failed(&self) -> bool;
 }
 
 pin_project! {
@@ -421,16 +450,23 @@ where
         }
     }
 
-    fn cancel(self: Pin<&mut Self>) {
+    fn cancel(self: Pin<&mut Self>, failed: bool) {
         let this = self.project();
         let mut stage = this.stage;
+        let error = || {
+            if failed {
+                TaskError::Failed
+            } else {
+                TaskError::Cancelled
+            }
+        };
         if matches!(*stage, Stage::Running { .. }) {
             if this.waker.is_some() {
-                finish(stage.as_mut(), Err(TaskError::Cancelled));
+                finish(stage.as_mut(), Err(error()));
             } else {
                 // A task cancelled before it ran: its coroutines were never awaited, and
                 // that is not the user's mistake (asyncio does not warn either).
-                crate::debug::quietly(|| finish(stage.as_mut(), Err(TaskError::Cancelled)));
+                crate::debug::quietly(|| finish(stage.as_mut(), Err(error())));
             }
         }
     }
@@ -459,6 +495,15 @@ where
             } => Some(panic),
             _ => None,
         }
+    }
+
+    fn failed(&self) -> bool {
+        matches!(
+            &self.stage,
+            Stage::Done {
+                result: Err(TaskError::Panicked(_) | TaskError::Failed),
+            }
+        )
     }
 }
 

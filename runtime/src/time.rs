@@ -310,7 +310,41 @@ impl Interval {
 ///
 /// [`Elapsed`] when the duration passes before `fut` completes.
 pub async fn timeout<F: IntoFuture>(duration: Duration, fut: F) -> Result<F::Output, Elapsed> {
-    let mut timer = sleep(duration);
+    with_timer(sleep(duration), fut).await
+}
+
+/// Runs `fut` until `deadline` at the latest: asyncio's `timeout_at(when)` (3.11), for one
+/// future.
+///
+/// The same as [`timeout`] with a deadline instead of a duration; a deadline in the past
+/// still polls `fut` once, so a future that is ready at once gives `Ok`. Handy for one
+/// deadline shared by several steps.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{Duration, Instant};
+///
+/// corio::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(20);
+///     let first = corio::timeout_at(deadline, corio::sleep(Duration::from_millis(1))).await;
+///     assert!(first.is_ok());
+///     let second = corio::timeout_at(deadline, corio::sleep(Duration::from_secs(3600))).await;
+///     assert!(second.is_err());
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+///
+/// # Errors
+///
+/// [`Elapsed`] when `deadline` passes before `fut` completes.
+pub async fn timeout_at<F: IntoFuture>(deadline: Instant, fut: F) -> Result<F::Output, Elapsed> {
+    with_timer(sleep_until(deadline), fut).await
+}
+
+/// `timeout` and `timeout_at`: races `fut` against `timer`.
+async fn with_timer<F: IntoFuture>(timer: Sleep, fut: F) -> Result<F::Output, Elapsed> {
+    let mut timer = timer;
     let mut inner = pin!(Some(fut.into_future()));
     poll_fn(|cx| {
         let mark = trace::mark();

@@ -180,7 +180,7 @@ fn panicking_task_gives_panicked_and_the_loop_keeps_running() {
         assert_eq!(err.to_string(), "task panicked: task blew up");
         match err {
             TaskError::Panicked(p) => assert_eq!(p.message(), "task blew up"),
-            TaskError::Cancelled => unreachable!(),
+            TaskError::Cancelled | TaskError::Failed => unreachable!(),
         }
         good.await.unwrap()
     });
@@ -434,7 +434,10 @@ fn task_group_cancels_the_rest_on_first_failure() {
             panic!("child failed");
         });
         let err = group.join().await.unwrap_err();
-        assert_eq!(err.to_string(), "task panicked: child failed");
+        assert_eq!(
+            err.to_string(),
+            "1 child task failed: panicked: child failed"
+        );
         assert!(dropped.get());
         assert!(sibling.await.unwrap_err().is_cancelled());
     });

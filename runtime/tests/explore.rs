@@ -760,7 +760,7 @@ fn task_group_scenario(seed: u64) {
         }
         // A join cut short drops the group, which cancels what is left of it.
         if let Some(Err(e)) = maybe_cut(&rng, 4, group.join()).await {
-            assert!(!e.is_panic(), "no child panics: {e}");
+            panic!("no child fails, cancelled children are no failure: {e}");
         }
         await_all(chaos, children).await;
     });

@@ -175,6 +175,30 @@ fn end_of_stream_reads_zero() {
     .unwrap();
 }
 
+// Regression (issue 18): the end of stream queued behind the last bytes. A read that returned
+// fewer bytes than asked for cleared the read readiness, and the peer's FIN, already reported
+// by the same edge, was never announced again: the next read waited forever.
+#[test]
+fn a_short_read_does_not_hide_an_end_of_stream_already_queued() {
+    run(async {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let client = TcpStream::connect(listener.local_addr()?).await?;
+        let (server, _) = listener.accept().await?;
+        client.write_all(vec![7u8; 5000]).await.0?;
+        client.shutdown(Shutdown::Write)?;
+        // Let the bytes and the FIN both arrive before the first read.
+        corio::sleep(Duration::from_millis(20)).await;
+        let (n, _) = server.read(vec![0; 3000]).await;
+        assert_eq!(n?, 3000);
+        let (n, _) = server.read(vec![0; 10_000]).await; // short: 2000 of 10,000
+        assert_eq!(n?, 2000);
+        let eof = corio::timeout(Duration::from_secs(5), server.read(vec![0; 16])).await;
+        assert_eq!(eof.expect("the end of stream was never seen").0?, 0);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
 #[test]
 fn connecting_to_a_closed_port_is_refused() {
     run(async {
@@ -786,7 +810,10 @@ fn an_accept_cancelled_after_its_wakeup_leaves_the_connection_for_the_next() {
         // main is the only ready task), then cancel it before it runs.
         std::thread::sleep(Duration::from_millis(5));
         corio::yield_now().await;
-        assert!(!first.is_finished(), "`first` ran before it could be cancelled");
+        assert!(
+            !first.is_finished(),
+            "`first` ran before it could be cancelled"
+        );
         first.cancel();
         let (stream, peer) = corio::timeout(Duration::from_secs(5), listener.accept())
             .await

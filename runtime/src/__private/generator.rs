@@ -139,6 +139,15 @@ impl<S: Frame> Drop for CloseOnUnwind<'_, S> {
     }
 }
 
+// A `Gen` is `Unpin` whatever its frame holds: nothing ever pins a field of it. `poll` takes
+// `&mut Self` out of the `Pin` and steps the frame by `&mut`; an awaited future is polled
+// through `Pin::new`, which needs it to be `Unpin` itself, so the expansion boxes the ones that
+// are not (`BoxedKind`). A local of a type that is not `Unpin` (a generic `T`, a
+// `PhantomPinned`) is only ever moved, never pinned, so moving the `Gen` cannot break a pin
+// guarantee. `Unpin` is a safe trait: this promise needs no `unsafe`, and rustc's own
+// `async fn` futures are the only ones that need to be `!Unpin` (they hold self-references).
+impl<S: Frame, F, D> Unpin for Gen<S, F, D> {}
+
 impl<S: Frame, F, D> Gen<S, F, D> {
     #[inline(always)]
     fn run<A, O>(&mut self, arg: A) -> O
@@ -176,7 +185,6 @@ where
     S: Frame,
     F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Option<Poll<S::Return>>,
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
-    Self: Unpin,
 {
     type Output = S::Return;
 
@@ -199,7 +207,6 @@ where
     S: Frame<Return = ()>,
     F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Option<Poll<Option<Y>>>,
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
-    Self: Unpin,
 {
     type Item = Y;
 

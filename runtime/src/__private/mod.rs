@@ -14,6 +14,7 @@
 
 mod fallback;
 mod generator;
+mod infer;
 mod probe;
 mod try_trait;
 
@@ -22,6 +23,7 @@ mod tests;
 
 pub use fallback::Unreachable;
 pub use generator::{Described, Frame, Gen, Sink, future, generator, stream};
+pub use infer::typed;
 pub use probe::{
     AwaitBoxed, AwaitInPlace, BoxedKind, InPlaceKind, NoInspect, Probe, RenderDebug, RenderName,
     ViaInspect,

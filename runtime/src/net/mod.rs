@@ -28,6 +28,9 @@
 //! connection owns no buffer while it waits: see `examples/echo_server.rs`. `TcpStream` and
 //! `UnixStream` also implement `futures_io::AsyncRead` and `AsyncWrite`.
 //!
+//! Host names are resolved off the loop, on the blocking pool: [`lookup_host`] (asyncio's
+//! `getaddrinfo`), which [`TcpStream::connect`] uses for a name before trying each address.
+//!
 //! Errors are `io::Error`s and never stop the loop: a reset peer is `ConnectionReset`, a write
 //! to a closed peer is `BrokenPipe` (writes use `MSG_NOSIGNAL`, and Rust binaries ignore
 //! `SIGPIPE` anyway), and listeners wait out descriptor exhaustion instead of failing.
@@ -35,7 +38,8 @@
 mod buf;
 mod connect;
 mod listener;
-mod stream;
+mod lookup;
+pub(crate) mod stream;
 mod tcp_listener;
 mod tcp_stream;
 mod udp;
@@ -46,6 +50,7 @@ mod unix_stream;
 
 pub use buf::{IoBuf, IoBufMut, Slice};
 pub use connect::Connect;
+pub use lookup::{LookupHost, ToSocketAddrs, lookup_host};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;

@@ -1,12 +1,12 @@
 //! `TcpStream`: a connected TCP socket on the loop.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::net::Connect;
 use crate::net::stream::stream_api;
+use crate::net::{Connect, ToSocketAddrs};
 use crate::reactor::IoSource;
 
 /// A TCP connection, registered with the running loop.
@@ -60,9 +60,11 @@ stream_api!(
 impl TcpStream {
     /// Opens a connection to `addr`, trying each resolved address in turn.
     ///
-    /// The address is resolved when `connect` is called (a host name means a blocking DNS
-    /// lookup then; pass a `SocketAddr` to avoid it); the connection itself does not block the
-    /// loop. See [`connect_timeout`](TcpStream::connect_timeout) to bound the wait.
+    /// A numeric address is parsed when `connect` is called; a host name (`"example.com:80"`,
+    /// `("localhost", 8080)`) is resolved with [`lookup_host`](crate::net::lookup_host) on the
+    /// blocking pool, so neither the lookup nor the connection blocks the loop. The addresses
+    /// are tried in the resolver's order until one accepts. See
+    /// [`connect_timeout`](TcpStream::connect_timeout) to bound the wait.
     ///
     /// # Examples
     ///
@@ -80,13 +82,14 @@ impl TcpStream {
     ///
     /// # Errors
     ///
-    /// The error of the last address tried (for example `ConnectionRefused`), an error when the
-    /// address does not resolve, or when no corio loop runs on this thread.
+    /// The error of the last address tried (for example `ConnectionRefused`), the resolver's
+    /// error naming the host when it does not resolve, or an error when no corio loop runs on
+    /// this thread.
     pub fn connect(addr: impl ToSocketAddrs) -> Connect<TcpStream> {
-        let addrs = addr.to_socket_addrs().map(Iterator::collect::<Vec<_>>);
+        let addrs = addr.to_addrs();
         Connect::new(async move {
             let mut last = None;
-            for addr in addrs? {
+            for addr in addrs.resolve().await? {
                 match connect_one(&addr).await {
                     Ok(stream) => return Ok(stream),
                     Err(e) => last = Some(e),

@@ -249,6 +249,19 @@ fn socket_name(fd: i32, peer: bool) -> Option<String> {
     }
 }
 
+/// A descriptor known only through `AsRawFd` (what `corio::io::AsyncFd` accepts), made
+/// registrable with the poller, which asks for a `BorrowedFd`.
+pub(crate) struct RawFdSource<T>(pub(crate) T);
+
+impl<T: std::os::fd::AsRawFd> std::os::fd::AsFd for RawFdSource<T> {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        // SAFETY: `AsyncFd::new` requires (and documents) that `T` keeps its descriptor open
+        // for as long as `T` lives, which is what `AsRawFd` implementors such as std's files
+        // and sockets do; the `BorrowedFd` cannot outlive `&self`, hence `T`.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(self.0.as_raw_fd()) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::describe_socket;

@@ -5,10 +5,14 @@
 //! | [`Event`] | `asyncio.Event` | a flag to be set |
 //! | [`Lock<T>`] | `asyncio.Lock` | exclusive access to a `T` |
 //! | [`Semaphore`] | `asyncio.Semaphore` | one of `n` permits |
+//! | [`BoundedSemaphore`] | `asyncio.BoundedSemaphore` | the same; a release past the bound is an error |
+//! | [`Barrier`] | `asyncio.Barrier` | `n` tasks to arrive |
 //! | [`Condition`] | `asyncio.Condition` | a notification, under a [`Lock`] |
 //! | [`Queue<T>`] | `asyncio.Queue` | an item, or room for one; `task_done`/`join` |
 //! | [`oneshot`] | an awaited `asyncio.Future` | one value from another task |
 //! | [`mpsc`] | | a stream of items from several producers |
+//! | [`broadcast`] | | every value, for every receiver (the last `capacity` kept) |
+//! | [`watch`] | | the latest value, and a change to it |
 //!
 //! All of them follow the same rules:
 //!
@@ -53,6 +57,9 @@
 //! # });
 //! ```
 
+mod barrier;
+mod bounded_semaphore;
+pub mod broadcast;
 mod buffer;
 mod condition;
 mod event;
@@ -64,7 +71,10 @@ mod semaphore;
 #[cfg(test)]
 mod testutil;
 mod waiters;
+pub mod watch;
 
+pub use barrier::{Barrier, BarrierWait, BrokenBarrierError};
+pub use bounded_semaphore::{BoundedSemaphore, TooManyReleases};
 pub use condition::{Condition, ConditionWait, ConditionWaitFor};
 pub use event::{Event, EventWait};
 pub use lock::{Lock, LockAcquire, LockGuard};

@@ -31,12 +31,14 @@ use crate::trace::{self, WaitingOn};
 /// ```
 #[derive(Clone)]
 pub struct Semaphore {
-    inner: Rc<RefCell<Inner>>,
+    pub(super) inner: Rc<RefCell<Inner>>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     /// Free permits; while anybody waits this is zero, since releases hand permits over.
-    permits: usize,
+    pub(super) permits: usize,
+    /// Permits given up with `Permit::forget` (what `BoundedSemaphore::release` may return).
+    pub(super) forgotten: usize,
     waiters: WaitList<()>,
 }
 
@@ -57,6 +59,7 @@ impl Semaphore {
         Self {
             inner: Rc::new(RefCell::new(Inner {
                 permits,
+                forgotten: 0,
                 waiters: WaitList::new(),
             })),
         }
@@ -309,7 +312,9 @@ impl Permit {
     /// assert_eq!(semaphore.available_permits(), 0);
     /// ```
     pub fn forget(mut self) {
-        self.inner = None;
+        if let Some(inner) = self.inner.take() {
+            inner.borrow_mut().forgotten += 1;
+        }
     }
 }
 

@@ -1,0 +1,614 @@
+//! The commands: lookup, arity, subscribe-mode rules, and each command's Redis semantics.
+//!
+//! Every command writes its reply into the connection's output buffer; none allocates on
+//! the way except to store new keys and values.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use super::db::{Db, WrongType};
+use super::pubsub::{Client, PubSub};
+use super::resp::{Argv, Reply, parse_i64};
+
+/// What the server shares between connections.
+#[derive(Debug)]
+pub(crate) struct Server {
+    pub(crate) db: RefCell<Db>,
+    pub(crate) pubsub: RefCell<PubSub>,
+}
+
+impl Server {
+    pub(crate) fn new() -> Self {
+        Server {
+            db: RefCell::new(Db::new()),
+            pubsub: RefCell::new(PubSub::default()),
+        }
+    }
+}
+
+/// What the connection does after a command.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum After {
+    /// Read the next command.
+    Continue,
+    /// Send what is buffered, then close (QUIT).
+    Close,
+}
+
+/// Everything a command can touch.
+struct Ctx<'a> {
+    server: &'a Server,
+    client: &'a Rc<Client>,
+    out: &'a mut Vec<u8>,
+}
+
+type Handler = fn(&mut Ctx<'_>, Argv<'_>) -> After;
+
+/// A command's name as Redis spells it in errors, its arity (n: exactly n arguments with
+/// the name; -n: at least n) and its code.
+struct Command {
+    name: &'static str,
+    arity: i32,
+    run: Handler,
+}
+
+const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+const SYNTAX: &str = "ERR syntax error";
+
+macro_rules! commands {
+    ($($upper:literal => $name:literal, $arity:expr, $run:expr;)*) => {
+        /// Finds a command by its name, in any case, without allocating.
+        fn lookup(name: &[u8]) -> Option<&'static Command> {
+            let mut upper = [0u8; 16];
+            let upper = upper.get_mut(..name.len())?;
+            upper.copy_from_slice(name);
+            upper.make_ascii_uppercase();
+            match &*upper {
+                $($upper => Some(&Command { name: $name, arity: $arity, run: $run }),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+commands! {
+    b"GET" => "get", 2, get;
+    b"SET" => "set", -3, set;
+    b"PING" => "ping", -1, ping;
+    b"ECHO" => "echo", 2, echo;
+    b"QUIT" => "quit", -1, quit;
+    b"DEL" => "del", -2, del;
+    b"EXISTS" => "exists", -2, exists;
+    b"INCR" => "incr", 2, |c, a| incr_by(c, a.get(1), 1);
+    b"DECR" => "decr", 2, |c, a| incr_by(c, a.get(1), -1);
+    b"INCRBY" => "incrby", 3, |c, a| with_int(c, a.get(2), |c, n| incr_by(c, a.get(1), n));
+    b"DECRBY" => "decrby", 3, |c, a| with_int(c, a.get(2), |c, n| match n.checked_neg() {
+        Some(n) => incr_by(c, a.get(1), n),
+        None => error(c, "ERR decrement would overflow"),
+    });
+    b"MGET" => "mget", -2, mget;
+    b"MSET" => "mset", -3, mset;
+    b"EXPIRE" => "expire", -3, |c, a| expire(c, a, 1000, "expire");
+    b"PEXPIRE" => "pexpire", -3, |c, a| expire(c, a, 1, "pexpire");
+    b"TTL" => "ttl", 2, |c, a| ttl(c, a, 1000);
+    b"PTTL" => "pttl", 2, |c, a| ttl(c, a, 1);
+    b"PERSIST" => "persist", 2, persist;
+    b"DBSIZE" => "dbsize", 1, |c, _| { let n = c.server.db.borrow().len(); int(c, n as i64) };
+    b"FLUSHALL" => "flushall", -1, flushall;
+    b"LPUSH" => "lpush", -3, |c, a| push(c, a, VecDeque::push_front);
+    b"RPUSH" => "rpush", -3, |c, a| push(c, a, VecDeque::push_back);
+    b"LPOP" => "lpop", -2, |c, a| pop(c, a, VecDeque::pop_front);
+    b"RPOP" => "rpop", -2, |c, a| pop(c, a, VecDeque::pop_back);
+    b"LLEN" => "llen", 2, llen;
+    b"LRANGE" => "lrange", 4, lrange;
+    b"PUBLISH" => "publish", 3, publish;
+    b"SUBSCRIBE" => "subscribe", -2, subscribe;
+    b"UNSUBSCRIBE" => "unsubscribe", -1, unsubscribe;
+    b"CONFIG" => "config", -2, config;
+}
+
+/// Runs one request (`argv.get(0)` is the command name) and appends its reply to `out`.
+pub(crate) fn execute(
+    server: &Server,
+    client: &Rc<Client>,
+    out: &mut Vec<u8>,
+    argv: Argv<'_>,
+) -> After {
+    let name = argv.get(0);
+    let Some(cmd) = lookup(name) else {
+        let mut msg = format!(
+            "ERR unknown command '{}', with args beginning with: ",
+            lossy(name, 128)
+        );
+        let mut args = String::new();
+        for arg in argv.iter_from(1) {
+            if args.len() >= 128 {
+                break;
+            }
+            args.push_str(&format!("'{}' ", lossy(arg, 128 - args.len())));
+        }
+        msg.push_str(&args);
+        out.error(&msg);
+        return After::Continue;
+    };
+    let n = argv.len() as i32;
+    if (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
+        out.error(&format!(
+            "ERR wrong number of arguments for '{}' command",
+            cmd.name
+        ));
+        return After::Continue;
+    }
+    if client.subscribed() && !matches!(cmd.name, "subscribe" | "unsubscribe" | "ping" | "quit") {
+        out.error(&format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.name
+        ));
+        return After::Continue;
+    }
+    (cmd.run)(
+        &mut Ctx {
+            server,
+            client,
+            out,
+        },
+        argv,
+    )
+}
+
+/// At most `max` bytes of `b`, as text.
+fn lossy(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+fn error(c: &mut Ctx<'_>, msg: &str) -> After {
+    c.out.error(msg);
+    After::Continue
+}
+
+fn ok(c: &mut Ctx<'_>) -> After {
+    c.out.simple("OK");
+    After::Continue
+}
+
+fn int(c: &mut Ctx<'_>, n: i64) -> After {
+    c.out.int(n);
+    After::Continue
+}
+
+/// Parses an integer argument, or replies the not-an-integer error.
+fn with_int(c: &mut Ctx<'_>, arg: &[u8], then: impl FnOnce(&mut Ctx<'_>, i64) -> After) -> After {
+    match parse_i64(arg) {
+        Some(n) => then(c, n),
+        None => error(c, NOT_INTEGER),
+    }
+}
+
+fn ping(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    if a.len() > 2 {
+        return error(c, "ERR wrong number of arguments for 'ping' command");
+    }
+    let msg = (a.len() == 2).then(|| a.get(1));
+    if c.client.subscribed() {
+        c.out.array(2);
+        c.out.bulk(b"pong");
+        c.out.bulk(msg.unwrap_or(b""));
+    } else {
+        match msg {
+            Some(m) => c.out.bulk(m),
+            None => c.out.simple("PONG"),
+        }
+    }
+    After::Continue
+}
+
+fn echo(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    c.out.bulk(a.get(1));
+    After::Continue
+}
+
+fn quit(c: &mut Ctx<'_>, _: Argv<'_>) -> After {
+    ok(c);
+    After::Close
+}
+
+fn get(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    match c.server.db.borrow_mut().get_str(a.get(1)) {
+        Ok(Some(v)) => c.out.bulk(v),
+        Ok(None) => c.out.nil(),
+        Err(WrongType) => c.out.error(WRONGTYPE),
+    }
+    After::Continue
+}
+
+fn set(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let (mut nx, mut xx, mut keep_ttl) = (false, false, false);
+    let mut expire: Option<(i64, i64)> = None; // (amount, ms per unit)
+    let mut i = 3;
+    while i < a.len() {
+        let opt = a.get(i);
+        let next = (i + 1 < a.len()).then(|| a.get(i + 1));
+        if opt.eq_ignore_ascii_case(b"NX") && !xx {
+            nx = true;
+        } else if opt.eq_ignore_ascii_case(b"XX") && !nx {
+            xx = true;
+        } else if opt.eq_ignore_ascii_case(b"KEEPTTL") && expire.is_none() {
+            keep_ttl = true;
+        } else if (opt.eq_ignore_ascii_case(b"EX") || opt.eq_ignore_ascii_case(b"PX"))
+            && expire.is_none()
+            && !keep_ttl
+            && let Some(next) = next
+        {
+            let Some(n) = parse_i64(next) else {
+                return error(c, NOT_INTEGER);
+            };
+            expire = Some((
+                n,
+                if opt.eq_ignore_ascii_case(b"EX") {
+                    1000
+                } else {
+                    1
+                },
+            ));
+            i += 1;
+        } else {
+            return error(c, SYNTAX);
+        }
+        i += 1;
+    }
+    let mut db = c.server.db.borrow_mut();
+    let expires_at = match expire {
+        None => None,
+        Some((n, unit)) => {
+            let now = db.now();
+            match n
+                .checked_mul(unit)
+                .filter(|_| n > 0)
+                .and_then(|ms| ms.checked_add(now))
+            {
+                Some(at) => Some(at),
+                None => return error(c, "ERR invalid expire time in 'set' command"),
+            }
+        }
+    };
+    let key = a.get(1);
+    if nx || xx {
+        let exists = db.exists(key);
+        if (nx && exists) || (xx && !exists) {
+            c.out.nil();
+            return After::Continue;
+        }
+    }
+    db.set(key, a.get(2), expires_at, keep_ttl);
+    ok(c)
+}
+
+fn del(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let mut db = c.server.db.borrow_mut();
+    let n = a.iter_from(1).filter(|k| db.remove(k)).count();
+    int(c, n as i64)
+}
+
+fn exists(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let mut db = c.server.db.borrow_mut();
+    let n = a.iter_from(1).filter(|k| db.exists(k)).count();
+    int(c, n as i64)
+}
+
+fn incr_by(c: &mut Ctx<'_>, key: &[u8], by: i64) -> After {
+    let mut db = c.server.db.borrow_mut();
+    let slot = match db.get_str(key) {
+        Err(WrongType) => return error(c, WRONGTYPE),
+        Ok(slot) => slot,
+    };
+    let old = match &slot {
+        None => 0,
+        Some(s) => match parse_i64(s) {
+            Some(n) => n,
+            None => return error(c, NOT_INTEGER),
+        },
+    };
+    let Some(new) = old.checked_add(by) else {
+        return error(c, "ERR increment or decrement would overflow");
+    };
+    match slot {
+        // Rewrite the digits in place: INCR on an existing key allocates nothing.
+        Some(s) => {
+            s.clear();
+            super::resp::push_int(s, new);
+        }
+        None => {
+            let mut s = Vec::with_capacity(20);
+            super::resp::push_int(&mut s, new);
+            db.set(key, &s, None, false);
+        }
+    }
+    int(c, new)
+}
+
+fn mget(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let mut db = c.server.db.borrow_mut();
+    c.out.array(a.len() - 1);
+    for key in a.iter_from(1) {
+        match db.get_str(key) {
+            Ok(Some(v)) => c.out.bulk(v),
+            _ => c.out.nil(),
+        }
+    }
+    After::Continue
+}
+
+fn mset(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    if a.len().is_multiple_of(2) {
+        return error(c, "ERR wrong number of arguments for 'mset' command");
+    }
+    let mut db = c.server.db.borrow_mut();
+    for i in (1..a.len()).step_by(2) {
+        db.set(a.get(i), a.get(i + 1), None, false);
+    }
+    ok(c)
+}
+
+/// EXPIRE/PEXPIRE key amount [NX|XX|GT|LT], `unit` ms per amount.
+fn expire(c: &mut Ctx<'_>, a: Argv<'_>, unit: i64, name: &str) -> After {
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for opt in a.iter_from(3) {
+        match opt.to_ascii_uppercase().as_slice() {
+            b"NX" => nx = true,
+            b"XX" => xx = true,
+            b"GT" => gt = true,
+            b"LT" => lt = true,
+            _ => return error(c, &format!("ERR Unsupported option {}", lossy(opt, 128))),
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return error(
+            c,
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        );
+    }
+    if gt && lt {
+        return error(
+            c,
+            "ERR GT and LT options at the same time are not compatible",
+        );
+    }
+    let Some(amount) = parse_i64(a.get(2)) else {
+        return error(c, NOT_INTEGER);
+    };
+    let mut db = c.server.db.borrow_mut();
+    let now = db.now();
+    let Some(at) = amount.checked_mul(unit).and_then(|ms| ms.checked_add(now)) else {
+        return error(c, &format!("ERR invalid expire time in '{name}' command"));
+    };
+    let key = a.get(1);
+    let Some(entry) = db.entry(key) else {
+        return int(c, 0);
+    };
+    // A key without a deadline counts as having an infinite one for GT and LT.
+    let current = entry.expires_at;
+    let refused = (nx && current.is_some())
+        || (xx && current.is_none())
+        || (gt && current.is_none_or(|cur| at <= cur))
+        || (lt && current.is_some_and(|cur| at >= cur));
+    if refused {
+        return int(c, 0);
+    }
+    if at <= now {
+        db.remove(key);
+    } else {
+        db.set_expiry(key, Some(at));
+    }
+    int(c, 1)
+}
+
+/// TTL/PTTL: -2 no key, -1 no deadline, else the time left in `unit` ms, rounded.
+fn ttl(c: &mut Ctx<'_>, a: Argv<'_>, unit: i64) -> After {
+    let mut db = c.server.db.borrow_mut();
+    let now = db.now();
+    let left = match db.entry(a.get(1)) {
+        None => -2,
+        Some(e) => match e.expires_at {
+            None => -1,
+            Some(at) => ((at - now).max(0) + unit / 2) / unit,
+        },
+    };
+    int(c, left)
+}
+
+fn persist(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let mut db = c.server.db.borrow_mut();
+    let had = db.entry(a.get(1)).is_some_and(|e| e.expires_at.is_some());
+    if had {
+        db.set_expiry(a.get(1), None);
+    }
+    int(c, i64::from(had))
+}
+
+fn flushall(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    if a.len() > 2
+        || (a.len() == 2
+            && !a.get(1).eq_ignore_ascii_case(b"SYNC")
+            && !a.get(1).eq_ignore_ascii_case(b"ASYNC"))
+    {
+        return error(c, SYNTAX);
+    }
+    c.server.db.borrow_mut().clear();
+    ok(c)
+}
+
+fn push(c: &mut Ctx<'_>, a: Argv<'_>, at_end: fn(&mut VecDeque<Vec<u8>>, Vec<u8>)) -> After {
+    let mut db = c.server.db.borrow_mut();
+    let list = match db.list_or_create(a.get(1)) {
+        Ok(l) => l,
+        Err(WrongType) => return error(c, WRONGTYPE),
+    };
+    for v in a.iter_from(2) {
+        at_end(list, v.to_vec());
+    }
+    let n = list.len();
+    int(c, n as i64)
+}
+
+/// LPOP/RPOP key [count].
+fn pop(c: &mut Ctx<'_>, a: Argv<'_>, take: fn(&mut VecDeque<Vec<u8>>) -> Option<Vec<u8>>) -> After {
+    let count = match a.len() {
+        2 => None,
+        3 => match parse_i64(a.get(2)) {
+            Some(n) if n >= 0 => Some(n as usize),
+            _ => return error(c, "ERR value is out of range, must be positive"),
+        },
+        _ => {
+            return error(
+                c,
+                &format!(
+                    "ERR wrong number of arguments for '{}' command",
+                    lossy(&a.get(0).to_ascii_lowercase(), 16)
+                ),
+            );
+        }
+    };
+    let key = a.get(1);
+    let mut db = c.server.db.borrow_mut();
+    let list = match db.get_list(key) {
+        Err(WrongType) => return error(c, WRONGTYPE),
+        Ok(None) => {
+            match count {
+                None => c.out.nil(),
+                Some(_) => c.out.nil_array(),
+            }
+            return After::Continue;
+        }
+        Ok(Some(l)) => l,
+    };
+    match count {
+        None => {
+            let v = take(list).expect("stored lists are not empty");
+            c.out.bulk(&v);
+        }
+        Some(n) => {
+            let n = n.min(list.len());
+            c.out.array(n);
+            for _ in 0..n {
+                let v = take(list).expect("counted");
+                c.out.bulk(&v);
+            }
+        }
+    }
+    db.drop_if_empty_list(key);
+    After::Continue
+}
+
+fn llen(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let n = match c.server.db.borrow_mut().get_list(a.get(1)) {
+        Err(WrongType) => return error(c, WRONGTYPE),
+        Ok(l) => l.map_or(0, |l| l.len()),
+    };
+    int(c, n as i64)
+}
+
+fn lrange(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let (Some(start), Some(stop)) = (parse_i64(a.get(2)), parse_i64(a.get(3))) else {
+        return error(c, NOT_INTEGER);
+    };
+    let mut db = c.server.db.borrow_mut();
+    let list = match db.get_list(a.get(1)) {
+        Err(WrongType) => return error(c, WRONGTYPE),
+        Ok(None) => {
+            c.out.array(0);
+            return After::Continue;
+        }
+        Ok(Some(l)) => l,
+    };
+    let len = list.len() as i64;
+    let start = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start
+    };
+    let stop = if stop < 0 {
+        len + stop
+    } else {
+        stop.min(len - 1)
+    };
+    if start > stop || start >= len {
+        c.out.array(0);
+        return After::Continue;
+    }
+    c.out.array((stop - start + 1) as usize);
+    for v in list.range(start as usize..=stop as usize) {
+        c.out.bulk(v);
+    }
+    After::Continue
+}
+
+fn publish(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let n = c.server.pubsub.borrow().publish(a.get(1), a.get(2));
+    int(c, n as i64)
+}
+
+fn subscribe(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let mut pubsub = c.server.pubsub.borrow_mut();
+    for channel in a.iter_from(1) {
+        pubsub.subscribe(c.client, channel, c.out);
+    }
+    After::Continue
+}
+
+fn unsubscribe(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let mut pubsub = c.server.pubsub.borrow_mut();
+    if a.len() == 1 {
+        pubsub.unsubscribe_all(c.client, c.out);
+    }
+    for channel in a.iter_from(1) {
+        pubsub.unsubscribe(c.client, channel, c.out);
+    }
+    After::Continue
+}
+
+/// The configuration CONFIG GET reports: what this server does, spelled as redis.conf
+/// would (it never persists anything). redis-benchmark reads `save` and `appendonly` at
+/// start and warns when they are missing.
+const CONFIG: &[(&str, &str)] = &[("save", ""), ("appendonly", "no")];
+
+/// CONFIG GET pattern…: the matching parameters as name, value pairs (an empty array when
+/// none match); other subcommands are unknown.
+fn config(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let sub = a.get(1);
+    if sub.eq_ignore_ascii_case(b"GET") {
+        if a.len() < 3 {
+            return error(c, "ERR wrong number of arguments for 'config|get' command");
+        }
+        let matching = || {
+            CONFIG.iter().filter(|(name, _)| {
+                a.iter_from(2)
+                    .any(|p| glob(&p.to_ascii_lowercase(), name.as_bytes()))
+            })
+        };
+        c.out.array(2 * matching().count());
+        for (name, value) in matching() {
+            c.out.bulk(name.as_bytes());
+            c.out.bulk(value.as_bytes());
+        }
+        return After::Continue;
+    }
+    error(
+        c,
+        &format!(
+            "ERR unknown subcommand '{}'. Try CONFIG HELP.",
+            lossy(sub, 128)
+        ),
+    )
+}
+
+/// Whether `text` matches the glob `pattern` (`*` and `?`, as CONFIG GET's patterns).
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|i| glob(rest, &text[i..])),
+        Some((b'?', rest)) => !text.is_empty() && glob(rest, &text[1..]),
+        Some((&p, rest)) => text.first() == Some(&p) && glob(rest, &text[1..]),
+    }
+}

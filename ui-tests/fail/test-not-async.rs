@@ -1,0 +1,17 @@
+#[corio::test]
+fn not_async() {}
+
+#[corio::test(start_paused = maybe)]
+async fn unknown_argument() {}
+
+#[corio::test]
+async fn takes_arguments(n: u32) {
+    let _ = n;
+}
+
+#[corio::test]
+async fn generic<T: Default>() {
+    let _ = T::default();
+}
+
+fn main() {}
