@@ -271,7 +271,7 @@ impl LoopInner {
         let clock = Clock::new();
         // A seeded schedule runs on virtual time from the start: timers then fire in the
         // same order, at the same virtual instants, whatever the machine's load.
-        if config.seed.is_some() {
+        if config.seed.is_some() || config.start_paused {
             clock.pause();
         }
         Self {

@@ -23,6 +23,8 @@ pub(crate) struct Config {
     pub(crate) busy_poll: Duration,
     /// `Builder::seed`: a deterministic schedule on virtual time.
     pub(crate) seed: Option<u64>,
+    /// `Builder::start_paused`: the clock starts paused.
+    pub(crate) start_paused: bool,
     /// Where `run` was called: the main future's "spawn location" in task dumps.
     pub(crate) main_at: &'static Location<'static>,
     #[cfg(unix)]
@@ -38,6 +40,7 @@ impl Default for Config {
             io_interval: 4,
             busy_poll: Duration::ZERO,
             seed: None,
+            start_paused: false,
             main_at: Location::caller(),
             #[cfg(unix)]
             dump_signal: None,
@@ -307,6 +310,27 @@ impl Builder {
     /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.config.seed = Some(seed);
+        self
+    }
+
+    /// Starts the loop with its clock [paused](crate::time::pause) (tokio's
+    /// `start_paused`): virtual time from the first poll, for tests of timeouts and retries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = corio::Runtime::builder().start_paused(true).build();
+    /// let waited = rt.run(async {
+    ///     let t0 = corio::time::now();
+    ///     corio::sleep(Duration::from_secs(600)).await; // no real waiting
+    ///     corio::time::now() - t0
+    /// });
+    /// assert_eq!(waited, Duration::from_secs(600));
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.config.start_paused = paused;
         self
     }
 

@@ -208,3 +208,25 @@ fn a_seeded_loop_starts_on_virtual_time() {
         });
     });
 }
+
+#[corio::coroutine]
+async fn retry_with_backoff(attempts: u32) -> Duration {
+    let start = time::now();
+    let mut delay = Duration::from_secs(1);
+    for _ in 0..attempts {
+        corio::sleep(delay).await;
+        delay *= 2;
+    }
+    time::now() - start
+}
+
+#[test]
+fn start_paused_runs_a_backoff_in_virtual_time() {
+    let waited = quick(|| {
+        corio::Runtime::builder()
+            .start_paused(true)
+            .build()
+            .run(retry_with_backoff(10))
+    });
+    assert_eq!(waited, secs(1023));
+}
