@@ -230,3 +230,16 @@ fn start_paused_runs_a_backoff_in_virtual_time() {
     });
     assert_eq!(waited, secs(1023));
 }
+
+#[corio::coroutine]
+async fn paused_deadline_check(limit: Duration) -> bool {
+    time::pause();
+    let queue = Queue::<u8>::new(0);
+    corio::timeout(limit, queue.get()).await.is_err()
+}
+
+#[test]
+fn pause_from_a_coroutine() {
+    let timed_out = quick(|| corio::run(paused_deadline_check(secs(7200))));
+    assert!(timed_out);
+}
