@@ -16,7 +16,8 @@
 //! * the whole run is bounded: a real-time watchdog per seed.
 //!
 //! `CORIO_TORTURE_SEEDS` (default 6, the CI slice) and `CORIO_TORTURE_BASE` choose the seeds;
-//! each seed runs `CORIO_TORTURE_CONNS` connections (default 12).
+//! each seed runs `CORIO_TORTURE_CONNS` connections (default 12). `CORIO_TORTURE_VIRTUAL=1`
+//! keeps the seeded loop's clock paused (virtual time) instead of real time.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -307,8 +308,7 @@ fn torture(seed: u64, conns: usize) {
     let rng = Rng::new(seed);
     let rt = corio::Runtime::builder().seed(seed).build();
     rt.run(async move {
-        // Seeded order, real time: the watchdog bounds the run in real seconds.
-        corio::time::resume();
+        run_on_chosen_clock();
         let body = async {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             let mut sides = Vec::new();
@@ -391,6 +391,15 @@ fn torture(seed: u64, conns: usize) {
     });
 }
 
+/// Seeded order on real time, so that the watchdog bounds the run in real seconds; with
+/// `CORIO_TORTURE_VIRTUAL=1` the clock stays paused as the seed left it (auto-advance then
+/// gives socket waits their grace of real time before it jumps).
+fn run_on_chosen_clock() {
+    if std::env::var_os("CORIO_TORTURE_VIRTUAL").is_none() {
+        corio::time::resume();
+    }
+}
+
 fn var(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -430,7 +439,7 @@ fn udp_torture(seed: u64) {
     let rng = Rng::new(seed);
     let rt = corio::Runtime::builder().seed(seed).build();
     rt.run(async move {
-        corio::time::resume();
+        run_on_chosen_clock();
         let body = async {
             let a = UdpSocket::bind("127.0.0.1:0").unwrap();
             let b = UdpSocket::bind("127.0.0.1:0").unwrap();
