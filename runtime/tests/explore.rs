@@ -1051,3 +1051,88 @@ fn watch_scenario(seed: u64) {
 fn explore_watch() {
     explore("watch", watch_scenario);
 }
+
+// ---------------------------------------------------------------------------------------
+// Joins in a random DAG, with any task cancelled
+
+/// Task handles shared by the awaiting tasks and the chaos task: each task awaits one
+/// earlier task through its slot (polled in place, so the handle stays where the chaos task
+/// can cancel it), and any task may be cancelled while it awaits or is awaited.
+fn join_dag_scenario(seed: u64) {
+    run_seed(seed, |rng| async move {
+        type Slots = Rc<RefCell<Vec<Option<Task<u32>>>>>;
+        let slots: Slots = Rc::default();
+        let claimed: Rc<RefCell<Vec<bool>>> = Rc::default();
+        let n = 2 + rng.below(6) as usize;
+        for i in 0..n {
+            // Await an earlier task nobody awaits yet, if the seed says so.
+            let target = (i > 0 && rng.chance(2))
+                .then(|| rng.below(i as u64) as usize)
+                .filter(|&j| !claimed.borrow()[j]);
+            if let Some(j) = target {
+                claimed.borrow_mut()[j] = true;
+            }
+            claimed.borrow_mut().push(false);
+            let (rng2, slots2) = (rng.clone(), slots.clone());
+            let task = corio::spawn(async move {
+                wander(&rng2).await;
+                let below = match target {
+                    None => 0,
+                    Some(j) => {
+                        let joined = std::future::poll_fn(|cx| {
+                            let mut slots = slots2.borrow_mut();
+                            let task = slots[j].as_mut().expect("awaited once");
+                            std::pin::Pin::new(task).poll(cx)
+                        });
+                        match maybe_cut(&rng2, 4, joined).await {
+                            Some(Ok(v)) => v,
+                            Some(Err(e)) => {
+                                assert!(e.is_cancelled(), "{e}");
+                                0
+                            }
+                            None => 0, // cut: the handle stays, the task runs on
+                        }
+                    }
+                };
+                wander(&rng2).await;
+                below + 1
+            });
+            slots.borrow_mut().push(Some(task));
+        }
+        let chaos = corio::spawn({
+            let (rng, slots) = (rng.clone(), slots.clone());
+            async move {
+                for _ in 0..rng.below(4) {
+                    wander(&rng).await;
+                    let i = rng.below(n as u64) as usize;
+                    // `cancel` drops the task's future now: take the handle out first so
+                    // that no borrow of the slots is held while its destructors run.
+                    let task = slots.borrow_mut()[i].take();
+                    if let Some(task) = &task {
+                        task.cancel();
+                    }
+                    slots.borrow_mut()[i] = task;
+                }
+            }
+        });
+        chaos.await.unwrap();
+        // Await the roots, the tasks nobody awaits: each chain of awaits ends at one, so
+        // every await in the DAG has returned once they are done (none may hang). The
+        // awaited tasks' handles stay in their slots; the loop's shutdown takes them.
+        for i in 0..n {
+            if claimed.borrow()[i] {
+                continue;
+            }
+            let task = slots.borrow_mut()[i].take().expect("a root's handle");
+            match task.await {
+                Ok(v) => assert!(v >= 1),
+                Err(e) => assert!(e.is_cancelled(), "{e}"),
+            }
+        }
+    });
+}
+
+#[test]
+fn explore_join_dag() {
+    explore("join DAG", join_dag_scenario);
+}
