@@ -885,7 +885,7 @@ impl LoopInner {
 
 /// How long a paused clock waits for I/O that a task waits on before it jumps to the next
 /// timer (see `LoopInner::idle_paused`).
-const IO_GRACE: Duration = Duration::from_millis(20);
+const IO_GRACE: Duration = Duration::from_millis(50);
 
 /// Clears the thread-local loop on every way out of `block_on`, unwinding included.
 struct ResetCurrent;
