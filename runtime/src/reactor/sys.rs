@@ -166,12 +166,15 @@ pub(crate) fn epoll_wait(
     Ok(n)
 }
 
-/// Re-registers `fd`, already added to the epoll instance `epoll` by polling with key `key`
-/// in edge mode for both directions, with the same interest plus `EPOLLRDHUP`: the peer's
-/// end of stream is then reported as such, which polling's interest leaves out. The reactor
-/// needs it to forget read readiness after a short read (see `IoSource::read_was_short`).
+/// Adds `fd` to the epoll instance `epoll` with key `key`, as polling's `add_with_mode(…,
+/// Event::all(key), PollMode::Edge)` does (the same flags, the key in the data word), plus
+/// `EPOLLRDHUP`: the peer's end of stream is then reported as such, which polling's interest
+/// leaves out. The reactor needs it to forget read readiness after a short read (see
+/// `IoSource::read_was_short`). One `epoll_ctl`, where polling's add and a modify were two.
+/// polling deletes the registration (`Poller::delete`) by descriptor, so it needs no record
+/// of this one; the caller must delete it before `fd` is closed, as with polling's add.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) fn epoll_watch_rdhup(
+pub(crate) fn epoll_add_rdhup(
     epoll: std::os::fd::BorrowedFd<'_>,
     fd: std::os::fd::BorrowedFd<'_>,
     key: usize,
@@ -188,13 +191,11 @@ pub(crate) fn epoll_watch_rdhup(
         u64: key as u64,
     };
     // SAFETY: both descriptors are open for the duration of the call and `event` is a valid,
-    // initialised `epoll_event` the kernel only reads. Modifying the interest of a registered
-    // descriptor affects nothing polling relies on: it deletes the registration by descriptor
-    // and keeps no copy of the flags.
+    // initialised `epoll_event` the kernel only reads.
     let res = unsafe {
         libc::epoll_ctl(
             epoll.as_raw_fd(),
-            libc::EPOLL_CTL_MOD,
+            libc::EPOLL_CTL_ADD,
             fd.as_raw_fd(),
             &raw mut event,
         )
