@@ -26,9 +26,16 @@ use crate::reactor::IoSource;
 pub(crate) trait StreamIo: AsSource + 'static {
     fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
     fn write(&self, buf: &[u8]) -> io::Result<usize>;
-    /// The buffers in order, as one system call (`sendmsg`): a TLS stream flushes several
-    /// records at once, which one `send` per buffer would split into several segments.
-    fn write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize>;
+    /// The buffers in order, as one system call where the descriptor has one (`sendmsg` on
+    /// sockets): a TLS stream flushes several records at once, which one `send` per buffer
+    /// would split into several segments. By default the first non-empty buffer, as std's.
+    fn write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let first = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &**b);
+        self.write(first)
+    }
 }
 
 impl StreamIo for std::net::TcpStream {
