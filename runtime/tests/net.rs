@@ -344,6 +344,43 @@ fn unix_sockets_echo_and_implement_futures_io() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `futures_io::AsyncWrite::poll_write_vectored` sends every buffer, in order, with one call
+/// (TLS streams flush several records at once), on TCP and Unix streams; to a closed Unix peer
+/// it fails with `BrokenPipe` like a plain write.
+#[test]
+fn vectored_writes_send_every_buffer_in_order() {
+    async fn write_vectored(
+        stream: &mut (impl futures_io::AsyncWrite + Unpin),
+        parts: &[&[u8]],
+    ) -> io::Result<usize> {
+        let slices: Vec<io::IoSlice<'_>> = parts.iter().map(|p| io::IoSlice::new(p)).collect();
+        poll_fn(|cx| futures_io::AsyncWrite::poll_write_vectored(Pin::new(stream), cx, &slices))
+            .await
+    }
+    let parts: [&[u8]; 4] = [b"GET ", b"", b"/ HTTP/1.1\r\n", &[7u8; 3000]];
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    run(async move {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let mut client = TcpStream::connect(listener.local_addr()?).await?;
+        let (server, _) = listener.accept().await?;
+        assert_eq!(write_vectored(&mut client, &parts).await?, total);
+        let (res, got) = server.read_exact(vec![0u8; total]).await;
+        res?;
+        assert_eq!(got, parts.concat());
+
+        let (mut a, b) = UnixStream::pair()?;
+        assert_eq!(write_vectored(&mut a, &parts).await?, total);
+        let (res, got) = b.read_exact(vec![0u8; total]).await;
+        res?;
+        assert_eq!(got, parts.concat());
+        drop(b);
+        let e = write_vectored(&mut a, &parts).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BrokenPipe);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
 #[test]
 fn unix_writes_to_a_closed_peer_fail_with_broken_pipe() {
     run(async {
