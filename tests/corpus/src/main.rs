@@ -3,7 +3,7 @@
 //! positions), compiled next to the originals; each function classified.
 //!
 //! ```text
-//! corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] CRATE...
+//! corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] [--debug-macros] CRATE...
 //! ```
 //!
 //! `CRATE` is a crate source directory, or a crate name (`itoa`, `itoa-1.0.19`) looked up in
@@ -44,17 +44,21 @@ const MAX_ROUNDS: usize = 12;
 fn main() -> ExitCode {
     let mut work = std::env::temp_dir().join("corio-corpus");
     let mut report = None;
-    let mut no_unsafe_yields = false;
+    let mut opts = Options {
+        no_unsafe_yields: false,
+        opt_macros: true,
+    };
     let mut crates = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--work" => work = args.next().map(PathBuf::from).unwrap_or(work),
             "--report" => report = args.next().map(PathBuf::from),
-            "--no-unsafe-yields" => no_unsafe_yields = true,
+            "--no-unsafe-yields" => opts.no_unsafe_yields = true,
+            "--debug-macros" => opts.opt_macros = false,
             "-h" | "--help" => {
                 println!(
-                    "usage: corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] CRATE..."
+                    "usage: corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] [--debug-macros] CRATE..."
                 );
                 return ExitCode::SUCCESS;
             }
@@ -62,7 +66,9 @@ fn main() -> ExitCode {
         }
     }
     if crates.is_empty() {
-        eprintln!("usage: corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] CRATE...");
+        eprintln!(
+            "usage: corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] [--debug-macros] CRATE..."
+        );
         return ExitCode::FAILURE;
     }
     let missing: Vec<&String> = crates.iter().filter(|c| find_crate(c).is_none()).collect();
@@ -81,7 +87,7 @@ fn main() -> ExitCode {
             );
             return ExitCode::FAILURE;
         };
-        match run_crate(&src, &work, report.as_deref(), no_unsafe_yields) {
+        match run_crate(&src, &work, report.as_deref(), &opts) {
             Ok((label, counts)) => {
                 totals.add(&counts);
                 rows.push((label, counts));
@@ -109,6 +115,15 @@ fn main() -> ExitCode {
         println!("skipped: {n} × {key}");
     }
     ExitCode::SUCCESS
+}
+
+/// Command-line switches.
+#[derive(Debug)]
+struct Options {
+    /// `--no-unsafe-yields`: no suspension points inside `unsafe { }` blocks.
+    no_unsafe_yields: bool,
+    /// Build the pass optimised (`--debug-macros` turns it off).
+    opt_macros: bool,
 }
 
 /// What happened to one function.
@@ -328,7 +343,7 @@ fn run_crate(
     src: &Path,
     work: &Path,
     report: Option<&Path>,
-    no_unsafe_yields: bool,
+    opts: &Options,
 ) -> std::io::Result<(String, Counts)> {
     let label = src
         .file_name()
@@ -352,6 +367,11 @@ fn run_crate(
     if !manifest.lines().any(|l| l.trim() == "[workspace]") {
         patched.push_str("\n[workspace]\n");
     }
+    // the pass expands thousands of twins: an optimised proc macro (not worth its build time
+    // for a handful, `--debug-macros`)
+    if opts.opt_macros && !manifest.contains("[profile.dev.build-override]") {
+        patched.push_str("\n[profile.dev.build-override]\nopt-level = 3\n");
+    }
     std::fs::write(dir.join("Cargo.toml"), patched)?;
     // the same dependency versions as the workspace where possible
     if !dir.join("Cargo.lock").exists() {
@@ -370,7 +390,7 @@ fn run_crate(
     let files = modules::files(&dir, &lib_root(&manifest));
     let mut sources = Vec::new();
     let mut info = CrateInfo {
-        no_unsafe_yields,
+        no_unsafe_yields: opts.no_unsafe_yields,
         ..CrateInfo::default()
     };
     for f in &files {

@@ -13,6 +13,7 @@ fn fixture_functions_get_their_outcomes() {
         .arg(&work)
         .arg("--report")
         .arg(work.join("report"))
+        .arg("--debug-macros")
         .arg(here.join("fixture"))
         .output()
         .unwrap();
