@@ -124,6 +124,11 @@ where
         waker: None,
     }));
     let done = slot.clone();
+    // A paused clock waits for the job rather than jumping ahead of it.
+    let shared = crate::executor::try_with_current(|l| l.shared.clone());
+    if let Some(shared) = &shared {
+        shared.blocking_job(true);
+    }
     pool().submit(Box::new(move || {
         let result = catch_unwind(AssertUnwindSafe(f));
         let waker = {
@@ -131,6 +136,10 @@ where
             slot.result = Some(result);
             slot.waker.take()
         };
+        // Before the wake-up, so that the loop sees the job finished when it takes it.
+        if let Some(shared) = shared {
+            shared.blocking_job(false);
+        }
         if let Some(waker) = waker {
             waker.wake();
         }

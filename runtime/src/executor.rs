@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use polling::Poller;
 
+use crate::clock::{Clock, Rng};
 use crate::debug::{self, DiagnosticKind};
 use crate::reactor::Reactor;
 use crate::runtime::Config;
@@ -199,8 +200,12 @@ pub(crate) struct LoopInner {
     pub(crate) shared: Arc<Shared>,
     pub(crate) reactor: Rc<Reactor>,
     pub(crate) timers: RefCell<Timers>,
-    /// The clock as of the last timer check: never ahead of the real clock.
+    /// The clock as of the last timer check: never ahead of `clock`.
     pub(crate) now: Cell<Instant>,
+    /// Real time, or virtual time while paused (`corio::time::pause`, `Builder::seed`).
+    pub(crate) clock: Clock,
+    /// `Builder::seed`: picks the next ready task.
+    schedule: Option<Rng>,
     pub(crate) config: Config,
     slab: RefCell<Slab>,
     ready: RefCell<VecDeque<TaskRef>>,
@@ -263,11 +268,19 @@ impl LoopInner {
         let poller = Poller::new()
             .unwrap_or_else(|e| panic!("corio: cannot create the I/O poller of the loop: {e}"));
         let shared = Arc::new(Shared::new(poller));
+        let clock = Clock::new();
+        // A seeded schedule runs on virtual time from the start: timers then fire in the
+        // same order, at the same virtual instants, whatever the machine's load.
+        if config.seed.is_some() {
+            clock.pause();
+        }
         Self {
             reactor: Rc::new(Reactor::new(shared.clone())),
             shared,
             timers: RefCell::new(Timers::new(Instant::now())),
-            now: Cell::new(Instant::now()),
+            now: Cell::new(clock.now()),
+            schedule: config.seed.map(Rng::new),
+            clock,
             config,
             slab: RefCell::new(Slab::default()),
             ready: RefCell::new(VecDeque::new()),
@@ -391,12 +404,16 @@ impl LoopInner {
             drop(slab);
             cell.as_mut().cancel(failed);
         }
-        self.complete(task, cell);
+        self.complete(task, cell, !done);
     }
 
     /// Records that the task in `cell` finished: wakes its awaiter, or frees the slot when no
     /// handle is left. `cell` is dropped (if it is) after every borrow is released.
-    fn complete(&self, task: TaskRef, cell: Pin<Box<dyn RawTask>>) {
+    ///
+    /// A `cancelled` task keeps the `CANCEL` flag with `DONE`, which takes it out of
+    /// `tasks()` and dumps (asyncio's `all_tasks()` lists only tasks that are not done; a
+    /// task that completed keeps its entry as `Closed` until its output is taken).
+    fn complete(&self, task: TaskRef, cell: Pin<Box<dyn RawTask>>, cancelled: bool) {
         let mut awaiter = None;
         let dropped = {
             let mut slab = self.slab.borrow_mut();
@@ -413,7 +430,7 @@ impl LoopInner {
                     Some((Some(id), cell))
                 }
                 Some(slot) => {
-                    slot.word |= DONE;
+                    slot.word = (slot.word & !CANCEL) | DONE | if cancelled { CANCEL } else { 0 };
                     slot.cell = Some(cell);
                     None
                 }
@@ -559,7 +576,8 @@ impl LoopInner {
             .slots
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.word != 0)
+            // A cancelled task is gone for good, even while its handle is held (issue 16).
+            .filter(|(_, s)| s.word != 0 && !(s.is(DONE) && s.is(CANCEL)))
             .map(|(index, s)| {
                 let id = TaskId(NonZeroU64::new(s.id()).unwrap_or(NonZeroU64::MIN));
                 let status = match &s.cell {
@@ -615,7 +633,7 @@ impl LoopInner {
         };
         let mut cell = cell;
         cell.as_mut().cancel(failed);
-        self.complete(task, cell);
+        self.complete(task, cell, true);
     }
 
     pub(crate) fn is_finished(&self, task: TaskRef, id: TaskId) -> bool {
@@ -717,7 +735,16 @@ impl LoopInner {
     }
 
     fn pop_ready(&self) -> Option<TaskRef> {
-        self.ready.borrow_mut().pop_front()
+        let mut ready = self.ready.borrow_mut();
+        match &self.schedule {
+            None => ready.pop_front(),
+            // Seeded: any ready task may run next, chosen by the seed.
+            Some(rng) if ready.len() > 1 => {
+                let i = rng.below(ready.len());
+                ready.remove(i)
+            }
+            Some(_) => ready.pop_front(),
+        }
     }
 
     fn has_ready(&self) -> bool {
@@ -734,19 +761,57 @@ impl LoopInner {
 
     /// Wakes every timer that is due.
     /// Reads the clock once per tick, for the timers and for `Sleep`'s first poll.
-    fn fire_timers(&self, wakers: &mut Vec<Waker>) {
-        let now = Instant::now();
+    pub(crate) fn fire_timers(&self, wakers: &mut Vec<Waker>) {
+        let now = self.clock.now();
         self.now.set(now);
         {
             let mut timers = self.timers.borrow_mut();
             if timers.is_empty() {
                 return;
             }
-            timers.fire_due(now, wakers);
+            if self.clock.is_paused() {
+                timers.fire_due_exact(now, wakers);
+            } else {
+                timers.fire_due(now, wakers);
+            }
         }
         for waker in wakers.drain(..) {
             waker.wake();
         }
+    }
+
+    /// No task is ready and the clock is paused: takes what already happened outside the
+    /// loop, and when nothing did, moves the clock to the next timer's deadline and fires it
+    /// (tokio's auto-advance). Work in flight outside the loop holds the jump back: while a
+    /// `spawn_blocking` job runs the loop waits for it, and while a task waits on a socket the
+    /// loop first gives the I/O [`IO_GRACE`] of real time (loopback data written by this loop
+    /// is there at once; the grace is for peers on other threads). Returns how many tasks the
+    /// I/O waits woke.
+    fn idle_paused(&self, wakers: &mut Vec<Waker>, remote: &mut Vec<TaskRef>) -> usize {
+        let mut woke = self.reactor.wait(Some(Duration::ZERO), wakers);
+        self.drain_remote(remote);
+        if self.has_ready() {
+            return woke;
+        }
+        let deadline = self.timers.borrow().earliest();
+        let Some(deadline) = deadline.filter(|_| !self.shared.blocking_in_flight()) else {
+            // Nothing to advance to (or a blocking job to wait for): block until something
+            // from outside arrives.
+            woke += self.reactor.wait(None, wakers);
+            self.drain_remote(remote);
+            self.fire_timers(wakers);
+            return woke;
+        };
+        if self.reactor.has_waiters() {
+            woke += self.reactor.wait(Some(IO_GRACE), wakers);
+            self.drain_remote(remote);
+            if self.has_ready() {
+                return woke;
+            }
+        }
+        self.clock.advance_to(deadline);
+        self.fire_timers(wakers);
+        woke
     }
 
     /// `Builder::busy_poll`: busy-waits up to `spin` before the loop blocks, so that the I/O
@@ -756,7 +821,8 @@ impl LoopInner {
         let start = Instant::now();
         let mut until = start + spin;
         if let Some(deadline) = deadline {
-            until = until.min(deadline);
+            // The deadline is on the loop's clock; the spin runs on the real one.
+            until = until.min(start + deadline.saturating_duration_since(self.clock.now()));
         }
         while !self.shared.has_remote() && Instant::now() < until {
             std::hint::spin_loop();
@@ -816,6 +882,10 @@ impl LoopInner {
         self.closed.get()
     }
 }
+
+/// How long a paused clock waits for I/O that a task waits on before it jumps to the next
+/// timer (see `LoopInner::idle_paused`).
+const IO_GRACE: Duration = Duration::from_millis(20);
 
 /// Clears the thread-local loop on every way out of `block_on`, unwinding included.
 struct ResetCurrent;
@@ -893,12 +963,15 @@ fn drive<F: Future>(
         l.drain_remote(&mut remote);
         l.fire_timers(&mut wakers);
         ticks = ticks.wrapping_add(1);
-        if !l.has_ready() {
+        if !l.has_ready() && l.clock.is_paused() {
+            io_woke = l.idle_paused(&mut wakers, &mut remote);
+        } else if !l.has_ready() {
             let deadline = l.timers.borrow().next_deadline();
             if io_woke >= 2 && !l.config.busy_poll.is_zero() {
                 l.spin(l.config.busy_poll, deadline);
             }
-            let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            // On the loop's clock: after `time::resume` it is shifted from the real one.
+            let timeout = deadline.map(|d| d.saturating_duration_since(l.clock.now()));
             io_woke = l.reactor.wait(timeout, &mut wakers);
             l.drain_remote(&mut remote);
             l.fire_timers(&mut wakers);

@@ -230,7 +230,7 @@ pub fn tasks() -> Vec<TaskInfo> {
 }
 
 fn collect(l: &LoopInner) -> Vec<TaskInfo> {
-    let now = Instant::now();
+    let now = l.clock.now();
     let current = l.current();
     let mut out = Vec::new();
     if let Some((id, spawned_at)) = trace::main_task() {
@@ -405,6 +405,7 @@ fn render(l: &LoopInner, now: Instant, what: WaitingOn) -> String {
             let addresses = "";
             format!("{ready} on fd {fd}{addresses}")
         }
+        WaitingOn::ChildExit { pid } => format!("exit of process {pid}"),
     }
 }
 

@@ -34,9 +34,11 @@
 //! [`run`] is asyncio's `run`: it drives a future on a single-threaded loop built on the
 //! `polling` crate, then cancels whatever tasks are left. Inside it, [`spawn`] starts tasks
 //! (FIFO; a dropped [`Task`] keeps running, [`Task::cancel`] drops its future), and the
-//! toolbox is asyncio's: [`sleep`], [`timeout`], [`interval`], [`join!`], [`join_all`],
-//! [`select`], [`yield_now`], [`TaskGroup`] and [`spawn_blocking`]. Any `Future` runs on it,
-//! `async fn`s and `#[corio::coroutine]`s alike.
+//! toolbox is asyncio's: [`sleep`], [`timeout`], [`timeout_at`], [`interval`], [`join!`],
+//! [`join_all`], [`select`], [`select_all`], [`wait`], [`as_completed`], [`yield_now`],
+//! [`TaskGroup`], [`call_soon`]/[`call_later`]/[`call_at`] and [`spawn_blocking`]; tests run
+//! on a fresh loop with [`#[corio::test]`](test). Any `Future` runs on it, `async fn`s and
+//! `#[corio::coroutine]`s alike.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -59,8 +61,11 @@
 //! assert!(started.elapsed() >= Duration::from_millis(20));
 //! ```
 //!
-//! [`net`] has TCP, UDP and Unix sockets with owned buffers, and [`signal`] has `ctrl_c()`
-//! for a graceful shutdown.
+//! [`net`] has TCP, UDP and Unix sockets with owned buffers and `lookup_host` (DNS off the
+//! loop), and [`signal`] has `ctrl_c()` for a graceful shutdown and `signal(kind)` for any
+//! Unix signal. [`io`] has asyncio's `StreamReader`/`StreamWriter` (`BufReader::read_line`,
+//! `BufWriter::drain`) and `AsyncFd` for descriptors of your own, and [`process`] runs
+//! subprocesses whose pipes are streams.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -70,6 +75,7 @@ pub mod __private;
 mod as_completed;
 mod blocking;
 mod callbacks;
+mod clock;
 mod combinators;
 mod coroutine;
 pub mod debug;
@@ -78,6 +84,8 @@ pub mod inspect;
 mod introspect;
 pub mod io;
 pub mod net;
+#[cfg(unix)]
+pub mod process;
 mod reactor;
 mod runtime;
 #[cfg(unix)]
@@ -86,10 +94,11 @@ mod status;
 pub mod sync;
 mod task;
 mod task_group;
-mod time;
+pub mod time;
 mod timers;
 mod trace;
 mod wait;
+mod wake_set;
 mod waker;
 
 pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};

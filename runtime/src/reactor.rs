@@ -223,6 +223,15 @@ impl Reactor {
         !self.sources.borrow().is_empty()
     }
 
+    /// Whether some task waits for readiness on a source (or did, and gave up since: a
+    /// waker stays until the next event, see `IoSource::park`).
+    pub(crate) fn has_waiters(&self) -> bool {
+        self.sources
+            .borrow()
+            .iter()
+            .any(|(_, s)| !s.reader.borrow().is_empty() || !s.writer.borrow().is_empty())
+    }
+
     /// Waits for I/O (at most `timeout`; `None` blocks until an event or a notification),
     /// then wakes the tasks waiting on every source that became ready.
     ///

@@ -1,4 +1,34 @@
-//! Time: `sleep`, `sleep_until`, `interval` and `timeout`, on the loop's timer structure.
+//! Time: `sleep`, `sleep_until`, `interval` and `timeout`, on the loop's timer structure,
+//! and the loop's clock: [`now`], and for tests [`pause`], [`advance`] and [`resume`].
+//!
+//! # Virtual time in tests
+//!
+//! A test of a timeout should not wait for it. [`pause`] stops the running loop's clock:
+//! from then on [`now`] stands still and moves only when
+//!
+//! * [`advance`] moves it (timers whose deadline it passes fire, all at once), or
+//! * every task waits and at least one waits on a timer: the loop jumps to the earliest
+//!   deadline and fires it (*auto-advance*), so an hour's `sleep` takes no real time.
+//!
+//! These are tokio's `test-util` semantics. Work outside the loop holds auto-advance back:
+//! while a [`spawn_blocking`](crate::spawn_blocking) job runs the loop waits for it, and
+//! while a task waits on a socket the loop gives the I/O a short moment of real time (20 ms)
+//! before it jumps. Deadlines are `std::time::Instant`s on the virtual axis: compute them
+//! from [`now`], not `Instant::now()`. [`Builder::seed`](crate::Builder::seed) starts a loop
+//! with its clock paused.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! corio::run(async {
+//!     corio::time::pause();
+//!     let start = corio::time::now();
+//!     let slow = corio::sleep(Duration::from_secs(60));
+//!     let res = corio::timeout(Duration::from_secs(5), slow).await;
+//!     assert!(res.is_err()); // timed out after 5 virtual seconds, at once
+//!     assert_eq!(corio::time::now() - start, Duration::from_secs(5));
+//! });
+//! ```
 
 use std::error::Error;
 use std::fmt;
@@ -35,7 +65,7 @@ use crate::trace::{self, WaitingOn};
 /// Awaiting the returned future outside a corio loop panics.
 #[must_use = "futures do nothing unless awaited"]
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = Instant::now();
+    let now = now();
     sleep_until(now.checked_add(duration).unwrap_or_else(far_future))
 }
 
@@ -143,7 +173,7 @@ impl Sleep {
             let now = l.now.get();
             if now >= this.deadline
                 || (this.deadline - now < Duration::from_millis(1)
-                    && Instant::now() >= this.deadline)
+                    && l.clock.now() >= this.deadline)
             {
                 return Poll::Ready(());
             }
@@ -191,7 +221,7 @@ pub fn interval(period: Duration) -> Interval {
     );
     Interval {
         period,
-        next: Instant::now(),
+        next: now(),
     }
 }
 
@@ -237,7 +267,7 @@ impl Interval {
     /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub fn tick(&mut self) -> Sleep {
-        let now = Instant::now();
+        let now = now();
         let at = if self.next < now { now } else { self.next };
         self.next = at.checked_add(self.period).unwrap_or_else(far_future);
         sleep_until(at)
@@ -360,3 +390,187 @@ impl fmt::Display for Elapsed {
 }
 
 impl Error for Elapsed {}
+
+/// The running loop's clock: `Instant::now()`, unless the clock is [paused](pause), in which
+/// case the virtual instant it stands at (tokio's `time::Instant::now`). Outside a loop,
+/// `Instant::now()`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     corio::time::pause();
+///     let t0 = corio::time::now();
+///     corio::time::advance(Duration::from_millis(1500)).await;
+///     assert_eq!(corio::time::now() - t0, Duration::from_millis(1500));
+/// });
+/// ```
+pub fn now() -> Instant {
+    try_with_current(|l| l.clock.now()).unwrap_or_else(Instant::now)
+}
+
+/// Stops the running loop's clock: [`now`] stands still from here on, timers fire only when
+/// [`advance`] or auto-advance (see the [module docs](self)) moves the clock past them.
+///
+/// Pausing a paused clock does nothing. Use it in tests, to check timeouts, retries and
+/// intervals without waiting for them.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     corio::time::pause();
+///     let real = std::time::Instant::now();
+///     // A day of virtual time: every task waits on a timer, so the clock jumps.
+///     corio::sleep(Duration::from_secs(86_400)).await;
+///     assert!(real.elapsed() < Duration::from_secs(10));
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Panics when no corio loop runs on this thread.
+#[track_caller]
+pub fn pause() {
+    executor::with_current(|l| l.clock.pause());
+}
+
+/// Lets a [paused](pause) clock run at the pace of real time again, from the virtual
+/// instant it stands at. Does nothing if the clock is not paused.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     corio::time::pause();
+///     corio::time::advance(Duration::from_secs(10)).await;
+///     corio::time::resume();
+///     let t = corio::time::now();
+///     corio::sleep(Duration::from_millis(5)).await; // real milliseconds again
+///     assert!(corio::time::now() - t >= Duration::from_millis(5));
+/// });
+/// ```
+///
+/// # Panics
+///
+/// Panics when no corio loop runs on this thread.
+#[track_caller]
+pub fn resume() {
+    executor::with_current(|l| l.clock.resume());
+}
+
+/// Moves a [paused](pause) clock forward by `duration` in one jump, fires every timer that
+/// falls due, and yields once so that the tasks those timers woke run before the caller goes
+/// on (tokio's `time::advance`).
+///
+/// The future owns what it needs (`'static`), so it can be awaited in a
+/// `#[corio::coroutine]` body. Nothing happens until it is first polled.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     corio::time::pause();
+///     let ticker = corio::spawn(async {
+///         let mut interval = corio::interval(Duration::from_secs(1));
+///         for _ in 0..3 {
+///             interval.tick().await; // at 0 s, 1 s and 2 s
+///         }
+///     });
+///     corio::yield_now().await; // the ticker takes its first tick
+///     corio::time::advance(Duration::from_secs(1)).await; // the tick at 1 s
+///     assert!(!ticker.is_finished());
+///     corio::time::advance(Duration::from_secs(1)).await; // the tick at 2 s
+///     assert!(ticker.is_finished());
+/// });
+/// ```
+///
+/// # Panics
+///
+/// The future panics when polled outside a corio loop or when the clock is not paused
+/// (call [`pause`] first); the message names the line that called `advance`.
+#[track_caller]
+pub fn advance(duration: Duration) -> Advance {
+    Advance {
+        duration,
+        state: AdvanceState::Start,
+        at: std::panic::Location::caller(),
+    }
+}
+
+/// The future returned by [`advance`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     corio::time::pause();
+///     let step: corio::time::Advance = corio::time::advance(Duration::from_secs(1));
+///     step.await;
+/// });
+/// ```
+#[derive(Debug)]
+#[must_use = "futures do nothing unless awaited"]
+pub struct Advance {
+    duration: Duration,
+    state: AdvanceState,
+    at: &'static std::panic::Location<'static>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AdvanceState {
+    Start,
+    Yielded,
+    Done,
+}
+
+impl Future for Advance {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(traced) = trace::traced(|| WaitingOn::Static(&"time::advance (yielding)")) {
+            return traced;
+        }
+        match self.state {
+            AdvanceState::Start => {
+                let at = self.at;
+                let moved = try_with_current(|l| {
+                    let moved = l.clock.advance(self.duration);
+                    if moved {
+                        l.fire_timers(&mut Vec::new());
+                    }
+                    moved
+                });
+                match moved {
+                    None => panic!(
+                        "corio::time::advance needs a running corio loop (advance called at {at})"
+                    ),
+                    Some(false) => panic!(
+                        "corio::time::advance needs a paused clock: call \
+                         corio::time::pause() first (advance called at {at})"
+                    ),
+                    Some(true) => {}
+                }
+                // Let the tasks the timers woke run first: they are ahead in the queue.
+                self.state = AdvanceState::Yielded;
+                cx.waker().wake_by_ref();
+                trace::pending(WaitingOn::Static(&"time::advance (yielding)"))
+            }
+            AdvanceState::Yielded => {
+                self.state = AdvanceState::Done;
+                Poll::Ready(())
+            }
+            AdvanceState::Done => panic!("corio::time::Advance polled after it completed"),
+        }
+    }
+}

@@ -205,6 +205,46 @@ impl Timers {
             .checked_add(Duration::from_nanos(tick.saturating_mul(NANOS_PER_MS)))
     }
 
+    /// The exact earliest deadline (not its bucket's end): where a paused clock jumps to.
+    pub(crate) fn earliest(&self) -> Option<Instant> {
+        let (_, bucket) = self.buckets.first_key_value()?;
+        let mut min = u64::MAX;
+        let mut index = bucket.head;
+        while index != NIL {
+            let e = &self.entries[index as usize];
+            min = min.min(e.deadline);
+            index = e.next;
+        }
+        self.epoch.checked_add(Duration::from_nanos(min))
+    }
+
+    /// [`fire_due`](Self::fire_due), and also the timers due by `now` in the first bucket
+    /// that has not ended yet: a paused clock stands at exact deadlines, not at the ends of
+    /// milliseconds, and each timer must fire when the clock reaches it.
+    pub(crate) fn fire_due_exact(&mut self, now: Instant, out: &mut Vec<Waker>) {
+        self.fire_due(now, out);
+        let now = self.nanos(now);
+        let Some((_, bucket)) = self.buckets.first_key_value() else {
+            return;
+        };
+        let mut due = Vec::new();
+        let mut index = bucket.head;
+        while index != NIL {
+            let e = &self.entries[index as usize];
+            if e.deadline <= now {
+                due.push((e.deadline, e.seq, index));
+            }
+            index = e.next;
+        }
+        due.sort_unstable();
+        for (_, _, index) in due {
+            self.unlink(index);
+            let e = &mut self.entries[index as usize];
+            e.prev = FIRED;
+            out.extend(e.waker.take());
+        }
+    }
+
     /// Marks every timer whose bucket has ended by `now` as fired and collects its waker,
     /// in `(deadline, seq)` order.
     pub(crate) fn fire_due(&mut self, now: Instant, out: &mut Vec<Waker>) {

@@ -61,6 +61,8 @@ pub(crate) enum WaitingOn {
     /// A socket's readiness: "readable on fd 7 (127.0.0.1:7000, peer 127.0.0.1:53412)" (the
     /// addresses are looked up when the dump is rendered).
     Io { write: bool, fd: i32 },
+    /// A child process's exit (`corio::process`): "exit of process 1234".
+    ChildExit { pid: u32 },
 }
 
 /// One recorded level of an await chain.
@@ -87,6 +89,9 @@ pub(crate) enum Entry {
         write: bool,
         fd: i32,
     },
+    ChildExit {
+        pid: u32,
+    },
 }
 
 impl Entry {
@@ -98,6 +103,7 @@ impl Entry {
             WaitingOn::Static(text) => Self::Static(text),
             WaitingOn::JoinAll { pending, total } => Self::JoinAll { pending, total },
             WaitingOn::Io { write, fd } => Self::Io { write, fd },
+            WaitingOn::ChildExit { pid } => Self::ChildExit { pid },
         }
     }
 
@@ -111,6 +117,7 @@ impl Entry {
             Self::Static(text) => WaitingOn::Static(text),
             Self::JoinAll { pending, total } => WaitingOn::JoinAll { pending, total },
             Self::Io { write, fd } => WaitingOn::Io { write, fd },
+            Self::ChildExit { pid } => WaitingOn::ChildExit { pid },
         })
     }
 }

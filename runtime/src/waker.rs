@@ -6,7 +6,7 @@
 //! loop; waking from any other thread goes through the remote-wake queue and
 //! [`polling::Poller::notify`], which interrupts a loop blocked in `Poller::wait`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::Wake;
 
@@ -37,6 +37,9 @@ pub(crate) struct Shared {
     pub(crate) poller: Poller,
     remote: Mutex<Vec<TaskRef>>,
     pending: AtomicBool,
+    /// `spawn_blocking` jobs started from this loop and not finished: a paused clock does
+    /// not jump while one runs.
+    blocking: AtomicUsize,
 }
 
 impl Shared {
@@ -45,7 +48,23 @@ impl Shared {
             poller,
             remote: Mutex::new(Vec::new()),
             pending: AtomicBool::new(false),
+            blocking: AtomicUsize::new(0),
         }
+    }
+
+    /// A `spawn_blocking` job started (`true`) or finished (`false`). A finished job also
+    /// interrupts the loop's wait: a paused clock may jump now, even if nobody awaits the job.
+    pub(crate) fn blocking_job(&self, started: bool) {
+        if started {
+            self.blocking.fetch_add(1, Ordering::SeqCst);
+        } else if self.blocking.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let _ = self.poller.notify();
+        }
+    }
+
+    /// Whether a `spawn_blocking` job of this loop is running.
+    pub(crate) fn blocking_in_flight(&self) -> bool {
+        self.blocking.load(Ordering::SeqCst) > 0
     }
 
     /// Queues a wake-up from another thread and interrupts the loop's `wait`.

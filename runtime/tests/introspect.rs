@@ -525,3 +525,59 @@ fn a_task_waiting_on_a_socket_says_so_and_tracing_it_accepts_nothing() {
         assert!(task.await.unwrap());
     });
 }
+
+/// Issue 16, item 4: once `cancel` has dropped a task's future, the task is gone from
+/// `tasks()` and `dump()`, though its handle is still held; a task that completed stays
+/// listed as `Closed` until its output is taken.
+#[test]
+fn a_cancelled_task_leaves_the_listing_while_its_handle_is_held() {
+    corio::run(async {
+        let event = Event::new();
+        let waiter = corio::spawn_named("cancel-me", {
+            let event = event.clone();
+            async move { event.wait().await }
+        });
+        let finished = corio::spawn_named("finished", async {});
+        corio::yield_now().await;
+        assert_eq!(find(waiter.id()).status, Status::Suspended);
+        assert!(corio::dump().contains("cancel-me"));
+        waiter.cancel();
+        assert!(waiter.is_finished());
+        let ids: Vec<_> = corio::tasks().iter().map(|t| t.id).collect();
+        assert!(
+            !ids.contains(&waiter.id()),
+            "a cancelled task is still listed"
+        );
+        assert!(!corio::dump().contains("cancel-me"), "{}", corio::dump());
+        assert_eq!(find(finished.id()).status, Status::Closed);
+        assert!(waiter.await.unwrap_err().is_cancelled());
+        finished.await.unwrap();
+        assert_eq!(corio::tasks().len(), 1);
+    });
+}
+
+/// A task that cancels itself leaves the listing after the poll in which it did.
+#[test]
+fn a_task_that_cancels_itself_leaves_the_listing() {
+    corio::run(async {
+        let slot = std::rc::Rc::new(std::cell::RefCell::new(None::<corio::Task<()>>));
+        let task = corio::spawn({
+            let slot = slot.clone();
+            async move {
+                corio::yield_now().await;
+                if let Some(me) = slot.borrow().as_ref() {
+                    me.cancel();
+                }
+                corio::yield_now().await;
+            }
+        });
+        let id = task.id();
+        *slot.borrow_mut() = Some(task);
+        for _ in 0..3 {
+            corio::yield_now().await;
+        }
+        assert!(corio::tasks().iter().all(|t| t.id != id));
+        let task = slot.borrow_mut().take().unwrap();
+        assert!(task.await.unwrap_err().is_cancelled());
+    });
+}

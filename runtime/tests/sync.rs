@@ -503,11 +503,9 @@ mod schedules {
                     }
                     2 if !getters.is_empty() => drop(getters.remove(rng.below(getters.len()))),
                     3 if !putters.is_empty() => {
-                        let (w, item) = putters.remove(rng.below(putters.len()));
-                        // A putter woken has had its item accepted, dropped or not.
-                        if w.woken() {
-                            accepted.push(item);
-                        }
+                        // A dropped putter's item is never accepted, even when room was
+                        // reserved for it (the room passes on: issue 16).
+                        drop(putters.remove(rng.below(putters.len())));
                     }
                     4 if !getters.is_empty() => {
                         let i = rng.below(getters.len());
@@ -552,5 +550,179 @@ mod schedules {
             sorted.sort_unstable();
             assert_eq!(sorted, accepted, "seed {seed}: items lost or duplicated");
         }
+    }
+}
+
+/// Issue 16, item 3: a wake-up, permit, item or slot handed to a waiter that is cancelled
+/// before it runs passes to the next waiter. Each test runs on corio's loop, where
+/// `Task::cancel` drops the future at once, between the hand-over and the waiter's next poll.
+mod handover_on_cancel {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Lets every ready task run until none is left (a few rounds of the loop).
+    async fn settle() {
+        for _ in 0..4 {
+            corio::yield_now().await;
+        }
+    }
+
+    /// Fails if `fut` does not complete within a second: a lost hand-over waits forever.
+    async fn soon<F: std::future::IntoFuture>(what: &str, fut: F) -> F::Output {
+        match corio::timeout(Duration::from_secs(1), fut).await {
+            Ok(v) => v,
+            Err(_) => panic!("{what} waits forever: a hand-over was lost"),
+        }
+    }
+
+    #[test]
+    fn queue_put_chosen_then_cancelled_passes_the_room_on() {
+        corio::run(async {
+            let queue = Queue::new(1);
+            queue.put_nowait(0).unwrap();
+            let a = corio::spawn({
+                let queue = queue.clone();
+                async move { queue.put(1).await }
+            });
+            let b = corio::spawn({
+                let queue = queue.clone();
+                async move { queue.put(2).await }
+            });
+            settle().await;
+            assert_eq!(queue.get_nowait(), Ok(0)); // room: A is chosen
+            a.cancel();
+            soon("B's put", b).await.unwrap();
+            assert_eq!(queue.get_nowait(), Ok(2), "A's cancelled put must not land");
+            assert_eq!(queue.get_nowait(), Err(corio::sync::QueueEmpty));
+        });
+    }
+
+    #[test]
+    fn queue_get_chosen_then_cancelled_passes_the_item_on() {
+        corio::run(async {
+            let queue = Queue::<u32>::new(0);
+            let a = corio::spawn({
+                let queue = queue.clone();
+                async move { queue.get().await }
+            });
+            let b = corio::spawn({
+                let queue = queue.clone();
+                async move { queue.get().await }
+            });
+            settle().await;
+            queue.put_nowait(7).unwrap(); // A is handed the item
+            a.cancel();
+            assert_eq!(soon("B's get", b).await.unwrap(), 7);
+        });
+    }
+
+    #[test]
+    fn lock_chosen_then_cancelled_passes_the_lock_on() {
+        corio::run(async {
+            let lock = Lock::new(0u32);
+            let guard = lock.lock().await;
+            let a = corio::spawn({
+                let lock = lock.clone();
+                async move { *lock.lock().await += 1 }
+            });
+            let b = corio::spawn({
+                let lock = lock.clone();
+                async move { *lock.lock().await += 10 }
+            });
+            settle().await;
+            drop(guard); // A is handed the lock
+            a.cancel();
+            soon("B's lock", b).await.unwrap();
+            assert_eq!(*lock.lock().await, 10);
+        });
+    }
+
+    #[test]
+    fn semaphore_chosen_then_cancelled_passes_the_permit_on() {
+        corio::run(async {
+            let sem = Semaphore::new(1);
+            let permit = sem.acquire().await;
+            let a = corio::spawn({
+                let sem = sem.clone();
+                async move { drop(sem.acquire().await) }
+            });
+            let b = corio::spawn({
+                let sem = sem.clone();
+                async move { drop(sem.acquire().await) }
+            });
+            settle().await;
+            drop(permit); // A is handed the permit
+            a.cancel();
+            soon("B's acquire", b).await.unwrap();
+            assert_eq!(sem.available_permits(), 1, "the permit came back");
+        });
+    }
+
+    #[test]
+    fn condition_notify_one_chosen_then_cancelled_passes_the_wakeup_on() {
+        corio::run(async {
+            let lock = Lock::new(());
+            let cond = Condition::new();
+            let waiter = |lock: Lock<()>, cond: Condition| async move {
+                let guard = lock.lock().await;
+                drop(cond.wait(guard).await);
+            };
+            let a = corio::spawn(waiter(lock.clone(), cond.clone()));
+            let b = corio::spawn(waiter(lock.clone(), cond.clone()));
+            settle().await;
+            {
+                let _guard = lock.lock().await;
+                cond.notify(); // A is chosen
+            }
+            a.cancel();
+            soon("B's wait", b).await.unwrap();
+        });
+    }
+
+    #[test]
+    fn mpsc_recv_and_send_chosen_then_cancelled_pass_on() {
+        corio::run(async {
+            let (tx, rx) = mpsc::channel::<u32>(1);
+            tx.try_send(0).unwrap();
+            let a = corio::spawn({
+                let tx = tx.clone();
+                async move { tx.send(1).await.unwrap() }
+            });
+            let b = corio::spawn({
+                let tx = tx.clone();
+                async move { tx.send(2).await.unwrap() }
+            });
+            settle().await;
+            assert_eq!(rx.try_recv(), Ok(0)); // room: A is chosen
+            a.cancel();
+            soon("B's send", b).await.unwrap();
+            assert_eq!(rx.try_recv(), Ok(2), "A's cancelled send must not land");
+        });
+    }
+
+    #[test]
+    fn oneshot_and_event_wake_waiters_after_a_cancelled_one() {
+        corio::run(async {
+            let event = Event::new();
+            let a = corio::spawn({
+                let event = event.clone();
+                async move { event.wait().await }
+            });
+            let b = corio::spawn({
+                let event = event.clone();
+                async move { event.wait().await }
+            });
+            settle().await;
+            event.set();
+            a.cancel();
+            soon("B's event wait", b).await.unwrap();
+
+            let (otx, orx) = oneshot::channel::<u32>();
+            let r = corio::spawn(orx);
+            settle().await;
+            otx.send(5).unwrap();
+            assert_eq!(soon("the oneshot receiver", r).await.unwrap(), Ok(5));
+        });
     }
 }

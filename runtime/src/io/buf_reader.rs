@@ -209,7 +209,7 @@ impl<S: AsyncRead + Unpin + 'static> BufReader<S> {
     /// stream's error, or an error when another read of this reader is already waiting.
     pub fn read_line(&self) -> ReadFuture<S> {
         self.op(Op::Until {
-            sep: vec![b'\n'],
+            sep: Sep::Newline,
             eof_ok: true,
             scanned: 0,
         })
@@ -242,7 +242,7 @@ impl<S: AsyncRead + Unpin + 'static> BufReader<S> {
     /// another read of this reader is already waiting.
     pub fn read_until(&self, sep: impl AsRef<[u8]>) -> ReadFuture<S> {
         self.op(Op::Until {
-            sep: sep.as_ref().to_vec(),
+            sep: Sep::Bytes(sep.as_ref().into()),
             eof_ok: false,
             scanned: 0,
         })
@@ -369,12 +369,28 @@ impl<S> fmt::Debug for BufReader<S> {
     }
 }
 
+/// A separator; `read_line`'s needs no allocation.
+#[derive(Debug)]
+enum Sep {
+    Newline,
+    Bytes(Box<[u8]>),
+}
+
+impl Sep {
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            Sep::Newline => b"\n",
+            Sep::Bytes(bytes) => bytes,
+        }
+    }
+}
+
 /// What a read future does.
 #[derive(Debug)]
 enum Op {
     /// Up to and including `sep`; `scanned` unread bytes are known not to start it.
     Until {
-        sep: Vec<u8>,
+        sep: Sep,
         eof_ok: bool,
         scanned: usize,
     },
@@ -462,7 +478,7 @@ fn poll_op<S: AsyncRead + Unpin>(
             sep,
             eof_ok,
             scanned,
-        } => poll_until(state, sep, *eof_ok, scanned, cx),
+        } => poll_until(state, sep.as_bytes(), *eof_ok, scanned, cx),
         Op::Exactly(n) => {
             let n = *n;
             while state.unread().len() < n {
@@ -549,10 +565,10 @@ fn over_limit(limit: usize, seen: usize) -> io::Error {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.len() == 1 {
-        return haystack.iter().position(|&b| b == needle[0]);
+    match needle {
+        [byte] => memchr::memchr(*byte, haystack),
+        _ => memchr::memmem::find(haystack, needle),
     }
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for BufReader<S> {

@@ -28,6 +28,9 @@
 //! connection owns no buffer while it waits: see `examples/echo_server.rs`. `TcpStream` and
 //! `UnixStream` also implement `futures_io::AsyncRead` and `AsyncWrite`.
 //!
+//! Host names are resolved off the loop, on the blocking pool: [`lookup_host`] (asyncio's
+//! `getaddrinfo`), which [`TcpStream::connect`] uses for a name before trying each address.
+//!
 //! Errors are `io::Error`s and never stop the loop: a reset peer is `ConnectionReset`, a write
 //! to a closed peer is `BrokenPipe` (writes use `MSG_NOSIGNAL`, and Rust binaries ignore
 //! `SIGPIPE` anyway), and listeners wait out descriptor exhaustion instead of failing.
@@ -36,7 +39,7 @@ mod buf;
 mod connect;
 mod listener;
 mod lookup;
-mod stream;
+pub(crate) mod stream;
 mod tcp_listener;
 mod tcp_stream;
 mod udp;

@@ -4,10 +4,13 @@
 //! in their waiter node, wait while it is full. Both sides are handoffs, so nobody barges:
 //!
 //! * a put while getters wait moves the item straight into the first getter's node;
-//! * a get that makes room moves the first putter's item into the buffer and completes that
-//!   putter in the same step, so the room it made is never visible to anybody else.
+//! * a get that makes room reserves it for the first putter and wakes it; the putter moves its
+//!   item in when it runs, so the room is never visible to anybody else. A putter cancelled
+//!   in between (its item still its own, as asyncio's cancelled `put` leaves the queue
+//!   untouched) passes the reserved room to the next putter (issue 16).
 //!
-//! Hence getters only wait on an empty buffer and putters only on a full one. A getter dropped
+//! Hence getters only wait on an empty buffer and putters only on a full one (counting
+//! reserved room as full). A getter dropped
 //! after it was handed an item gives the item to the next getter, or puts it back at the
 //! front; that is the one case in which the buffer can exceed its capacity, by the number of
 //! such cancelled getters, until it drains.
@@ -17,18 +20,20 @@
 //! or not, with its item. A [`Queue`](super::Queue) never closes.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 
+use super::order::Items;
 use super::waiters::WaitList;
 
 pub(crate) struct Buffer<T> {
-    items: VecDeque<T>,
+    items: Items<T>,
     /// `usize::MAX` for unbounded.
     cap: usize,
     getters: WaitList<T>,
     putters: WaitList<T>,
+    /// Room reserved for putters that were notified and have not run yet.
+    reserved: usize,
     /// Items accepted and not yet marked done, for `Queue::task_done`/`join`.
     pub(crate) unfinished: usize,
     tx_closed: bool,
@@ -54,14 +59,22 @@ fn wake(waker: Option<Waker>) {
 impl<T> Buffer<T> {
     pub(crate) fn new(cap: usize) -> Self {
         Self {
-            items: VecDeque::new(),
+            items: Items::fifo(),
             cap,
             getters: WaitList::new(),
             putters: WaitList::new(),
+            reserved: 0,
             unfinished: 0,
             tx_closed: false,
             rx_closed: false,
         }
+    }
+
+    /// A buffer whose items come out in the order `items` keeps (FIFO for `new`).
+    pub(crate) fn with_items(cap: usize, items: Items<T>) -> Self {
+        let mut buffer = Self::new(cap);
+        buffer.items = items;
+        buffer
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -72,8 +85,9 @@ impl<T> Buffer<T> {
         self.cap
     }
 
+    /// Full, counting room reserved for a notified putter: a put cannot go in now.
     pub(crate) fn is_full(&self) -> bool {
-        self.items.len() >= self.cap
+        !self.has_room()
     }
 
     pub(crate) fn rx_closed(&self) -> bool {
@@ -85,17 +99,17 @@ impl<T> Buffer<T> {
         if self.rx_closed {
             return Err(PutError::Closed(value));
         }
+        // Room reserved for notified putters and waiting putters come first: no barging.
+        if !self.has_room() || !self.putters.is_empty() {
+            return Err(PutError::Full(value));
+        }
+        self.unfinished += 1;
         if let Some((slot, waker)) = self.getters.notify_front() {
             *slot = Some(value);
-            self.unfinished += 1;
             return Ok(waker);
         }
-        if self.items.len() < self.cap && self.putters.is_empty() {
-            self.items.push_back(value);
-            self.unfinished += 1;
-            return Ok(None);
-        }
-        Err(PutError::Full(value))
+        self.items.push_back(value);
+        Ok(None)
     }
 
     /// Takes the first item without waiting; returns the putter to wake, if room went to one.
@@ -107,16 +121,22 @@ impl<T> Buffer<T> {
                 GetError::Empty
             });
         };
-        let mut waker = None;
-        if self.items.len() < self.cap
-            && let Some((slot, w)) = self.putters.notify_front()
-        {
-            self.items
-                .push_back(slot.take().expect("a putter parks its item"));
-            self.unfinished += 1;
-            waker = w;
+        Ok((item, self.pass_room()))
+    }
+
+    /// Whether an item may go in now: room that is not reserved for a notified putter.
+    fn has_room(&self) -> bool {
+        self.items.len().saturating_add(self.reserved) < self.cap
+    }
+
+    /// Reserves free room for the first waiting putter; returns its waker.
+    fn pass_room(&mut self) -> Option<Waker> {
+        if self.rx_closed || !self.has_room() {
+            return None;
         }
-        Ok((item, waker))
+        let (_, waker) = self.putters.notify_front()?;
+        self.reserved += 1;
+        waker
     }
 
     /// Polls a get: `Ready(None)` once closed and drained. `key` is the getter's ticket.
@@ -201,20 +221,50 @@ impl<T> Buffer<T> {
                     return Poll::Pending;
                 }
                 *key = None;
-                // The item is taken on acceptance and left in place on close.
-                match this.putters.remove(k).value {
-                    None => Poll::Ready(Ok(())),
-                    Some(value) => Poll::Ready(Err(value)),
+                let value = this
+                    .putters
+                    .remove(k)
+                    .value
+                    .expect("a putter parks its item");
+                // Notified by the close (a reservation made before it no longer matters).
+                if this.rx_closed {
+                    return Poll::Ready(Err(value));
                 }
+                // Room was reserved for this putter: use it.
+                this.reserved -= 1;
+                this.unfinished += 1;
+                let (getter, putter) = match this.getters.notify_front() {
+                    // Straight to a getter: the room is still free, for the next putter.
+                    Some((slot, waker)) => {
+                        *slot = Some(value);
+                        (waker, this.pass_room())
+                    }
+                    None => {
+                        this.items.push_back(value);
+                        (None, None)
+                    }
+                };
+                drop(this);
+                wake(getter);
+                wake(putter);
+                Poll::Ready(Ok(()))
             }
         }
     }
 
-    /// Gives back a dropped putter's ticket. A waiting putter holds no room, so there is
-    /// nothing to pass on; its item is dropped after the borrow ends.
+    /// Gives back a dropped putter's ticket; its item is dropped after the borrow ends. A
+    /// putter that was notified held reserved room: it goes to the next putter.
     pub(crate) fn drop_put(cell: &RefCell<Self>, key: usize) {
-        let removed = cell.borrow_mut().putters.remove(key);
+        let mut this = cell.borrow_mut();
+        let removed = this.putters.remove(key);
+        let mut waker = None;
+        if removed.notified && !this.rx_closed {
+            this.reserved -= 1;
+            waker = this.pass_room();
+        }
+        drop(this);
         drop(removed);
+        wake(waker);
     }
 
     /// No sender is left: getters return `None` once the buffer is empty.
@@ -233,7 +283,7 @@ impl<T> Buffer<T> {
         let (wakers, items) = {
             let mut this = cell.borrow_mut();
             this.rx_closed = true;
-            (this.putters.notify_all(), std::mem::take(&mut this.items))
+            (this.putters.notify_all(), this.items.take_all())
         };
         drop(items);
         super::waiters::wake_all(wakers);

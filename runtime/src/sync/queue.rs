@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::buffer::{Buffer, GetError, PutError};
+use super::order::Items;
 use super::waiters::{WaitList, wake_all};
 use crate::trace::{self, WaitingOn};
 
@@ -68,9 +69,14 @@ impl<T> Queue<T> {
     /// assert!(!unbounded.is_full());
     /// ```
     pub fn new(maxsize: usize) -> Self {
+        Self::with_items(maxsize, Items::fifo())
+    }
+
+    /// A queue whose items come out in the order `items` keeps.
+    pub(super) fn with_items(maxsize: usize, items: Items<T>) -> Self {
         let cap = if maxsize == 0 { usize::MAX } else { maxsize };
         let shared = Shared {
-            buf: RefCell::new(Buffer::new(cap)),
+            buf: RefCell::new(Buffer::with_items(cap, items)),
             joiners: RefCell::default(),
         };
         Self {
@@ -285,7 +291,9 @@ impl<T> Queue<T> {
 
     /// Returns whether the queue holds `maxsize` items: asyncio's `full()`.
     ///
-    /// An unbounded queue is never full.
+    /// Room that a `get` made and reserved for a waiting [`put`](Queue::put) that has not
+    /// run yet counts as full (a [`put_nowait`](Queue::put_nowait) would fail). An unbounded
+    /// queue is never full.
     ///
     /// # Examples
     ///
