@@ -544,3 +544,307 @@ fn borrow_that_ends_before_the_point() {
         Bag(vec![1, 2])
     ));
 }
+
+// Findings of the compile corpus and the program generator (/work/notes/pass-findings.md).
+
+// F1: a bare-expression arm next to an arm that suspends, in a loop of an `async fn`.
+async fn part(n: u8) -> std::io::Result<u8> {
+    if n == 0 {
+        Err(std::io::Error::other("zero"))
+    } else {
+        Ok(n)
+    }
+}
+
+twin! {
+    async fn match_in_a_loop_with_an_expression_arm[](xs: Vec<u8>, x: u8) -> std::io::Result<u8> {
+        let mut parts = Vec::new();
+        let mut i = 0;
+        loop {
+            match part(xs[i]).await {
+                Ok(p) => parts.push(p),
+                Err(_) => {
+                    let r = part(xs[i + 1]).await?;
+                    return Ok(r + x + parts.len() as u8);
+                }
+            }
+            i += 1;
+        }
+    }
+}
+
+#[test]
+fn match_in_a_loop_with_an_expression_arm() {
+    same_async!(match_in_a_loop_with_an_expression_arm(vec![1, 2, 0, 4], 10));
+    same_async!(match_in_a_loop_with_an_expression_arm(vec![1, 0, 0], 10));
+}
+
+// F2: suspension points inside `unsafe { … }`, as a statement, a value and an operand. Each
+// piece of user code between the points is wrapped in `unsafe` again.
+twin! {
+    yield = u8;
+    fn suspension_inside_unsafe[](v: Vec<u8>) -> u8 {
+        let p = v.as_ptr();
+        let mut out = Vec::new();
+        unsafe {
+            yield_!(*p);
+            let second = *p.add(1);
+            yield_!(second);
+            out.push(*v.get_unchecked({ yield_!(0); 1 }));
+        }
+        let first = unsafe {
+            yield_!(*v.get_unchecked(2));
+            *p
+        };
+        out.push(first);
+        let last = unsafe { *p.add(v.len() - 1) } + unsafe { yield_!(1); *p.add(1) };
+        out.push(last);
+        if unsafe { yield_!(2); *p > 0 } {
+            out.push(unsafe { *p.add(2) });
+        }
+        // `p` points into `v`'s buffer: `v` must stay alive (a coroutine drops a binding at
+        // the first suspension point after its last use).
+        drop(v);
+        out.iter().sum()
+    }
+}
+
+#[test]
+fn suspension_inside_unsafe() {
+    same!(suspension_inside_unsafe(vec![3, 5, 7]));
+}
+
+// F4: a function returning `!`.
+twin! {
+    yield = ();
+    fn returns_never[](msg: &'static str) -> ! {
+        yield_!(());
+        panic!("{msg}")
+    }
+}
+
+#[test]
+fn returns_never() {
+    let coro = outcome(|| drain(returns_never::coro("never returns")));
+    let plain = outcome(|| {
+        returns_never::plain::run("never returns");
+    });
+    assert_eq!(coro.0, plain.0);
+    assert_eq!(coro.1, Err("never returns".into()));
+    assert_eq!(plain.1, Err("never returns".into()));
+}
+
+// F6: an attribute on a block's value after a suspension point.
+twin! {
+    yield = ();
+    fn attribute_on_a_tail[](big: bool) -> usize {
+        if { yield_!(()); big } {
+            1
+        } else {
+            yield_!(());
+            #[allow(clippy::legacy_numeric_constants)]
+            usize::MAX
+        }
+    }
+}
+
+#[test]
+fn attribute_on_a_tail() {
+    same!(attribute_on_a_tail(true));
+    same!(attribute_on_a_tail(false));
+}
+
+// F9 (tooltasks): only the scrutinee suspends; the arms are a compound assignment and `break`.
+twin! {
+    async fn scrutinee_suspends_with_expression_arms[](x: Vec<Option<u32>>) -> u32 {
+        let mut total = 0;
+        let mut i = 0;
+        loop {
+            match std::future::ready(x[i]).await {
+                Some(n) => total += n,
+                None => break,
+            }
+            i += 1;
+        }
+        total
+    }
+}
+
+#[test]
+fn scrutinee_suspends_with_expression_arms() {
+    same_async!(scrutinee_suspends_with_expression_arms(vec![
+        Some(1),
+        Some(2),
+        None
+    ]));
+}
+
+// F9 (gen): a shorthand field pattern whose binding the pass renames (it is shadowed after a
+// suspension point) names its field: `Pt { x: 0, y: __corio_y_2 }`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pt {
+    pub(crate) x: i64,
+    pub(crate) y: i64,
+}
+
+twin! {
+    yield = i64;
+    fn renamed_shorthand_field_pattern[](p: i64) -> i64 {
+        match (Pt { x: 0, y: p }) {
+            Pt { x: 0, y } => {
+                loop {
+                    yield_!(y);
+                    let y = (p, p);
+                    trace(y);
+                    break;
+                }
+                let q = Pt { x: 1, y };
+                q.y + y
+            }
+            _ => 0,
+        }
+    }
+}
+
+#[test]
+fn renamed_shorthand_field_pattern() {
+    same!(renamed_shorthand_field_pattern(4));
+}
+
+// F10 (gen): an `if` operand whose one branch diverges after a suspension point.
+twin! {
+    yield = i64;
+    fn operand_if_with_a_diverging_branch[](p: i64) -> Result<i64, i64> {
+        let a = 3 ^ (if p > 0 { return Ok({ yield_!(p); p + 1 }) } else { yield_!(4); 5 });
+        Ok(a)
+    }
+}
+
+#[test]
+fn operand_if_with_a_diverging_branch() {
+    same!(operand_if_with_a_diverging_branch(1));
+    same!(operand_if_with_a_diverging_branch(-1));
+}
+
+// F11 (gen): a bare-expression arm in a rewritten `match` inside a labelled block.
+twin! {
+    yield = i64;
+    fn expression_arm_in_a_labelled_block[](p: i64) -> i64 {
+        let mut x = 0;
+        'b1: {
+            match p {
+                0 => {
+                    yield_!(1);
+                }
+                _ => x = p,
+            }
+            if x > 10 {
+                break 'b1;
+            }
+            x += 1;
+        }
+        x
+    }
+}
+
+#[test]
+fn expression_arm_in_a_labelled_block() {
+    for p in [0, 3, 20] {
+        same!(expression_arm_in_a_labelled_block(p));
+    }
+}
+
+// F9 (corpus): `break` inside the arguments of a macro that writes its own loop.
+macro_rules! my_loop {
+    ($body:block) => {
+        loop $body
+    };
+}
+
+twin! {
+    yield = ();
+    fn break_inside_a_looping_macro[](n: u32) -> u32 {
+        let mut n = n;
+        yield_!(());
+        my_loop!({
+            n += 1;
+            if n > 3 {
+                break;
+            }
+        });
+        n
+    }
+}
+
+#[test]
+fn break_inside_a_looping_macro() {
+    same!(break_inside_a_looping_macro(0));
+}
+
+// F13 (corpus): a `#[cfg]` arm that does not suspend, in a `match` the pass rewrites.
+#[derive(Debug)]
+pub(crate) enum Either {
+    A(u32),
+    #[cfg(any())]
+    B,
+}
+
+twin! {
+    yield = ();
+    fn cfg_arm_that_does_not_suspend[](e: Either) -> u32 {
+        match e {
+            Either::A(x) => {
+                yield_!(());
+                x
+            }
+            #[cfg(any())]
+            Either::B => unreachable!(),
+        }
+    }
+}
+
+#[test]
+fn cfg_arm_that_does_not_suspend() {
+    same!(cfg_arm_that_does_not_suspend(Either::A(3)));
+}
+
+// F11 (corpus): a lifetime that only the return type relates to a type parameter; the plain
+// fn gets `K: 'a` from its signature, the coroutine from a written-out bound.
+pub(crate) struct Slice<K> {
+    k: [K],
+}
+
+impl<K> Slice<K> {
+    fn from_slice(_: &[K]) -> &Self {
+        unimplemented!()
+    }
+
+    #[allow(dead_code)]
+    #[corio::coroutine(yield = ())]
+    fn empty<'a>() -> &'a Self {
+        corio::yield_!(());
+        Self::from_slice(&[])
+    }
+
+    fn first_len(&self) -> usize {
+        self.k.len()
+    }
+}
+
+// A method returning `&'a T` of a generic `T`, run.
+pub(crate) struct Holder<T>(Vec<T>);
+
+impl<T: Debug> Holder<T> {
+    #[corio::coroutine(yield = usize)]
+    fn last<'a>(&'a self) -> Option<&'a T> {
+        corio::yield_!(self.0.len());
+        self.0.last()
+    }
+}
+
+#[test]
+fn return_type_implied_bounds() {
+    let h = Holder(vec![1, 2]);
+    assert_eq!(outcome(|| drain(h.last())).1, Ok("Some(2)".into()));
+    let _ = Slice::<u8>::first_len;
+}

@@ -102,6 +102,11 @@ impl Ctx {
         v
     }
 
+    /// Logs `v` like `tick`, returning `()`: a statement-like call (a bare match arm).
+    pub(crate) fn emit(&self, v: i64) {
+        self.push(Ev::Tick(v));
+    }
+
     /// Takes a value by move.
     pub(crate) fn consume(&self, n: N) -> i64 {
         n.v
@@ -416,16 +421,37 @@ pub(crate) fn run_plain(
 /// Drives a generator with the script; after `stop` resumes, drops it (or, for odd `stop`,
 /// closes it first: `close()` is the same drop). At each suspension point it also asks the
 /// generator where it is and what it holds, which must not disturb anything.
-pub(crate) fn drive<G>(mut g: G, ctx: &Ctx, stop: Option<usize>, salt: u64) -> Outcome
+pub(crate) fn drive<G>(g: G, ctx: &Ctx, stop: Option<usize>, salt: u64) -> Outcome
 where
     G: Coroutine<i64, Yield = i64, Return = Result<i64, i64>> + Inspect,
+{
+    drive_with(g, ctx, stop, salt, |v| v)
+}
+
+/// [`drive`] for a generator without resume values (`yield_!` is `()`).
+pub(crate) fn drive_unit<G>(g: G, ctx: &Ctx, stop: Option<usize>, salt: u64) -> Outcome
+where
+    G: Coroutine<(), Yield = i64, Return = Result<i64, i64>> + Inspect,
+{
+    drive_with(g, ctx, stop, salt, |_| ())
+}
+
+fn drive_with<G, R>(
+    mut g: G,
+    ctx: &Ctx,
+    stop: Option<usize>,
+    salt: u64,
+    arg_of: fn(i64) -> R,
+) -> Outcome
+where
+    G: Coroutine<R, Yield = i64, Return = Result<i64, i64>> + Inspect,
 {
     assert_eq!(g.status(), Status::Created);
     // The first resume's argument is discarded.
     let mut arg = 0x5EED;
     let mut count = 0;
     loop {
-        match g.resume(arg) {
+        match g.resume(arg_of(arg)) {
             CoroutineState::Yielded(v) => {
                 ctx.push(Ev::Yield(v));
                 count += 1;
@@ -463,6 +489,17 @@ pub(crate) struct Case {
     pub(crate) p: i64,
     /// Seeds the scripted resume arguments.
     pub(crate) salt: u64,
+}
+
+thread_local! {
+    /// The generator's features of the program this test thread checks (`label_features`).
+    static FEATURES: Cell<&'static str> = const { Cell::new("") };
+}
+
+/// Records the generator features of the program about to be checked, so that a failure
+/// prints the command that shows it (each test runs on a thread of its own).
+pub(crate) fn label_features(features: &'static str) {
+    FEATURES.with(|f| f.set(features));
 }
 
 /// Runs a generator program's both forms in full and dropped after several k, and panics on
@@ -509,11 +546,15 @@ pub(crate) fn check_runs(
     if !failures.is_empty() {
         let origin = match case.program {
             Some((seed, index)) => {
-                let (what, flag) = if case.is_async {
-                    ("async program", "--async ")
+                let (what, mut flag) = if case.is_async {
+                    ("async program", "--async ".to_string())
                 } else {
-                    ("program", "")
+                    ("program", String::new())
                 };
+                let features = FEATURES.with(Cell::get);
+                if !features.is_empty() {
+                    flag = format!("{flag}--features {features} ");
+                }
                 format!(
                     "seed {seed}, {what} {index}; print it with \
                      `cargo run -p corio-diffgen -- {flag}--seed {seed} --case {index}`"
@@ -646,4 +687,58 @@ pub(crate) fn compare(
         );
     }
     if err.is_empty() { Ok(()) } else { Err(err) }
+}
+
+// ----- what the widened programs use (`corio-diffrun --features all`) ---------------------
+
+/// Data outside the coroutine: programs borrow it (`&TABLE[..]` as an argument, `let r =
+/// &TABLE;` kept across a suspension point), which the borrowing rule allows.
+pub(crate) static TABLE: [i64; 4] = [3, -1, 7, 12];
+
+/// A `Copy` struct: struct literals with `..base`, struct patterns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pt {
+    pub(crate) x: i64,
+    pub(crate) y: i64,
+}
+
+/// A tuple struct, for tuple-struct patterns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct W(pub(crate) i64);
+
+/// An enum with unit, tuple and struct variants, one of them holding a logged value.
+pub(crate) enum Cmd {
+    Push(i64),
+    Pop,
+    Add { a: i64, b: i64 },
+    Hold(N),
+}
+
+impl Ctx {
+    /// One of `Cmd`'s variants, picked by `v`.
+    pub(crate) fn cmd(&self, v: i64) -> Cmd {
+        match v.rem_euclid(4) {
+            0 => Cmd::Push(v),
+            1 => Cmd::Pop,
+            2 => Cmd::Add { a: v, b: v / 3 },
+            _ => Cmd::Hold(self.noisy(v)),
+        }
+    }
+}
+
+/// Borrows a slice, returns an owned value: the borrow ends before the next suspension point.
+pub(crate) fn measure(v: &[i64]) -> i64 {
+    v.iter()
+        .fold(1i64, |acc, e| acc.wrapping_mul(31).wrapping_add(*e))
+}
+
+/// Borrows a string, returns an owned value.
+pub(crate) fn key(s: &str) -> i64 {
+    s.bytes()
+        .fold(7i64, |acc, b| acc.wrapping_mul(5) ^ i64::from(b))
+}
+
+/// Borrows a logged value, returns an owned value.
+pub(crate) fn peek(n: &N) -> i64 {
+    n.v.wrapping_add(1)
 }

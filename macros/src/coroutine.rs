@@ -58,10 +58,7 @@ fn fallback(item: &ItemFn, args: &Args, err: syn::Error) -> TokenStream {
     sig.constness = None;
     sig.abi = None;
     let unit: Type = parse_quote!(());
-    let ret = match &item.sig.output {
-        ReturnType::Default => unit.clone(),
-        ReturnType::Type(_, ty) => (**ty).clone(),
-    };
+    let ret = return_type(&item.sig.output).unwrap_or_else(|| unit.clone());
     let yield_ty = args.yield_ty.as_ref().unwrap_or(&unit);
     let resume_ty = args.resume_ty.as_ref().unwrap_or(&unit);
     sig.output = parse_quote! {
@@ -189,10 +186,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         }
     }
 
-    let ret_ty: Option<Type> = match &sig.output {
-        ReturnType::Default => None,
-        ReturnType::Type(_, ty) => Some((**ty).clone()),
-    };
+    let ret_ty = return_type(&sig.output);
     let body = normalize::normalize(&block, ret_ty.is_some(), &mut errors);
     errors.propagate()?;
     let mut nodes = lets;
@@ -238,7 +232,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     let vis = &item.vis;
     let ident = &sig.ident;
     let generics = &sig.generics;
-    let where_clause = &sig.generics.where_clause;
+    let where_clause = with_implied_bounds(sig.generics.where_clause.clone(), ret_ty.as_ref());
     let unsafety = &sig.unsafety;
     Ok(quote! {
         #(#attrs)*
@@ -249,6 +243,84 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         }
     })
 }
+/// The body's return type, if it has one. `!` is `Infallible`: the `Return` of the
+/// coroutine's trait is an associated type, where `!` is not stable, and a body of type `!`
+/// coerces to any type.
+fn return_type(output: &ReturnType) -> Option<Type> {
+    match output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) if is_never(ty) => Some(parse_quote!(::core::convert::Infallible)),
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    }
+}
+
+/// The bounds a plain fn's return type implies (`-> &'a T` gives `T: 'a`), written out: inside
+/// the coroutine's `impl Coroutine<Return = &'a T>` they are not implied.
+fn with_implied_bounds(
+    where_clause: Option<syn::WhereClause>,
+    ret: Option<&Type>,
+) -> Option<syn::WhereClause> {
+    use syn::visit::Visit;
+    struct Refs(Vec<(syn::Lifetime, Type)>);
+    impl<'ast> Visit<'ast> for Refs {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            if let Some(l) = &r.lifetime
+                && l.ident != "_"
+                && l.ident != "static"
+                && nameable(&r.elem)
+            {
+                self.0.push((l.clone(), (*r.elem).clone()));
+            }
+            syn::visit::visit_type_reference(self, r);
+        }
+        fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {}
+    }
+    /// No elided lifetime or `impl Trait` inside: the type can be written in a `where` clause.
+    fn nameable(ty: &Type) -> bool {
+        struct Elided(bool);
+        impl<'ast> Visit<'ast> for Elided {
+            fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+                self.0 |= r.lifetime.is_none();
+                syn::visit::visit_type_reference(self, r);
+            }
+            fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
+                self.0 |= l.ident == "_";
+            }
+            fn visit_type_impl_trait(&mut self, _: &'ast syn::TypeImplTrait) {
+                self.0 = true;
+            }
+            fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {
+                self.0 = true;
+            }
+        }
+        let mut e = Elided(false);
+        e.visit_type(ty);
+        !e.0
+    }
+    let mut refs = Refs(Vec::new());
+    if let Some(ret) = ret {
+        refs.visit_type(ret);
+    }
+    if refs.0.is_empty() {
+        return where_clause;
+    }
+    let mut wc = where_clause.unwrap_or_else(|| parse_quote!(where));
+    for (l, ty) in refs.0 {
+        wc.predicates.push(parse_quote!(#ty: #l));
+    }
+    Some(wc)
+}
+
+/// `!`, also as a `macro_rules!` `$t:ty` fragment.
+fn is_never(ty: &Type) -> bool {
+    match ty {
+        Type::Never(_) => true,
+        Type::Group(g) => is_never(&g.elem),
+        Type::Paren(p) => is_never(&p.elem),
+        _ => false,
+    }
+}
+
 fn t_pat(input: &FnArg) -> Box<Pat> {
     match input {
         FnArg::Typed(t) => t.pat.clone(),

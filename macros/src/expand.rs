@@ -436,7 +436,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         }
         ::corio::__private::#constructor(
             __CorioFrame::Start { #(#start_fields,)* },
-            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, unused_imports, unused_labels, clippy::all)]
+            #[allow(unused_mut, unused_variables, unused_assignments, unreachable_code, unused_imports, unused_labels, unused_unsafe, clippy::all)]
             |__corio_frame, #step_args| {
                 use ::corio::__private::{BoxedKind as _, InPlaceKind as _};
                 #take_arg
@@ -827,7 +827,8 @@ impl Cx<'_> {
                         quote!(if #g)
                     });
                     let body = self.code(&arm.body);
-                    quote!(#pat #guard => { #body })
+                    let attrs = &arm.attrs;
+                    quote!(#(#attrs)* #pat #guard => { #body })
                 });
                 quote!(match #scrutinee { #(#arms)* })
             }

@@ -40,6 +40,8 @@ pub(crate) enum Node {
 }
 
 pub(crate) struct Arm {
+    /// The arm's own attributes (`#[cfg(…)]` on an arm that does not suspend).
+    pub(crate) attrs: Vec<syn::Attribute>,
     pub(crate) pat: Pat,
     pub(crate) guard: Option<Expr>,
     pub(crate) body: Vec<Node>,

@@ -152,6 +152,7 @@ pub(crate) enum Emit {
 }
 
 pub(crate) struct EArm {
+    pub(crate) attrs: Vec<syn::Attribute>,
     pub(crate) pat: Pat,
     pub(crate) guard: Option<Expr>,
     pub(crate) binds: Vec<Id>,
@@ -421,29 +422,36 @@ impl Lower<'_> {
         }
     }
 
-    /// `&x`, `&mut x`, `x.iter()`, `x.as_str()`, … (also inside `IntoIterator::into_iter(…)`).
+    /// `&x`, `&mut x`, `x.iter()`, `x.as_str()`, `x.first()`, … (also inside
+    /// `IntoIterator::into_iter(…)`, iterator adapters and `{ &x }`). A method counts only
+    /// when `x` is certainly a standard container (`Binding::owned`, checked in `finish`).
     fn borrow_of(&self, e: &Expr) -> Option<(Id, Option<String>)> {
-        const BORROWING: &[&str] = &[
-            "iter",
-            "iter_mut",
+        self.borrow_in(e, false)
+    }
+
+    /// `iterator`: only an iterator over a borrow counts (the receiver of an adapter: an
+    /// `Option<&T>`'s `.map(…)`/`.copied()` makes an owned value).
+    fn borrow_in(&self, e: &Expr, iterator: bool) -> Option<(Id, Option<String>)> {
+        const ITERATORS: &[&str] = ITERATOR_METHODS;
+        // … or a reference (or an `Option` of one) into them.
+        const REFERENCES: &[&str] = &[
             "as_str",
             "as_slice",
             "as_mut_slice",
             "as_bytes",
             "as_ref",
             "as_mut",
-            "chars",
-            "char_indices",
-            "bytes",
-            "lines",
-            "split_whitespace",
-            "windows",
-            "chunks",
-            "keys",
-            "values",
-            "values_mut",
-            "drain",
-            "as_deref",
+            "first",
+            "last",
+            "first_mut",
+            "last_mut",
+            "get",
+            "get_mut",
+            "split_first",
+            "split_last",
+            "trim",
+            "trim_start",
+            "trim_end",
         ];
         const ADAPTERS: &[&str] = &[
             "map",
@@ -476,15 +484,19 @@ impl Lower<'_> {
                 .and_then(|i| self.resolve(&i.to_string())),
             _ => None,
         };
+        let method = |m: &syn::ExprMethodCall| m.method.to_string();
         match e {
-            Expr::Reference(r) => local(&r.expr).map(|b| (b, None)),
-            Expr::MethodCall(m) if BORROWING.contains(&m.method.to_string().as_str()) => {
-                local(&m.receiver).map(|b| (b, Some(m.method.to_string())))
+            Expr::Reference(r) if !iterator => local(&r.expr).map(|b| (b, None)),
+            Expr::MethodCall(m)
+                if ITERATORS.contains(&method(m).as_str())
+                    || (!iterator && REFERENCES.contains(&method(m).as_str())) =>
+            {
+                local(&m.receiver).map(|b| (b, Some(method(m))))
             }
             // Adapters keep the borrow; anything else (`sum`, `fold`, `count`, `collect`, …)
             // may well make an owned value, and rustc reports the cases this misses.
-            Expr::MethodCall(m) if ADAPTERS.contains(&m.method.to_string().as_str()) => {
-                self.borrow_of(&m.receiver)
+            Expr::MethodCall(m) if ADAPTERS.contains(&method(m).as_str()) => {
+                self.borrow_in(&m.receiver, true)
             }
             // `for x in &v` / `IntoIterator::into_iter(v.iter())`: the iterator borrows what
             // its argument borrows. Any other call taking a borrow (`key(&item)`) may well
@@ -494,9 +506,16 @@ impl Lower<'_> {
                     && matches!(&*c.func, Expr::Path(p)
                         if p.path.segments.last().is_some_and(|s| s.ident == "into_iter")) =>
             {
-                self.borrow_of(&c.args[0])
+                self.borrow_in(&c.args[0], false)
             }
-            Expr::Paren(p) => self.borrow_of(&p.expr),
+            Expr::Paren(p) => self.borrow_in(&p.expr, iterator),
+            // `{ &words }`
+            Expr::Block(b) if b.label.is_none() && b.block.stmts.len() == 1 => {
+                match &b.block.stmts[0] {
+                    Stmt::Expr(tail, None) => self.borrow_in(tail, iterator),
+                    _ => None,
+                }
+            }
             _ => None,
         }
     }
@@ -678,6 +697,7 @@ impl Lower<'_> {
                     let piece = self.piece(|v| v.visit_expr_mut(&mut scrutinee));
                     let mut earms = Vec::new();
                     for Arm {
+                        attrs,
                         pat,
                         mut guard,
                         body,
@@ -694,6 +714,7 @@ impl Lower<'_> {
                         let body = self.seq(body, cont);
                         self.scope.truncate(inner);
                         earms.push(EArm {
+                            attrs,
                             pat,
                             guard,
                             binds,
@@ -913,6 +934,23 @@ impl Lower<'_> {
     }
 }
 
+/// Methods of the standard containers that return an iterator borrowing them.
+const ITERATOR_METHODS: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "chars",
+    "char_indices",
+    "bytes",
+    "lines",
+    "split_whitespace",
+    "windows",
+    "chunks",
+    "keys",
+    "values",
+    "values_mut",
+    "drain",
+];
+
 /// The standard containers whose `.iter()`, `.chars()`, `.keys()`, … (`BORROWING` in
 /// `borrow_of`) certainly return borrows of them.
 const STD_CONTAINERS: &[&str] = &[
@@ -1046,6 +1084,7 @@ fn expr_assigns(e: &Expr) -> Option<BTreeSet<String>> {
         }
         Expr::Paren(p) => expr_assigns(&p.expr)?,
         Expr::Block(b) if b.label.is_none() => block_assigns(&b.block.stmts)?,
+        Expr::Unsafe(u) => block_assigns(&u.block.stmts)?,
         Expr::If(i) => {
             // What the condition's `let`s bind is not assigned by the branches.
             let mut found = if matches!(&*i.cond, Expr::Let(_)) {
@@ -1292,13 +1331,17 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
                     } else {
                         format!("`{}`", binding.display)
                     };
+                    let remedy = if ITERATOR_METHODS.contains(&method.as_str()) {
+                        "iterate over an owned value (`into_iter()`, `.clone()`), keep an index"
+                    } else {
+                        "own the value (`.cloned()`, `.to_owned()`), keep an index"
+                    };
                     errors.push(syn::Error::new(
                         binding.site,
                         format!(
                             "{shown} borrows the local `{}` (through `.{method}()`) and is held across a \
                              suspension point; the state machine cannot store borrows of its own locals: \
-                             iterate over an owned value (`into_iter()`, `.clone()`), keep an index, or \
-                             move the borrowing code into an `async move {{ ... }}` block",
+                             {remedy}, or move the borrowing code into an `async move {{ ... }}` block",
                             target.display
                         ),
                     ));

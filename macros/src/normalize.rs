@@ -15,7 +15,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{BinOp, Block, Expr, Ident, Local, Stmt, parse_quote};
+use syn::{BinOp, Block, Expr, Ident, Local, Pat, Stmt, parse_quote};
 
 use crate::errors::Errors;
 use crate::ir::{Arm, Body, Node, Point, Target};
@@ -333,10 +333,25 @@ impl Normalizer<'_> {
     }
 
     fn tail(&mut self, e: Expr, tail: Tail, out: &mut Vec<Node>) {
+        // `#[allow(deprecated)] usize::MAX` as a block's value: an attribute on an expression
+        // is only stable on a statement or a block's tail, so the value stays a block's tail.
+        let e = if has_outer_attrs(&e) && !contains(&e) && !matches!(tail, Tail::Discard) {
+            parse_quote!({ #e })
+        } else {
+            e
+        };
         match tail {
             // `;`: code follows (a transition), and the value is dropped there as it would be
             // at the end of the block (`Cmd::Push(v) => stack.push(v),` in a `match` arm).
             Tail::Discard => self.stmt_expr(e, Some(Default::default()), out),
+            // A suspending `if`/`match` as the body's value returns from each branch (no
+            // temporary and no join after it, whose copies could not infer the temporary's
+            // type when a `#[cfg]`'d arm is the only other way out).
+            Tail::Return if contains(&e) && matches!(e, Expr::If(_) | Expr::Match(_)) => match e {
+                Expr::If(i) => self.if_(i, Tail::Return, out),
+                Expr::Match(m) => self.match_(m, Tail::Return, out),
+                _ => unreachable!(),
+            },
             Tail::Return => {
                 let (mut pre, e) = self.anf(e);
                 out.append(&mut pre);
@@ -350,7 +365,7 @@ impl Normalizer<'_> {
     fn assign_value(&mut self, e: Expr, t: &Ident, out: &mut Vec<Node>) {
         if contains(&e) {
             match e {
-                Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_) => {
+                Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_) | Expr::Unsafe(_) => {
                     self.value_construct(e, t, out);
                 }
                 e => {
@@ -407,6 +422,7 @@ impl Normalizer<'_> {
                 out.push(Node::Loop { target, body });
             }
             Expr::ForLoop(f) => self.for_(f, out),
+            Expr::Unsafe(u) => self.unsafe_block(u.block.stmts, Tail::Discard, out),
             Expr::Block(b) if b.block.stmts.is_empty() => {}
             Expr::Block(b) => {
                 let target = self.target(b.label.as_ref(), false, None);
@@ -530,6 +546,7 @@ impl Normalizer<'_> {
             };
             let body = self.block(stmts, tail.clone());
             arms.push(Arm {
+                attrs: arm.attrs,
                 pat: arm.pat,
                 guard,
                 body,
@@ -550,11 +567,13 @@ impl Normalizer<'_> {
         let next: Expr = parse_quote!(::core::iter::Iterator::next(&mut #iter));
         let arms = vec![
             Arm {
+                attrs: Vec::new(),
                 pat: parse_quote!(::core::option::Option::Some(#pat)),
                 guard: None,
                 body,
             },
             Arm {
+                attrs: Vec::new(),
                 pat: parse_quote!(::core::option::Option::None),
                 guard: None,
                 body: vec![Node::Break { target }],
@@ -600,8 +619,18 @@ impl Normalizer<'_> {
                 let body = self.block(l.body.stmts, Tail::Discard);
                 out.push(Node::Loop { target, body });
             }
+            Expr::Unsafe(u) => self.unsafe_block(u.block.stmts, Tail::Value(t.clone()), out),
             other => self.assign_value(other, t, out),
         }
+    }
+
+    /// `unsafe { … }` with a suspension point inside: a block whose pieces of user code (all
+    /// that is left between the suspension points) are each wrapped in `unsafe { … }` again.
+    fn unsafe_block(&mut self, stmts: Vec<Stmt>, tail: Tail, out: &mut Vec<Node>) {
+        let target = self.target(None, false, None);
+        let mut body = self.block(stmts, tail);
+        wrap_unsafe(&mut body);
+        out.push(Node::Block { target, body });
     }
 
     /// A-normal form: `(statements to run first, the expression without suspension points)`.
@@ -749,7 +778,11 @@ impl Normalizer<'_> {
                 }
                 (pre, Expr::Struct(s))
             }
-            e @ (Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_)) => {
+            e @ (Expr::If(_)
+            | Expr::Match(_)
+            | Expr::Block(_)
+            | Expr::Loop(_)
+            | Expr::Unsafe(_)) => {
                 let t = self.temp();
                 self.anchors.push(t.clone());
                 let decl: Stmt = parse_quote!(let #t;);
@@ -850,6 +883,112 @@ impl Normalizer<'_> {
         }
         (pre, out)
     }
+}
+
+/// A place expression (`x`, `x.f`, `v[i]`, `*p`): wrapping it in a block would move out of it.
+fn is_place(e: &Expr) -> bool {
+    match e {
+        Expr::Path(_) => true,
+        Expr::Field(f) => is_place(&f.base),
+        Expr::Index(i) => is_place(&i.expr),
+        Expr::Paren(p) => is_place(&p.expr),
+        Expr::Unary(u) => matches!(u.op, syn::UnOp::Deref(_)),
+        _ => false,
+    }
+}
+
+/// `unsafe { e }`, unless `e` is a place (see `is_place`) or the resume placeholder.
+fn unsafe_expr(e: &mut Expr) {
+    let placeholder = matches!(e, Expr::Macro(m) if m.mac.path.is_ident("__corio_resume"));
+    if !is_place(e) && !placeholder {
+        *e = parse_quote!(unsafe { #e });
+    }
+}
+
+/// `unsafe { e }` for an expression used by value (a place is moved or copied either way).
+fn unsafe_value(e: &mut Expr) {
+    let placeholder = matches!(e, Expr::Macro(m) if m.mac.path.is_ident("__corio_resume"));
+    if !placeholder {
+        *e = parse_quote!(unsafe { #e });
+    }
+}
+
+fn unsafe_cond(e: &mut Expr) {
+    match e {
+        Expr::Let(l) => unsafe_expr(&mut l.expr),
+        Expr::Binary(b) if matches!(b.op, BinOp::And(_)) => {
+            unsafe_cond(&mut b.left);
+            unsafe_cond(&mut b.right);
+        }
+        e => unsafe_expr(e),
+    }
+}
+
+/// Wraps the user code of the nodes of an `unsafe` block in `unsafe { … }` (see
+/// `Normalizer::unsafe_block`).
+fn wrap_unsafe(nodes: &mut [Node]) {
+    for node in nodes {
+        match node {
+            Node::Stmt(Stmt::Item(_)) => {}
+            Node::Stmt(Stmt::Expr(Expr::Assign(a), _))
+                if is_place(&a.left) && !matches!(*a.left, Expr::Unary(_)) =>
+            {
+                unsafe_expr(&mut a.right);
+            }
+            Node::Stmt(stmt) => {
+                let inner = stmt.clone();
+                *stmt = Stmt::Expr(parse_quote!(unsafe { #inner }), Some(Default::default()));
+            }
+            Node::Let(local) => {
+                // `let x = *p;` binds the whole place: wrapping it moves (or copies) the same.
+                let whole = matches!(&local.pat, Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none())
+                    || matches!(&local.pat, Pat::Type(t) if matches!(&*t.pat, Pat::Ident(i) if i.by_ref.is_none() && i.subpat.is_none()));
+                if let Some(init) = &mut local.init {
+                    if whole {
+                        unsafe_value(&mut init.expr);
+                    } else {
+                        unsafe_expr(&mut init.expr);
+                    }
+                    if let Some((_, d)) = &mut init.diverge {
+                        unsafe_expr(d);
+                    }
+                }
+            }
+            Node::Suspend { value, resume, .. } => {
+                unsafe_value(value);
+                if let Some(r) = resume {
+                    wrap_unsafe(std::slice::from_mut(&mut **r));
+                }
+            }
+            Node::If { cond, then, els } => {
+                unsafe_cond(cond);
+                wrap_unsafe(then);
+                wrap_unsafe(els);
+            }
+            Node::Match { scrutinee, arms } => {
+                unsafe_expr(scrutinee);
+                for arm in arms {
+                    if let Some(g) = &mut arm.guard {
+                        unsafe_expr(g);
+                    }
+                    wrap_unsafe(&mut arm.body);
+                }
+            }
+            Node::Loop { body, .. } | Node::Block { body, .. } => wrap_unsafe(body),
+            Node::Break { .. } => {}
+            Node::Return(value) => {
+                if let Some(v) = value {
+                    unsafe_value(v);
+                }
+            }
+        }
+    }
+}
+
+/// Does the expression start with an outer attribute (`#[allow(…)] e`)?
+fn has_outer_attrs(e: &Expr) -> bool {
+    matches!(e.to_token_stream().into_iter().next(),
+        Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == '#')
 }
 
 /// `e;` or `m!(…);` without a suspension point that is not a jump (`return`, `break`,

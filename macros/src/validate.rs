@@ -128,6 +128,43 @@ impl<'ast> Visit<'ast> for Validator<'_> {
     }
 
     fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        if self.context.is_none() && crate::suspend::contains(&*arm.body) {
+            self.cfg_around_point(&arm.attrs);
+        }
         visit::visit_arm(self, arm);
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        if self.context.is_none() && crate::suspend::contains(stmt) {
+            let attrs = syn::parse::Parser::parse2(
+                |input: syn::parse::ParseStream<'_>| {
+                    let attrs = input.call(syn::Attribute::parse_outer)?;
+                    input.parse::<TokenStream>()?;
+                    Ok(attrs)
+                },
+                quote::ToTokens::to_token_stream(stmt),
+            )
+            .unwrap_or_default();
+            self.cfg_around_point(&attrs);
+        }
+        visit::visit_stmt(self, stmt);
+    }
+}
+
+impl Validator<'_> {
+    /// `#[cfg(…)]` on a statement or arm that suspends: which states exist would depend on
+    /// it, and a proc macro cannot evaluate it.
+    fn cfg_around_point(&mut self, attrs: &[syn::Attribute]) {
+        for attr in attrs {
+            if attr.path().is_ident("cfg") {
+                self.errors.error(
+                    attr,
+                    "a `#[cfg(...)]` on code that contains a suspension point is not supported: \
+                     the coroutine pass cannot tell whether it is compiled in; keep the \
+                     suspension point outside the cfg'd code (`#[cfg(...)] let x = helper();` \
+                     then `yield_!(x)`), or choose with `if cfg!(...) { ... }`",
+                );
+            }
+        }
     }
 }

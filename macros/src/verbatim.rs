@@ -35,6 +35,8 @@ pub(crate) struct Verbatim {
     loops: usize,
     labels: Vec<String>,
     closures: usize,
+    /// Inside the arguments of a macro call.
+    macros: usize,
     pub(crate) uses: BTreeSet<String>,
     /// Free names assigned as a whole (`x = …`) anywhere in the piece, even conditionally.
     pub(crate) assigns: BTreeSet<String>,
@@ -314,9 +316,11 @@ impl VisitMut for Verbatim {
                     self.visit_expr_mut(v);
                 }
                 let label = b.label.as_ref().map(|l| l.ident.to_string());
+                // An unlabelled `break` in a macro's arguments with no loop around it inside
+                // the piece belongs to a loop the macro writes (`probe_loop!({ … break; })`).
                 let inner = match &label {
                     Some(l) => self.labels.contains(l),
-                    None => self.loops > 0,
+                    None => self.loops > 0 || self.macros > 0,
                 };
                 if !inner {
                     let value = b.expr.take().map(|v| *v);
@@ -327,7 +331,7 @@ impl VisitMut for Verbatim {
                 let label = c.label.as_ref().map(|l| l.ident.to_string());
                 let inner = match &label {
                     Some(l) => self.labels.contains(l),
-                    None => self.loops > 0,
+                    None => self.loops > 0 || self.macros > 0,
                 };
                 if !inner {
                     *e = self.exit(RawExit::Continue { label });
@@ -445,6 +449,7 @@ impl VisitMut for Verbatim {
             return;
         };
         let mut named = Vec::new();
+        self.macros += 1;
         for arg in args.iter_mut() {
             match arg {
                 // `name = value` in a format macro: `name` is the argument's own.
@@ -459,6 +464,7 @@ impl VisitMut for Verbatim {
                 _ => self.visit_expr_mut(arg),
             }
         }
+        self.macros -= 1;
         // Format strings last, with the named arguments in scope.
         let mark = self.scopes.len();
         self.scopes.extend(named);
@@ -478,6 +484,18 @@ impl VisitMut for Verbatim {
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+
+    /// A shorthand field (`Pt { y }`) whose name is renamed names its field:
+    /// `Pt { y: __corio_y_2 }`.
+    fn visit_field_value_mut(&mut self, f: &mut syn::FieldValue) {
+        self.visit_expr_mut(&mut f.expr);
+        if f.colon_token.is_none() {
+            let same = matches!((&f.member, &f.expr), (syn::Member::Named(m), Expr::Path(p)) if p.path.is_ident(m));
+            if !same {
+                f.colon_token = Some(Default::default());
+            }
+        }
+    }
 
     fn visit_pat_mut(&mut self, _: &mut Pat) {}
 
@@ -581,6 +599,13 @@ pub(crate) fn visit_macro_args(m: &mut syn::Macro, mut visit: impl FnMut(&mut Ex
 pub(crate) fn rename_pat(pat: &mut Pat, rename: &dyn Fn(&str) -> Option<String>) {
     struct R<'a>(&'a dyn Fn(&str) -> Option<String>);
     impl VisitMut for R<'_> {
+        /// A renamed shorthand (`Pt { y }`) names its field: `Pt { y: __corio_y_2 }`.
+        fn visit_field_pat_mut(&mut self, f: &mut syn::FieldPat) {
+            self.visit_pat_mut(&mut f.pat);
+            if f.colon_token.is_none() {
+                f.colon_token = Some(Default::default());
+            }
+        }
         fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
             if let Some(to) = (self.0)(&p.ident.to_string()) {
                 p.ident = proc_macro2::Ident::new(&to, p.ident.span());

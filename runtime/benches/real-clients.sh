@@ -12,7 +12,8 @@
 # Knobs (environment): ROUNDS (default 4), REDIS_N (requests per unpipelined test, default
 # 100000), REDIS_N_PIPELINED (per -P 16 test, default 1000000: 100000 lasts ~0.1 s there),
 # REDIS_CLIENTS (default 50), SERVER_CPU / CLIENT_CPU (taskset CPUs when the machine has at
-# least two: the server and the load generator each get one, the same for both servers).
+# least two: the server and the load generator each get one, the same for both servers;
+# PIN=0 turns pinning off).
 # Installs the Debian packages redis-server, redis-tools and wrk when missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,7 +38,7 @@ ensure_packages() {
 }
 
 # Pinning: the server on one CPU, the client on another, when there are two.
-if (($(nproc) >= 2)) && command -v taskset >/dev/null; then
+if [[ ${PIN:-1} != 0 ]] && (($(nproc) >= 2)) && command -v taskset >/dev/null; then
     SERVER_PIN=(taskset -c "${SERVER_CPU:-1}")
     CLIENT_PIN=(taskset -c "${CLIENT_CPU:-0}")
 else

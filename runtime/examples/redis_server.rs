@@ -63,10 +63,10 @@ enum Step {
 }
 
 impl Conn {
-    fn new(server: Rc<Server>) -> Self {
+    fn new(server: Rc<Server>, stream: TcpStream) -> Self {
         Conn {
             server,
-            client: Rc::new(Client::default()),
+            client: Rc::new(Client::new(stream)),
             buf: vec![0; READ_SIZE],
             start: 0,
             end: 0,
@@ -182,7 +182,7 @@ impl Drop for Conn {
 /// Serves one client until it quits, breaks the protocol or goes away.
 #[corio::coroutine]
 async fn connection(server: Rc<Server>, stream: TcpStream) -> io::Result<()> {
-    let mut conn = Conn::new(server);
+    let mut conn = Conn::new(server, stream.clone());
     let wake = conn.client.wake.clone();
     loop {
         if conn.client.subscribed() {

@@ -6,12 +6,13 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll, Wake, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
 use crate::trace::{self, WaitingOn};
+use crate::wake_set::WakeSet;
 
 /// Runs futures concurrently and yields their outputs in the order they finish: asyncio's
 /// `as_completed(aws)`.
@@ -54,21 +55,8 @@ where
         .into_iter()
         .map(|f| Some(Box::pin(f.into_future()) as Pin<Box<dyn Future<Output = _>>>))
         .collect();
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            // Every future runs once at the first poll, in order.
-            ready: (0..futs.len() as u32).collect(),
-            parent: None,
-        }),
-    });
-    let wakers = (0..futs.len() as u32)
-        .map(|index| {
-            Waker::from(Arc::new(PartWaker {
-                index,
-                shared: shared.clone(),
-            }))
-        })
-        .collect();
+    // Every future runs once at the first poll, in order.
+    let (shared, wakers) = WakeSet::new(futs.len());
     AsCompleted {
         inner: Rc::new(RefCell::new(Inner {
             remaining: futs.len(),
@@ -112,50 +100,10 @@ impl<T> Clone for AsCompleted<T> {
 struct Inner<T> {
     futs: Vec<Option<Pin<Box<dyn Future<Output = T>>>>>,
     wakers: Vec<Waker>,
-    shared: Arc<Shared>,
+    shared: Arc<WakeSet>,
     /// Woken futures taken from `shared`, not polled yet.
     todo: VecDeque<u32>,
     remaining: usize,
-}
-
-/// The futures' wake-ups, shared with their wakers (which may be sent to other threads).
-#[derive(Debug)]
-struct Shared {
-    state: Mutex<State>,
-}
-
-#[derive(Debug)]
-struct State {
-    ready: Vec<u32>,
-    parent: Option<Waker>,
-}
-
-#[derive(Debug)]
-struct PartWaker {
-    index: u32,
-    shared: Arc<Shared>,
-}
-
-impl Wake for PartWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        let parent = {
-            let mut state = self
-                .shared
-                .state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            let first = state.ready.is_empty();
-            state.ready.push(self.index);
-            if first { state.parent.clone() } else { None }
-        };
-        if let Some(parent) = parent {
-            parent.wake();
-        }
-    }
 }
 
 /// What a task dump says about a pending `as_completed`.
@@ -166,23 +114,9 @@ impl<T> Inner<T> {
         if self.remaining == 0 {
             return Poll::Ready(None);
         }
-        {
-            // Take the wake-ups once per poll: a future that wakes itself at every poll then
-            // runs once per turn of the loop, not forever inside this one.
-            let mut state = self
-                .shared
-                .state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if !state
-                .parent
-                .as_ref()
-                .is_some_and(|w| w.will_wake(cx.waker()))
-            {
-                state.parent = Some(cx.waker().clone());
-            }
-            self.todo.extend(state.ready.drain(..));
-        }
+        // Take the wake-ups once per poll: a future that wakes itself at every poll then runs
+        // once per turn of the loop, not forever inside this one.
+        self.shared.take(cx.waker(), &mut self.todo);
         while let Some(index) = self.todo.pop_front() {
             let index = index as usize;
             let Some(fut) = &mut self.futs[index] else {

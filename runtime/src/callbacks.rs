@@ -6,6 +6,8 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::future::Future;
+use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use crate::executor;
@@ -40,7 +42,7 @@ use crate::task::Task;
 /// Panics when no corio loop is running on this thread.
 #[track_caller]
 pub fn call_soon<F: FnOnce() + 'static>(f: F) -> CallbackHandle {
-    let task = executor::spawn_current(Some("call_soon".to_owned()), async move { f() });
+    let task = spawn_callback("call_soon", async move { f() });
     CallbackHandle {
         task,
         when: None,
@@ -77,7 +79,7 @@ pub fn call_soon<F: FnOnce() + 'static>(f: F) -> CallbackHandle {
 pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandle {
     let timer = crate::sleep(delay);
     let when = timer.deadline();
-    let task = executor::spawn_current(Some("call_later".to_owned()), async move {
+    let task = spawn_callback("call_later", async move {
         timer.await;
         f();
     });
@@ -115,7 +117,7 @@ pub fn call_later<F: FnOnce() + 'static>(delay: Duration, f: F) -> CallbackHandl
 #[track_caller]
 pub fn call_at<F: FnOnce() + 'static>(when: Instant, f: F) -> CallbackHandle {
     let timer = crate::sleep_until(when);
-    let task = executor::spawn_current(Some("call_at".to_owned()), async move {
+    let task = spawn_callback("call_at", async move {
         timer.await;
         f();
     });
@@ -124,6 +126,18 @@ pub fn call_at<F: FnOnce() + 'static>(when: Instant, f: F) -> CallbackHandle {
         when: Some(when),
         cancelled: Cell::new(false),
     }
+}
+
+/// Spawns the task of a callback, named `kind`; a clear panic outside a loop.
+#[track_caller]
+fn spawn_callback(kind: &'static str, fut: impl Future<Output = ()> + 'static) -> Task<()> {
+    if executor::current().is_none() {
+        panic!(
+            "corio::{kind} needs a running loop: call it inside `corio::run(...)` (at {})",
+            Location::caller()
+        );
+    }
+    executor::spawn_current(Some(kind.to_owned()), fut)
 }
 
 /// A scheduled callback: asyncio's `Handle` / `TimerHandle`.

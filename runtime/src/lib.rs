@@ -34,9 +34,11 @@
 //! [`run`] is asyncio's `run`: it drives a future on a single-threaded loop built on the
 //! `polling` crate, then cancels whatever tasks are left. Inside it, [`spawn`] starts tasks
 //! (FIFO; a dropped [`Task`] keeps running, [`Task::cancel`] drops its future), and the
-//! toolbox is asyncio's: [`sleep`], [`timeout`], [`interval`], [`join!`], [`join_all`],
-//! [`select`], [`yield_now`], [`TaskGroup`] and [`spawn_blocking`]. Any `Future` runs on it,
-//! `async fn`s and `#[corio::coroutine]`s alike.
+//! toolbox is asyncio's: [`sleep`], [`timeout`], [`timeout_at`], [`interval`], [`join!`],
+//! [`join_all`], [`select`], [`select_all`], [`wait`], [`as_completed`], [`yield_now`],
+//! [`TaskGroup`], [`call_soon`]/[`call_later`]/[`call_at`] and [`spawn_blocking`]; tests run
+//! on a fresh loop with [`#[corio::test]`](test). Any `Future` runs on it, `async fn`s and
+//! `#[corio::coroutine]`s alike.
 //!
 //! ```
 //! use std::time::{Duration, Instant};
@@ -96,6 +98,7 @@ pub mod time;
 mod timers;
 mod trace;
 mod wait;
+mod wake_set;
 mod waker;
 
 pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};

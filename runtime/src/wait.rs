@@ -3,12 +3,14 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use crate::task::Task;
 use crate::time::{Sleep, sleep};
 use crate::trace::{self, WaitingOn};
+use crate::wake_set::WakeSet;
 
 /// When [`wait`] returns: asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION` and `ALL_COMPLETED`.
 ///
@@ -68,10 +70,16 @@ pub fn wait<T, I>(tasks: I, when: ReturnWhen) -> Wait<T>
 where
     I: IntoIterator<Item = Task<T>>,
 {
+    let tasks: Vec<Task<T>> = tasks.into_iter().collect();
     Wait {
-        tasks: tasks.into_iter().collect(),
+        finished: vec![false; tasks.len()],
+        tasks,
         when,
         timer: None,
+        set: None,
+        woken: Vec::new(),
+        done: 0,
+        failed: 0,
     }
 }
 
@@ -91,8 +99,15 @@ where
 #[must_use = "futures do nothing unless awaited"]
 pub struct Wait<T> {
     tasks: Vec<Task<T>>,
+    /// Which tasks have finished (`done` of them, `failed` of those failed).
+    finished: Vec<bool>,
     when: ReturnWhen,
     timer: Option<Sleep>,
+    /// A waker per task, made at the first poll: a wake-up checks only the task that woke.
+    set: Option<(Arc<WakeSet>, Vec<Waker>)>,
+    woken: Vec<u32>,
+    done: usize,
+    failed: usize,
 }
 
 impl<T> Wait<T> {
@@ -134,19 +149,26 @@ impl<T> Future for Wait<T> {
             return traced;
         }
         let this = &mut *self;
-        let mut finished = vec![false; this.tasks.len()];
-        let (mut done, mut failed) = (0, 0);
-        for (task, finished) in this.tasks.iter().zip(&mut finished) {
-            if let Poll::Ready(failure) = task.poll_finished(cx) {
-                *finished = true;
-                done += 1;
-                failed += usize::from(failure);
+        let (set, wakers) = this
+            .set
+            .get_or_insert_with(|| WakeSet::new(this.tasks.len()));
+        set.take(cx.waker(), &mut this.woken);
+        for index in this.woken.drain(..) {
+            let index = index as usize;
+            if this.finished[index] {
+                continue;
+            }
+            let mut member = Context::from_waker(&wakers[index]);
+            if let Poll::Ready(failure) = this.tasks[index].poll_finished(&mut member) {
+                this.finished[index] = true;
+                this.done += 1;
+                this.failed += usize::from(failure);
             }
         }
-        let all = done == this.tasks.len();
+        let all = this.done == this.tasks.len();
         let ready = match this.when {
-            ReturnWhen::FirstCompleted => done > 0 || all,
-            ReturnWhen::FirstException => failed > 0 || all,
+            ReturnWhen::FirstCompleted => this.done > 0 || all,
+            ReturnWhen::FirstException => this.failed > 0 || all,
             ReturnWhen::AllCompleted => all,
         };
         let timed_out = !ready
@@ -158,6 +180,7 @@ impl<T> Future for Wait<T> {
             return trace::pending(WAITING);
         }
         let (mut finished_tasks, mut pending_tasks) = (Vec::new(), Vec::new());
+        let finished = std::mem::take(&mut this.finished);
         for (task, finished) in std::mem::take(&mut this.tasks).into_iter().zip(finished) {
             if finished {
                 finished_tasks.push(task);
@@ -166,6 +189,7 @@ impl<T> Future for Wait<T> {
             }
         }
         this.timer = None;
+        this.set = None;
         Poll::Ready((finished_tasks, pending_tasks))
     }
 }

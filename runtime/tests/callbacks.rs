@@ -126,7 +126,7 @@ fn callbacks_show_in_a_task_dump_until_they_run() {
 }
 
 #[test]
-#[should_panic(expected = "needs a running loop")]
+#[should_panic(expected = "corio::call_soon needs a running loop")]
 fn call_soon_outside_a_loop_panics_with_a_clear_message() {
     let _ = corio::call_soon(|| {});
 }

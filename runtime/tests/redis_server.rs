@@ -548,6 +548,22 @@ fn partial_frames_and_disconnects_cost_nothing() {
     let mut pending = Vec::new();
     assert_eq!(read_reply(&mut s, &mut pending), b"+OK\r\n");
     assert_eq!(c.get::<_, Vec<u8>>("big").unwrap(), value);
+    // A request of many arguments arriving in small pieces (the parser resumes where it
+    // stopped), behind a PING in the same first piece.
+    let mut frame = b"PING\r\n*40001\r\n$4\r\nMSET\r\n".to_vec();
+    for i in 0..20_000 {
+        let key = format!("key:{i}");
+        frame.extend_from_slice(format!("${}\r\n{key}\r\n$1\r\nv\r\n", key.len()).as_bytes());
+    }
+    for chunk in frame.chunks(1000) {
+        s.write_all(chunk).unwrap();
+    }
+    assert_eq!(read_reply(&mut s, &mut pending), b"+PONG\r\n");
+    assert_eq!(read_reply(&mut s, &mut pending), b"+OK\r\n");
+    assert_eq!(cmd(&mut c, &["DBSIZE"]).unwrap(), Value::Int(20_001));
+    assert_eq!(cmd(&mut c, &["GET", "key:19999"]).unwrap(), bulk("v"));
+    cmd(&mut c, &["FLUSHALL"]).unwrap();
+    cmd(&mut c, &["SET", "big", "x"]).unwrap();
     // Clients that vanish in the middle of a frame, some declaring the maximum size.
     for i in 0..50 {
         let mut s = raw(addr);
@@ -603,6 +619,48 @@ fn a_client_that_does_not_read_stalls_nobody() {
     drop(greedy);
 }
 
+/// A child process that is killed when the test ends, failed or not.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_is_disconnected_past_32_mib() {
+    let addr = start();
+    let mut publisher = client(addr);
+    let mut slow = raw(addr);
+    slow.write_all(b"SUBSCRIBE firehose\r\n").unwrap();
+    let mut pending = Vec::new();
+    read_reply(&mut slow, &mut pending);
+    let message = "m".repeat(1024 * 1024);
+    let mut delivered = 0;
+    for _ in 0..200 {
+        match cmd(&mut publisher, &["PUBLISH", "firehose", &message]).unwrap() {
+            Value::Int(1) => delivered += 1,
+            Value::Int(0) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    // The kernel's buffers take some megabytes, the server at most 32 MiB more.
+    assert!(
+        (32..150).contains(&delivered),
+        "{delivered} messages before the disconnect"
+    );
+    // Its connection ends: what it had not read yet, then the end of the stream.
+    let mut rest = Vec::new();
+    slow.read_to_end(&mut rest)
+        .expect("the server closes the subscriber");
+    assert_eq!(
+        cmd(&mut publisher, &["PING"]).unwrap(),
+        Value::SimpleString("PONG".into())
+    );
+}
+
 /// The same script against this server and a real `redis-server`, raw replies compared.
 #[test]
 #[ignore = "needs redis-server installed (apt-get install redis-server)"]
@@ -611,7 +669,7 @@ fn oracle_against_real_redis() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let mut real = std::process::Command::new("redis-server")
+    let real = std::process::Command::new("redis-server")
         .args([
             "--port",
             &port.to_string(),
@@ -624,6 +682,7 @@ fn oracle_against_real_redis() {
         ])
         .stdout(std::process::Stdio::null())
         .spawn()
+        .map(KillOnDrop)
         .expect("redis-server is installed");
     let real_addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let deadline = Instant::now() + TIMEOUT;
@@ -635,7 +694,8 @@ fn oracle_against_real_redis() {
         }
     };
     real_s.set_read_timeout(Some(TIMEOUT)).unwrap();
-    let mut ours = raw(start());
+    let ours_addr = start();
+    let mut ours = raw(ours_addr);
     let script: &[&[&str]] = &[
         &["FLUSHALL"],
         &["PING"],
@@ -812,12 +872,74 @@ fn oracle_against_real_redis() {
             }
         }
     }
-    real.kill().unwrap();
-    let _ = real.wait();
+    // Raw bytes no client library sends: inline requests with quoting, frames that break the
+    // protocol. Each on a fresh connection to both, read until the server closes it.
+    let raw_cases: &[&[u8]] = &[
+        b"SET \"a b\" 'c d'\r\nGET \"a b\"\r\nECHO \"x\\x41\\n\\\"\"\r\nECHO 'it\\'s'\r\n\r\n  PING  \nQUIT\r\n",
+        b"ECHO \"unbalanced\r\nPING\r\n",
+        b"ECHO \"a\"b\r\n",
+        b"*1\r\n+PING\r\n",
+        b"*x\r\n",
+        b"*0\r\n*-1\r\nPING\r\n*1\r\n$-1\r\n",
+        b"*2\r\n$3\r\nGET\r\n$536870913\r\n",
+        b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPINGxx*1\r\n$x\r\n",
+    ];
+    let cases = raw_cases
+        .iter()
+        .map(|c| c.to_vec())
+        .chain([vec![b'A'; 70 * 1024]]);
+    for case in cases {
+        let mut a = TcpStream::connect(real_addr).unwrap();
+        let mut b = raw(ours_addr);
+        a.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let _ = a.write_all(&case);
+        let _ = b.write_all(&case);
+        let want = String::from_utf8_lossy(&read_to_close(&mut a)).into_owned();
+        let got = String::from_utf8_lossy(&read_to_close(&mut b)).into_owned();
+        if want != got {
+            let shown = String::from_utf8_lossy(&case[..case.len().min(80)]).into_owned();
+            mismatches.push(format!("raw {shown:?}: redis {want:?}, ours {got:?}"));
+        }
+    }
+    drop(real);
     assert!(
         mismatches.is_empty(),
         "{} differences:\n{}",
         mismatches.len(),
         mismatches.join("\n")
     );
+}
+
+#[test]
+fn a_task_dump_shows_each_client_where_it_waits() {
+    corio::run(async {
+        let listener = corio::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        drop(corio::spawn(redis_server::serve(listener)));
+        let mut clients = Vec::new();
+        for _ in 0..3 {
+            let c = corio::net::TcpStream::connect(addr).await?;
+            c.write_all(b"PING\r\n".to_vec()).await.0?;
+            let (res, buf) = c.read(Vec::with_capacity(64)).await;
+            res?;
+            assert_eq!(buf, b"+PONG\r\n");
+            clients.push(c);
+        }
+        // Each client is its own coroutine, suspended at its read, named by its peer address.
+        let dump = corio::dump();
+        for c in &clients {
+            let peer = format!("peer {}", c.local_addr()?);
+            let line = dump
+                .lines()
+                .find(|l| l.contains(&peer))
+                .unwrap_or_else(|| panic!("{peer} in {dump}"));
+            assert!(line.contains("::connection at "), "{line}");
+            assert!(
+                line.contains("`stream.readable().await`, waiting on readable"),
+                "{line}"
+            );
+        }
+        std::io::Result::Ok(())
+    })
+    .unwrap();
 }

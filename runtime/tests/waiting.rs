@@ -5,6 +5,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use corio::sync::Event;
 use corio::{ReturnWhen, Task, TaskError};
 
 fn ms(n: u64) -> Duration {
@@ -16,6 +17,19 @@ fn nap(n: u64) -> Task<u64> {
         corio::sleep(ms(n)).await;
         n
     })
+}
+
+/// A task that finishes with `n` once its gate is set.
+fn gated(n: u64) -> (Event, Task<u64>) {
+    let gate = Event::new();
+    let wait = gate.wait();
+    (
+        gate,
+        corio::spawn(async move {
+            wait.await;
+            n
+        }),
+    )
 }
 
 fn crash_after(n: u64) -> Task<u64> {
@@ -36,11 +50,15 @@ async fn outputs(tasks: Vec<Task<u64>>) -> Vec<Result<u64, String>> {
 #[test]
 fn wait_first_completed_returns_the_first_and_leaves_the_rest_running() {
     corio::run(async {
-        let (done, pending) =
-            corio::wait([nap(40), nap(5), nap(60)], ReturnWhen::FirstCompleted).await;
+        // Gates, not timers: which task finishes first must not depend on the machine's load.
+        let (gates, tasks): (Vec<_>, Vec<_>) = [40, 5, 60].into_iter().map(gated).unzip();
+        gates[1].set();
+        let (done, pending) = corio::wait(tasks, ReturnWhen::FirstCompleted).await;
         assert_eq!(outputs(done).await, [Ok(5)]);
         assert_eq!(pending.len(), 2);
-        // The pending tasks were not disturbed: they finish in their own time, in input order.
+        // The pending tasks were not disturbed: they finish when their turn comes.
+        gates[2].set();
+        gates[0].set();
         assert_eq!(outputs(pending).await, [Ok(40), Ok(60)]);
     });
 }
@@ -121,18 +139,22 @@ fn wait_on_nothing_and_on_finished_tasks_returns_at_once() {
 #[test]
 fn a_cancelled_wait_leaves_its_tasks_running() {
     corio::run(async {
-        let ran = Rc::new(Cell::new(false));
-        let flag = ran.clone();
-        let worker = corio::spawn(async move {
-            corio::sleep(ms(10)).await;
-            flag.set(true);
-        });
+        let (gate, worker) = gated(7);
+        let id = worker.id();
         let waiter = corio::spawn(corio::wait([worker], ReturnWhen::AllCompleted));
-        corio::sleep(ms(2)).await;
+        corio::yield_now().await; // the waiter waits
         waiter.cancel();
         assert!(waiter.await.unwrap_err().is_cancelled());
-        corio::sleep(ms(20)).await;
-        assert!(ran.get(), "wait does not cancel the tasks it was given");
+        assert!(
+            corio::tasks().iter().any(|t| t.id == id),
+            "wait does not cancel the tasks it was given"
+        );
+        gate.set();
+        corio::yield_now().await;
+        assert!(
+            !corio::tasks().iter().any(|t| t.id == id),
+            "it ran to the end"
+        );
     });
 }
 
@@ -207,17 +229,31 @@ fn dropping_as_completed_drops_the_unfinished_futures() {
 fn select_all_hands_back_the_losers_suspended() {
     corio::run(async {
         let started = Rc::new(Cell::new(0));
+        let gates: Vec<Event> = (0..3).map(|_| Event::new()).collect();
         let racers: Vec<_> = [30u64, 10, 20]
             .into_iter()
-            .map(|d| {
+            .zip(&gates)
+            .map(|(d, gate)| {
                 let started = started.clone();
+                let open = gate.wait();
                 async move {
                     started.set(started.get() + 1);
-                    corio::sleep(ms(d)).await;
+                    open.await;
                     d
                 }
             })
             .collect();
+        // Opened in the order of the numbers, whatever the machine's load.
+        let opener = corio::spawn({
+            let gates = gates.clone();
+            async move {
+                for i in [1, 2, 0] {
+                    gates[i].set();
+                    corio::yield_now().await;
+                    corio::yield_now().await;
+                }
+            }
+        });
         let (first, index, rest) = corio::select_all(racers).await;
         assert_eq!((first, index, rest.len()), (10, 1, 2));
         let (second, index, rest) = corio::select_all(rest).await;
@@ -226,6 +262,7 @@ fn select_all_hands_back_the_losers_suspended() {
         assert_eq!((third, rest.len()), (30, 0));
         // Handing back did not restart anything.
         assert_eq!(started.get(), 3);
+        opener.await.unwrap();
     });
 }
 
@@ -315,7 +352,7 @@ async fn race_then_deadline(delays: Vec<u64>, budget: u64) -> (u64, Result<u64, 
 #[test]
 fn every_waiting_api_works_from_a_coroutine() {
     corio::run(async {
-        assert_eq!(first_of(vec![30, 2, 50]).await, (vec![2], 2));
+        assert_eq!(first_of(vec![3_600_000, 2, 3_600_000]).await, (vec![2], 2));
         assert_eq!(in_completion_order(vec![9, 3, 6]).await, [3, 6, 9]);
         assert_eq!(race_then_deadline(vec![1, 5], 1000).await, (1, Ok(5)));
         let (first, second) = race_then_deadline(vec![1, 3_600_000], 10).await;

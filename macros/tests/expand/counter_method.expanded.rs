@@ -64,6 +64,7 @@ fn count(
             unreachable_code,
             unused_imports,
             unused_labels,
+            unused_unsafe,
             clippy::all
         )]
         |__corio_frame, __corio_arg: ()| {

@@ -56,6 +56,7 @@ fn running_total() -> impl ::corio::__private::Coroutine<
             unreachable_code,
             unused_imports,
             unused_labels,
+            unused_unsafe,
             clippy::all
         )]
         |__corio_frame, __corio_arg: i64| {

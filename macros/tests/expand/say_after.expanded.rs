@@ -60,6 +60,7 @@ fn say_after(
             unreachable_code,
             unused_imports,
             unused_labels,
+            unused_unsafe,
             clippy::all
         )]
         |__corio_frame, __corio_cx: &mut ::core::task::Context<'_>| {

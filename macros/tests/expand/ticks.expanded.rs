@@ -65,6 +65,7 @@ fn ticks(
             unreachable_code,
             unused_imports,
             unused_labels,
+            unused_unsafe,
             clippy::all
         )]
         |__corio_frame, __corio_cx: &mut ::core::task::Context<'_>| {

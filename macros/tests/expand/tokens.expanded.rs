@@ -61,6 +61,7 @@ fn tokens<'a>(
             unreachable_code,
             unused_imports,
             unused_labels,
+            unused_unsafe,
             clippy::all
         )]
         |__corio_frame, __corio_arg: ()| {

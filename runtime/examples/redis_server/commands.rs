@@ -545,7 +545,7 @@ fn lrange(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
 }
 
 fn publish(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    let n = c.server.pubsub.borrow().publish(a.get(1), a.get(2));
+    let n = c.server.pubsub.borrow_mut().publish(a.get(1), a.get(2));
     int(c, n as i64)
 }
 

@@ -2,12 +2,15 @@
 //!
 //! A published message is appended to each subscriber's output buffer and the subscriber's
 //! connection task is woken to send it, so a publisher never waits for a subscriber. A
-//! subscriber that lets more than [`OUTPUT_LIMIT`] pile up is disconnected, as Redis's
-//! `client-output-buffer-limit pubsub 32mb` does, so a slow reader costs bounded memory.
+//! subscriber that lets more than [`OUTPUT_LIMIT`] pile up is disconnected (its socket is
+//! shut down and it leaves every channel), as Redis's `client-output-buffer-limit pubsub
+//! 32mb` does, so a subscriber that does not read costs bounded memory.
 
 use std::cell::{Cell, RefCell};
+use std::net::Shutdown;
 use std::rc::Rc;
 
+use corio::net::TcpStream;
 use corio::sync::Event;
 use hashbrown::HashMap;
 use indexmap::IndexSet;
@@ -18,8 +21,10 @@ use super::resp::Reply;
 pub(crate) const OUTPUT_LIMIT: usize = 32 * 1024 * 1024;
 
 /// One connection, as commands and publishers see it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Client {
+    /// The connection, to shut it down when the client is disconnected for its backlog.
+    stream: TcpStream,
     /// Replies and messages not yet written to the socket.
     pub(crate) out: RefCell<Vec<u8>>,
     /// Set when a publisher appended to `out` while the connection was waiting.
@@ -31,6 +36,16 @@ pub(crate) struct Client {
 }
 
 impl Client {
+    pub(crate) fn new(stream: TcpStream) -> Self {
+        Client {
+            stream,
+            out: RefCell::default(),
+            wake: Event::new(),
+            channels: RefCell::default(),
+            killed: Cell::new(false),
+        }
+    }
+
     /// Whether the client is in subscribe mode.
     pub(crate) fn subscribed(&self) -> bool {
         !self.channels.borrow().is_empty()
@@ -98,14 +113,13 @@ impl PubSub {
     }
 
     /// Sends `message` to every subscriber of `channel`; how many got it.
-    pub(crate) fn publish(&self, channel: &[u8], message: &[u8]) -> usize {
+    pub(crate) fn publish(&mut self, channel: &[u8], message: &[u8]) -> usize {
         let Some(subs) = self.channels.get(channel) else {
             return 0;
         };
+        let mut sent = 0;
+        let mut killed = Vec::new();
         for sub in subs {
-            if sub.killed.get() {
-                continue;
-            }
             // A subscribed client cannot publish (RESP2 subscribe mode), so `sub` is never
             // the publisher, whose buffer is borrowed while it runs a command.
             let Ok(mut out) = sub.out.try_borrow_mut() else {
@@ -115,13 +129,22 @@ impl PubSub {
             out.bulk(b"message");
             out.bulk(channel);
             out.bulk(message);
+            sent += 1;
             if out.len() > OUTPUT_LIMIT {
-                sub.killed.set(true);
                 out.clear();
+                out.shrink_to_fit();
+                killed.push(sub.clone());
             }
             sub.wake.set();
         }
-        subs.len()
+        for sub in killed {
+            // Its task may be waiting to write to a peer that does not read: the shutdown
+            // ends that wait, and the task ends.
+            sub.killed.set(true);
+            let _ = sub.stream.shutdown(Shutdown::Both);
+            self.disconnect(&sub);
+        }
+        sent
     }
 }
 

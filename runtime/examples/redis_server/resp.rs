@@ -20,6 +20,10 @@ pub(crate) struct Request {
     spans: Vec<Range<usize>>,
     inline: Vec<u8>,
     is_inline: bool,
+    /// A multibulk request cut short: where its next argument starts and how many are
+    /// still to come. The next [`parse`] of the same buffer goes on from there, so a
+    /// request of many arguments arriving over many reads is scanned once, not once per read.
+    partial: Option<(usize, i64)>,
 }
 
 /// What [`parse`] found at the start of the buffer.
@@ -74,7 +78,13 @@ impl<'a> Argv<'a> {
 }
 
 /// Parses one request at the start of `buf` into `req`.
+///
+/// After `Incomplete`, call it again with the same bytes at the start of `buf` (and more
+/// after them), with the same `req`: it resumes where it stopped.
 pub(crate) fn parse(buf: &[u8], req: &mut Request) -> Parsed {
+    if let Some((pos, left)) = req.partial.take() {
+        return parse_args(buf, req, pos, left);
+    }
     req.spans.clear();
     match buf.first() {
         None => Parsed::Incomplete(1),
@@ -119,13 +129,22 @@ fn parse_multibulk(buf: &[u8], req: &mut Request) -> Parsed {
         Some(n) if n <= i64::from(i32::MAX) => n,
         _ => return protocol_error("invalid multibulk length"),
     };
-    let mut pos = eol + 2;
+    let pos = eol + 2;
     if count <= 0 {
         return Parsed::Empty(pos);
     }
-    for _ in 0..count {
+    parse_args(buf, req, pos, count)
+}
+
+/// Parses the `left` bulk strings of a multibulk request from `pos` on.
+fn parse_args(buf: &[u8], req: &mut Request, mut pos: usize, mut left: i64) -> Parsed {
+    let incomplete = |req: &mut Request, pos, left, need| {
+        req.partial = Some((pos, left));
+        Parsed::Incomplete(need)
+    };
+    while left > 0 {
         match buf.get(pos) {
-            None => return Parsed::Incomplete(pos + 1),
+            None => return incomplete(req, pos, left, pos + 1),
             Some(b'$') => {}
             Some(&c) => {
                 return protocol_error(&format!("expected '$', got '{}'", c as char));
@@ -135,7 +154,7 @@ fn parse_multibulk(buf: &[u8], req: &mut Request) -> Parsed {
             if buf.len() - pos > MAX_INLINE_LEN {
                 return protocol_error("too big bulk count string");
             }
-            return Parsed::Incomplete(buf.len() + 1);
+            return incomplete(req, pos, left, buf.len() + 1);
         };
         let len = match parse_i64(&buf[pos + 1..eol]) {
             Some(n) if (0..=MAX_BULK_LEN as i64).contains(&n) => n as usize,
@@ -145,10 +164,11 @@ fn parse_multibulk(buf: &[u8], req: &mut Request) -> Parsed {
         // Redis skips the two bytes after the payload without looking at them.
         let end = start + len + 2;
         if buf.len() < end {
-            return Parsed::Incomplete(end);
+            return incomplete(req, pos, left, end);
         }
         req.spans.push(start..start + len);
         pos = end;
+        left -= 1;
     }
     Parsed::Request(pos)
 }
@@ -402,6 +422,20 @@ mod tests {
                 matches!(args(&frame[..cut]).0, Parsed::Incomplete(n) if n > cut && n <= frame.len())
             );
         }
+        // Fed byte by byte to one Request, it resumes and ends with the same arguments.
+        let mut req = Request::default();
+        for cut in 0..frame.len() {
+            assert!(matches!(
+                parse(&frame[..cut], &mut req),
+                Parsed::Incomplete(_)
+            ));
+        }
+        assert_eq!(parse(frame, &mut req), Parsed::Request(frame.len()));
+        let argv = req.argv(frame);
+        assert_eq!(
+            (argv.len(), argv.get(0), argv.get(1)),
+            (2, &b"GET"[..], &b"k"[..])
+        );
     }
 
     #[test]

@@ -20,14 +20,14 @@
 //! or not, with its item. A [`Queue`](super::Queue) never closes.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 
+use super::order::Items;
 use super::waiters::WaitList;
 
 pub(crate) struct Buffer<T> {
-    items: VecDeque<T>,
+    items: Items<T>,
     /// `usize::MAX` for unbounded.
     cap: usize,
     getters: WaitList<T>,
@@ -59,7 +59,7 @@ fn wake(waker: Option<Waker>) {
 impl<T> Buffer<T> {
     pub(crate) fn new(cap: usize) -> Self {
         Self {
-            items: VecDeque::new(),
+            items: Items::fifo(),
             cap,
             getters: WaitList::new(),
             putters: WaitList::new(),
@@ -68,6 +68,13 @@ impl<T> Buffer<T> {
             tx_closed: false,
             rx_closed: false,
         }
+    }
+
+    /// A buffer whose items come out in the order `items` keeps (FIFO for `new`).
+    pub(crate) fn with_items(cap: usize, items: Items<T>) -> Self {
+        let mut buffer = Self::new(cap);
+        buffer.items = items;
+        buffer
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -276,7 +283,7 @@ impl<T> Buffer<T> {
         let (wakers, items) = {
             let mut this = cell.borrow_mut();
             this.rx_closed = true;
-            (this.putters.notify_all(), std::mem::take(&mut this.items))
+            (this.putters.notify_all(), this.items.take_all())
         };
         drop(items);
         super::waiters::wake_all(wakers);

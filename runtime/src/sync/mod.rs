@@ -9,6 +9,8 @@
 //! | [`Barrier`] | `asyncio.Barrier` | `n` tasks to arrive |
 //! | [`Condition`] | `asyncio.Condition` | a notification, under a [`Lock`] |
 //! | [`Queue<T>`] | `asyncio.Queue` | an item, or room for one; `task_done`/`join` |
+//! | [`PriorityQueue<T>`] | `asyncio.PriorityQueue` | the same, smallest item first |
+//! | [`LifoQueue<T>`] | `asyncio.LifoQueue` | the same, newest item first |
 //! | [`oneshot`] | an awaited `asyncio.Future` | one value from another task |
 //! | [`mpsc`] | | a stream of items from several producers |
 //! | [`broadcast`] | | every value, for every receiver (the last `capacity` kept) |
@@ -66,6 +68,8 @@ mod event;
 mod lock;
 pub mod mpsc;
 pub mod oneshot;
+mod order;
+mod other_queues;
 mod queue;
 mod semaphore;
 #[cfg(test)]
@@ -78,5 +82,6 @@ pub use bounded_semaphore::{BoundedSemaphore, TooManyReleases};
 pub use condition::{Condition, ConditionWait, ConditionWaitFor};
 pub use event::{Event, EventWait};
 pub use lock::{Lock, LockAcquire, LockGuard};
+pub use other_queues::{LifoQueue, PriorityQueue};
 pub use queue::{Queue, QueueEmpty, QueueFull, QueueGet, QueueJoin, QueuePut, TaskDoneError};
 pub use semaphore::{Permit, Semaphore, SemaphoreAcquire};

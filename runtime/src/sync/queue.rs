@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::buffer::{Buffer, GetError, PutError};
+use super::order::Items;
 use super::waiters::{WaitList, wake_all};
 use crate::trace::{self, WaitingOn};
 
@@ -68,9 +69,14 @@ impl<T> Queue<T> {
     /// assert!(!unbounded.is_full());
     /// ```
     pub fn new(maxsize: usize) -> Self {
+        Self::with_items(maxsize, Items::fifo())
+    }
+
+    /// A queue whose items come out in the order `items` keeps.
+    pub(super) fn with_items(maxsize: usize, items: Items<T>) -> Self {
         let cap = if maxsize == 0 { usize::MAX } else { maxsize };
         let shared = Shared {
-            buf: RefCell::new(Buffer::new(cap)),
+            buf: RefCell::new(Buffer::with_items(cap, items)),
             joiners: RefCell::default(),
         };
         Self {

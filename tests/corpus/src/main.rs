@@ -146,6 +146,7 @@ struct Counts {
     borrowing: usize,
     borrowing_rustc: usize,
     partial: usize,
+    limit: usize,
     borrowck: BTreeMap<String, usize>,
     other: BTreeMap<String, usize>,
     not_compiled: usize,
@@ -160,7 +161,8 @@ impl Counts {
             Outcome::Compiles => self.compiles += 1,
             Outcome::Rule(BORROWING) => self.borrowing += 1,
             Outcome::Rule(BORROWING_RUSTC) => self.borrowing_rustc += 1,
-            Outcome::Rule(_) => self.partial += 1,
+            Outcome::Rule(PARTIAL_MOVE) => self.partial += 1,
+            Outcome::Rule(_) => self.limit += 1,
             Outcome::Borrowck(key) => *self.borrowck.entry(key.clone()).or_default() += 1,
             Outcome::Other(key) => *self.other.entry(key.clone()).or_default() += 1,
             Outcome::NotCompiled => self.not_compiled += 1,
@@ -175,6 +177,7 @@ impl Counts {
         self.borrowing += c.borrowing;
         self.borrowing_rustc += c.borrowing_rustc;
         self.partial += c.partial;
+        self.limit += c.limit;
         for (k, n) in &c.other {
             *self.other.entry(k.clone()).or_default() += n;
         }
@@ -189,17 +192,18 @@ impl Counts {
     }
 
     fn header() -> String {
-        "| crate | functions | compiles | rule: borrowing (corio's error) | rule: borrowing (rustc's E0597) | rule: partial move | other borrowck error | other error | not compiled (cfg) | skipped | build unfinished |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|".into()
+        "| crate | functions | compiles | rule: borrowing (corio's error) | rule: borrowing (rustc's E0597) | rule: partial move | rule: `#[cfg]` on code that suspends | other borrowck error | other error | not compiled (cfg) | skipped | build unfinished |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|".into()
     }
 
     fn row(&self, label: &str) -> String {
         format!(
-            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             self.functions,
             self.compiles,
             self.borrowing,
             self.borrowing_rustc,
             self.partial,
+            self.limit,
             self.borrowck.values().sum::<usize>(),
             self.other.values().sum::<usize>(),
             self.not_compiled,
@@ -225,10 +229,15 @@ fn find_crate(name: &str) -> Option<PathBuf> {
             let version = if file_name == name {
                 vec![u64::MAX]
             } else if let Some(v) = file_name.strip_prefix(&format!("{name}-")) {
-                match v.split(['.', '-', '+']).map(str::parse).collect() {
-                    Ok(v) => v,
-                    Err(_) => continue,
+                // `1.1.6+spec-1.1.0`: the numbers up to the first part that is not one
+                let v: Vec<u64> = v
+                    .split(['.', '-', '+'])
+                    .map_while(|p| p.parse().ok())
+                    .collect();
+                if v.is_empty() {
+                    continue;
                 }
+                v
             } else {
                 continue;
             };
@@ -494,6 +503,10 @@ fn run_crate(
     Ok((label, counts))
 }
 
+/// rustc's "use of partially moved value" (README's limits).
+const PARTIAL_MOVE: &str = "partial move";
+/// corio's error for a `#[cfg]` on code that suspends (README's limits).
+const CFG_LIMIT: &str = "cfg on code that suspends";
 /// The borrowing rule, in corio's spanned error.
 const BORROWING: &str = "borrowing";
 /// The borrowing rule where the pass did not see the borrow: rustc's "`x` does not live long
@@ -514,7 +527,13 @@ fn classify(errors: &[Diag]) -> Outcome {
         if d.code.is_none() && d.message.contains("held across a suspension point") {
             Some(BORROWING)
         } else if d.code.as_deref() == Some("E0382") && d.message.contains("partially moved") {
-            Some("partial move")
+            Some(PARTIAL_MOVE)
+        } else if d.code.is_none()
+            && d.message
+                .contains("on code that contains a suspension point is not supported")
+        {
+            // README's limits: a `#[cfg]` on a statement or arm that suspends
+            Some(CFG_LIMIT)
         } else {
             None
         }

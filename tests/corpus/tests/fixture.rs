@@ -50,7 +50,7 @@ fn fixture_functions_get_their_outcomes() {
     assert_eq!(table.lines().count(), 13, "{table}");
     // the summary row: 13 functions, 7 compile, 1 rule, 2 not compiled, 3 skipped
     assert!(
-        stdout.contains("| fixture | 13 | 7 | 1 | 0 | 0 | 0 | 0 | 2 | 3 | 0 |"),
+        stdout.contains("| fixture | 13 | 7 | 1 | 0 | 0 | 0 | 0 | 0 | 2 | 3 | 0 |"),
         "{stdout}"
     );
 }

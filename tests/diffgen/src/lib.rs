@@ -42,6 +42,8 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+mod forms;
+
 /// splitmix64: small, fast and good enough to pick program shapes.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -97,12 +99,37 @@ pub struct Program {
     pub salt: u64,
     /// How many `yield_!`s the text contains.
     pub yields: usize,
+    /// How the coroutine is declared and called.
+    pub sig: Sig,
+    /// Whether `yield_!` evaluates to a resume argument (`resume = i64`) or to `()`.
+    pub resume: bool,
 }
 
-/// Program `index` of the set `seed`.
+/// The signature of a program and whether its generator takes resume values, from a sequence
+/// of their own (so that a program's body does not depend on the features that pick them).
+fn pick_sig(s: u64, features: Features) -> (Sig, bool) {
+    let mut rng = Rng::new(s ^ 0x5167_5167_0000_0001);
+    let sig = if features.has("generics") && rng.chance(40) {
+        Sig::ALL[1 + rng.below(Sig::ALL.len() - 1)]
+    } else {
+        Sig::Plain
+    };
+    let resume = !(features.has("no_resume") && rng.chance(25));
+    (sig, resume)
+}
+
+/// Program `index` of the set `seed`, in the CI's language ([`Features::ci`]).
 pub fn program(seed: u64, index: usize) -> Program {
+    program_with(seed, index, Features::ci())
+}
+
+/// Program `index` of the set `seed`, using the forms `features` enables.
+pub fn program_with(seed: u64, index: usize, features: Features) -> Program {
     let s = case_seed(seed, index);
-    let mut g = Gen::new(s, Mode::Generator);
+    let (sig, resume) = pick_sig(s, features);
+    let mut g = Gen::new(s, Mode::Generator, features);
+    g.sig = sig;
+    g.resume = resume;
     let p = g.rng.range(-20, 40);
     let salt = g.rng.next_u64();
     g.budget = g.main_budget();
@@ -112,6 +139,8 @@ pub fn program(seed: u64, index: usize) -> Program {
         p,
         salt,
         yields: g.yields,
+        sig,
+        resume,
     }
 }
 
@@ -129,12 +158,20 @@ pub struct AsyncProgram {
     pub salt: u64,
     /// How many `.await`s the text contains (nested fns included).
     pub awaits: usize,
+    /// How the program's `async fn` is declared and called.
+    pub sig: Sig,
 }
 
 /// Async program `index` of the set `seed` (a sequence of its own: the generator program
-/// with the same index is unrelated).
+/// with the same index is unrelated), in the CI's language ([`Features::ci`]).
 pub fn async_program(seed: u64, index: usize) -> AsyncProgram {
+    async_program_with(seed, index, Features::ci())
+}
+
+/// Async program `index` of the set `seed`, using the forms `features` enables.
+pub fn async_program_with(seed: u64, index: usize, features: Features) -> AsyncProgram {
     let s = case_seed(seed ^ 0xA5A5_0000_A5A5_0000, index);
+    let (sig, _) = pick_sig(s, features);
     let mut rng = Rng::new(s);
     let p = rng.range(-20, 40);
     let salt = rng.next_u64();
@@ -146,13 +183,14 @@ pub fn async_program(seed: u64, index: usize) -> AsyncProgram {
     let mut awaits = 0;
     let mut nested = Vec::new();
     for k in 0..count {
-        let mut g = Gen::new(rng.next_u64(), Mode::Async { nested: k });
+        let mut g = Gen::new(rng.next_u64(), Mode::Async { nested: k }, features);
         g.param = "z";
         g.budget = g.rng.range(2, 12) as usize;
         nested.push(g.body());
         awaits += g.yields;
     }
-    let mut g = Gen::new(rng.next_u64(), Mode::Async { nested: count });
+    let mut g = Gen::new(rng.next_u64(), Mode::Async { nested: count }, features);
+    g.sig = sig;
     g.budget = g.main_budget();
     let body = g.body();
     awaits += g.yields;
@@ -162,6 +200,224 @@ pub fn async_program(seed: u64, index: usize) -> AsyncProgram {
         p,
         salt,
         awaits,
+        sig,
+    }
+}
+
+/// The forms the generator may write beyond the CI's language, each a name for
+/// [`Features::parse`] (`corio-diffrun --features`), with what it adds.
+pub const FEATURES: &[(&str, &str)] = &[
+    (
+        "bare_arms",
+        "match arms that are bare expressions (calls, method calls, assignments, compound \
+         assignments, break, continue, return, macros, unreachable panic!) next to arms that \
+         suspend",
+    ),
+    (
+        "deferred",
+        "`let x: i64; let y;` declared before a suspension point and assigned after it",
+    ),
+    (
+        "diverging_tail",
+        "a body or block whose last statement diverges (return, panic!/unreachable! behind a \
+         condition, loop without break) after a suspension point",
+    ),
+    (
+        "generics",
+        "generic coroutines (bounds, where clauses, const generics, impl Trait arguments) and \
+         methods (&self, &mut self, self)",
+    ),
+    (
+        "let_else_suspend",
+        "a suspension point in the `else` of a `let … else`",
+    ),
+    (
+        "typed_by_break",
+        "labeled blocks whose type comes from `break 'l Some(..)` and a `None` tail",
+    ),
+    (
+        "borrow_call",
+        "borrows that end before a suspension point: `let k = f(&x);` (owned result) kept \
+         across it, and references to outside data (statics, `&'a [i64]` arguments) kept \
+         across it",
+    ),
+    (
+        "patterns",
+        "match on enums, structs, tuples and arrays: struct/tuple-struct/enum patterns, \
+         `x @ pat`, ranges, or-patterns, slice patterns `[a, .., z]`; `if let … else if let \
+         … else`; let chains of several `let`s",
+    ),
+    (
+        "exprs",
+        "struct literals with `..base`, `[x; n]`, ranges, casts, unary minus, indexing, \
+         closures borrowing locals (called before the next suspension point), move closures \
+         called after one, diverging expressions as operands, suspension points in more \
+         operand positions",
+    ),
+    (
+        "no_resume",
+        "generators without resume values (`yield = i64` only: `yield_!` is `()`)",
+    ),
+    (
+        "rules",
+        "programs where a documented rule applies (a borrow of a local or a closure borrowing \
+         one held across a suspension point, a partial move before one): corio's spanned \
+         error or rustc's partial-move error is the expected outcome",
+    ),
+];
+
+/// A set of [`FEATURES`]: which forms a program may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Features(u64);
+
+impl Features {
+    /// The language of the CI slice: the forms that corio compiles today.
+    pub fn ci() -> Self {
+        Features(0)
+    }
+
+    /// Every form the generator knows.
+    pub fn all() -> Self {
+        Features((1u64 << FEATURES.len()) - 1)
+    }
+
+    /// `all`, `ci`, or `ci`/`all` followed by `,+name` / `,-name` / `,name` items.
+    pub fn parse(list: &str) -> Result<Self, String> {
+        let mut out = Features::ci();
+        for (i, item) in list.split(',').map(str::trim).enumerate() {
+            match item {
+                "all" if i == 0 => out = Features::all(),
+                "ci" | "" if i == 0 => {}
+                _ => {
+                    let (add, name) = match item.strip_prefix('-') {
+                        Some(n) => (false, n),
+                        None => (true, item.trim_start_matches('+')),
+                    };
+                    let bit = Self::bit(name).ok_or_else(|| {
+                        let names: Vec<&str> = FEATURES.iter().map(|f| f.0).collect();
+                        format!("unknown feature `{name}`; known: {}", names.join(", "))
+                    })?;
+                    if add {
+                        out.0 |= bit;
+                    } else {
+                        out.0 &= !bit;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn bit(name: &str) -> Option<u64> {
+        FEATURES.iter().position(|f| f.0 == name).map(|i| 1 << i)
+    }
+
+    /// Whether the form `name` (one of [`FEATURES`]) is enabled.
+    pub fn has(self, name: &str) -> bool {
+        let bit = Self::bit(name).unwrap_or_else(|| panic!("no feature named {name}"));
+        self.0 & bit != 0
+    }
+
+    /// The test's `label_features("…");` call, or nothing for the CI language.
+    fn label_call(self) -> String {
+        if self == Features::ci() {
+            String::new()
+        } else {
+            format!("label_features(\"{}\");\n", self.names())
+        }
+    }
+
+    /// The names of the enabled forms, comma-separated (`ci` when none is).
+    pub fn names(self) -> String {
+        let names: Vec<&str> = FEATURES
+            .iter()
+            .filter(|f| self.has(f.0))
+            .map(|f| f.0)
+            .collect();
+        if names.is_empty() {
+            "ci".into()
+        } else {
+            names.join(",")
+        }
+    }
+}
+
+/// How the coroutine of a program is declared and called: the body may use what the
+/// signature provides (`f`, `tw`, `K`, `data`, `self.k`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Sig {
+    /// `fn coro(ctx: Ctx, p: i64) -> Result<i64, i64>`.
+    Plain,
+    /// `fn coro<F: Fn(i64) -> i64>(…, f: F)`, called with a closure (a generic parameter
+    /// without an `Unpin` bound).
+    Generic,
+    /// `fn coro<T>(…, tw: T) where T: Copy + Into<i64>`, called with an `i32`.
+    Where,
+    /// `fn coro<const K: usize>(…)`, called as `coro::<3>`.
+    Const,
+    /// `fn coro(…, f: impl Fn(i64) -> i64)`.
+    ImplTrait,
+    /// `fn coro<'a>(…, data: &'a [i64])`, called with `&TABLE`: references to outside data.
+    OutsideRef,
+    /// `fn coro(&self, …)` on `S { k: i64 }`.
+    RefSelf,
+    /// `fn coro(&mut self, …)`.
+    MutSelf,
+    /// `fn coro(mut self, …)`.
+    OwnedSelf,
+}
+
+impl Sig {
+    const ALL: [Sig; 9] = [
+        Sig::Plain,
+        Sig::Generic,
+        Sig::Where,
+        Sig::Const,
+        Sig::ImplTrait,
+        Sig::OutsideRef,
+        Sig::RefSelf,
+        Sig::MutSelf,
+        Sig::OwnedSelf,
+    ];
+
+    fn is_method(self) -> bool {
+        matches!(self, Sig::RefSelf | Sig::MutSelf | Sig::OwnedSelf)
+    }
+
+    /// The generics, the parameters after `p`, and the where clause, for fn `name`.
+    fn parts(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        // (generics, receiver, extra params, where)
+        match self {
+            Sig::Plain => ("", "", "", ""),
+            Sig::Generic => ("<F: Fn(i64) -> i64>", "", ", f: F", ""),
+            Sig::Where => ("<T>", "", ", tw: T", " where T: Copy + Into<i64>"),
+            Sig::Const => ("<const K: usize>", "", "", ""),
+            Sig::ImplTrait => ("", "", ", f: impl Fn(i64) -> i64", ""),
+            Sig::OutsideRef => ("<'a>", "", ", data: &'a [i64]", ""),
+            Sig::RefSelf => ("", "&self, ", "", ""),
+            Sig::MutSelf => ("", "&mut self, ", "", ""),
+            Sig::OwnedSelf => ("", "mut self, ", "", ""),
+        }
+    }
+
+    /// `fn name…(…) -> Result<i64, i64> where …` (without `async`).
+    fn header(self, name: &str) -> String {
+        let (generics, recv, extra, wh) = self.parts();
+        format!("fn {name}{generics}({recv}ctx: Ctx, p: i64{extra}) -> Result<i64, i64>{wh}")
+    }
+
+    /// A call of fn `name` with `ctx` and `p` in scope (`s` a local `S` for methods).
+    fn call(self, name: &str) -> String {
+        match self {
+            Sig::Plain => format!("{name}(ctx.clone(), p)"),
+            Sig::Generic | Sig::ImplTrait => {
+                format!("{name}(ctx.clone(), p, |z: i64| z.wrapping_mul(3) ^ 5i64)")
+            }
+            Sig::Where => format!("{name}(ctx.clone(), p, 7i32)"),
+            Sig::Const => format!("{name}::<3>(ctx.clone(), p)"),
+            Sig::OutsideRef => format!("{name}(ctx.clone(), p, &TABLE[..])"),
+            Sig::RefSelf | Sig::MutSelf | Sig::OwnedSelf => format!("s.{name}(ctx.clone(), p)"),
+        }
     }
 }
 
@@ -169,19 +425,32 @@ pub fn async_program(seed: u64, index: usize) -> AsyncProgram {
 /// the test crate's `diff` module (which provides `Ctx`, `N`, `check` … as described in
 /// [`case_source`]).
 pub fn cases_file(seed: u64, first: usize, cases: usize) -> String {
+    cases_file_with(seed, first, cases, Features::ci(), "case")
+}
+
+/// [`cases_file`] for programs using the forms `features` enables, named `{prefix}_N`.
+pub fn cases_file_with(
+    seed: u64,
+    first: usize,
+    cases: usize,
+    features: Features,
+    prefix: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "// @generated by corio-diffgen: seed {seed}, programs {first}..{}. One program:\n\
-         //   cargo run -p corio-diffgen -- --seed {seed} --case <index>\n",
-        first + cases
+        "// @generated by corio-diffgen: seed {seed}, programs {first}..{}, features {}. One program:\n\
+         //   cargo run -p corio-diffgen -- --features {} --seed {seed} --case <index>\n",
+        first + cases,
+        features.names(),
+        features.names()
     );
     // The width of the largest index of the set, so that a program keeps its name when only a
     // part of the set is generated.
     let width = (first + cases).saturating_sub(1).to_string().len().max(3);
     for index in first..first + cases {
-        let name = format!("case_{index:0width$}");
-        out.push_str(&case_source(&name, seed, index));
+        let name = format!("{prefix}_{index:0width$}");
+        out.push_str(&case_source_with(&name, seed, index, features));
     }
     out
 }
@@ -189,19 +458,78 @@ pub fn cases_file(seed: u64, first: usize, cases: usize) -> String {
 /// The Rust source of async programs `first..first + cases` of the set `seed`, like
 /// [`cases_file`] (see [`async_case_source`]).
 pub fn async_cases_file(seed: u64, first: usize, cases: usize) -> String {
+    async_cases_file_with(seed, first, cases, Features::ci(), "async_case")
+}
+
+/// [`async_cases_file`] for programs using the forms `features` enables, named `{prefix}_N`.
+pub fn async_cases_file_with(
+    seed: u64,
+    first: usize,
+    cases: usize,
+    features: Features,
+    prefix: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "// @generated by corio-diffgen: seed {seed}, async programs {first}..{}. One program:\n\
-         //   cargo run -p corio-diffgen -- --async --seed {seed} --case <index>\n",
-        first + cases
+        "// @generated by corio-diffgen: seed {seed}, async programs {first}..{}, features {}. \
+         One program:\n//   cargo run -p corio-diffgen -- --async --features {} --seed {seed} --case <index>\n",
+        first + cases,
+        features.names(),
+        features.names()
     );
     let width = (first + cases).saturating_sub(1).to_string().len().max(3);
     for index in first..first + cases {
-        let name = format!("async_case_{index:0width$}");
-        out.push_str(&async_case_source(&name, seed, index));
+        let name = format!("{prefix}_{index:0width$}");
+        out.push_str(&async_case_source_with(&name, seed, index, features));
     }
     out
+}
+
+/// The struct of method programs, and the impl blocks of the coroutine and of the oracle.
+fn method_items(sig: Sig) -> &'static str {
+    if sig.is_method() {
+        "struct S { k: i64 }\n"
+    } else {
+        ""
+    }
+}
+
+/// `#[corio::coroutine…] [async] fn coro… {body}` for `sig`, as an item or inside `impl S`.
+fn coro_item(attr: &str, asyncness: &str, sig: Sig, body: &str) -> String {
+    let item = format!("{attr}\n{asyncness}{} {body}\n", sig.header("coro"));
+    if sig.is_method() {
+        format!("impl S {{\n{item}}}\n")
+    } else {
+        item
+    }
+}
+
+/// The oracle: `pub(super) [async] fn run(ctx: Ctx, p: i64)`, calling the body as `run_body`
+/// (a method of `S`, or a fn with `sig`'s signature) when `sig` is not `Plain`.
+fn plain_items(asyncness: &str, sig: Sig, body: &str) -> String {
+    let run = "pub(super) ";
+    if sig == Sig::Plain {
+        return format!("{run}{asyncness}{} {body}\n", sig.header("run"));
+    }
+    let aw = if asyncness.is_empty() { "" } else { ".await" };
+    let setup = match sig {
+        Sig::RefSelf => "let s = super::S { k: 3 };",
+        Sig::MutSelf | Sig::OwnedSelf => "let mut s = super::S { k: 3 };",
+        _ => "",
+    };
+    let inner = if sig.is_method() {
+        format!(
+            "impl super::S {{\n{asyncness}{} {body}\n}}\n",
+            sig.header("run_body")
+        )
+    } else {
+        format!("{asyncness}{} {body}\n", sig.header("run_body"))
+    };
+    format!(
+        "{inner}{run}{asyncness}fn run(ctx: Ctx, p: i64) -> Result<i64, i64> {{ {setup} {}{aw} }}\n",
+        sig.call("run_body")
+    )
 }
 
 /// One async program as a module `name`: the `#[corio::coroutine] async fn` form, the plain
@@ -211,9 +539,15 @@ pub fn async_cases_file(seed: u64, first: usize, cases: usize) -> String {
 /// The generated code names `super::support::*`: `Ctx`, `N`, `add3`, `mix`, `chk`,
 /// `drive_future`, `inspect_future`, `check_runs`, `Case` and `Outcome`.
 pub fn async_case_source(name: &str, seed: u64, index: usize) -> String {
-    let prog = async_program(seed, index);
+    async_case_source_with(name, seed, index, Features::ci())
+}
+
+/// [`async_case_source`] for a program using the forms `features` enables.
+pub fn async_case_source_with(name: &str, seed: u64, index: usize, features: Features) -> String {
+    let prog = async_program_with(seed, index, features);
+    let feats = features.label_call();
     let body = &prog.body;
-    let (p, salt) = (prog.p, prog.salt);
+    let (p, salt, sig) = (prog.p, prog.salt, prog.sig);
     let mut coro_nested = String::new();
     let mut plain_nested = String::new();
     for (k, b) in prog.nested.iter().enumerate() {
@@ -227,25 +561,36 @@ pub fn async_case_source(name: &str, seed: u64, index: usize) -> String {
             "async fn nested{k}(ctx: Ctx, z: i64) -> Result<i64, i64> {b}"
         );
     }
+    let items = method_items(sig);
+    let coro = coro_item("#[corio::coroutine]", "async ", sig, body);
+    let plain = plain_items("async ", sig, body);
+    let setup = match sig {
+        Sig::RefSelf => "let s = S { k: 3 }; ",
+        Sig::MutSelf | Sig::OwnedSelf => "let mut s = S { k: 3 }; ",
+        _ => "",
+    };
+    let call = sig
+        .call("coro")
+        .replace("(ctx.clone(), p", &format!("(ctx.clone(), {p}"));
     format!(
         "#[allow(warnings, clippy::all)]\n\
          mod {name} {{\n\
          use super::support::*;\n\
+         {items}\
          {coro_nested}\
-         #[corio::coroutine]\n\
-         async fn coro(ctx: Ctx, p: i64) -> Result<i64, i64> {body}\n\
+         {coro}\
          mod plain {{\n\
          use super::super::support::*;\n\
          {plain_nested}\
-         pub(super) async fn run(ctx: Ctx, p: i64) -> Result<i64, i64> {body}\n\
+         {plain}\
          }}\n\
          #[test]\n\
          fn {name}() {{\n\
-         let case = Case {{ program: Some(({seed}, {index})), is_async: true, p: {p}, salt: {salt} }};\n\
+         {feats}let case = Case {{ program: Some(({seed}, {index})), is_async: true, p: {p}, salt: {salt} }};\n\
          check_runs(\n\
          &case,\n\
          |ctx, stop| drive_future(plain::run(ctx.clone(), {p}), ctx, stop, |_, _| {{}}),\n\
-         |ctx, stop| drive_future(coro(ctx.clone(), {p}), ctx, stop, inspect_future),\n\
+         |ctx, stop| {{ {setup}drive_future({call}, ctx, stop, inspect_future) }},\n\
          );\n\
          }}\n\
          }}\n"
@@ -257,27 +602,54 @@ pub fn async_case_source(name: &str, seed: u64, index: usize) -> String {
 /// The generated code names `super::support::*`: `Ctx`, `N`, `add3`, `mix`, `chk`,
 /// `oracle_yield`, `drive`, `check`, `Case` and `Outcome`.
 pub fn case_source(name: &str, seed: u64, index: usize) -> String {
-    let prog = program(seed, index);
+    case_source_with(name, seed, index, Features::ci())
+}
+
+/// [`case_source`] for a program using the forms `features` enables.
+pub fn case_source_with(name: &str, seed: u64, index: usize, features: Features) -> String {
+    let prog = program_with(seed, index, features);
+    let feats = features.label_call();
     let body = &prog.body;
-    let p = prog.p;
-    let salt = prog.salt;
+    let (p, salt, sig) = (prog.p, prog.salt, prog.sig);
+    let (attr, oracle, drive) = if prog.resume {
+        (
+            "#[corio::coroutine(yield = i64, resume = i64)]",
+            "oracle_yield($e)",
+            "drive",
+        )
+    } else {
+        (
+            "#[corio::coroutine(yield = i64)]",
+            "{ oracle_yield($e); }",
+            "drive_unit",
+        )
+    };
+    let items = method_items(sig);
+    let coro = coro_item(attr, "", sig, body);
+    let plain = plain_items("", sig, body);
+    let setup = match sig {
+        Sig::RefSelf => "let s = S { k: 3 }; ",
+        Sig::MutSelf | Sig::OwnedSelf => "let mut s = S { k: 3 }; ",
+        _ => "",
+    };
+    let call = sig.call("coro");
     format!(
         "#[allow(warnings, clippy::all)]\n\
          mod {name} {{\n\
          use super::support::*;\n\
-         #[corio::coroutine(yield = i64, resume = i64)]\n\
-         fn coro(ctx: Ctx, p: i64) -> Result<i64, i64> {body}\n\
+         {items}\
+         {coro}\
          mod plain {{\n\
          use super::super::support::*;\n\
-         macro_rules! yield_ {{ ($e:expr) => {{ oracle_yield($e) }}; }}\n\
-         pub(super) fn run(ctx: Ctx, p: i64) -> Result<i64, i64> {body}\n\
+         macro_rules! yield_ {{ ($e:expr) => {{ {oracle} }}; }}\n\
+         {plain}\
          }}\n\
          fn drive_coro(ctx: Ctx, p: i64, stop: Option<usize>, salt: u64) -> Outcome {{\n\
-         drive(coro(ctx.clone(), p), &ctx, stop, salt)\n\
+         {setup}{drive}({call}, &ctx, stop, salt)\n\
          }}\n\
          #[test]\n\
          fn {name}() {{\n\
-         check(&Case {{ program: Some(({seed}, {index})), is_async: false, p: {p}, salt: {salt} }}, plain::run, drive_coro);\n\
+         {feats}check(&Case {{ program: Some(({seed}, {index})), is_async: false, p: {p}, salt: {salt} }}, plain::run, drive_coro);\n\
          }}\n\
          }}\n"
     )
@@ -299,6 +671,11 @@ enum Kind {
     Func,
     /// An awaitable (`ctx.pending(k, v)`) bound to a local, awaited later (a move) or dropped.
     Fut,
+    /// `&[i64]` borrowing data outside the coroutine (`&TABLE[..]`, `&data[1..]`): at least
+    /// two elements.
+    Slice,
+    /// `Pt { x, y }` (`Copy`): fields, struct literals with `..base`, struct patterns.
+    Point,
 }
 
 #[derive(Debug)]
@@ -322,6 +699,8 @@ struct Breakable {
     is_loop: bool,
     /// `break` needs a value (a `loop` or labeled block used as a value).
     value: bool,
+    /// The value of a `break` is `Some(..)` (a labeled block typed by its breaks).
+    wrap: bool,
 }
 
 const NAMES: &[&str] = &[
@@ -366,13 +745,22 @@ struct Gen {
     budget: usize,
     counter: usize,
     yields: usize,
+    /// The forms this program may use.
+    feat: Features,
+    /// The coroutine's signature: what the body may use besides `ctx` and `p`.
+    sig: Sig,
+    /// `yield_!` evaluates to the resume argument (else to `()`).
+    resume: bool,
 }
 
 impl Gen {
-    fn new(seed: u64, mode: Mode) -> Self {
+    fn new(seed: u64, mode: Mode, feat: Features) -> Self {
         Gen {
             rng: Rng::new(seed),
             mode,
+            feat,
+            sig: Sig::Plain,
+            resume: true,
             param: "p",
             vars: Vec::new(),
             scopes: vec![Vec::new()],
@@ -559,6 +947,11 @@ impl Gen {
     fn suspend(&mut self, inner: String, cx: Cx) -> String {
         self.yields += 1;
         let Mode::Async { nested } = self.mode else {
+            if !self.resume {
+                // `yield_!` is `()`: an operand that suspends, then is a literal.
+                let k = self.rng.range(0, 9);
+                return format!("{{ yield_!({inner}); {k}i64 }}");
+            }
             return format!("yield_!({inner})");
         };
         loop {
@@ -602,6 +995,12 @@ impl Gen {
     }
 
     fn int_leaf(&mut self, cx: Cx) -> String {
+        if self.wide()
+            && self.rng.chance(15)
+            && let Some(l) = self.wide_leaf()
+        {
+            return l;
+        }
         loop {
             match self.rng.below(14) {
                 0..=2 => return self.lit(),
@@ -653,6 +1052,12 @@ impl Gen {
             return self.int_leaf(cx);
         }
         let d = d + 1;
+        if self.wide()
+            && self.rng.chance(15)
+            && let Some(e) = self.wide_int(d, cx)
+        {
+            return e;
+        }
         match self.rng.below(32) {
             0..=2 if cx.y => self.yield_expr(d, cx),
             3 => {
@@ -911,6 +1316,10 @@ impl Gen {
         {
             out.push_str(&s);
         }
+        if self.f("diverging_tail") && self.rng.chance(30) {
+            out.push_str(&self.diverging_tail());
+            return out;
+        }
         let tail = self.int(0, YES);
         let _ = writeln!(out, "Ok({tail})\n}}");
         out
@@ -1005,6 +1414,7 @@ impl Gen {
             84..=85 => self.deferred_init(),
             86..=87 => self.match_option(),
             88..=89 => self.let_else(),
+            90..=99 if self.wide() => self.wide_stmt(),
             _ => self.simple_stmt(),
         }
     }
@@ -1303,7 +1713,7 @@ impl Gen {
         let i = self.rng.below(self.breakables.len());
         let top = i + 1 == self.breakables.len();
         let b = &self.breakables[i];
-        let (label, is_loop, value) = (b.label.clone(), b.is_loop, b.value);
+        let (label, is_loop, value, wrap) = (b.label.clone(), b.is_loop, b.value, b.wrap);
         let unlabeled_ok = top && is_loop;
         let label = match label {
             Some(l) if !(unlabeled_ok && self.rng.chance(40)) => format!(" {l}"),
@@ -1314,7 +1724,10 @@ impl Gen {
         if is_loop && self.rng.chance(40) {
             return Some(format!("continue{label};"));
         }
-        if value {
+        if value && wrap {
+            let e = self.int(1, cx);
+            Some(format!("break{label} Some({e});"))
+        } else if value {
             let e = self.int(1, cx);
             Some(format!("break{label} {};", break_value(e)))
         } else {
@@ -1477,8 +1890,18 @@ impl Gen {
                 (format!("chk({e}).ok()"), Kind::Int)
             }
         };
-        // No suspension point in the `else` (corio rejects it: use a `match`).
-        let no_yield = Cx { y: false, mv: true };
+        // No suspension point in the `else`, but with `let_else_suspend`.
+        let suspend = self.f("let_else_suspend") && self.rng.chance(60);
+        let no_yield = Cx {
+            y: suspend,
+            mv: true,
+        };
+        self.push_scope();
+        let before = if suspend {
+            self.yield_stmt() + "\n"
+        } else {
+            String::new()
+        };
         let end = match self.diverge(no_yield) {
             Some(d) => d,
             None => {
@@ -1486,6 +1909,8 @@ impl Gen {
                 format!("return Ok({e});")
             }
         };
+        self.pop_scope();
+        let end = before + &end;
         let bind = self.fresh_name();
         self.declare(&bind, kind, false);
         format!("let Some({bind}) = {init} else {{ {end} }};")
@@ -1505,6 +1930,7 @@ impl Gen {
             label,
             is_loop: true,
             value,
+            wrap: false,
         });
         self.loop_depth += 1;
         let n = self.inner_len();
@@ -1643,6 +2069,7 @@ impl Gen {
             label: Some(l.clone()),
             is_loop: false,
             value: false,
+            wrap: false,
         });
         let b = self.branch_block(false);
         self.breakables.pop();
@@ -1656,7 +2083,14 @@ impl Gen {
         let init = match self.rng.below(4) {
             0 => {
                 let c = self.cond(0, YES);
-                let arms = self.branches(2, |g, _| g.value_block());
+                let diverging = self.f("diverging_tail") && self.rng.chance(30);
+                let arms = self.branches(2, |g, i| {
+                    if i == 1 && diverging {
+                        g.diverging_block()
+                    } else {
+                        g.value_block()
+                    }
+                });
                 format!("if {c} {} else {}", arms[0], arms[1])
             }
             1 => {
@@ -1684,6 +2118,7 @@ impl Gen {
                     label: Some(l.clone()),
                     is_loop: false,
                     value: true,
+                    wrap: false,
                 });
                 let b = self.value_block();
                 self.breakables.pop();

@@ -5,6 +5,7 @@
 //! cargo run -p corio-diffgen -- --seed 0 --cases 300   # the file build.rs generates
 //! cargo run -p corio-diffgen -- --seed 0 --first 100 --cases 50   # programs 100..150
 //! cargo run -p corio-diffgen -- --async --seed 0 --case 17        # an async program
+//! cargo run -p corio-diffgen -- --features all --seed 1000 --case 17  # the scale runner's language
 //! ```
 
 use std::process::ExitCode;
@@ -15,6 +16,7 @@ fn main() -> ExitCode {
     let mut cases = 300usize;
     let mut first = 0usize;
     let mut is_async = false;
+    let mut features = corio_diffgen::Features::ci();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--async" {
@@ -22,6 +24,16 @@ fn main() -> ExitCode {
             continue;
         }
         let value = args.next();
+        if arg == "--features" {
+            match corio_diffgen::Features::parse(value.as_deref().unwrap_or("")) {
+                Ok(f) => features = f,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            continue;
+        }
         let parsed = value.as_deref().and_then(|v| v.parse::<u64>().ok());
         match (arg.as_str(), parsed) {
             ("--seed", Some(v)) => seed = v,
@@ -30,7 +42,7 @@ fn main() -> ExitCode {
             ("--first", Some(v)) => first = v as usize,
             _ => {
                 eprintln!(
-                    "usage: corio-diffgen [--async] [--seed S] [--case I | [--first I] --cases N]"
+                    "usage: corio-diffgen [--async] [--features F] [--seed S] [--case I | [--first I] --cases N]"
                 );
                 return ExitCode::FAILURE;
             }
@@ -38,11 +50,14 @@ fn main() -> ExitCode {
     }
     let text = match (case, is_async) {
         (Some(index), false) => {
-            corio_diffgen::case_source(&format!("case_{index:03}"), seed, index)
+            corio_diffgen::case_source_with(&format!("case_{index:03}"), seed, index, features)
         }
-        (Some(index), true) => {
-            corio_diffgen::async_case_source(&format!("async_case_{index:03}"), seed, index)
-        }
+        (Some(index), true) => corio_diffgen::async_case_source_with(
+            &format!("async_case_{index:03}"),
+            seed,
+            index,
+            features,
+        ),
         (None, false) => corio_diffgen::cases_file(seed, first, cases),
         (None, true) => corio_diffgen::async_cases_file(seed, first, cases),
     };
