@@ -88,8 +88,9 @@ impl<T> Queue<T> {
     ///
     /// The future owns the item and a handle to the queue, and borrows nothing. If tasks are
     /// waiting in [`get`](Queue::get), the item goes straight to the first of them. Dropping
-    /// the future while it waits takes the item out of line again (it is dropped); once the
-    /// future has completed, the item is in the queue.
+    /// the future while it waits takes the item out of line again (it is dropped), even after
+    /// a `get` made room for it: the room goes to the next waiting `put`. Once the future has
+    /// completed, the item is in the queue.
     ///
     /// # Examples
     ///
