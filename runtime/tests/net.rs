@@ -829,3 +829,35 @@ fn a_receiver_and_a_sender_task_share_one_udp_socket() {
     })
     .unwrap();
 }
+
+/// An `accept` woken by a pending connection but cancelled before it ran leaves the
+/// connection for the next `accept` (the readiness stays until an accept finds none).
+#[test]
+fn an_accept_cancelled_after_its_wakeup_leaves_the_connection_for_the_next() {
+    run(async {
+        let listener = std::rc::Rc::new(TcpListener::bind("127.0.0.1:0")?);
+        let addr = listener.local_addr()?;
+        let first = {
+            let listener = listener.clone();
+            corio::spawn(async move { listener.accept().await.map(|_| ()) })
+        };
+        corio::yield_now().await; // `first` waits in accept
+        let client = std::net::TcpStream::connect(addr)?;
+        // Let the loop see the connection and wake `first` (the yield polls for I/O, since
+        // main is the only ready task), then cancel it before it runs.
+        std::thread::sleep(Duration::from_millis(5));
+        corio::yield_now().await;
+        assert!(
+            !first.is_finished(),
+            "`first` ran before it could be cancelled"
+        );
+        first.cancel();
+        let (stream, peer) = corio::timeout(Duration::from_secs(5), listener.accept())
+            .await
+            .expect("the connection was lost with the cancelled accept")?;
+        assert_eq!(peer, client.local_addr()?);
+        drop(stream);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
