@@ -614,7 +614,11 @@ fn collatz(mut n: u64) -> u32 {
     let mut steps = 0;
     while n != 1 {
         yield_!(n);
-        n = if n.is_multiple_of(2) { n / 2 } else { 3 * n + 1 };
+        n = if n.is_multiple_of(2) {
+            n / 2
+        } else {
+            3 * n + 1
+        };
         steps += 1;
     }
     steps
@@ -634,7 +638,82 @@ fn a_cloned_generator_continues_from_the_same_point() {
     let mut n = 27u64;
     while n != 1 {
         want.push(n);
-        n = if n.is_multiple_of(2) { n / 2 } else { 3 * n + 1 };
+        n = if n.is_multiple_of(2) {
+            n / 2
+        } else {
+            3 * n + 1
+        };
     }
     assert_eq!([head, rest_g].concat(), want);
+}
+
+// ---------------------------------------------------------------------------------------
+// An async generator of lines, consumed from a coroutine and from a plain async fn.
+
+#[corio::coroutine(yield = String)]
+async fn lines_of(reader: corio::io::BufReader<corio::net::UnixStream>) {
+    loop {
+        let line = reader.read_line().await.expect("read_line");
+        if line.is_empty() {
+            break;
+        }
+        yield_!(String::from_utf8_lossy(&line).trim_end().to_string());
+    }
+}
+
+/// `futures::StreamExt::next(&mut s)` borrows the stream across the await, which a coroutine
+/// cannot keep: `SharedStream::next(&self)` is the form it can (found here: an async
+/// generator could not be consumed inside a `#[corio::coroutine]` body at all).
+#[corio::coroutine]
+async fn longest_line(reader: corio::io::BufReader<corio::net::UnixStream>) -> (usize, String) {
+    let lines = corio::SharedStream::new(lines_of(reader));
+    let mut count = 0;
+    let mut longest = String::new();
+    while let Some(line) = lines.next().await {
+        count += 1;
+        if line.len() > longest.len() {
+            longest = line;
+        }
+    }
+    (count, longest)
+}
+
+async fn longest_line_plain(
+    reader: corio::io::BufReader<corio::net::UnixStream>,
+) -> (usize, String) {
+    use futures::StreamExt;
+    let mut lines = lines_of(reader);
+    let mut count = 0;
+    let mut longest = String::new();
+    while let Some(line) = lines.next().await {
+        count += 1;
+        if line.len() > longest.len() {
+            longest = line;
+        }
+    }
+    (count, longest)
+}
+
+#[test]
+fn an_async_generator_is_consumed_from_a_coroutine() {
+    let text = "short\na much longer line\n\nmid length\nlast without newline";
+    let want = (
+        text.lines().count(),
+        text.lines().max_by_key(|l| l.len()).unwrap().to_string(),
+    );
+    for coroutine in [false, true] {
+        let got = corio::run(async move {
+            let (a, b) = corio::net::UnixStream::pair().unwrap();
+            let writer = corio::io::BufWriter::new(a);
+            writer.write(text);
+            writer.close().await.unwrap();
+            let reader = corio::io::BufReader::new(b);
+            if coroutine {
+                longest_line(reader).await
+            } else {
+                longest_line_plain(reader).await
+            }
+        });
+        assert_eq!(got, want);
+    }
 }
