@@ -68,7 +68,9 @@ fn script_corio() -> Vec<String> {
 }
 
 fn script_tokio() -> Vec<String> {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let mut log = Vec::new();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(1);
