@@ -1013,3 +1013,85 @@ fn an_item_handed_to_a_waiting_getter_still_fills_the_queue() {
     );
     check_against_asyncio(py, &got);
 }
+
+// ---------------------------------------------------------------------------------------
+// Barrier phases, as_completed and wait(FIRST_COMPLETED).
+
+const PHASES_PY: &str = r#"
+    DUR = [3, 1, 2]
+
+    async def runner(i, barrier):
+        for phase in range(2):
+            await asyncio.sleep(DUR[(i + phase) % 3])
+            say(f"r{i} arrives phase {phase}")
+            idx = await barrier.wait()
+            say(f"r{i} leaves phase {phase} (arrival {idx})")
+
+    async def job(i):
+        await asyncio.sleep(DUR[i] * 2 + 3 * i)
+        return f"job{i}"
+
+    async def main():
+        barrier = asyncio.Barrier(3)
+        await asyncio.gather(*(runner(i, barrier) for i in range(3)))
+        for fut in asyncio.as_completed([job(i) for i in range(3)]):
+            say(f"completed {await fut}")
+        tasks = [asyncio.create_task(job(i)) for i in range(3)]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        say(f"first: {[t.result() for t in done]}, pending {len(pending)}")
+        for t in pending:
+            t.cancel()
+
+    run(main())
+"#;
+
+const PHASE_DUR: [u64; 3] = [3, 1, 2];
+
+#[corio::coroutine]
+async fn runner_co(i: usize, barrier: corio::sync::Barrier, log: Log) {
+    for phase in 0..2 {
+        sleep(secs(PHASE_DUR[(i + phase) % 3])).await;
+        log.say(format!("r{i} arrives phase {phase}"));
+        let idx = barrier.wait().await.unwrap();
+        log.say(format!("r{i} leaves phase {phase} (arrival {idx})"));
+    }
+}
+
+#[corio::coroutine]
+async fn job(i: u64) -> String {
+    sleep(secs(PHASE_DUR[i as usize] * 2 + 3 * i)).await;
+    format!("job{i}")
+}
+
+#[corio::coroutine]
+async fn phases_main(log: Log) -> Vec<String> {
+    let barrier = corio::sync::Barrier::new(3);
+    join_all((0..3).map(|i| runner_co(i, barrier.clone(), log.clone()))).await;
+    let completed = corio::as_completed((0..3).map(job));
+    for _ in 0..3 {
+        let r = completed.next().await.unwrap();
+        log.say(format!("completed {r}"));
+    }
+    let tasks: Vec<_> = (0..3).map(|i| spawn(job(i))).collect();
+    let (done, pending) = corio::wait(tasks, corio::ReturnWhen::FirstCompleted).await;
+    let mut firsts = Vec::new();
+    for t in done {
+        let r = t.await.unwrap();
+        firsts.push(format!("'{r}'"));
+    }
+    log.say(format!(
+        "first: [{}], pending {}",
+        firsts.join(", "),
+        pending.len()
+    ));
+    for t in &pending {
+        t.cancel();
+    }
+    log.lines()
+}
+
+#[test]
+fn barrier_as_completed_and_wait_match_asyncio() {
+    let got = run_virtual(|| phases_main(Log::new()));
+    check_against_asyncio(PHASES_PY, &got);
+}
