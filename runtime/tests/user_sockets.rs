@@ -849,3 +849,43 @@ fn buf_writer_bytes_reach_the_peer_without_a_drain() {
         assert_eq!(writer.buffered(), 0);
     });
 }
+
+// ---------------------------------------------------------------------------------------
+// Errors a user meets, with the kinds `std` gives for the same calls.
+
+#[test]
+fn socket_errors_have_std_kinds() {
+    let dir = temp_dir("errors");
+    let missing = dir.join("missing.sock");
+    let taken = dir.join("taken.sock");
+    let _std_unix = std::os::unix::net::UnixListener::bind(&taken).unwrap();
+    // a port nobody listens on: bind, note the port, close
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_addr = busy.local_addr().unwrap();
+
+    let want = [
+        std::net::TcpStream::connect(closed).unwrap_err().kind(),
+        std::os::unix::net::UnixStream::connect(&missing)
+            .unwrap_err()
+            .kind(),
+        std::os::unix::net::UnixListener::bind(&taken)
+            .unwrap_err()
+            .kind(),
+        std::net::TcpListener::bind(busy_addr).unwrap_err().kind(),
+    ];
+    let (missing2, taken2) = (missing.clone(), taken.clone());
+    let got = run_real(move || async move {
+        [
+            TcpStream::connect(closed).await.unwrap_err().kind(),
+            UnixStream::connect(&missing2).await.unwrap_err().kind(),
+            UnixListener::bind(&taken2).unwrap_err().kind(),
+            TcpListener::bind(busy_addr).unwrap_err().kind(),
+        ]
+    });
+    assert_eq!(got, want);
+    let _ = std::fs::remove_dir_all(dir);
+}
