@@ -1095,3 +1095,35 @@ fn barrier_as_completed_and_wait_match_asyncio() {
     let got = run_virtual(|| phases_main(Log::new()));
     check_against_asyncio(PHASES_PY, &got);
 }
+
+/// `wait_for(q.get(), t)` racing a `put` that lands in the same instant: whichever wins, the
+/// item is never lost (it is either returned or still in the queue), in both timer orders.
+#[test]
+fn a_get_with_a_timeout_never_loses_an_item() {
+    for producer_first in [false, true] {
+        let (got, left) = run_virtual(move || async move {
+            let q: Queue<u32> = Queue::new(1);
+            let producer = |q: Queue<u32>| async move {
+                sleep(secs(1)).await;
+                q.put(7).await;
+            };
+            let mut p = None;
+            if producer_first {
+                p = Some(spawn(producer(q.clone())));
+            }
+            let getter = spawn({
+                let q = q.clone();
+                async move { timeout(secs(1), q.get()).await.ok() }
+            });
+            let p = p.unwrap_or_else(|| spawn(producer(q.clone())));
+            let got = getter.await.unwrap();
+            p.await.unwrap();
+            (got, q.len())
+        });
+        assert_eq!(
+            got.iter().count() + left,
+            1,
+            "producer first: {producer_first}"
+        );
+    }
+}
