@@ -1127,3 +1127,42 @@ fn a_get_with_a_timeout_never_loses_an_item() {
         );
     }
 }
+
+/// asyncio's `await wait_for(task, t)` cancels `task` on timeout. `timeout(t, task)` cannot:
+/// it drops the handle, and dropping a `Task` never cancels it (the task runs on, out of
+/// reach). The port that keeps the handle is `wait([task]).timeout(t)`, then `cancel()` what
+/// is pending: the task's cleanup runs, as asyncio's does.
+#[test]
+fn wait_for_a_task_ports_to_wait_with_a_timeout() {
+    let got = run_virtual(|| async {
+        let log = Log::new();
+        let task = spawn(slow_op_co("t", 10, log.clone()));
+        let (done, pending) = corio::wait([task], corio::ReturnWhen::AllCompleted)
+            .timeout(secs(2))
+            .await;
+        assert!(done.is_empty());
+        for t in &pending {
+            t.cancel();
+        }
+        log.say("timed out");
+        log.lines()
+    });
+    let py = r#"
+        async def slow_op(name, d):
+            try:
+                say(f"{name} start")
+                await asyncio.sleep(d)
+            finally:
+                say(f"{name} cleanup")
+
+        async def main():
+            task = asyncio.create_task(slow_op("t", 10))
+            try:
+                await asyncio.wait_for(task, 2)
+            except asyncio.TimeoutError:
+                say("timed out")
+
+        run(main())
+    "#;
+    check_against_asyncio(py, &got);
+}
