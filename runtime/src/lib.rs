@@ -85,6 +85,7 @@ mod observe;
 pub mod process;
 mod rt;
 mod runtime;
+mod shared_stream;
 #[cfg(unix)]
 pub mod signal;
 mod status;
@@ -117,6 +118,7 @@ pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 pub use executor::LoopId;
 pub use observe::tasks::{Frame, TaskInfo, current_task, dump, tasks};
 pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};
+pub use shared_stream::{NextItem, SharedStream};
 pub use status::{Local, PointKind, Status, SuspendPoint};
 pub use task::{Panic, Task, TaskError, TaskId};
 pub use task_group::{ChildError, GroupError, GroupHandle, TaskGroup};

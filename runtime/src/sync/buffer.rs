@@ -312,7 +312,9 @@ impl<T> Buffer<T> {
 impl<T> Buffer<T> {
     /// Adds the buffer's lengths to a handle's `Debug` output.
     pub(crate) fn debug_fields(&self, d: &mut fmt::DebugStruct<'_, '_>) {
-        d.field("len", &self.len())
+        // `len` here is the items nobody was handed yet (so "getters wait only beside an
+        // empty buffer" reads off it); `Queue::len` also counts handed items.
+        d.field("len", &self.items.len())
             .field("getters", &self.getters.len())
             .field("putters", &self.putters.len());
     }
