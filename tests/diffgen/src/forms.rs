@@ -221,8 +221,15 @@ impl Gen {
         if self.f("generics") {
             forms.push(Gen::sig_stmt);
         }
-        if self.f("rules") && self.rng.chance(8) {
-            forms.push(Gen::rule_stmt);
+        // At most one per program, in a few percent of them: such a program is rejected
+        // whole, so it checks the error and nothing else.
+        if self.f("rules")
+            && !self.ruled
+            && self.rng.chance(3)
+            && let Some(s) = self.rule_stmt()
+        {
+            self.ruled = true;
+            return s;
         }
         if forms.is_empty() {
             return self.simple_stmt();
