@@ -149,6 +149,8 @@ struct Counts {
     divergences: Vec<(Prog, String)>,
     coro_failures: Vec<(Prog, Vec<CompileError>)>,
     allowed: Vec<(Prog, Vec<CompileError>)>,
+    /// A `rules` program rejected by rustc's own borrow-check error rather than ours.
+    rustc_rule: Vec<(Prog, Vec<CompileError>)>,
     invalid: Vec<(Prog, Vec<CompileError>)>,
     harness: Vec<(Prog, Vec<CompileError>)>,
 }
@@ -409,6 +411,12 @@ fn run_group(o: &Opts, g: usize, batches: &[Vec<Prog>], counts: &mut Counts) {
                 counts.harness.push(entry);
             } else if errs.iter().all(|e| allowed(&e.message)) {
                 counts.allowed.push(entry);
+            } else if has_rule(&p.source)
+                && errs
+                    .iter()
+                    .all(|e| allowed(&e.message) || rustc_borrow_error(&e.message))
+            {
+                counts.rustc_rule.push(entry);
             } else {
                 counts.coro_failures.push(entry);
             }
@@ -458,6 +466,28 @@ fn allowed(message: &str) -> bool {
         // rustc's partial-move error (README, "What a suspended coroutine keeps").
         || message.contains("use of partially moved value")
         || message.contains("borrow of partially moved value")
+}
+
+/// Whether the program holds one of the generator's `rules` statements (`let rN = &…`, `let
+/// clN = |…`, `let pmN = (…`): a documented rule applies to it.
+fn has_rule(source: &str) -> bool {
+    ["let r", "let cl", "let pm"].iter().any(|prefix| {
+        source.match_indices(prefix).any(|(i, _)| {
+            let rest = &source[i + prefix.len()..];
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            digits > 0 && rest[digits..].starts_with(" = ")
+        })
+    })
+}
+
+/// rustc's borrow-check errors: how rustc reports the borrowing rule where the macro cannot
+/// see the borrow (README, the rule's "rustc reports the rest").
+fn rustc_borrow_error(message: &str) -> bool {
+    [
+        "E0597", "E0505", "E0506", "E0502", "E0499", "E0373", "E0716",
+    ]
+    .iter()
+    .any(|code| message.starts_with(&format!("error[{code}]")))
 }
 
 /// The scratch workspace: a crate per batch, each with the test support and its programs.
@@ -672,6 +702,7 @@ impl Saver {
             .chain(&counts.invalid)
             .chain(&counts.harness)
             .chain(&counts.allowed)
+            .chain(&counts.rustc_rule)
         {
             let kind = if counts.coro_failures.iter().any(|(q, _)| q.name == p.name) {
                 "coro"
@@ -679,6 +710,8 @@ impl Saver {
                 "invalid"
             } else if counts.allowed.iter().any(|(q, _)| q.name == p.name) {
                 "allowed"
+            } else if counts.rustc_rule.iter().any(|(q, _)| q.name == p.name) {
+                "rustc-rule"
             } else {
                 "harness"
             };
@@ -924,6 +957,11 @@ fn report(
     );
     let _ = writeln!(
         out,
+        "  rule applies, rustc's error:       {}",
+        c.rustc_rule.len()
+    );
+    let _ = writeln!(
+        out,
         "  invalid programs (plain fails):    {}",
         c.invalid.len()
     );
@@ -963,4 +1001,73 @@ fn report(
     }
     let _ = writeln!(out, "  saved to {}", o.out.display());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_statements_are_recognised() {
+        assert!(has_rule("x;\nlet r12 = &v;\n"));
+        assert!(has_rule("let cl3 = |z: i64| z ^ a;"));
+        assert!(has_rule("let pm7 = (ctx.noisy(1i64), ctx.noisy(2i64));"));
+        // The generator's other closures and bindings.
+        assert!(!has_rule("let cl = |z: i64| z.wrapping_add(x);"));
+        assert!(!has_rule("let r = &TABLE[1..];"));
+        assert!(!has_rule("let q = 1i64;"));
+    }
+
+    #[test]
+    fn errors_are_located_in_their_program() {
+        let p = |name: &str, lines: usize| Prog {
+            is_async: false,
+            seed: 0,
+            index: 0,
+            name: name.into(),
+            source: "#[corio::coroutine]\nfn coro() {}\nmod plain {\n}\n#[test]\n"
+                .lines()
+                .cycle()
+                .take(lines)
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n",
+        };
+        let batch = [p("case_1", 5), p("case_2", 5)];
+        let errs = vec![
+            (2, 1, "error[E0308]: mismatched types".to_string()),
+            (9, 3, "error: expected `{`".to_string()),
+        ];
+        let located = locate(&batch, &errs);
+        assert_eq!(located.len(), 2);
+        assert_eq!(located[0].0, "case_1");
+        assert_eq!(located[0].1[0].part, Part::Coro);
+        assert_eq!(located[1].0, "case_2");
+        assert_eq!(located[1].1[0].line, 4);
+        assert_eq!(located[1].1[0].part, Part::Plain);
+    }
+
+    #[test]
+    fn failures_are_parsed_from_the_test_output() {
+        let out = "running 2 tests\n.F\nfailures:\n\n---- cases::case_3::case_3 stdout ----\n\
+                   the coroutine diverges\n\nfailures:\n    cases::case_3::case_3\n\n\
+                   test result: FAILED. 1 passed; 1 failed\n";
+        let f = test_failures(out);
+        assert_eq!(f.len(), 1);
+        assert!(f["case_3"].contains("diverges"));
+    }
+
+    #[test]
+    fn signatures_ignore_names() {
+        let e = |m: &str| CompileError {
+            line: 1,
+            col: 1,
+            message: m.into(),
+            part: Part::Coro,
+        };
+        assert_eq!(
+            signature(&e("error[E0425]: cannot find value `w` in this scope")),
+            signature(&e("error[E0425]: cannot find value `n` in this scope"))
+        );
+    }
 }
