@@ -301,10 +301,35 @@ impl Normalizer<'_> {
             return;
         }
         let expr = std::mem::replace(&mut *init.expr, resume_placeholder());
-        let (mut pre, expr) = self.anf(expr);
+        // `let x: T = if … { … } else { … };`: the temporary is declared `T`, so that every
+        // branch's value coerces to it (`&[]` to `&[u8]`) as in the plain `let`.
+        let any_construct = matches!(
+            &expr,
+            Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_) | Expr::Unsafe(_)
+        );
+        let (mut pre, expr) = match (&local.pat, any_construct) {
+            (syn::Pat::Type(pt), true) => self.value_temp(expr, Some(&pt.ty)),
+            _ => self.anf(expr),
+        };
         *init.expr = expr;
         out.append(&mut pre);
         out.push(Node::Let(local));
+    }
+
+    /// A temporary assigned on every way out of a construct used as a value.
+    fn value_temp(&mut self, e: Expr, ty: Option<&syn::Type>) -> (Vec<Node>, Expr) {
+        let t = self.temp();
+        self.anchors.push(t.clone());
+        let decl: Stmt = match ty {
+            Some(ty) => parse_quote!(let #t: #ty;),
+            None => parse_quote!(let #t;),
+        };
+        let Stmt::Local(decl) = decl else {
+            unreachable!()
+        };
+        let mut pre = vec![Node::Let(decl)];
+        self.value_construct(e, &t, &mut pre);
+        (pre, path(&t))
     }
 
     /// `yield_!(v)` / `fut.await` as a whole expression: its operand, normalized.
@@ -347,9 +372,17 @@ impl Normalizer<'_> {
             // A suspending `if`/`match` as the body's value returns from each branch (no
             // temporary and no join after it, whose copies could not infer the temporary's
             // type when a `#[cfg]`'d arm is the only other way out).
-            Tail::Return if contains(&e) && matches!(e, Expr::If(_) | Expr::Match(_)) => match e {
+            // The same for an unlabelled block: its value is returned where it is made, so it
+            // coerces to the return type (`return { yield_!(()); Some(&[]) }`).
+            Tail::Return if is_construct(&e) => match e {
                 Expr::If(i) => self.if_(i, Tail::Return, out),
                 Expr::Match(m) => self.match_(m, Tail::Return, out),
+                Expr::Unsafe(u) => self.unsafe_block(u.block.stmts, Tail::Return, out),
+                Expr::Block(b) => {
+                    let target = self.target(None, false, None);
+                    let body = self.block(b.block.stmts, Tail::Return);
+                    out.push(Node::Block { target, body });
+                }
                 _ => unreachable!(),
             },
             Tail::Return => {
@@ -374,6 +407,11 @@ impl Normalizer<'_> {
                     out.push(self.set(t, &e));
                 }
             }
+        } else if diverges(&e) {
+            // `if c { break 'f1 } else { … }` used as a value: the branch jumps, and assigns
+            // nothing (an assignment would make the code after the construct, copied into
+            // this branch's arm, depend on a type only a later arm fixes).
+            out.push(Node::Stmt(Stmt::Expr(e, Some(Default::default()))));
         } else {
             out.push(self.set(t, &e));
         }
@@ -448,8 +486,30 @@ impl Normalizer<'_> {
                     out.push(Node::Stmt(parse_quote!(#left = #right;)));
                 }
             }
+            // `*count.lock().await += 1;`: the suspension point is in the place and the right
+            // operand is pure, so the order of the two cannot matter. In a block of its own,
+            // so that the place's temporaries (the guard) drop at the end of the statement.
+            Expr::Binary(b)
+                if is_compound(&b.op)
+                    && contains(&*b.left)
+                    && !contains(&*b.right)
+                    && is_pure(&b.right) =>
+            {
+                let (left, op, right) = (*b.left, b.op, *b.right);
+                let (mut body, left) = self.anf(left);
+                body.push(Node::Stmt(parse_quote!(#left #op #right;)));
+                let target = self.target(None, false, None);
+                out.push(Node::Block { target, body });
+            }
             Expr::Binary(b) if is_compound(&b.op) => {
-                if !is_pure(&b.left) {
+                if contains(&*b.left) {
+                    self.errors.error(
+                        &b.left,
+                        "a suspension point in the place of a compound assignment whose right \
+                         operand is not a literal or a variable: bind the place first \
+                         (`let mut guard = lock.lock().await; *guard += f();`)",
+                    );
+                } else if !is_pure(&b.left) {
                     self.errors.error(
                         &b.left,
                         "a compound assignment around a suspension point needs a plain place \
@@ -461,6 +521,10 @@ impl Normalizer<'_> {
                 let (mut pre, right) = self.anf(*b.right);
                 out.append(&mut pre);
                 out.push(Node::Stmt(parse_quote!(#left #op #right;)));
+            }
+            Expr::Return(r) if r.expr.as_deref().is_some_and(is_construct) => {
+                let value = *r.expr.expect("checked");
+                self.tail(value, Tail::Return, out);
             }
             Expr::Return(r) => {
                 let value = r.expr.map(|e| {
@@ -641,7 +705,8 @@ impl Normalizer<'_> {
         if let Some((mut pre, value, span, tokens, is_await)) = self.direct_suspend(&e) {
             let point = self.point(span, tokens, is_await);
             let t = self.temp();
-            let resume: Stmt = parse_quote!(let #t = __corio_resume!(););
+            // `mut`: the value may be a place that is mutated (`*lock.lock().await += 1`).
+            let resume: Stmt = parse_quote!(let mut #t = __corio_resume!(););
             let Stmt::Local(resume) = resume else {
                 unreachable!()
             };
@@ -782,17 +847,7 @@ impl Normalizer<'_> {
             | Expr::Match(_)
             | Expr::Block(_)
             | Expr::Loop(_)
-            | Expr::Unsafe(_)) => {
-                let t = self.temp();
-                self.anchors.push(t.clone());
-                let decl: Stmt = parse_quote!(let #t;);
-                let Stmt::Local(decl) = decl else {
-                    unreachable!()
-                };
-                let mut pre = vec![Node::Let(decl)];
-                self.value_construct(e, &t, &mut pre);
-                (pre, path(&t))
-            }
+            | Expr::Unsafe(_)) => self.value_temp(e, None),
             // `break 'a value` / `return value`: the value first; the segment stage turns the
             // jump itself into a transition.
             Expr::Break(mut b) if b.expr.is_some() => {
@@ -883,6 +938,32 @@ impl Normalizer<'_> {
         }
         (pre, out)
     }
+}
+
+/// `break`, `continue`, `return` or `panic!`-like: control never goes on.
+fn diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => true,
+        Expr::Paren(p) => diverges(&p.expr),
+        Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented"
+            )
+        }),
+        _ => false,
+    }
+}
+
+/// An `if`, `match` or unlabelled block (or `unsafe` block) with a suspension point inside,
+/// whose value can be made where it is used.
+fn is_construct(e: &Expr) -> bool {
+    contains(e)
+        && match e {
+            Expr::If(_) | Expr::Match(_) | Expr::Unsafe(_) => true,
+            Expr::Block(b) => b.label.is_none(),
+            _ => false,
+        }
 }
 
 /// A place expression (`x`, `x.f`, `v[i]`, `*p`): wrapping it in a block would move out of it.
@@ -1017,10 +1098,10 @@ fn split_let_chain(cond: &Expr) -> Option<(Expr, Expr)> {
     }
     let mut all = Vec::new();
     conjuncts(cond, &mut all);
-    let first = all.iter().position(contains)?;
-    if !all[..first].iter().any(|c| matches!(c, Expr::Let(_))) {
-        return None;
-    }
+    // The first conjunct that suspends after a `let` (a `let` whose own scrutinee suspends
+    // is fine: it runs before the binding).
+    let first = (1..all.len())
+        .find(|&i| contains(&all[i]) && all[..i].iter().any(|c| matches!(c, Expr::Let(_))))?;
     let join = |cs: &[Expr]| {
         cs.iter()
             .cloned()
