@@ -115,7 +115,8 @@ impl Gen {
                 let lo = self.int(d, cx);
                 let hi = self.int(d, cx);
                 let x = self.int(d, cx);
-                format!("((({lo}) & 15i64)..=(({hi}) & 15i64)).contains(&(({x}) & 15i64)) as i64")
+                // Parenthesized: `… as i64 < y` reads `i64<` as generic arguments.
+                format!("(((({lo}) & 15i64)..=(({hi}) & 15i64)).contains(&(({x}) & 15i64)) as i64)")
             }
             3 => {
                 let a = self.int(d, cx);
