@@ -491,8 +491,6 @@ pub(crate) struct Case {
     pub(crate) salt: u64,
 }
 
-/// Runs a generator program's both forms in full and dropped after several k, and panics on
-/// any divergence.
 thread_local! {
     /// The generator's features of the program this test thread checks (`label_features`).
     static FEATURES: Cell<&'static str> = const { Cell::new("") };
@@ -504,6 +502,8 @@ pub(crate) fn label_features(features: &'static str) {
     FEATURES.with(|f| f.set(features));
 }
 
+/// Runs a generator program's both forms in full and dropped after several k, and panics on
+/// any divergence.
 pub(crate) fn check(
     case: &Case,
     plain: fn(Ctx, i64) -> Result<i64, i64>,
