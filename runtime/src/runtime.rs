@@ -8,42 +8,9 @@ use std::time::Duration;
 
 #[cfg(unix)]
 use crate::debug::{DumpOnSignal, DumpSignal};
-use crate::executor::{self, LoopId, LoopInner};
-use crate::task::Task;
-
-/// Loop settings, fixed when the loop is built.
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) debug: bool,
-    pub(crate) slow_poll_threshold: Duration,
-    pub(crate) event_interval: u32,
-    pub(crate) io_interval: u32,
-    /// How long the loop spins before it blocks for I/O after a wait that woke several tasks
-    /// (zero: it blocks at once).
-    pub(crate) busy_poll: Duration,
-    /// `Builder::seed`: a deterministic schedule on virtual time.
-    pub(crate) seed: Option<u64>,
-    /// Where `run` was called: the main future's "spawn location" in task dumps.
-    pub(crate) main_at: &'static Location<'static>,
-    #[cfg(unix)]
-    pub(crate) dump_signal: Option<DumpSignal>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            debug: crate::debug::env_debug(),
-            slow_poll_threshold: Duration::from_millis(100),
-            event_interval: 61,
-            io_interval: 4,
-            busy_poll: Duration::ZERO,
-            seed: None,
-            main_at: Location::caller(),
-            #[cfg(unix)]
-            dump_signal: None,
-        }
-    }
-}
+use crate::rt::config::Config;
+use crate::rt::executor::{self, LoopId, LoopInner};
+use crate::rt::task::Task;
 
 /// Runs a future to completion on a new event loop and returns its output: asyncio's `run`.
 ///
@@ -66,7 +33,7 @@ impl Default for Config {
 pub fn run<F: IntoFuture>(fut: F) -> F::Output {
     let config = Config {
         main_at: Location::caller(),
-        ..Config::default()
+        ..loop_config()
     };
     executor::block_on(config, fut.into_future())
 }
@@ -84,9 +51,27 @@ pub fn run<F: IntoFuture>(fut: F) -> F::Output {
 ///     .build();
 /// assert_eq!(rt.run(async { 1 }), 1);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Runtime {
     config: Config,
+    /// `Builder::dump_on_signal`: observability wrapped around the main future, not a setting
+    /// of the loop's core.
+    #[cfg(unix)]
+    dump_signal: Option<DumpSignal>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Runtime::builder().build()
+    }
+}
+
+/// The core's default settings, with the diagnostics of `corio::debug` listening to it.
+fn loop_config() -> Config {
+    Config {
+        listener: Some(crate::observe::debug::on_core_event),
+        ..Config::default()
+    }
 }
 
 impl Runtime {
@@ -111,7 +96,9 @@ impl Runtime {
     /// ```
     pub fn builder() -> Builder {
         Builder {
-            config: Config::default(),
+            config: loop_config(),
+            #[cfg(unix)]
+            dump_signal: None,
         }
     }
 
@@ -135,7 +122,7 @@ impl Runtime {
             ..self.config.clone()
         };
         #[cfg(unix)]
-        if let Some(signal) = config.dump_signal {
+        if let Some(signal) = self.dump_signal {
             return executor::block_on(config, DumpOnSignal::new(fut.into_future(), signal));
         }
         executor::block_on(config, fut.into_future())
@@ -161,6 +148,8 @@ impl Runtime {
 #[derive(Debug, Clone)]
 pub struct Builder {
     config: Config,
+    #[cfg(unix)]
+    dump_signal: Option<DumpSignal>,
 }
 
 impl Builder {
@@ -332,7 +321,7 @@ impl Builder {
     /// ```
     #[cfg(unix)]
     pub fn dump_on_signal(mut self, signal: DumpSignal) -> Self {
-        self.config.dump_signal = Some(signal);
+        self.dump_signal = Some(signal);
         self
     }
 
@@ -347,6 +336,8 @@ impl Builder {
     pub fn build(self) -> Runtime {
         Runtime {
             config: self.config,
+            #[cfg(unix)]
+            dump_signal: self.dump_signal,
         }
     }
 }
@@ -493,7 +484,7 @@ impl Handle {
             !self.inner.is_closed(),
             "Handle::spawn: the loop of this handle has finished"
         );
-        crate::task::spawn_on(&self.inner, name, fut, Location::caller())
+        crate::rt::task::spawn_on(&self.inner, name, fut, Location::caller())
     }
 
     /// The loop's id.

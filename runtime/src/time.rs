@@ -38,7 +38,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use crate::executor::{self, next_id, try_with_current};
-use crate::timers::{TimerKey, TimerState};
+use crate::rt::timer_queue::{TimerKey, TimerState};
 use crate::trace::{self, WaitingOn};
 
 /// Waits until `duration` has passed: asyncio's `sleep`.

@@ -11,7 +11,6 @@ use std::error::Error;
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
-use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -20,9 +19,10 @@ use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 
-use crate::executor::{self, LoopInner};
-use crate::trace::{self, WaitingOn};
-use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
+use crate::rt::await_chain::{self, WaitingOn};
+use crate::rt::executor::{self, LoopInner};
+pub use crate::rt::id::TaskId;
+use crate::rt::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 /// A handle to a spawned task: await it for the task's output.
 ///
@@ -140,14 +140,14 @@ impl<T: 'static> Future for Task<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(!self.consumed(), "`Task` polled after it completed");
-        if let Some(traced) = trace::traced(|| WaitingOn::Task(self.id)) {
+        if let Some(traced) = await_chain::traced(|| WaitingOn::Task(self.id)) {
             return traced;
         }
         let mut out: Option<Result<T, TaskError>> = None;
         let poll = executor::try_with_current(|l| l.poll_join(self.task, self.id, cx, &mut out))
             .unwrap_or(Poll::Ready(()));
         match poll {
-            Poll::Pending => trace::pending(WaitingOn::Task(self.id)),
+            Poll::Pending => await_chain::pending(WaitingOn::Task(self.id)),
             Poll::Ready(()) => {
                 self.task.index = MAIN_INDEX;
                 Poll::Ready(out.unwrap_or(Err(TaskError::Cancelled)))
@@ -175,47 +175,6 @@ impl<T> fmt::Debug for Task<T> {
             .field("id", &self.id)
             .field("state", &state)
             .finish()
-    }
-}
-
-/// Identifies a task; unique among all tasks of the process.
-///
-/// Displays as the number alone; `Debug` reads `TaskId(7)`.
-///
-/// # Examples
-///
-/// ```
-/// corio::run(async {
-///     let task = corio::spawn(async {});
-///     println!("spawned task {}", task.id());
-/// });
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TaskId(pub(crate) NonZeroU64);
-
-impl TaskId {
-    /// The id as a number.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// corio::run(async {
-    ///     let task = corio::spawn(async {});
-    ///     assert!(task.id().as_u64() > 0);
-    /// });
-    /// ```
-    pub fn as_u64(self) -> u64 {
-        self.0.get()
-    }
-
-    pub(crate) fn tag(self) -> u32 {
-        self.0.get() as u32
-    }
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -466,7 +425,7 @@ where
             } else {
                 // A task cancelled before it ran: its coroutines were never awaited, and
                 // that is not the user's mistake (asyncio does not warn either).
-                crate::debug::quietly(|| finish(stage.as_mut(), Err(error())));
+                crate::rt::hooks::quietly(|| finish(stage.as_mut(), Err(error())));
             }
         }
     }

@@ -12,7 +12,7 @@ use std::task::Wake;
 
 use polling::Poller;
 
-use crate::executor;
+use crate::rt::executor;
 
 /// The slot index that stands for the future passed to `run` (it lives on `run`'s stack).
 pub(crate) const MAIN_INDEX: u32 = u32::MAX;

@@ -37,11 +37,11 @@
 //! assert!(seen[0].message().contains("forgotten` was never awaited"));
 //! ```
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fmt;
-use std::sync::OnceLock;
 
-use crate::trace;
+use crate::rt::await_chain;
+use crate::rt::hooks::CoreEvent;
 
 /// What a [`Diagnostic`] is about.
 ///
@@ -143,9 +143,6 @@ pub type Hook = Box<dyn FnMut(&Diagnostic)>;
 
 thread_local! {
     static HOOK: RefCell<Option<Hook>> = const { RefCell::new(None) };
-    /// While non-zero, dropping a created coroutine does not warn (a task that never started
-    /// is being cancelled: like asyncio, that does not count as "never awaited").
-    static QUIET: Cell<u32> = const { Cell::new(0) };
 }
 
 /// Sends this thread's diagnostics to `hook` instead of stderr (`None`: back to stderr), and
@@ -231,23 +228,58 @@ pub(crate) fn emit(kind: DiagnosticKind, message: String) {
     }
 }
 
-/// Whether `CORIO_DEBUG=1` (read once).
-pub(crate) fn env_debug() -> bool {
-    static ENV: OnceLock<bool> = OnceLock::new();
-    *ENV.get_or_init(|| std::env::var_os("CORIO_DEBUG").is_some_and(|v| v == "1"))
-}
-
-/// Runs `f` (which drops a task's future) without "never awaited" warnings.
-pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
-    struct Loud;
-    impl Drop for Loud {
-        fn drop(&mut self) {
-            let _ = QUIET.try_with(|q| q.set(q.get() - 1));
+/// The [`Listener`](crate::rt::hooks::Listener) the `Builder` installs: renders what the
+/// core noticed as a diagnostic.
+pub(crate) fn on_core_event(event: CoreEvent<'_>) {
+    match event {
+        CoreEvent::SlowPoll {
+            task,
+            took,
+            threshold,
+            moved,
+            done,
+            first,
+        } => {
+            let who = match task {
+                None => "the main future".to_owned(),
+                Some((id, Some(name))) => format!("task {id} ({name})"),
+                Some((id, None)) => format!("task {id}"),
+            };
+            let resumed = match moved.resumed {
+                _ if first => "started".to_owned(),
+                Some(at) => format!("resumed at {at}"),
+                None => "resumed outside any coroutine".to_owned(),
+            };
+            let suspended = match (done, moved.suspended) {
+                (true, _) => "finished".to_owned(),
+                (false, Some(at)) => format!("suspended at {at}"),
+                (false, None) => "suspended outside any coroutine".to_owned(),
+            };
+            emit(
+                DiagnosticKind::SlowPoll,
+                format!(
+                    "{who} blocked the loop for {:.3} s in one poll (slow-poll threshold {:.3} s): \
+                     it {resumed} and {suspended}",
+                    took.as_secs_f64(),
+                    threshold.as_secs_f64()
+                ),
+            );
+        }
+        CoreEvent::PanicNeverRetrieved {
+            task,
+            spawned_at,
+            message,
+        } => {
+            let who = crate::observe::tasks::describe_task(task);
+            emit(
+                DiagnosticKind::PanicNeverRetrieved,
+                format!(
+                    "{who}, spawned at {spawned_at}, panicked and nobody awaited it to retrieve \
+                     the panic: {message}"
+                ),
+            );
         }
     }
-    let _ = QUIET.try_with(|q| q.set(q.get() + 1));
-    let _loud = Loud;
-    f()
 }
 
 /// Called when an async coroutine is dropped in its `Created` state (debug builds).
@@ -261,11 +293,11 @@ pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
 #[cold]
 #[inline(never)]
 pub(crate) fn never_awaited(name: &'static str) {
-    let on = match trace::loop_debug() {
+    let on = match await_chain::loop_debug() {
         Some(on) => on,
-        None => env_debug(),
+        None => crate::rt::config::env_debug(),
     };
-    if on && QUIET.try_with(Cell::get).unwrap_or(1) == 0 {
+    if on && !crate::rt::hooks::is_quiet() {
         never_awaited_slow(name);
     }
 }
@@ -278,7 +310,7 @@ pub(crate) fn never_awaited(name: &'static str) {
     )
 )]
 fn never_awaited_slow(name: &'static str) {
-    let place = match crate::introspect::current_ids() {
+    let place = match crate::observe::tasks::current_ids() {
         Some(who) => format!(" (dropped in {who})"),
         None => String::new(),
     };
@@ -412,7 +444,7 @@ mod signal {
                                 format!(
                                     "task dump on {}\n{}",
                                     this.signal.name(),
-                                    crate::introspect::dump()
+                                    crate::observe::tasks::dump()
                                 ),
                             );
                         }

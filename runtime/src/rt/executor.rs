@@ -20,44 +20,25 @@ use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use polling::Poller;
 
-use crate::clock::{Clock, Rng};
-use crate::debug::{self, DiagnosticKind};
-use crate::reactor::Reactor;
-use crate::runtime::Config;
+use crate::rt::await_chain::{self, Whose};
+use crate::rt::clock::{Clock, Rng};
+use crate::rt::config::Config;
+use crate::rt::hooks::CoreEvent;
+pub use crate::rt::id::LoopId;
+pub(crate) use crate::rt::id::next_id;
+use crate::rt::reactor::Reactor;
+use crate::rt::task::{RawTask, TaskId};
+use crate::rt::timer_queue::Timers;
+use crate::rt::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 use crate::status::Status;
-use crate::task::{RawTask, TaskId};
-use crate::timers::Timers;
-use crate::trace::{self, Whose};
-use crate::waker::{MAIN_INDEX, Shared, TaskRef, TaskWaker};
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<LoopInner>>> = const { RefCell::new(None) };
-    /// The next id of this thread's block, and the end of the block.
-    static IDS: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
-}
-
-/// Ids are handed to threads in blocks of this many, so that they are unique process-wide
-/// while taking one costs no atomic operation.
-const ID_BLOCK: u64 = 1 << 12;
-static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
-
-/// A fresh number, unique in the process: task ids, loop ids and timer sequence numbers.
-pub(crate) fn next_id() -> NonZeroU64 {
-    IDS.with(|ids| {
-        let (mut next, mut end) = ids.get();
-        if next == end {
-            next = NEXT_BLOCK.fetch_add(ID_BLOCK, Ordering::Relaxed);
-            end = next + ID_BLOCK;
-        }
-        ids.set((next + 1, end));
-        NonZeroU64::new(next).unwrap_or(NonZeroU64::MIN)
-    })
 }
 
 /// Runs `f` with the running loop of this thread.
@@ -245,24 +226,6 @@ pub(crate) struct TaskView {
     pub(crate) name: Option<Rc<str>>,
 }
 
-/// Identifies an event loop: each call of `run` builds a new one.
-///
-/// # Examples
-///
-/// ```
-/// let a = corio::run(async { corio::running_loop().unwrap().id() });
-/// let b = corio::run(async { corio::running_loop().unwrap().id() });
-/// assert_ne!(a, b);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LoopId(NonZeroU64);
-
-impl fmt::Display for LoopId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
 impl LoopInner {
     fn new(config: Config) -> Self {
         let poller = Poller::new()
@@ -369,7 +332,7 @@ impl LoopInner {
                 index: task.index,
                 tag: task.tag,
             };
-            let mark = trace::begin_poll();
+            let mark = await_chain::begin_poll();
             let first = !cell.started();
             let started = Instant::now();
             let done = cell.as_mut().poll(task, &self.shared);
@@ -468,7 +431,7 @@ impl LoopInner {
     ) {
         let took = started.map(|s| s.elapsed());
         let slow = took.is_some_and(|t| t >= self.config.slow_poll_threshold);
-        let moved = trace::end_poll(whose, mark, done, slow);
+        let moved = await_chain::end_poll(whose, mark, done, slow);
         if let (Some(took), Some(moved)) = (took, moved) {
             self.warn_slow(took, id, moved, done, first);
         }
@@ -478,54 +441,37 @@ impl LoopInner {
         &self,
         took: Duration,
         id: Option<TaskId>,
-        moved: trace::Moved,
+        moved: await_chain::Moved,
         done: bool,
         first: bool,
     ) {
-        let who = match id {
-            None => "the main future".to_owned(),
-            Some(id) => match self.task_name(id) {
-                Some(name) => format!("task {id} ({name})"),
-                None => format!("task {id}"),
-            },
-        };
-        let resumed = match moved.resumed {
-            _ if first => "started".to_owned(),
-            Some(at) => format!("resumed at {at}"),
-            None => "resumed outside any coroutine".to_owned(),
-        };
-        let suspended = match (done, moved.suspended) {
-            (true, _) => "finished".to_owned(),
-            (false, Some(at)) => format!("suspended at {at}"),
-            (false, None) => "suspended outside any coroutine".to_owned(),
-        };
-        debug::emit(
-            DiagnosticKind::SlowPoll,
-            format!(
-                "{who} blocked the loop for {:.3} s in one poll (slow-poll threshold {:.3} s): \
-                 it {resumed} and {suspended}",
-                took.as_secs_f64(),
-                self.config.slow_poll_threshold.as_secs_f64()
-            ),
-        );
+        if let Some(listener) = self.config.listener {
+            let event = CoreEvent::SlowPoll {
+                task: id.map(|id| (id, self.task_name(id))),
+                took,
+                threshold: self.config.slow_poll_threshold,
+                moved,
+                done,
+                first,
+            };
+            listener(event);
+        }
     }
 
     /// A finished task leaves the slab without anyone taking its output: in debug mode, say
     /// so when that output is a panic (asyncio's "Task exception was never retrieved").
     fn discard(&self, id: u64, cell: &dyn RawTask) {
         if self.config.debug
+            && let Some(listener) = self.config.listener
             && let Some(panic) = cell.panic()
         {
-            let id = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
-            let who = crate::introspect::describe_task(id);
-            debug::emit(
-                DiagnosticKind::PanicNeverRetrieved,
-                format!(
-                    "{who}, spawned at {}, panicked and nobody awaited it to retrieve the panic: {}",
-                    cell.spawned_at(),
-                    panic.message()
-                ),
-            );
+            let task = TaskId(NonZeroU64::new(id).unwrap_or(NonZeroU64::MIN));
+            let event = CoreEvent::PanicNeverRetrieved {
+                task,
+                spawned_at: cell.spawned_at(),
+                message: panic.message(),
+            };
+            listener(event);
         }
         self.forget_name(id);
     }
@@ -534,7 +480,7 @@ impl LoopInner {
     /// recorded (post-order). corio's leaf futures return `Pending` at once in trace mode, so
     /// the task does not advance, unless it awaits a foreign future that became ready without
     /// waking it; such a poll is an ordinary (spurious) poll and is handled as one.
-    pub(crate) fn trace_task(&self, task: TaskRef, id: TaskId) -> Vec<trace::Entry> {
+    pub(crate) fn trace_task(&self, task: TaskRef, id: TaskId) -> Vec<await_chain::Entry> {
         let cell = {
             let Ok(mut slab) = self.slab.try_borrow_mut() else {
                 return Vec::new();
@@ -555,13 +501,13 @@ impl LoopInner {
             }
         };
         let mut cell = cell;
-        let trace = trace::begin_trace();
+        let trace = await_chain::begin_trace();
         let outer = self.current_task.replace(Some(id));
         let outer_at = self.current_at.replace(Some(cell.spawned_at()));
         let done = cell.as_mut().poll(task, &self.shared);
         self.current_task.set(outer);
         self.current_at.set(outer_at);
-        let chain = trace::end_trace(trace);
+        let chain = await_chain::end_trace(trace);
         self.after_poll(task, cell, done);
         if done { Vec::new() } else { chain }
     }
@@ -906,7 +852,7 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
         );
     }
     let main = (TaskId(next_id()), config.main_at);
-    let _recording = trace::Recording::start(config.debug, Some(main));
+    let _recording = await_chain::Recording::start(config.debug, Some(main));
     let inner = Rc::new(LoopInner::new(config));
     CURRENT.with(|c| *c.borrow_mut() = Some(inner.clone()));
     let _reset = ResetCurrent;
@@ -945,7 +891,7 @@ fn drive<F: Future>(
                 // is recorded at every poll.
                 l.current_task.set(Some(main.0));
                 l.current_at.set(Some(main.1));
-                let mark = trace::begin_poll();
+                let mark = await_chain::begin_poll();
                 let started = l.config.debug.then(Instant::now);
                 let poll = catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)));
                 let done = !matches!(poll, Ok(Poll::Pending));
@@ -989,7 +935,7 @@ where
     F::Output: 'static,
 {
     let at = Location::caller();
-    match try_with_current(|l| crate::task::spawn_on(l, name, fut, at)) {
+    match try_with_current(|l| crate::rt::task::spawn_on(l, name, fut, at)) {
         Some(task) => task,
         None => panic!(
             "corio::spawn() needs a running loop: call it inside `corio::run(...)` (at {at})"

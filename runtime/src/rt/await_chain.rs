@@ -42,8 +42,8 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::task::Poll;
 use std::time::Instant;
 
+use crate::rt::id::TaskId;
 use crate::status::{Local, SuspendPoint};
-use crate::task::TaskId;
 
 /// What a leaf future waits for: cheap to record (`Copy`, no allocation), rendered on demand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -58,9 +58,9 @@ use std::time::Duration;
 use polling::{AsSource, Event, Events, PollMode};
 use slab::Slab;
 
-use crate::executor;
-use crate::trace::{self, WaitingOn};
-use crate::waker::Shared;
+use crate::rt::await_chain::{self, WaitingOn};
+use crate::rt::executor;
+use crate::rt::waker::Shared;
 
 #[cfg(unix)]
 pub(crate) mod sys;
@@ -522,7 +522,7 @@ impl<T: AsSource> IoSource<T> {
         slot: &RefCell<Vec<Waker>>,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        if let Some(traced) = trace::traced(|| self.waiting_on(flag)) {
+        if let Some(traced) = await_chain::traced(|| self.waiting_on(flag)) {
             return traced;
         }
         let ready = match flag {
@@ -552,7 +552,7 @@ impl<T: AsSource> IoSource<T> {
         if self.reactor.mode != PollMode::Edge {
             self.rearm()?;
         }
-        trace::pending(self.waiting_on(flag))
+        await_chain::pending(self.waiting_on(flag))
     }
 
     /// What a task waiting in direction `flag` waits on, for task dumps.

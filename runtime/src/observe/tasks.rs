@@ -1,14 +1,14 @@
 //! Task listings and async stack traces: asyncio's `current_task()`, `all_tasks()` and
-//! `Task.print_stack()`, with the await chain recorded by `crate::trace`.
+//! `Task.print_stack()`, with the await chain recorded by `crate::rt::await_chain`.
 
 use std::fmt;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::executor::{self, LoopInner};
+use crate::rt::await_chain::{self, Entry, WaitingOn, Whose};
+use crate::rt::executor::{self, LoopInner};
+use crate::rt::task::TaskId;
 use crate::status::{Local, Status, SuspendPoint};
-use crate::task::TaskId;
-use crate::trace::{self, Entry, WaitingOn, Whose};
 
 /// A snapshot of one task: what [`tasks`] and [`current_task`] return.
 ///
@@ -202,7 +202,7 @@ pub fn current_task() -> Option<TaskInfo> {
 }
 
 fn is_main(id: TaskId) -> bool {
-    trace::main_task().is_some_and(|(main, _)| main == id)
+    await_chain::main_task().is_some_and(|(main, _)| main == id)
 }
 
 /// Returns every task of the running loop, oldest first, the main future included:
@@ -233,7 +233,7 @@ fn collect(l: &LoopInner) -> Vec<TaskInfo> {
     let now = l.clock.now();
     let current = l.current();
     let mut out = Vec::new();
-    if let Some((id, spawned_at)) = trace::main_task() {
+    if let Some((id, spawned_at)) = await_chain::main_task() {
         let running = matches!(current, Some((c, _)) if c == id);
         out.push(info(
             l,
@@ -249,7 +249,7 @@ fn collect(l: &LoopInner) -> Vec<TaskInfo> {
             spawned_at,
         ));
     }
-    let debug = trace::loop_debug().unwrap_or(false);
+    let debug = await_chain::loop_debug().unwrap_or(false);
     for view in l.task_views() {
         let spawned_at = match view.spawned_at {
             Some(at) => at,
@@ -263,7 +263,7 @@ fn collect(l: &LoopInner) -> Vec<TaskInfo> {
             tag: view.id.tag(),
         };
         let chain = match view.status {
-            Status::Suspended if debug => Some(trace::snapshot(whose)),
+            Status::Suspended if debug => Some(await_chain::snapshot(whose)),
             // A woken task is about to run: tracing it could run it early.
             Status::Suspended if view.scheduled => None,
             Status::Suspended => Some((
@@ -285,8 +285,8 @@ fn collect(l: &LoopInner) -> Vec<TaskInfo> {
     out
 }
 
-fn whose_ref(index: u32, id: TaskId) -> crate::waker::TaskRef {
-    crate::waker::TaskRef {
+fn whose_ref(index: u32, id: TaskId) -> crate::rt::waker::TaskRef {
+    crate::rt::waker::TaskRef {
         index,
         tag: id.tag(),
     }
@@ -302,7 +302,7 @@ fn info(
     spawned_at: &'static Location<'static>,
 ) -> TaskInfo {
     let chain = if status == Status::Suspended {
-        let (entries, locals) = trace::snapshot(whose);
+        let (entries, locals) = await_chain::snapshot(whose);
         frames(&entries, &locals, &|w| render(l, now, w))
     } else {
         Vec::new()
@@ -400,7 +400,7 @@ fn render(l: &LoopInner, now: Instant, what: WaitingOn) -> String {
         WaitingOn::Io { write, fd } => {
             let ready = if write { "writable" } else { "readable" };
             #[cfg(unix)]
-            let addresses = crate::reactor::sys::describe_socket(fd);
+            let addresses = crate::rt::reactor::sys::describe_socket(fd);
             #[cfg(not(unix))]
             let addresses = "";
             format!("{ready} on fd {fd}{addresses}")

@@ -1,4 +1,5 @@
-//! The loop's one timer structure: millisecond buckets in a `BTreeMap`, entries in a slab.
+//! The loop's timer queue (what `corio::time`'s sleeps and timeouts wait in): millisecond
+//! buckets in a `BTreeMap`, entries in a slab.
 //!
 //! A timer is an entry `(deadline, seq)`: its deadline in nanoseconds since the loop started
 //! and a sequence number (unique, increasing on each thread), which both breaks ties (equal
