@@ -129,6 +129,32 @@ fn an_item_handed_to_a_getter_cancelled_after_an_immediate_shutdown_counts_as_do
 }
 
 #[test]
+fn an_immediate_shutdown_takes_back_an_item_handed_to_a_getter_that_has_not_run() {
+    corio::run(async {
+        let queue = Queue::new(0);
+        let getter = corio::spawn({
+            let queue = queue.clone();
+            async move { queue.get().await }
+        });
+        corio::yield_now().await;
+        queue.put(7).await.unwrap(); // handed to `getter`: still in the queue until it runs
+        assert_eq!(queue.len(), 1);
+        let joiner = corio::spawn({
+            let queue = queue.clone();
+            async move { queue.join().await }
+        });
+        queue.shutdown(true);
+        // As in asyncio, where the 7 was still in the queue: drained, and the get fails.
+        assert_eq!(getter.await.unwrap(), Err(QueueShutDown(())));
+        assert_eq!(queue.len(), 0);
+        corio::timeout(Duration::from_secs(5), joiner)
+            .await
+            .expect("join returned")
+            .unwrap();
+    });
+}
+
+#[test]
 fn the_other_orders_shut_down_the_same_way() {
     corio::run(async {
         let prio = PriorityQueue::new(0);

@@ -257,10 +257,10 @@ impl<T> Queue<T> {
     /// loop `while let Ok(item) = queue.get().await` ends when the work runs out.
     ///
     /// With `immediate`, the items in the queue are dropped instead, and count as done for
-    /// [`join`](Queue::join) (which returns if nothing else is unfinished). An item already
-    /// handed to a waiting `get` (corio's gets are handoffs) is that get's: it is not taken
-    /// back. Shutting down twice does nothing more, except that an immediate shutdown after a
-    /// plain one drops what is left.
+    /// [`join`](Queue::join) (which returns if nothing else is unfinished); so is an item
+    /// handed to a waiting `get` that has not run yet (it is still in the queue, as in
+    /// asyncio): that get fails too. Shutting down twice does nothing more, except that an
+    /// immediate shutdown after a plain one drops what is left.
     ///
     /// # Examples
     ///
@@ -340,7 +340,9 @@ impl<T> Queue<T> {
 
     /// Returns the number of items in the queue: asyncio's `qsize()`.
     ///
-    /// Items handed straight to a waiting `get` are not counted.
+    /// An item handed straight to a waiting `get` counts until that getter runs, as in
+    /// asyncio, where it stays in the queue until the woken getter takes it. (It is reserved
+    /// for that getter: [`get_nowait`](Queue::get_nowait) does not take it.)
     ///
     /// # Examples
     ///
@@ -532,6 +534,15 @@ impl<T> Future for QueueGet<T> {
         let this = &mut *self;
         let poll = Buffer::poll_get(&this.shared.buf, &mut this.key, cx)
             .map(|item| item.ok_or(QueueShutDown(())));
+        // A get that fails after an immediate shutdown may have dropped the last unfinished
+        // item (handed to it before the shutdown): `join` is then due.
+        if poll.is_ready() && matches!(poll, Poll::Ready(Err(_))) {
+            let none_left = this.shared.buf.borrow().unfinished == 0;
+            if none_left {
+                let wakers = this.shared.joiners.borrow_mut().notify_all();
+                wake_all(wakers);
+            }
+        }
         trace::note(poll, WaitingOn::Static(&"Queue::get (empty)"))
     }
 }
@@ -835,12 +846,25 @@ mod tests {
         b.pending();
         queue.put_nowait('x').unwrap();
         assert!(a.woken() && !b.woken());
-        assert_eq!(queue.len(), 0, "handed straight to `a`");
+        assert_eq!(
+            queue.len(),
+            1,
+            "handed to `a`, still in the queue until `a` runs"
+        );
         assert_eq!(queue.get_nowait(), Err(TryGetError::Empty), "nobody barges");
-        queue.put_nowait('y').unwrap();
+        assert_eq!(
+            queue.put_nowait('y'),
+            Err(TryPutError::Full('y')),
+            "'x' still takes the room"
+        );
+        let mut c = Task::new(queue.put('y'));
+        c.pending();
+        assert_eq!(a.ready(), Ok('x'));
+        assert!(c.woken(), "room made when `a` took 'x'");
+        c.ready().unwrap();
         assert!(b.woken());
         assert_eq!(b.ready(), Ok('y'));
-        assert_eq!(a.ready(), Ok('x'));
+        assert_eq!(queue.len(), 0);
     }
 
     #[test]
@@ -907,13 +931,18 @@ mod tests {
 
     #[test]
     fn dropping_a_handed_over_getter_puts_the_item_back_in_front() {
-        let queue = Queue::new(1);
+        let queue = Queue::new(2);
         let mut a = Task::new(queue.get());
         a.pending();
         queue.put_nowait('a').unwrap();
         queue.put_nowait('b').unwrap();
+        assert_eq!(
+            queue.put_nowait('c'),
+            Err(TryPutError::Full('c')),
+            "'a' is still in the queue"
+        );
         a.cancel();
-        assert_eq!(queue.len(), 2, "one over maxsize until it drains");
+        assert_eq!(queue.len(), 2);
         assert_eq!(queue.get_nowait(), Ok('a'));
         assert_eq!(queue.get_nowait(), Ok('b'));
         assert_eq!(queue.task_done().and(queue.task_done()), Ok(()));
