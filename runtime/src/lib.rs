@@ -227,7 +227,10 @@ pub use corio_macros::main;
 /// on its own loop, which cancels whatever tasks the test leaves behind when it returns; a
 /// panic fails the test as usual, and `#[should_panic]`/`#[ignore]` work as on `#[test]`.
 /// `#[corio::test(debug)]` runs the loop in debug mode (slow-poll warnings, locals in task
-/// dumps). A test that is not `async`, takes arguments or is generic is a compile error.
+/// dumps); `#[corio::test(start_paused = true)]` starts on a [paused](time::pause) clock, so
+/// timeouts and retries are tested without waiting (tokio's `start_paused`); `seed = N`
+/// runs a [seeded](Builder::seed) schedule. A test that is not `async`, takes arguments or
+/// is generic is a compile error.
 ///
 /// # Examples
 ///
@@ -237,6 +240,13 @@ pub use corio_macros::main;
 ///     let start = std::time::Instant::now();
 ///     corio::sleep(std::time::Duration::from_millis(2)).await;
 ///     assert!(start.elapsed() >= std::time::Duration::from_millis(2));
+/// }
+///
+/// #[corio::test(start_paused = true)]
+/// async fn an_hour_long_timeout_fires_at_once() {
+///     let never = std::future::pending::<()>();
+///     let waited = corio::timeout(std::time::Duration::from_secs(3600), never).await;
+///     assert!(waited.is_err());
 /// }
 ///
 /// #[corio::test]

@@ -570,7 +570,11 @@ fn queue_scenario_with(seed: u64, make: fn(usize) -> Queue<Token>) {
                         let got = if rng.chance(4) {
                             queue.get_nowait().ok()
                         } else {
-                            corio::timeout(limit, queue.get()).await.ok()
+                            // Nobody shuts this queue down: `Ok` is the item.
+                            corio::timeout(limit, queue.get())
+                                .await
+                                .ok()
+                                .and_then(Result::ok)
                         };
                         if let Some(token) = got {
                             ledger.received.borrow_mut().push(token.id);

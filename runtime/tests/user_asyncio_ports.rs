@@ -75,7 +75,7 @@ const DUR: [u64; 8] = [5, 7, 11, 13, 17, 19, 23, 29];
 async fn consumer(name: String, q: Queue<usize>, log: Log) {
     let _finally = Finally::new(&log, format!("{name} stopped"));
     loop {
-        let item = q.get().await;
+        let item = q.get().await.unwrap();
         log.say(format!("{name} got {item}"));
         sleep(secs(DUR[item])).await;
         log.say(format!("{name} done {item}"));
@@ -87,7 +87,7 @@ async fn consumer(name: String, q: Queue<usize>, log: Log) {
 async fn consumer_co(name: String, q: Queue<usize>, log: Log) {
     let _finally = Finally::new(&log, format!("{name} stopped"));
     loop {
-        let item = q.get().await;
+        let item = q.get().await.unwrap();
         log.say(format!("{name} got {item}"));
         sleep(secs(DUR[item])).await;
         log.say(format!("{name} done {item}"));
@@ -109,7 +109,7 @@ async fn producer_consumer_main(coroutines: bool) -> Vec<String> {
         });
     }
     for i in 0..8 {
-        q.put(i).await;
+        q.put(i).await.unwrap();
         log.say(format!("put {i} (size {})", q.len()));
     }
     log.say("all put");
@@ -767,7 +767,7 @@ fn call_soon_and_call_later_match_asyncio() {
 
 #[corio::coroutine]
 async fn queue_worker(q: Queue<u32>) -> u32 {
-    let item = q.get().await;
+    let item = q.get().await.unwrap();
     item * 2
 }
 
@@ -975,14 +975,14 @@ fn an_item_handed_to_a_waiting_getter_still_fills_the_queue() {
         let getter = spawn({
             let (q, log) = (q.clone(), log.clone());
             async move {
-                let item: u32 = q.get().await;
+                let item: u32 = q.get().await.unwrap();
                 log.say(format!("got {item}"));
             }
         });
         corio::yield_now().await; // the getter waits
-        q.put(1).await;
+        q.put(1).await.unwrap();
         log.say(format!("put 1, qsize {}, full {}", q.len(), q.is_full()));
-        q.put(2).await; // waits until the getter has taken 1
+        q.put(2).await.unwrap(); // waits until the getter has taken 1
         log.say(format!("put 2, qsize {}", q.len()));
         getter.await.unwrap();
         log.lines()
