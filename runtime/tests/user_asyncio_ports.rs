@@ -1166,3 +1166,56 @@ fn wait_for_a_task_ports_to_wait_with_a_timeout() {
     "#;
     check_against_asyncio(py, &got);
 }
+
+/// In debug mode a task dump shows each waiting coroutine's live locals, as
+/// `inspect.getcoroutinelocals` would: a worker waiting on a queue with what it has done so far.
+#[test]
+fn debug_dump_shows_the_locals_of_waiting_workers() {
+    #[corio::coroutine]
+    async fn summing_worker(name: &'static str, q: Queue<u32>) -> u32 {
+        let mut total = 0;
+        let mut seen = Vec::new();
+        loop {
+            let item = q.get().await;
+            if item == 0 {
+                return total;
+            }
+            total += item;
+            seen.push(item);
+        }
+    }
+    let rt = corio::Runtime::builder().debug(true).build();
+    let (dump, totals) = rt.run(async {
+        let q = Queue::new(0);
+        let w = spawn_named("summer", summing_worker("summer", q.clone()));
+        for i in [5, 6, 7] {
+            q.put(i).await;
+        }
+        corio::yield_now().await;
+        let info = corio::tasks().into_iter().find(|t| t.id == w.id()).unwrap();
+        let locals: Vec<(String, String)> = info.chain[0]
+            .locals
+            .iter()
+            .map(|l| (l.name.to_string(), l.value.clone()))
+            .collect();
+        let dump = corio::dump();
+        q.put(0).await;
+        (dump, (locals, w.await.unwrap()))
+    });
+    let (locals, total) = totals;
+    assert_eq!(total, 18);
+    let find = |n: &str| locals.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    assert_eq!(find("total").as_deref(), Some("18"), "{locals:?}");
+    assert_eq!(find("seen").as_deref(), Some("[5, 6, 7]"), "{locals:?}");
+    // `name` is not used after the first await: dead, so not kept (README: only live
+    // bindings are kept; Python would still show it).
+    assert_eq!(find("name"), None, "{locals:?}");
+    assert!(
+        dump.contains("summer") && dump.contains("q.get().await"),
+        "{dump}"
+    );
+    assert!(
+        dump.contains("[5, 6, 7]"),
+        "the dump shows locals in debug mode:\n{dump}"
+    );
+}
