@@ -901,39 +901,33 @@ fn tasks_and_dump_show_what_each_task_waits_on() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Bodies rustc accepts that the pass does not yet (see /work/notes/pass-findings.md).
+// Bodies rustc accepts that the pass once rejected (pass findings F16, F17).
 
-// Pass finding F17: `*lock.lock().await -= 1` is rejected as a compound assignment around a
-// suspension point. Un-ignore (and uncomment) when the fix lands.
+/// `*lock.lock().await += 1`: a compound assignment through a guard that an await produced.
 #[test]
-#[ignore = "pass finding F17"]
 fn lock_guard_compound_assignment() {
-    // #[corio::coroutine]
-    // async fn bump(count: Lock<u32>) -> u32 {
-    //     *count.lock().await += 1;
-    //     *count.lock().await
-    // }
-    // let count = Lock::new(0);
-    // assert_eq!(run_virtual(move || bump(count)), 1);
+    #[corio::coroutine]
+    async fn bump(count: Lock<u32>) -> u32 {
+        *count.lock().await += 1;
+        *count.lock().await
+    }
+    assert_eq!(run_virtual(|| bump(Lock::new(0))), 1);
 }
 
-// Pass finding F16: a `join!` (a macro giving an `async` block) after any earlier await:
-// "expected `async` block, found a different `async` block". Un-ignore (and uncomment) when
-// the fix lands.
+/// A `join!` (a macro giving an `async` block) after an earlier await.
 #[test]
-#[ignore = "pass finding F16"]
 fn join_after_an_await() {
-    // #[corio::coroutine]
-    // async fn first_or_both(x: Option<u32>) -> u32 {
-    //     if let Some(v) = std::future::ready(x).await {
-    //         return v;
-    //     }
-    //     let both = corio::join!(std::future::ready(1), std::future::ready(2));
-    //     let (a, b) = both.await;
-    //     a + b
-    // }
-    // assert_eq!(run_virtual(|| first_or_both(None)), 3);
-    // assert_eq!(run_virtual(|| first_or_both(Some(7))), 7);
+    #[corio::coroutine]
+    async fn first_or_both(x: Option<u32>) -> u32 {
+        if let Some(v) = std::future::ready(x).await {
+            return v;
+        }
+        let both = corio::join!(std::future::ready(1), std::future::ready(2));
+        let (a, b) = both.await;
+        a + b
+    }
+    assert_eq!(run_virtual(|| first_or_both(None)), 3);
+    assert_eq!(run_virtual(|| first_or_both(Some(7))), 7);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1105,7 +1099,7 @@ fn a_get_with_a_timeout_never_loses_an_item() {
             let q: Queue<u32> = Queue::new(1);
             let producer = |q: Queue<u32>| async move {
                 sleep(secs(1)).await;
-                q.put(7).await;
+                q.put(7).await.unwrap();
             };
             let mut p = None;
             if producer_first {
@@ -1113,7 +1107,7 @@ fn a_get_with_a_timeout_never_loses_an_item() {
             }
             let getter = spawn({
                 let q = q.clone();
-                async move { timeout(secs(1), q.get()).await.ok() }
+                async move { timeout(secs(1), q.get()).await.ok().and_then(Result::ok) }
             });
             let p = p.unwrap_or_else(|| spawn(producer(q.clone())));
             let got = getter.await.unwrap();
@@ -1176,7 +1170,7 @@ fn debug_dump_shows_the_locals_of_waiting_workers() {
         let mut total = 0;
         let mut seen = Vec::new();
         loop {
-            let item = q.get().await;
+            let item = q.get().await.unwrap();
             if item == 0 {
                 return total;
             }
@@ -1189,7 +1183,7 @@ fn debug_dump_shows_the_locals_of_waiting_workers() {
         let q = Queue::new(0);
         let w = spawn_named("summer", summing_worker("summer", q.clone()));
         for i in [5, 6, 7] {
-            q.put(i).await;
+            q.put(i).await.unwrap();
         }
         corio::yield_now().await;
         let info = corio::tasks().into_iter().find(|t| t.id == w.id()).unwrap();
@@ -1199,7 +1193,7 @@ fn debug_dump_shows_the_locals_of_waiting_workers() {
             .map(|l| (l.name.to_string(), l.value.clone()))
             .collect();
         let dump = corio::dump();
-        q.put(0).await;
+        q.put(0).await.unwrap();
         (dump, (locals, w.await.unwrap()))
     });
     let (locals, total) = totals;
