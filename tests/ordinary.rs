@@ -1057,3 +1057,20 @@ fn macros_and_places_that_await() {
     same_async!(join_after_an_await(Some(4)));
     same_async!(compound_assignment_through_an_awaited_guard(3));
 }
+
+// F19 (corpus): a binding used only as a format width or precision (`{:width$}`, `{:.prec$}`)
+// is a use, so it is kept across the suspension point.
+twin! {
+    yield = ();
+    fn format_width_and_precision_are_uses[](n: usize) -> String {
+        let width = n + 2;
+        let prec = n;
+        yield_!(());
+        format!("{:width$}|{:.prec$}|{x:>width$.prec$}", "", 1.23456, x = 2.5)
+    }
+}
+
+#[test]
+fn format_width_and_precision_are_uses() {
+    same!(format_width_and_precision_are_uses(1));
+}

@@ -551,25 +551,23 @@ fn has_unique_types(tokens: TokenStream) -> bool {
         "include_str",
         "include_bytes",
     ];
-    let mut prev: Option<proc_macro2::Ident> = None;
-    tokens.into_iter().any(|tt| {
-        let macro_name = prev.take();
-        match tt {
-            proc_macro2::TokenTree::Ident(i) => {
-                let unique = i == "async";
-                prev = Some(i);
-                unique
-            }
-            proc_macro2::TokenTree::Punct(p) => {
-                p.as_char() == '|'
-                    || (p.as_char() == '!'
-                        && p.spacing() == proc_macro2::Spacing::Alone
-                        && macro_name
-                            .is_some_and(|m| !PLAIN_MACROS.contains(&m.to_string().as_str())))
-            }
-            proc_macro2::TokenTree::Group(g) => has_unique_types(g.stream()),
-            proc_macro2::TokenTree::Literal(_) => false,
+    // Keywords that a `!` can follow as the negation operator (`if !done`).
+    const KEYWORDS: &[&str] = &[
+        "if", "while", "match", "return", "in", "break", "else", "let", "mut", "move", "as",
+    ];
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    tokens.iter().enumerate().any(|(k, tt)| match tt {
+        TokenTree::Ident(i) => {
+            i == "async"
+                || (!KEYWORDS.contains(&i.to_string().as_str())
+                    && !PLAIN_MACROS.contains(&i.to_string().as_str())
+                    && matches!(tokens.get(k + 1), Some(TokenTree::Punct(p))
+                        if p.as_char() == '!' && p.spacing() == proc_macro2::Spacing::Alone)
+                    && matches!(tokens.get(k + 2), Some(TokenTree::Group(_))))
         }
+        TokenTree::Punct(p) => p.as_char() == '|',
+        TokenTree::Group(g) => has_unique_types(g.stream()),
+        TokenTree::Literal(_) => false,
     })
 }
 

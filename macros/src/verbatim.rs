@@ -215,6 +215,25 @@ impl Verbatim {
                 {
                     names.push((start, j, bytes[start..j].iter().collect::<String>()));
                 }
+                // `{:width$}`, `{:.prec$}`, `{x:>w$.p$}`: names before a `$` in the spec.
+                if bytes.get(j) == Some(&':') {
+                    let mut k = j + 1;
+                    while k < bytes.len() && bytes[k] != '}' {
+                        if bytes[k].is_alphabetic() || bytes[k] == '_' {
+                            let from = k;
+                            while k < bytes.len() && (bytes[k].is_alphanumeric() || bytes[k] == '_')
+                            {
+                                k += 1;
+                            }
+                            if bytes.get(k) == Some(&'$') {
+                                names.push((from, k, bytes[from..k].iter().collect::<String>()));
+                            }
+                        } else {
+                            k += 1;
+                        }
+                    }
+                    j = k;
+                }
                 i = j;
             } else {
                 i += 1;
