@@ -83,6 +83,7 @@ pub mod net;
 mod observe;
 #[cfg(unix)]
 pub mod process;
+mod remote;
 mod rt;
 mod runtime;
 #[cfg(unix)]
@@ -116,6 +117,7 @@ pub use combinators::{
 pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 pub use executor::LoopId;
 pub use observe::tasks::{Frame, TaskInfo, current_task, dump, tasks};
+pub use remote::{LoopClosed, RemoteHandle, RemoteTask};
 pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};
 pub use status::{Local, PointKind, Status, SuspendPoint};
 pub use task::{Panic, Task, TaskError, TaskId};

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 #[cfg(unix)]
 use crate::debug::{DumpOnSignal, DumpSignal};
+use crate::remote::RemoteHandle;
 use crate::rt::config::Config;
 use crate::rt::executor::{self, LoopId, LoopInner};
 use crate::rt::task::Task;
@@ -498,6 +499,24 @@ impl Handle {
     /// ```
     pub fn id(&self) -> LoopId {
         self.inner.id()
+    }
+
+    /// A handle to this loop that other threads may hold: `Send + Sync + Clone`, it spawns
+    /// `Send` futures onto this loop and runs closures on it (see [`RemoteHandle`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let remote = corio::running_loop().unwrap().remote();
+    ///     let got = std::thread::spawn(move || remote.spawn(async { "hi" }))
+    ///         .join()
+    ///         .unwrap();
+    ///     assert_eq!(got.await.unwrap(), "hi");
+    /// });
+    /// ```
+    pub fn remote(&self) -> RemoteHandle {
+        RemoteHandle::new(self.inner.shared.clone(), self.inner.id())
     }
 }
 

@@ -699,9 +699,14 @@ impl LoopInner {
 
     /// Schedules the tasks that other threads woke.
     fn drain_remote(&self, buf: &mut Vec<TaskRef>) {
-        self.shared.take_remote(buf);
+        // `Vec::new` does not allocate: the common turn, with no jobs, costs nothing here.
+        let mut jobs = Vec::new();
+        self.shared.take_remote(buf, &mut jobs);
         for task in buf.drain(..) {
             self.schedule(task);
+        }
+        for job in jobs {
+            job();
         }
     }
 
@@ -778,6 +783,9 @@ impl LoopInner {
     /// Cancels and drops every task, repeating while destructors spawn new ones.
     fn shutdown(&self) {
         self.closed.set(true);
+        // Jobs other threads sent and the loop never ran: dropping them tells their senders
+        // (a remote join handle then reports `Cancelled`).
+        drop(self.shared.close_jobs());
         loop {
             let victims: Vec<(TaskRef, TaskId)> = {
                 let slab = self.slab.borrow();
