@@ -79,6 +79,7 @@ mod combinators;
 mod coroutine;
 pub mod inspect;
 pub mod io;
+mod loops;
 pub mod net;
 mod observe;
 #[cfg(unix)]
@@ -116,6 +117,7 @@ pub use combinators::{
 };
 pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 pub use executor::LoopId;
+pub use loops::{Loops, run_per_core};
 pub use observe::tasks::{Frame, TaskInfo, current_task, dump, tasks};
 pub use remote::{LoopClosed, RemoteHandle, RemoteTask};
 pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};

@@ -55,6 +55,8 @@ pub fn run<F: IntoFuture>(fut: F) -> F::Output {
 #[derive(Debug, Clone)]
 pub struct Runtime {
     config: Config,
+    /// `Builder::loops` and `Builder::pin_to_cores`, for [`Runtime::run_loops`].
+    pub(crate) multi: MultiLoop,
     /// `Builder::dump_on_signal`: observability wrapped around the main future, not a setting
     /// of the loop's core.
     #[cfg(unix)]
@@ -65,6 +67,13 @@ impl Default for Runtime {
     fn default() -> Self {
         Runtime::builder().build()
     }
+}
+
+/// How many loops `run_loops` runs, and whether it pins them.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct MultiLoop {
+    pub(crate) loops: Option<usize>,
+    pub(crate) pin: bool,
 }
 
 /// The core's default settings, with the diagnostics of `corio::debug` listening to it.
@@ -98,6 +107,7 @@ impl Runtime {
     pub fn builder() -> Builder {
         Builder {
             config: loop_config(),
+            multi: MultiLoop::default(),
             #[cfg(unix)]
             dump_signal: None,
         }
@@ -149,6 +159,7 @@ impl Runtime {
 #[derive(Debug, Clone)]
 pub struct Builder {
     config: Config,
+    multi: MultiLoop,
     #[cfg(unix)]
     dump_signal: Option<DumpSignal>,
 }
@@ -300,6 +311,48 @@ impl Builder {
         self
     }
 
+    /// How many loops [`Runtime::run_loops`] runs, one per thread; the default is the number
+    /// of cores this process may use ([`std::thread::available_parallelism`]).
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = corio::Runtime::builder().loops(3).build();
+    /// let mut indices = rt.run_loops(|loops| async move { loops.index() });
+    /// indices.sort();
+    /// assert_eq!(indices, [0, 1, 2]);
+    /// ```
+    #[track_caller]
+    pub fn loops(mut self, n: usize) -> Self {
+        assert!(
+            n > 0,
+            "Builder::loops(0): a runtime needs at least one loop"
+        );
+        self.multi.loops = Some(n);
+        self
+    }
+
+    /// Pins the thread of loop `i` of [`Runtime::run_loops`] to the `i`-th core this process
+    /// may use (wrapping around when there are more loops than cores). Off by default.
+    ///
+    /// Pinning is best effort: where the system refuses it (or outside Linux) the loops run
+    /// unpinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = corio::Runtime::builder().loops(2).pin_to_cores(true).build();
+    /// assert_eq!(rt.run_loops(|_| async { 1 }), [1, 1]);
+    /// ```
+    pub fn pin_to_cores(mut self, on: bool) -> Self {
+        self.multi.pin = on;
+        self
+    }
+
     /// Writes a [task dump](crate::dump) to stderr (or the [hook](crate::debug::set_hook))
     /// whenever the process receives `signal` while the loop runs: a live server's answer to
     /// "what is it doing?", like the JVM's `SIGQUIT` thread dump.
@@ -337,6 +390,7 @@ impl Builder {
     pub fn build(self) -> Runtime {
         Runtime {
             config: self.config,
+            multi: self.multi,
             #[cfg(unix)]
             dump_signal: self.dump_signal,
         }

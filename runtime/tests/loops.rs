@@ -211,3 +211,74 @@ fn join_on_a_loop_thread_is_a_clear_panic() {
         let _ = remote.spawn(async {}).join();
     });
 }
+
+#[test]
+fn run_loops_runs_one_loop_per_thread_and_returns_by_index() {
+    let rt = corio::Runtime::builder().loops(3).build();
+    let got = rt.run_loops(|loops| async move {
+        let me = corio::running_loop().unwrap().id();
+        (loops.index(), me, thread::current().id())
+    });
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), [0, 1, 2]);
+    let loops: std::collections::HashSet<_> = got.iter().map(|g| g.1).collect();
+    let threads: std::collections::HashSet<_> = got.iter().map(|g| g.2).collect();
+    assert_eq!((loops.len(), threads.len()), (3, 3));
+    assert!(!threads.contains(&thread::current().id()));
+}
+
+#[test]
+fn loops_hand_work_to_each_other() {
+    // Every loop asks every loop (itself included) for its id; all answers must agree with
+    // the handles' ids, and the loops must stay up until everybody has asked.
+    let rt = corio::Runtime::builder()
+        .loops(2)
+        .pin_to_cores(true)
+        .build();
+    let got = rt.run_loops(|loops| async move {
+        let mut answers = Vec::new();
+        for remote in loops.remotes() {
+            let id = remote
+                .spawn(async { corio::running_loop().unwrap().id() })
+                .await
+                .unwrap();
+            assert_eq!(id, remote.id());
+            answers.push(id);
+        }
+        // Stay until the other loop is done asking: it counts on this loop running.
+        let done = DONE.fetch_add(1, Ordering::SeqCst) + 1;
+        while DONE.load(Ordering::SeqCst) < 2 {
+            corio::sleep(Duration::from_millis(1)).await;
+        }
+        (done, answers)
+    });
+    assert_eq!(got[0].1, got[1].1);
+    static DONE: AtomicUsize = AtomicUsize::new(0);
+}
+
+#[test]
+fn a_panicking_loop_is_raised_after_all_loops_finish() {
+    let other_finished = Arc::new(AtomicBool::new(false));
+    let flag = other_finished.clone();
+    let rt = corio::Runtime::builder().loops(2).build();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.run_loops(|loops| {
+            let flag = flag.clone();
+            async move {
+                if loops.index() == 0 {
+                    panic!("loop 0 failed");
+                }
+                corio::sleep(Duration::from_millis(20)).await;
+                flag.store(true, Ordering::SeqCst);
+            }
+        })
+    }));
+    let payload = outcome.unwrap_err();
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"loop 0 failed"));
+    assert!(other_finished.load(Ordering::SeqCst));
+}
+
+#[test]
+#[should_panic(expected = "at least one loop")]
+fn zero_loops_is_a_clear_panic() {
+    let _ = corio::Runtime::builder().loops(0);
+}
