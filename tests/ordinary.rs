@@ -848,3 +848,63 @@ fn return_type_implied_bounds() {
     assert_eq!(outcome(|| drain(h.last())).1, Ok("Some(2)".into()));
     let _ = Slice::<u8>::first_len;
 }
+
+// F14 (corpus): a value that suspends and needs a coercion to the declared type: returned
+// (`return { …; Some(&[]) }`), as the body's value, and bound by a typed `let`.
+twin! {
+    yield = ();
+    fn coercion_to_the_declared_type[](n: usize) -> Option<&'static [u8]> {
+        if n == 0 {
+            return {
+                yield_!(());
+                Some(&[])
+            };
+        }
+        let v: &[u8] = if n == 1 {
+            yield_!(());
+            &[1, 2]
+        } else {
+            &[3]
+        };
+        let w: Option<&[u8]> = 'w: {
+            if n == 2 {
+                yield_!(());
+                break 'w Some(&[9, 9, 9]);
+            }
+            None
+        };
+        trace((v, w));
+        {
+            yield_!(());
+            Some(&[4, 5, 6])
+        }
+    }
+}
+
+#[test]
+fn coercion_to_the_declared_type() {
+    for n in 0..3 {
+        same!(coercion_to_the_declared_type(n));
+    }
+}
+
+// F12 (corpus): a returned closure whose parameter types come from `-> impl Fn(&u32) -> u32`.
+#[corio::coroutine(yield = ())]
+fn returns_a_closure(n: u32) -> impl Fn(&u32) -> u32 {
+    corio::yield_!(());
+    move |&x| x + n
+}
+
+#[corio::coroutine(yield = ())]
+fn returns_a_closure_with_a_lifetime<'a>(s: &'a str) -> impl Fn(&str) -> bool + 'a {
+    corio::yield_!(());
+    move |x| x == s
+}
+
+#[test]
+fn returned_closure_gets_its_signature_from_the_return_type() {
+    let f = drain(returns_a_closure(2));
+    assert_eq!(f(&3), 5);
+    let g = drain(returns_a_closure_with_a_lifetime("a"));
+    assert!(g("a") && !g("b"));
+}

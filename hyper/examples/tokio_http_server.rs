@@ -71,7 +71,9 @@ fn run(args: args::Args) -> io::Result<()> {
                     continue;
                 }
             };
-            stream.set_nodelay(true)?;
+            // A peer that already reset can make this fail; that is its connection's problem
+            // (its first read says so), not the listener's.
+            let _ = stream.set_nodelay(true);
             tokio::spawn(connection(
                 stream,
                 peer,

@@ -131,6 +131,33 @@ mod tests {
         });
     }
 
+    /// hyper's sleeps are `'static`, so a `#[corio::coroutine]` can keep one across an await
+    /// and await it, and the task dump shows what it waits for.
+    #[corio::coroutine]
+    async fn nap(ms: u64) -> Duration {
+        let started = Instant::now();
+        let sleep = CorioTimer.sleep(Duration::from_millis(ms));
+        corio::yield_now().await;
+        sleep.await;
+        started.elapsed()
+    }
+
+    #[test]
+    fn a_coroutine_awaits_a_hyper_sleep() {
+        corio::run(async {
+            let task = corio::spawn(nap(20));
+            corio::sleep(Duration::from_millis(5)).await;
+            let dump = corio::dump();
+            assert!(dump.contains("nap at "), "{dump}");
+            assert!(
+                dump.contains("`sleep.await`, waiting on sleep until"),
+                "{dump}"
+            );
+            let waited = task.await.unwrap();
+            assert!(waited >= Duration::from_millis(20), "{waited:?}");
+        });
+    }
+
     #[test]
     fn sleeps_are_send_and_sync_as_hyper_requires() {
         fn assert_send_sync<T: Send + Sync>() {}

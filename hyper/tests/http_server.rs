@@ -336,7 +336,7 @@ fn pipelined_requests_on_the_wire() {
 /// client that comes meanwhile is served at once.
 #[test]
 fn slow_headers_time_out_without_disturbing_others() {
-    let timeout = Duration::from_millis(300);
+    let timeout = Duration::from_millis(1000);
     let addr = start(timeout, None);
     let started = Instant::now();
     let mut slow = std::net::TcpStream::connect(addr).unwrap();
@@ -352,6 +352,7 @@ fn slow_headers_time_out_without_disturbing_others() {
         started.elapsed()
     });
     assert!(served_at < timeout, "the other client waited {served_at:?}");
+    assert_still_open(&slow);
 
     // The server closes the slow connection (a reset is a close too), without a response.
     let mut rest = Vec::new();
@@ -368,6 +369,16 @@ fn slow_headers_time_out_without_disturbing_others() {
         closed_at < timeout + Duration::from_secs(5),
         "closed after {closed_at:?}"
     );
+}
+
+/// The server has not closed `stream` yet (a read would block).
+fn assert_still_open(stream: &std::net::TcpStream) {
+    stream.set_nonblocking(true).unwrap();
+    let e = (&*stream)
+        .read(&mut [0u8; 16])
+        .expect_err("the server answered or closed already");
+    assert_eq!(e.kind(), io::ErrorKind::WouldBlock, "{e}");
+    stream.set_nonblocking(false).unwrap();
 }
 
 // --- HTTPS -------------------------------------------------------------------------------
@@ -456,7 +467,7 @@ fn https_serves_every_route() {
 /// the header timeout; one that does meanwhile is served.
 #[test]
 fn https_stalled_handshake_times_out() {
-    let timeout = Duration::from_millis(300);
+    let timeout = Duration::from_millis(1000);
     let (addr, cert) = tls_server(timeout);
     let started = Instant::now();
     let mut stalled = std::net::TcpStream::connect(addr).unwrap();
@@ -470,6 +481,7 @@ fn https_stalled_handshake_times_out() {
         started.elapsed()
     });
     assert!(served_at < timeout, "the other client waited {served_at:?}");
+    assert_still_open(&stalled);
     let mut rest = Vec::new();
     let _ = stalled.read_to_end(&mut rest);
     let closed_at = started.elapsed();

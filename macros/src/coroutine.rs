@@ -203,6 +203,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         resume_ty,
         ret_ty: ret_ty.as_ref(),
         anchors: &body.anchors,
+        expect: expand::expect_fn(ret_ty.as_ref(), &sig.generics),
     };
     let body = expand::generator(&plan, &body.points, &shape);
 

@@ -17,19 +17,19 @@
 //!     enum __CorioFrame<T_n, T_i, __CorioR> { Start { n: T_n }, Suspend0 { i: T_i, n: T_n }, Running, Done(Option<__CorioR>) }
 //!     generator(__CorioFrame::Start { n },
 //!         |__corio_frame, __corio_arg: ()| {
-//!             if !matches!(*__corio_frame, Start { .. } | Suspend0 { .. }) { return None; }
+//!             if !matches!(*__corio_frame, Start { .. } | Suspend0 { .. }) { return Step(None); }
 //!             let mut __corio_state = replace(__corio_frame, Running);
 //!             '__corio_dispatch: loop { match __corio_state {
 //!                 Start { n } => {
 //!                     let () = '__corio_to1: {
 //!                         let (n, mut i) = '__corio_to2: { let n = n; let mut i = 0; break '__corio_to2 (n, i) };
-//!                         '__corio_loop2: loop { if i < n { let __corio_y: u32 = i; *__corio_frame = Suspend0 { i, n }; return Some(Yielded(__corio_y)); }
+//!                         '__corio_loop2: loop { if i < n { let __corio_y: u32 = i; *__corio_frame = Suspend0 { i, n }; return Step::some(Yielded(__corio_y)); }
 //!                                                else { break '__corio_to1 (); } }
 //!                     };
-//!                     *__corio_frame = Done(None); return Some(Complete(()));
+//!                     *__corio_frame = Done(None); return Step::some(Complete(()));
 //!                 }
 //!                 Suspend0 { mut i, n } => { /* the same, after `i += 1;` */ }
-//!                 Running | Done(_) => { *__corio_frame = __corio_state; return None; }
+//!                 Running | Done(_) => { *__corio_frame = __corio_state; return Step(None); }
 //!             } } },
 //!         |__corio_frame, __corio_out| match __corio_frame { Suspend0 { i, n } => { out("n", ..); out("i", ..); Described::at(&__CORIO_POINT_0) } _ => Described::NONE })
 //! }
@@ -63,6 +63,52 @@ pub(crate) struct Shape<'a> {
     pub(crate) ret_ty: Option<&'a Type>,
     /// The type anchors of value temporaries (see `normalize::anchor`).
     pub(crate) anchors: &'a [Ident],
+    /// For `-> impl Fn…`: `fn __corio_expect<F: Fn…>(f: F) -> F`, which the returned value
+    /// goes through (see [`expect_fn`]).
+    pub(crate) expect: Option<TokenStream>,
+}
+
+/// `fn __corio_expect<'a, …, __CorioF: Bounds>(f: __CorioF) -> __CorioF { f }` for a return
+/// type `impl Bounds` that names a closure trait, so that a returned closure is inferred
+/// against the bounds (higher-ranked `Fn(&u32)`), as the plain fn's tail is. Only when the
+/// bounds can be written on a nested fn: no type or const parameters of the outer fn (a
+/// nested fn cannot use them), no `Self`, no `'_`, no nested `impl Trait`.
+pub(crate) fn expect_fn(ret: Option<&Type>, generics: &syn::Generics) -> Option<TokenStream> {
+    let mut ty = ret?;
+    while let Type::Group(g) = ty {
+        ty = &g.elem;
+    }
+    let Type::ImplTrait(it) = ty else {
+        return None;
+    };
+    if generics
+        .params
+        .iter()
+        .any(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+    {
+        return None;
+    }
+    let bounds: Vec<&syn::TypeParamBound> = it
+        .bounds
+        .iter()
+        .filter(|b| !matches!(b, syn::TypeParamBound::PreciseCapture(_)))
+        .collect();
+    let tokens = quote!(#(#bounds)+*);
+    let closure_trait = mentions(
+        &tokens,
+        &|t| matches!(t, TokenTree::Ident(i) if i == "Fn" || i == "FnMut" || i == "FnOnce"),
+    );
+    let writable = !mentions(
+        &tokens,
+        &|t| matches!(t, TokenTree::Ident(i) if i == "Self" || i == "impl" || i == "_"),
+    );
+    if !closure_trait || !writable {
+        return None;
+    }
+    let lifetimes = generics.lifetimes();
+    Some(quote! {
+        fn __corio_expect<#(#lifetimes,)* __CorioF: #tokens>(f: __CorioF) -> __CorioF { f }
+    })
 }
 
 struct Cx<'a> {
@@ -233,7 +279,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         // a loop head or a join, and saying so here makes the dispatch on resume one range
         // check.
         if !::core::matches!(*__corio_frame, #(#rest_states)|*) {
-            return ::core::option::Option::None;
+            return ::corio::__private::Step(::core::option::Option::None);
         }
     };
     // A coroutine resumed at an `.await` polls the awaited future where it lies in the frame:
@@ -262,7 +308,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
                         #early = ::core::option::Option::Some(__corio_value);
                     }
                     ::core::task::Poll::Pending => {
-                        return ::core::option::Option::Some(::core::task::Poll::Pending);
+                        return ::corio::__private::Step::some(::core::task::Poll::Pending);
                     }
                 }
             }
@@ -451,7 +497,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
                         // bring an unwind path into every resume.
                         __CorioFrame::Running | __CorioFrame::Done(_) => {
                             *__corio_frame = __corio_state;
-                            return ::core::option::Option::None;
+                            return ::corio::__private::Step(::core::option::Option::None);
                         }
                     }
                 }
@@ -691,7 +737,7 @@ impl Cx<'_> {
                 }
                 ::core::task::Poll::Pending => {
                     #store
-                    return ::core::option::Option::Some(::core::task::Poll::Pending);
+                    return ::corio::__private::Step::some(::core::task::Poll::Pending);
                 }
             }
         }))
@@ -849,7 +895,7 @@ impl Cx<'_> {
                         ::core::task::Poll::Ready(__corio_value) => __corio_value,
                         ::core::task::Poll::Pending => {
                             #store
-                            return ::core::option::Option::Some(::core::task::Poll::Pending);
+                            return ::corio::__private::Step::some(::core::task::Poll::Pending);
                         }
                     }
                 };
@@ -880,10 +926,10 @@ impl Cx<'_> {
                 let store = quote_spanned!(span=> *__corio_frame = #state;);
                 let yielded = match self.shape.flavor {
                     Flavor::Generator => {
-                        quote!(return ::core::option::Option::Some(::corio::__private::CoroutineState::Yielded(__corio_y));)
+                        quote!(return ::corio::__private::Step::some(::corio::__private::CoroutineState::Yielded(__corio_y));)
                     }
                     _ => {
-                        quote!(return ::core::option::Option::Some(::core::task::Poll::Ready(::core::option::Option::Some(__corio_y)));)
+                        quote!(return ::corio::__private::Step::some(::core::task::Poll::Ready(::core::option::Option::Some(__corio_y)));)
                     }
                 };
                 quote! {
@@ -951,19 +997,25 @@ impl Cx<'_> {
                 };
                 let complete = match self.shape.flavor {
                     Flavor::Generator => {
-                        quote!(return ::core::option::Option::Some(::corio::__private::CoroutineState::Complete(__corio_ret));)
+                        quote!(return ::corio::__private::Step::some(::corio::__private::CoroutineState::Complete(__corio_ret));)
                     }
                     Flavor::AsyncFn => {
-                        quote!(return ::core::option::Option::Some(::core::task::Poll::Ready(__corio_ret));)
+                        quote!(return ::corio::__private::Step::some(::core::task::Poll::Ready(__corio_ret));)
                     }
                     Flavor::AsyncGen => {
-                        quote!(return ::core::option::Option::Some(::core::task::Poll::Ready(::core::option::Option::None));)
+                        quote!(return ::corio::__private::Step::some(::core::task::Poll::Ready(::core::option::Option::None));)
                     }
                 };
                 let ty = match self.shape.ret_ty {
                     Some(ty) if !has_impl_trait(ty) => quote!(: #ty),
                     Some(_) => quote!(),
                     None => quote!(: ()),
+                };
+                // `-> impl Fn(&u32) -> u32`: the returned closure gets its signature from the
+                // bound, as in the plain fn (else it is not inferred higher-ranked).
+                let value = match &self.shape.expect {
+                    Some(expect) => quote!({ #expect __corio_expect(#value) }),
+                    None => value,
                 };
                 quote!({
                     #assign

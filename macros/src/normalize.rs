@@ -301,10 +301,35 @@ impl Normalizer<'_> {
             return;
         }
         let expr = std::mem::replace(&mut *init.expr, resume_placeholder());
-        let (mut pre, expr) = self.anf(expr);
+        // `let x: T = if … { … } else { … };`: the temporary is declared `T`, so that every
+        // branch's value coerces to it (`&[]` to `&[u8]`) as in the plain `let`.
+        let any_construct = matches!(
+            &expr,
+            Expr::If(_) | Expr::Match(_) | Expr::Block(_) | Expr::Loop(_) | Expr::Unsafe(_)
+        );
+        let (mut pre, expr) = match (&local.pat, any_construct) {
+            (syn::Pat::Type(pt), true) => self.value_temp(expr, Some(&pt.ty)),
+            _ => self.anf(expr),
+        };
         *init.expr = expr;
         out.append(&mut pre);
         out.push(Node::Let(local));
+    }
+
+    /// A temporary assigned on every way out of a construct used as a value.
+    fn value_temp(&mut self, e: Expr, ty: Option<&syn::Type>) -> (Vec<Node>, Expr) {
+        let t = self.temp();
+        self.anchors.push(t.clone());
+        let decl: Stmt = match ty {
+            Some(ty) => parse_quote!(let #t: #ty;),
+            None => parse_quote!(let #t;),
+        };
+        let Stmt::Local(decl) = decl else {
+            unreachable!()
+        };
+        let mut pre = vec![Node::Let(decl)];
+        self.value_construct(e, &t, &mut pre);
+        (pre, path(&t))
     }
 
     /// `yield_!(v)` / `fut.await` as a whole expression: its operand, normalized.
@@ -347,9 +372,17 @@ impl Normalizer<'_> {
             // A suspending `if`/`match` as the body's value returns from each branch (no
             // temporary and no join after it, whose copies could not infer the temporary's
             // type when a `#[cfg]`'d arm is the only other way out).
-            Tail::Return if contains(&e) && matches!(e, Expr::If(_) | Expr::Match(_)) => match e {
+            // The same for an unlabelled block: its value is returned where it is made, so it
+            // coerces to the return type (`return { yield_!(()); Some(&[]) }`).
+            Tail::Return if is_construct(&e) => match e {
                 Expr::If(i) => self.if_(i, Tail::Return, out),
                 Expr::Match(m) => self.match_(m, Tail::Return, out),
+                Expr::Unsafe(u) => self.unsafe_block(u.block.stmts, Tail::Return, out),
+                Expr::Block(b) => {
+                    let target = self.target(None, false, None);
+                    let body = self.block(b.block.stmts, Tail::Return);
+                    out.push(Node::Block { target, body });
+                }
                 _ => unreachable!(),
             },
             Tail::Return => {
@@ -461,6 +494,10 @@ impl Normalizer<'_> {
                 let (mut pre, right) = self.anf(*b.right);
                 out.append(&mut pre);
                 out.push(Node::Stmt(parse_quote!(#left #op #right;)));
+            }
+            Expr::Return(r) if r.expr.as_deref().is_some_and(is_construct) => {
+                let value = *r.expr.expect("checked");
+                self.tail(value, Tail::Return, out);
             }
             Expr::Return(r) => {
                 let value = r.expr.map(|e| {
@@ -782,17 +819,7 @@ impl Normalizer<'_> {
             | Expr::Match(_)
             | Expr::Block(_)
             | Expr::Loop(_)
-            | Expr::Unsafe(_)) => {
-                let t = self.temp();
-                self.anchors.push(t.clone());
-                let decl: Stmt = parse_quote!(let #t;);
-                let Stmt::Local(decl) = decl else {
-                    unreachable!()
-                };
-                let mut pre = vec![Node::Let(decl)];
-                self.value_construct(e, &t, &mut pre);
-                (pre, path(&t))
-            }
+            | Expr::Unsafe(_)) => self.value_temp(e, None),
             // `break 'a value` / `return value`: the value first; the segment stage turns the
             // jump itself into a transition.
             Expr::Break(mut b) if b.expr.is_some() => {
@@ -883,6 +910,17 @@ impl Normalizer<'_> {
         }
         (pre, out)
     }
+}
+
+/// An `if`, `match` or unlabelled block (or `unsafe` block) with a suspension point inside,
+/// whose value can be made where it is used.
+fn is_construct(e: &Expr) -> bool {
+    contains(e)
+        && match e {
+            Expr::If(_) | Expr::Match(_) | Expr::Unsafe(_) => true,
+            Expr::Block(b) => b.label.is_none(),
+            _ => false,
+        }
 }
 
 /// A place expression (`x`, `x.f`, `v[i]`, `*p`): wrapping it in a block would move out of it.

@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use corio::__private::{CoroutineState, Described, Frame, Status, generator};
+use corio::__private::{CoroutineState, Described, Frame, Status, Step, generator};
 
 enum CounterFrame<N, I> {
     Start { n: N },
@@ -54,14 +54,14 @@ fn counter(n: u64) -> impl Iterator<Item = u64> {
                         i = i.wrapping_add(1);
                         if i < n {
                             *frame = CounterFrame::Point0 { i, n };
-                            return Some(CoroutineState::Yielded(i));
+                            return Step::some(CoroutineState::Yielded(i));
                         }
                         *frame = CounterFrame::Done(None);
-                        return Some(CoroutineState::Complete(()));
+                        return Step::some(CoroutineState::Complete(()));
                     }
                     CounterFrame::Running | CounterFrame::Done(_) => {
                         *frame = state;
-                        return None;
+                        return Step(None);
                     }
                 }
             }

@@ -138,8 +138,8 @@ impl Conn {
             self.start = 0;
         }
         if self.buf.len() - self.end < READ_SIZE / 4 {
-            let grown = (self.buf.len() * 2).max(self.need.min(self.buf.len() * 2));
-            self.buf.resize(grown, 0);
+            // The pending request is most of the buffer: double it.
+            self.buf.resize(self.buf.len() * 2, 0);
         }
     }
 

@@ -524,22 +524,26 @@ impl<F: Future> JoinPart<F> {
 #[macro_export]
 macro_rules! join {
     ($($fut:expr),+ $(,)?) => {
-        $crate::__join_impl!(@step [] $($fut,)+)
+        $crate::__join_impl!(@step [] [] $($fut,)+)
     };
 }
 
 /// The recursion of [`join!`]: each level binds one future under a hygienic name of its own,
 /// in argument order; the last level moves them all into one `async` block.
+///
+/// The names travel in two lists, in argument order (for polling and the output) and reversed
+/// (for the `let`s in the block): locals drop in reverse order of declaration, so a dropped
+/// `join!` drops its futures in argument order, as asyncio's `gather` cancels its children.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __join_impl {
-    (@step [$($part:ident)*] $head:expr, $($rest:expr,)*) => {{
+    (@step [$($part:ident)*] [$($rev:ident)*] $head:expr, $($rest:expr,)*) => {{
         let part = $crate::JoinPart::new($head);
-        $crate::__join_impl!(@step [$($part)* part] $($rest,)*)
+        $crate::__join_impl!(@step [$($part)* part] [part $($rev)*] $($rest,)*)
     }};
-    (@step [$($part:ident)*]) => {
+    (@step [$($part:ident)*] [$($rev:ident)*]) => {
         async move {
-            $( let mut $part = ::core::pin::pin!($part); )*
+            $( let mut $rev = ::core::pin::pin!($rev); )*
             ::core::future::poll_fn(|cx| {
                 let mut done = true;
                 $( done &= $part.as_mut().poll_part(cx); )*

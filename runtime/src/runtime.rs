@@ -311,6 +311,27 @@ impl Builder {
         self
     }
 
+    /// Starts the loop with its clock [paused](crate::time::pause) (tokio's
+    /// `start_paused`): virtual time from the first poll, for tests of timeouts and retries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = corio::Runtime::builder().start_paused(true).build();
+    /// let waited = rt.run(async {
+    ///     let t0 = corio::time::now();
+    ///     corio::sleep(Duration::from_secs(600)).await; // no real waiting
+    ///     corio::time::now() - t0
+    /// });
+    /// assert_eq!(waited, Duration::from_secs(600));
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.config.start_paused = paused;
+        self
+    }
+
     /// How many loops [`Runtime::run_loops`] runs, one per thread; the default is the number
     /// of cores this process may use ([`std::thread::available_parallelism`]).
     ///

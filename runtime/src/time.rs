@@ -12,7 +12,7 @@
 //!
 //! These are tokio's `test-util` semantics. Work outside the loop holds auto-advance back:
 //! while a [`spawn_blocking`](crate::spawn_blocking) job runs the loop waits for it, and
-//! while a task waits on a socket the loop gives the I/O a short moment of real time (20 ms)
+//! while a task waits on a socket the loop gives the I/O a short moment of real time (50 ms)
 //! before it jumps. Deadlines are `std::time::Instant`s on the virtual axis: compute them
 //! from [`now`], not `Instant::now()`. [`Builder::seed`](crate::Builder::seed) starts a loop
 //! with its clock paused.

@@ -27,7 +27,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::time::Duration;
 
-use corio::sync::{Condition, Event, Lock, Queue, Semaphore, mpsc, oneshot};
+use corio::sync::{
+    Barrier, BoundedSemaphore, Condition, Event, Lock, Queue, Semaphore, broadcast, mpsc, oneshot,
+    watch,
+};
 use corio::{Task, TaskGroup};
 
 /// A test-side xorshift generator, seeded like the schedule: the scenario's own choices
@@ -760,12 +763,7 @@ fn task_group_scenario(seed: u64) {
         }
         // A join cut short drops the group, which cancels what is left of it.
         if let Some(Err(e)) = maybe_cut(&rng, 4, group.join()).await {
-            assert!(
-                !e.errors()
-                    .iter()
-                    .any(|c| matches!(c, corio::ChildError::Panicked(_))),
-                "no child panics: {e}"
-            );
+            panic!("no child fails, cancelled children are no failure: {e}");
         }
         await_all(chaos, children).await;
     });
@@ -824,4 +822,317 @@ fn join_scenario(seed: u64) {
 #[test]
 fn explore_join() {
     explore("join", join_scenario);
+}
+
+// ---------------------------------------------------------------------------------------
+// BoundedSemaphore
+
+fn bounded_semaphore_scenario(seed: u64) {
+    run_seed(seed, |rng| async move {
+        let bound = 1 + rng.below(3) as usize;
+        let sem = BoundedSemaphore::new(bound);
+        let holders = Rc::new(Cell::new(0usize));
+        let workers: Rc<Vec<Task<()>>> = Rc::new(
+            (0..2 + rng.below(5))
+                .map(|_| {
+                    let (sem, holders, rng) = (sem.clone(), holders.clone(), rng.clone());
+                    corio::spawn(async move {
+                        for _ in 0..3 {
+                            let Some(permit) = maybe_cut(&rng, 3, sem.acquire()).await else {
+                                continue;
+                            };
+                            holders.set(holders.get() + 1);
+                            assert!(holders.get() <= bound, "more holders than permits");
+                            let _guard = Decrement(holders.clone());
+                            wander(&rng).await;
+                            if rng.chance(3) {
+                                // Given back through `release`: handed to a waiter.
+                                permit.forget();
+                                sem.release().expect("one permit was out");
+                            } else {
+                                drop(permit);
+                            }
+                        }
+                    })
+                })
+                .collect(),
+        );
+        let chaos = spawn_chaos(rng.clone(), workers.clone(), rng.below(3));
+        await_all(chaos, workers).await;
+        assert_eq!(sem.available_permits(), bound, "a permit was lost");
+        assert!(sem.release().is_err(), "a release past the bound");
+    });
+}
+
+#[test]
+fn explore_bounded_semaphore() {
+    explore("BoundedSemaphore", bounded_semaphore_scenario);
+}
+
+// ---------------------------------------------------------------------------------------
+// Barrier
+
+fn barrier_scenario(seed: u64) {
+    run_seed(seed, |rng| async move {
+        let parties = 1 + rng.below(4) as usize;
+        let rounds = 3;
+        let barrier = Barrier::new(parties);
+        let passed: Rc<RefCell<Vec<(usize, usize)>>> = Rc::default(); // (round, index)
+        // No task is cancelled whole (a round then never fills); single waits are cut
+        // short, which takes the task out of the round until it waits again.
+        let tasks: Vec<Task<()>> = (0..parties)
+            .map(|_| {
+                let (barrier, rng, passed) = (barrier.clone(), rng.clone(), passed.clone());
+                corio::spawn(async move {
+                    for round in 0..rounds {
+                        let mut tries = 0;
+                        let index = loop {
+                            tries += 1;
+                            assert!(tries < 200, "a barrier round never fills");
+                            wander(&rng).await;
+                            if let Some(res) = maybe_cut(&rng, 3, barrier.wait()).await {
+                                break res.expect("nobody aborts");
+                            }
+                        };
+                        passed.borrow_mut().push((round, index));
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let passed = passed.borrow();
+        for round in 0..rounds {
+            let mut indices: Vec<_> = passed
+                .iter()
+                .filter(|(r, _)| *r == round)
+                .map(|(_, i)| *i)
+                .collect();
+            indices.sort_unstable();
+            assert_eq!(
+                indices,
+                (0..parties).collect::<Vec<_>>(),
+                "round {round}: {passed:?}"
+            );
+        }
+        assert_eq!(barrier.n_waiting(), 0);
+    });
+}
+
+#[test]
+fn explore_barrier() {
+    explore("Barrier", barrier_scenario);
+}
+
+// ---------------------------------------------------------------------------------------
+// broadcast
+
+fn broadcast_scenario(seed: u64) {
+    run_seed(seed, |rng| async move {
+        let (tx, rx) = broadcast::channel::<u32>(1 + rng.below(4) as usize);
+        let last = 20u32;
+        let receivers: Rc<Vec<Task<Option<u32>>>> = Rc::new(
+            (0..1 + rng.below(4))
+                .map(|_| {
+                    let (rx, rng) = (rx.resubscribe(), rng.clone());
+                    corio::spawn(async move {
+                        let mut seen: Option<u32> = None;
+                        loop {
+                            wander(&rng).await;
+                            match maybe_cut(&rng, 3, rx.recv()).await {
+                                None => {}
+                                Some(Ok(v)) => {
+                                    assert!(seen.is_none_or(|s| v > s), "{v} after {seen:?}");
+                                    seen = Some(v);
+                                }
+                                Some(Err(broadcast::RecvError::Lagged(_))) => {}
+                                Some(Err(broadcast::RecvError::Closed)) => return seen,
+                            }
+                        }
+                    })
+                })
+                .collect(),
+        );
+        drop(rx);
+        let sender = corio::spawn({
+            let rng = rng.clone();
+            async move {
+                for v in 0..=last {
+                    wander(&rng).await;
+                    let _ = tx.send(v); // no receiver left is fine
+                }
+            }
+        });
+        let chaos = spawn_chaos(rng.clone(), receivers.clone(), rng.below(3));
+        sender.await.unwrap();
+        chaos.await.unwrap();
+        let Ok(receivers) = Rc::try_unwrap(receivers) else {
+            panic!("the chaos task holds no handle");
+        };
+        for r in receivers {
+            match r.await {
+                // Every value is retained until read or overwritten: the last one is read.
+                Ok(seen) => assert_eq!(seen, Some(last)),
+                Err(e) => assert!(e.is_cancelled()),
+            }
+        }
+    });
+}
+
+#[test]
+fn explore_broadcast() {
+    explore("broadcast", broadcast_scenario);
+}
+
+// ---------------------------------------------------------------------------------------
+// watch
+
+fn watch_scenario(seed: u64) {
+    run_seed(seed, |rng| async move {
+        let (tx, rx) = watch::channel(0u32);
+        let last = 20u32;
+        let receivers: Rc<Vec<Task<u32>>> = Rc::new(
+            (0..1 + rng.below(4))
+                .map(|_| {
+                    let (rx, rng) = (rx.clone(), rng.clone());
+                    corio::spawn(async move {
+                        let mut seen = 0;
+                        loop {
+                            wander(&rng).await;
+                            match maybe_cut(&rng, 3, rx.changed()).await {
+                                None => {}
+                                Some(Ok(())) => {
+                                    let v = *rx.borrow_and_update();
+                                    assert!(v >= seen, "{v} after {seen}");
+                                    seen = v;
+                                }
+                                Some(Err(_)) => break,
+                            }
+                        }
+                        // Closed: the latest value is still there to read.
+                        let v = *rx.borrow();
+                        assert!(v >= seen);
+                        v
+                    })
+                })
+                .collect(),
+        );
+        drop(rx);
+        let sender = corio::spawn({
+            let rng = rng.clone();
+            async move {
+                for v in 1..=last {
+                    wander(&rng).await;
+                    if rng.chance(2) {
+                        let _ = tx.send(v);
+                    } else {
+                        tx.send_modify(|x| *x = v);
+                    }
+                }
+            }
+        });
+        let chaos = spawn_chaos(rng.clone(), receivers.clone(), rng.below(3));
+        sender.await.unwrap();
+        chaos.await.unwrap();
+        let Ok(receivers) = Rc::try_unwrap(receivers) else {
+            panic!("the chaos task holds no handle");
+        };
+        for r in receivers {
+            match r.await {
+                Ok(v) => assert_eq!(v, last),
+                Err(e) => assert!(e.is_cancelled()),
+            }
+        }
+    });
+}
+
+#[test]
+fn explore_watch() {
+    explore("watch", watch_scenario);
+}
+
+// ---------------------------------------------------------------------------------------
+// Joins in a random DAG, with any task cancelled
+
+/// Task handles shared by the awaiting tasks and the chaos task: each task awaits one
+/// earlier task through its slot (polled in place, so the handle stays where the chaos task
+/// can cancel it), and any task may be cancelled while it awaits or is awaited.
+fn join_dag_scenario(seed: u64) {
+    run_seed(seed, |rng| async move {
+        type Slots = Rc<RefCell<Vec<Option<Task<u32>>>>>;
+        let slots: Slots = Rc::default();
+        let claimed: Rc<RefCell<Vec<bool>>> = Rc::default();
+        let n = 2 + rng.below(6) as usize;
+        for i in 0..n {
+            // Await an earlier task nobody awaits yet, if the seed says so.
+            let target = (i > 0 && rng.chance(2))
+                .then(|| rng.below(i as u64) as usize)
+                .filter(|&j| !claimed.borrow()[j]);
+            if let Some(j) = target {
+                claimed.borrow_mut()[j] = true;
+            }
+            claimed.borrow_mut().push(false);
+            let (rng2, slots2) = (rng.clone(), slots.clone());
+            let task = corio::spawn(async move {
+                wander(&rng2).await;
+                let below = match target {
+                    None => 0,
+                    Some(j) => {
+                        let joined = std::future::poll_fn(|cx| {
+                            let mut slots = slots2.borrow_mut();
+                            let task = slots[j].as_mut().expect("awaited once");
+                            std::pin::Pin::new(task).poll(cx)
+                        });
+                        match maybe_cut(&rng2, 4, joined).await {
+                            Some(Ok(v)) => v,
+                            Some(Err(e)) => {
+                                assert!(e.is_cancelled(), "{e}");
+                                0
+                            }
+                            None => 0, // cut: the handle stays, the task runs on
+                        }
+                    }
+                };
+                wander(&rng2).await;
+                below + 1
+            });
+            slots.borrow_mut().push(Some(task));
+        }
+        let chaos = corio::spawn({
+            let (rng, slots) = (rng.clone(), slots.clone());
+            async move {
+                for _ in 0..rng.below(4) {
+                    wander(&rng).await;
+                    let i = rng.below(n as u64) as usize;
+                    // `cancel` drops the task's future now: take the handle out first so
+                    // that no borrow of the slots is held while its destructors run.
+                    let task = slots.borrow_mut()[i].take();
+                    if let Some(task) = &task {
+                        task.cancel();
+                    }
+                    slots.borrow_mut()[i] = task;
+                }
+            }
+        });
+        chaos.await.unwrap();
+        // Await the roots, the tasks nobody awaits: each chain of awaits ends at one, so
+        // every await in the DAG has returned once they are done (none may hang). The
+        // awaited tasks' handles stay in their slots; the loop's shutdown takes them.
+        for i in 0..n {
+            if claimed.borrow()[i] {
+                continue;
+            }
+            let task = slots.borrow_mut()[i].take().expect("a root's handle");
+            match task.await {
+                Ok(v) => assert!(v >= 1),
+                Err(e) => assert!(e.is_cancelled(), "{e}"),
+            }
+        }
+    });
+}
+
+#[test]
+fn explore_join_dag() {
+    explore("join DAG", join_dag_scenario);
 }

@@ -344,6 +344,43 @@ fn unix_sockets_echo_and_implement_futures_io() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `futures_io::AsyncWrite::poll_write_vectored` sends every buffer, in order, with one call
+/// (TLS streams flush several records at once), on TCP and Unix streams; to a closed Unix peer
+/// it fails with `BrokenPipe` like a plain write.
+#[test]
+fn vectored_writes_send_every_buffer_in_order() {
+    async fn write_vectored(
+        stream: &mut (impl futures_io::AsyncWrite + Unpin),
+        parts: &[&[u8]],
+    ) -> io::Result<usize> {
+        let slices: Vec<io::IoSlice<'_>> = parts.iter().map(|p| io::IoSlice::new(p)).collect();
+        poll_fn(|cx| futures_io::AsyncWrite::poll_write_vectored(Pin::new(stream), cx, &slices))
+            .await
+    }
+    let parts: [&[u8]; 4] = [b"GET ", b"", b"/ HTTP/1.1\r\n", &[7u8; 3000]];
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    run(async move {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let mut client = TcpStream::connect(listener.local_addr()?).await?;
+        let (server, _) = listener.accept().await?;
+        assert_eq!(write_vectored(&mut client, &parts).await?, total);
+        let (res, got) = server.read_exact(vec![0u8; total]).await;
+        res?;
+        assert_eq!(got, parts.concat());
+
+        let (mut a, b) = UnixStream::pair()?;
+        assert_eq!(write_vectored(&mut a, &parts).await?, total);
+        let (res, got) = b.read_exact(vec![0u8; total]).await;
+        res?;
+        assert_eq!(got, parts.concat());
+        drop(b);
+        let e = write_vectored(&mut a, &parts).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::BrokenPipe);
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
 #[test]
 fn unix_writes_to_a_closed_peer_fail_with_broken_pipe() {
     run(async {
@@ -788,6 +825,38 @@ fn a_receiver_and_a_sender_task_share_one_udp_socket() {
         echo_thread.join().unwrap();
         got.sort_unstable();
         assert_eq!(got, (0..200).collect::<Vec<_>>());
+        io::Result::Ok(())
+    })
+    .unwrap();
+}
+
+/// An `accept` woken by a pending connection but cancelled before it ran leaves the
+/// connection for the next `accept` (the readiness stays until an accept finds none).
+#[test]
+fn an_accept_cancelled_after_its_wakeup_leaves_the_connection_for_the_next() {
+    run(async {
+        let listener = std::rc::Rc::new(TcpListener::bind("127.0.0.1:0")?);
+        let addr = listener.local_addr()?;
+        let first = {
+            let listener = listener.clone();
+            corio::spawn(async move { listener.accept().await.map(|_| ()) })
+        };
+        corio::yield_now().await; // `first` waits in accept
+        let client = std::net::TcpStream::connect(addr)?;
+        // Let the loop see the connection and wake `first` (the yield polls for I/O, since
+        // main is the only ready task), then cancel it before it runs.
+        std::thread::sleep(Duration::from_millis(5));
+        corio::yield_now().await;
+        assert!(
+            !first.is_finished(),
+            "`first` ran before it could be cancelled"
+        );
+        first.cancel();
+        let (stream, peer) = corio::timeout(Duration::from_secs(5), listener.accept())
+            .await
+            .expect("the connection was lost with the cancelled accept")?;
+        assert_eq!(peer, client.local_addr()?);
+        drop(stream);
         io::Result::Ok(())
     })
     .unwrap();

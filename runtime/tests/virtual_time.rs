@@ -134,9 +134,9 @@ fn io_gets_real_time_before_the_clock_jumps() {
         let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
         ours.set_nonblocking(true).unwrap();
         let ours = UnixStream::from_std(ours).unwrap();
-        // The peer, on another thread, answers after 2 real ms.
+        // The peer, on another thread, answers as soon as it runs (the loop gives a socket
+        // wait 50 ms of real time before it jumps: ample for a thread that is not starved).
         let peer = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(2));
             std::io::Write::write_all(&mut &theirs, b"pong").unwrap();
             theirs
         });
@@ -207,4 +207,39 @@ fn a_seeded_loop_starts_on_virtual_time() {
             assert_eq!(time::now() - t0, secs(24 * 3600));
         });
     });
+}
+
+#[corio::coroutine]
+async fn retry_with_backoff(attempts: u32) -> Duration {
+    let start = time::now();
+    let mut delay = Duration::from_secs(1);
+    for _ in 0..attempts {
+        corio::sleep(delay).await;
+        delay *= 2;
+    }
+    time::now() - start
+}
+
+#[test]
+fn start_paused_runs_a_backoff_in_virtual_time() {
+    let waited = quick(|| {
+        corio::Runtime::builder()
+            .start_paused(true)
+            .build()
+            .run(retry_with_backoff(10))
+    });
+    assert_eq!(waited, secs(1023));
+}
+
+#[corio::coroutine]
+async fn paused_deadline_check(limit: Duration) -> bool {
+    time::pause();
+    let queue = Queue::<u8>::new(0);
+    corio::timeout(limit, queue.get()).await.is_err()
+}
+
+#[test]
+fn pause_from_a_coroutine() {
+    let timed_out = quick(|| corio::run(paused_deadline_check(secs(7200))));
+    assert!(timed_out);
 }

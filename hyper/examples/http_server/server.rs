@@ -42,7 +42,9 @@ pub(crate) async fn serve(listener: TcpListener, config: Config) -> io::Result<(
             }
         };
         // Responses are written whole, with one write: Nagle would only delay them.
-        stream.set_nodelay(true)?;
+        // A peer that already reset can make this fail; that is its connection's problem
+        // (its first read says so), not the listener's.
+        let _ = stream.set_nodelay(true);
         let task = match &acceptor {
             None => corio::spawn(connection(stream, peer, config.header_timeout)),
             Some(acceptor) => corio::spawn(tls_connection(

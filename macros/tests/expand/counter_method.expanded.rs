@@ -73,7 +73,7 @@ fn count(
                 * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
                 }
             ) {
-                return ::core::option::Option::None;
+                return ::corio::__private::Step(::core::option::Option::None);
             }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
@@ -101,7 +101,7 @@ fn count(
                                         n: n,
                                         __corio_self: __corio_self,
                                     };
-                                    return ::core::option::Option::Some(
+                                    return ::corio::__private::Step::some(
                                         ::corio::__private::CoroutineState::Yielded(__corio_y),
                                     );
                                 } else {
@@ -116,7 +116,7 @@ fn count(
                             *__corio_frame = __CorioFrame::Done(
                                 ::core::option::Option::None,
                             );
-                            return ::core::option::Option::Some(
+                            return ::corio::__private::Step::some(
                                 ::corio::__private::CoroutineState::Complete(__corio_ret),
                             );
                         }
@@ -146,7 +146,7 @@ fn count(
                                         n: n,
                                         __corio_self: __corio_self,
                                     };
-                                    return ::core::option::Option::Some(
+                                    return ::corio::__private::Step::some(
                                         ::corio::__private::CoroutineState::Yielded(__corio_y),
                                     );
                                 } else {
@@ -161,14 +161,14 @@ fn count(
                             *__corio_frame = __CorioFrame::Done(
                                 ::core::option::Option::None,
                             );
-                            return ::core::option::Option::Some(
+                            return ::corio::__private::Step::some(
                                 ::corio::__private::CoroutineState::Complete(__corio_ret),
                             );
                         }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
                         *__corio_frame = __corio_state;
-                        return ::core::option::Option::None;
+                        return ::corio::__private::Step(::core::option::Option::None);
                     }
                 }
             }

@@ -66,7 +66,7 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                 * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
                 }
             ) {
-                return ::core::option::Option::None;
+                return ::corio::__private::Step(::core::option::Option::None);
             }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
@@ -87,7 +87,7 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                             *__corio_frame = __CorioFrame::Suspend0 {
                                 total: total,
                             };
-                            return ::core::option::Option::Some(
+                            return ::corio::__private::Step::some(
                                 ::corio::__private::CoroutineState::Yielded(__corio_y),
                             );
                         }
@@ -106,7 +106,7 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                                     *__corio_frame = __CorioFrame::Done(
                                         ::core::option::Option::None,
                                     );
-                                    return ::core::option::Option::Some(
+                                    return ::corio::__private::Step::some(
                                         ::corio::__private::CoroutineState::Complete(__corio_ret),
                                     );
                                 };
@@ -121,14 +121,14 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                             *__corio_frame = __CorioFrame::Suspend0 {
                                 total: total,
                             };
-                            return ::core::option::Option::Some(
+                            return ::corio::__private::Step::some(
                                 ::corio::__private::CoroutineState::Yielded(__corio_y),
                             );
                         }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
                         *__corio_frame = __corio_state;
-                        return ::core::option::Option::None;
+                        return ::corio::__private::Step(::core::option::Option::None);
                     }
                 }
             }

@@ -69,7 +69,7 @@ fn say_after(
                 * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
                 }
             ) {
-                return ::core::option::Option::None;
+                return ::corio::__private::Step(::core::option::Option::None);
             }
             let mut __corio_early0 = ::core::option::Option::None;
             match __corio_frame {
@@ -82,7 +82,7 @@ fn say_after(
                             __corio_early0 = ::core::option::Option::Some(__corio_value);
                         }
                         ::core::task::Poll::Pending => {
-                            return ::core::option::Option::Some(
+                            return ::corio::__private::Step::some(
                                 ::core::task::Poll::Pending,
                             );
                         }
@@ -118,7 +118,7 @@ fn say_after(
                                         *__corio_frame = __CorioFrame::Done(
                                             ::core::option::Option::None,
                                         );
-                                        return ::core::option::Option::Some(
+                                        return ::corio::__private::Step::some(
                                             ::core::task::Poll::Ready(__corio_ret),
                                         );
                                     }
@@ -128,7 +128,7 @@ fn say_after(
                                         __corio_fut0: __corio_fut0,
                                         what: what,
                                     };
-                                    return ::core::option::Option::Some(
+                                    return ::corio::__private::Step::some(
                                         ::core::task::Poll::Pending,
                                     );
                                 }
@@ -152,7 +152,7 @@ fn say_after(
                                             __corio_fut0: __corio_fut0,
                                             what: what,
                                         };
-                                        return ::core::option::Option::Some(
+                                        return ::corio::__private::Step::some(
                                             ::core::task::Poll::Pending,
                                         );
                                     }
@@ -166,14 +166,14 @@ fn say_after(
                             *__corio_frame = __CorioFrame::Done(
                                 ::core::option::Option::None,
                             );
-                            return ::core::option::Option::Some(
+                            return ::corio::__private::Step::some(
                                 ::core::task::Poll::Ready(__corio_ret),
                             );
                         }
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
                         *__corio_frame = __corio_state;
-                        return ::core::option::Option::None;
+                        return ::corio::__private::Step(::core::option::Option::None);
                     }
                 }
             }

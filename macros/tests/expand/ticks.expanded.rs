@@ -74,7 +74,7 @@ fn ticks(
                 * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
                 } | __CorioFrame::Suspend1 { .. }
             ) {
-                return ::core::option::Option::None;
+                return ::corio::__private::Step(::core::option::Option::None);
             }
             let mut __corio_early0 = ::core::option::Option::None;
             match __corio_frame {
@@ -87,7 +87,7 @@ fn ticks(
                             __corio_early0 = ::core::option::Option::Some(__corio_value);
                         }
                         ::core::task::Poll::Pending => {
-                            return ::core::option::Option::Some(
+                            return ::corio::__private::Step::some(
                                 ::core::task::Poll::Pending,
                             );
                         }
@@ -137,7 +137,7 @@ fn ticks(
                                                 *__corio_frame = __CorioFrame::Suspend1 {
                                                     __corio_iter1: __corio_iter1,
                                                 };
-                                                return ::core::option::Option::Some(
+                                                return ::corio::__private::Step::some(
                                                     ::core::task::Poll::Ready(
                                                         ::core::option::Option::Some(__corio_y),
                                                     ),
@@ -148,7 +148,7 @@ fn ticks(
                                                     __corio_fut0: __corio_fut0,
                                                     __corio_iter1: __corio_iter1,
                                                 };
-                                                return ::core::option::Option::Some(
+                                                return ::corio::__private::Step::some(
                                                     ::core::task::Poll::Pending,
                                                 );
                                             }
@@ -160,7 +160,7 @@ fn ticks(
                                     *__corio_frame = __CorioFrame::Done(
                                         ::core::option::Option::None,
                                     );
-                                    return ::core::option::Option::Some(
+                                    return ::corio::__private::Step::some(
                                         ::core::task::Poll::Ready(::core::option::Option::None),
                                     );
                                 }
@@ -184,7 +184,7 @@ fn ticks(
                                             __corio_fut0: __corio_fut0,
                                             __corio_iter1: __corio_iter1,
                                         };
-                                        return ::core::option::Option::Some(
+                                        return ::corio::__private::Step::some(
                                             ::core::task::Poll::Pending,
                                         );
                                     }
@@ -197,7 +197,7 @@ fn ticks(
                         *__corio_frame = __CorioFrame::Suspend1 {
                             __corio_iter1: __corio_iter1,
                         };
-                        return ::core::option::Option::Some(
+                        return ::corio::__private::Step::some(
                             ::core::task::Poll::Ready(
                                 ::core::option::Option::Some(__corio_y),
                             ),
@@ -234,7 +234,7 @@ fn ticks(
                                                 *__corio_frame = __CorioFrame::Suspend1 {
                                                     __corio_iter1: __corio_iter1,
                                                 };
-                                                return ::core::option::Option::Some(
+                                                return ::corio::__private::Step::some(
                                                     ::core::task::Poll::Ready(
                                                         ::core::option::Option::Some(__corio_y),
                                                     ),
@@ -245,7 +245,7 @@ fn ticks(
                                                     __corio_fut0: __corio_fut0,
                                                     __corio_iter1: __corio_iter1,
                                                 };
-                                                return ::core::option::Option::Some(
+                                                return ::corio::__private::Step::some(
                                                     ::core::task::Poll::Pending,
                                                 );
                                             }
@@ -257,7 +257,7 @@ fn ticks(
                                     *__corio_frame = __CorioFrame::Done(
                                         ::core::option::Option::None,
                                     );
-                                    return ::core::option::Option::Some(
+                                    return ::corio::__private::Step::some(
                                         ::core::task::Poll::Ready(::core::option::Option::None),
                                     );
                                 }
@@ -266,7 +266,7 @@ fn ticks(
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
                         *__corio_frame = __corio_state;
-                        return ::core::option::Option::None;
+                        return ::corio::__private::Step(::core::option::Option::None);
                     }
                 }
             }

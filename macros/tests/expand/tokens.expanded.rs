@@ -70,7 +70,7 @@ fn tokens<'a>(
                 * __corio_frame, __CorioFrame::Start { .. } | __CorioFrame::Suspend0 { ..
                 }
             ) {
-                return ::core::option::Option::None;
+                return ::corio::__private::Step(::core::option::Option::None);
             }
             let mut __corio_state = ::core::mem::replace(
                 __corio_frame,
@@ -95,7 +95,7 @@ fn tokens<'a>(
                                     *__corio_frame = __CorioFrame::Done(
                                         ::core::option::Option::None,
                                     );
-                                    return ::core::option::Option::Some(
+                                    return ::corio::__private::Step::some(
                                         ::corio::__private::CoroutineState::Complete(__corio_ret),
                                     );
                                 };
@@ -108,7 +108,7 @@ fn tokens<'a>(
                                 end: end,
                                 rest: rest,
                             };
-                            return ::core::option::Option::Some(
+                            return ::corio::__private::Step::some(
                                 ::corio::__private::CoroutineState::Yielded(__corio_y),
                             );
                         }
@@ -122,7 +122,7 @@ fn tokens<'a>(
                     }
                     __CorioFrame::Running | __CorioFrame::Done(_) => {
                         *__corio_frame = __corio_state;
-                        return ::core::option::Option::None;
+                        return ::corio::__private::Step(::core::option::Option::None);
                     }
                 }
             }

@@ -612,3 +612,29 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
         Some((&p, rest)) => text.first() == Some(&p) && glob(rest, &text[1..]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_ignores_case_and_refuses_long_names() {
+        assert_eq!(lookup(b"get").map(|c| c.name), Some("get"));
+        assert_eq!(
+            lookup(b"UnSuBsCrIbE").map(|c| (c.name, c.arity)),
+            Some(("unsubscribe", -1))
+        );
+        assert!(lookup(b"GETX").is_none());
+        assert!(lookup(&[b'A'; 100]).is_none());
+        assert!(lookup(b"").is_none());
+    }
+
+    #[test]
+    fn config_patterns() {
+        assert!(glob(b"*", b"save"));
+        assert!(glob(b"app?ndonly", b"appendonly"));
+        assert!(glob(b"*only", b"appendonly"));
+        assert!(!glob(b"save*x", b"save"));
+        assert!(!glob(b"sav", b"save"));
+    }
+}

@@ -69,6 +69,28 @@ impl<'a> Described<'a> {
     }
 }
 
+/// What a step closure returns: `Step(None)` when the frame is closed.
+///
+/// A type of its own rather than a bare `Option`: a `return` or `?` hidden inside a
+/// `macro_rules!` macro that a coroutine's body calls is invisible to the pass and returns from
+/// the step closure; with this type it is a compile error (`expected Step<…>`, or "the `?`
+/// operator can only be used in a closure that returns `Result` or `Option`"), where an
+/// `Option` would have made a `?` on an `Option` silently close the coroutine.
+#[repr(transparent)]
+#[allow(
+    missing_debug_implementations,
+    reason = "transient value inside the expansion"
+)]
+pub struct Step<T>(pub Option<T>);
+
+impl<T> Step<T> {
+    /// A step that produced `value`.
+    #[inline(always)]
+    pub const fn some(value: T) -> Self {
+        Step(Some(value))
+    }
+}
+
 /// A generator: a frame plus its (zero-sized, non-capturing) step and describe closures.
 ///
 /// As a `Future` or `Stream` it records itself in the await chain of the task polling it
@@ -90,7 +112,7 @@ pub struct Gen<S: Frame, F, D> {
 pub fn generator<S, F, D, A, Y>(frame: S, step: F, describe: D) -> Gen<S, F, D>
 where
     S: Frame,
-    F: FnMut(&mut S, A) -> Option<CoroutineState<Y, S::Return>>,
+    F: FnMut(&mut S, A) -> Step<CoroutineState<Y, S::Return>>,
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
 {
     Gen {
@@ -104,7 +126,7 @@ where
 pub fn future<S, F, D>(frame: S, step: F, describe: D) -> Gen<S, F, D>
 where
     S: Frame,
-    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Option<Poll<S::Return>>,
+    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Step<Poll<S::Return>>,
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
 {
     Gen {
@@ -118,7 +140,7 @@ where
 pub fn stream<S, F, D, Y>(frame: S, step: F, describe: D) -> Gen<S, F, D>
 where
     S: Frame<Return = ()>,
-    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Option<Poll<Option<Y>>>,
+    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Step<Poll<Option<Y>>>,
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
 {
     Gen {
@@ -183,7 +205,7 @@ where
 impl<S, F, D> Future for Gen<S, F, D>
 where
     S: Frame,
-    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Option<Poll<S::Return>>,
+    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Step<Poll<S::Return>>,
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
 {
     type Output = S::Return;
@@ -192,7 +214,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<S::Return> {
         let this = self.get_mut();
         let mark = trace::mark();
-        let Some(poll) = this.run(cx) else {
+        let Some(poll) = this.run(cx).0 else {
             panic!("`async fn` resumed after completion");
         };
         if mark != trace::INACTIVE {
@@ -205,7 +227,7 @@ where
 impl<S, F, D, Y> Stream for Gen<S, F, D>
 where
     S: Frame<Return = ()>,
-    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Option<Poll<Option<Y>>>,
+    F: for<'c> FnMut(&mut S, &mut Context<'c>) -> Step<Poll<Option<Y>>>,
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
 {
     type Item = Y;
@@ -215,7 +237,7 @@ where
         let this = self.get_mut();
         let mark = trace::mark();
         // Fused: an async generator that ended keeps saying so.
-        let Some(poll) = this.run(cx) else {
+        let Some(poll) = this.run(cx).0 else {
             return Poll::Ready(None);
         };
         if mark != trace::INACTIVE {
@@ -240,7 +262,7 @@ impl<S: Frame, F, D> Drop for Gen<S, F, D> {
 impl<S, F, D, A, Y> Coroutine<A> for Gen<S, F, D>
 where
     S: Frame,
-    F: FnMut(&mut S, A) -> Option<CoroutineState<Y, S::Return>>,
+    F: FnMut(&mut S, A) -> Step<CoroutineState<Y, S::Return>>,
 {
     type Yield = Y;
     type Return = S::Return;
@@ -248,12 +270,13 @@ where
     #[inline]
     fn resume(&mut self, arg: A) -> CoroutineState<Y, S::Return> {
         self.run(arg)
+            .0
             .unwrap_or_else(|| panic!("coroutine resumed after completion"))
     }
 
     #[inline]
     fn try_resume(&mut self, arg: A) -> Result<CoroutineState<Y, S::Return>, ResumeError> {
-        self.run(arg).ok_or(ResumeError::Closed)
+        self.run(arg).0.ok_or(ResumeError::Closed)
     }
 
     fn close(&mut self) {
@@ -270,13 +293,13 @@ where
 impl<S, F, D, Y> Iterator for Gen<S, F, D>
 where
     S: Frame,
-    F: FnMut(&mut S, ()) -> Option<CoroutineState<Y, S::Return>>,
+    F: FnMut(&mut S, ()) -> Step<CoroutineState<Y, S::Return>>,
 {
     type Item = Y;
 
     #[inline]
     fn next(&mut self) -> Option<Y> {
-        match self.run(())? {
+        match self.run(()).0? {
             CoroutineState::Yielded(y) => Some(y),
             CoroutineState::Complete(r) => {
                 self.frame = S::done(Some(r));
@@ -289,7 +312,7 @@ where
 impl<S, F, D, Y> core::iter::FusedIterator for Gen<S, F, D>
 where
     S: Frame,
-    F: FnMut(&mut S, ()) -> Option<CoroutineState<Y, S::Return>>,
+    F: FnMut(&mut S, ()) -> Step<CoroutineState<Y, S::Return>>,
 {
 }
 

@@ -86,7 +86,7 @@ fn count(
                         let i = 0;
                         if i < n {
                             *frame = CountFrame::Point0 { i, b, a, n };
-                            return Some(CoroutineState::Yielded(i));
+                            return Step::some(CoroutineState::Yielded(i));
                         }
                         state = CountFrame::Point0 { i, b, a, n };
                     }
@@ -94,7 +94,7 @@ fn count(
                         i += 1;
                         if i < n {
                             *frame = CountFrame::Point0 { i, b, a, n };
-                            return Some(CoroutineState::Yielded(i));
+                            return Step::some(CoroutineState::Yielded(i));
                         }
                         if n == 99 {
                             panic!("boom");
@@ -102,11 +102,11 @@ fn count(
                         drop(a);
                         drop(b);
                         *frame = CountFrame::Done(None);
-                        return Some(CoroutineState::Complete("done"));
+                        return Step::some(CoroutineState::Complete("done"));
                     }
                     CountFrame::Running | CountFrame::Done(_) => {
                         *frame = state;
-                        return None;
+                        return Step(None);
                     }
                 }
             }

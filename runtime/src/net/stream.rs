@@ -26,6 +26,16 @@ use crate::reactor::IoSource;
 pub(crate) trait StreamIo: AsSource + 'static {
     fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
     fn write(&self, buf: &[u8]) -> io::Result<usize>;
+    /// The buffers in order, as one system call where the descriptor has one (`sendmsg` on
+    /// sockets): a TLS stream flushes several records at once, which one `send` per buffer
+    /// would split into several segments. By default the first non-empty buffer, as std's.
+    fn write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let first = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &**b);
+        self.write(first)
+    }
 }
 
 impl StreamIo for std::net::TcpStream {
@@ -36,6 +46,16 @@ impl StreamIo for std::net::TcpStream {
     fn write(&self, buf: &[u8]) -> io::Result<usize> {
         // std sends with MSG_NOSIGNAL on Linux: a reset peer gives EPIPE, never SIGPIPE.
         io::Write::write(&mut &*self, buf)
+    }
+
+    fn write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            crate::reactor::sys::send_vectored(self.as_fd(), bufs)
+        }
+        #[cfg(not(unix))]
+        io::Write::write_vectored(&mut &*self, bufs)
     }
 }
 
@@ -48,6 +68,11 @@ impl StreamIo for std::os::unix::net::UnixStream {
     fn write(&self, buf: &[u8]) -> io::Result<usize> {
         use std::os::fd::AsFd;
         crate::reactor::sys::send(self.as_fd(), buf)
+    }
+
+    fn write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        use std::os::fd::AsFd;
+        crate::reactor::sys::send_vectored(self.as_fd(), bufs)
     }
 }
 
@@ -92,6 +117,34 @@ pub(crate) fn try_write<S: StreamIo>(io: &IoSource<S>, buf: &[u8]) -> io::Result
         match io.get_ref().write(buf) {
             Ok(n) => {
                 if n < buf.len() {
+                    io.clear_writable();
+                }
+                return Ok(n);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                if would_block(&e) {
+                    io.clear_writable();
+                }
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// [`try_write`] of several buffers, in order, with one system call.
+pub(crate) fn try_write_vectored<S: StreamIo>(
+    io: &IoSource<S>,
+    bufs: &[io::IoSlice<'_>],
+) -> io::Result<usize> {
+    if !io.is_writable() {
+        return Err(would_block_error());
+    }
+    let total: usize = bufs.iter().map(|b| b.len()).sum();
+    loop {
+        match io.get_ref().write_vectored(bufs) {
+            Ok(n) => {
+                if n < total {
                     io.clear_writable();
                 }
                 return Ok(n);
@@ -284,6 +337,15 @@ pub(crate) fn poll_write_slice<S: StreamIo>(
     buf: &[u8],
 ) -> Poll<io::Result<usize>> {
     poll_write(io, cx, |io| try_write(io, buf))
+}
+
+/// `futures_io::AsyncWrite::poll_write_vectored` for a stream.
+pub(crate) fn poll_write_vectored_slices<S: StreamIo>(
+    io: &IoSource<S>,
+    cx: &mut Context<'_>,
+    bufs: &[io::IoSlice<'_>],
+) -> Poll<io::Result<usize>> {
+    poll_write(io, cx, |io| try_write_vectored(io, bufs))
 }
 
 /// The public API that [`TcpStream`](crate::net::TcpStream) and
@@ -589,6 +651,14 @@ macro_rules! stream_api {
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 crate::net::stream::poll_write_slice(&self.io, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                crate::net::stream::poll_write_vectored_slices(&self.io, cx, bufs)
             }
 
             fn poll_flush(

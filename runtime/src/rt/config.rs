@@ -18,6 +18,8 @@ pub(crate) struct Config {
     pub(crate) busy_poll: Duration,
     /// `Builder::seed`: a deterministic schedule on virtual time.
     pub(crate) seed: Option<u64>,
+    /// `Builder::start_paused`: the clock starts paused.
+    pub(crate) start_paused: bool,
     /// Where `run` was called: the main future's "spawn location" in task dumps.
     pub(crate) main_at: &'static Location<'static>,
     /// Who hears the core's diagnostics events; `None`: nobody (the core alone stays silent).
@@ -33,6 +35,7 @@ impl Default for Config {
             io_interval: 4,
             busy_poll: Duration::ZERO,
             seed: None,
+            start_paused: false,
             main_at: Location::caller(),
             listener: None,
         }

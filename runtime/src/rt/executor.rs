@@ -234,7 +234,7 @@ impl LoopInner {
         let clock = Clock::new();
         // A seeded schedule runs on virtual time from the start: timers then fire in the
         // same order, at the same virtual instants, whatever the machine's load.
-        if config.seed.is_some() {
+        if config.seed.is_some() || config.start_paused {
             clock.pause();
         }
         Self {
@@ -839,7 +839,7 @@ impl LoopInner {
 
 /// How long a paused clock waits for I/O that a task waits on before it jumps to the next
 /// timer (see `LoopInner::idle_paused`).
-const IO_GRACE: Duration = Duration::from_millis(20);
+const IO_GRACE: Duration = Duration::from_millis(50);
 
 /// Clears the thread-local loop on every way out of `block_on`, unwinding included.
 struct ResetCurrent;

@@ -434,31 +434,36 @@ impl<T: AsSource> IoSource<T> {
             PollMode::Edge => Event::all(state.key),
             _ => Event::none(state.key),
         };
-        // SAFETY: `io` is owned by the returned `IoSource`, whose `Drop` deletes the source
+        // Where the reactor sees the peer's end of stream, one `epoll_ctl(ADD)` with
+        // `EPOLLRDHUP` (`sys::epoll_add_rdhup`) registers the source; elsewhere polling does.
+        // Either way `io` is owned by the returned `IoSource`, whose `Drop` deletes the source
         // from the poller before `io` (and with it the descriptor) is dropped; on error
         // nothing was registered.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let added = if reactor.sees_read_closed {
+            use std::os::fd::AsFd;
+            sys::epoll_add_rdhup(
+                reactor.shared.poller.as_fd(),
+                io.source().as_fd(),
+                state.key,
+            )
+        } else {
+            // SAFETY: as above.
+            unsafe {
+                reactor
+                    .shared
+                    .poller
+                    .add_with_mode(&io.source(), interest, reactor.mode)
+            }
+        };
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        // SAFETY: as above.
         let added = unsafe {
             reactor
                 .shared
                 .poller
                 .add_with_mode(&io.source(), interest, reactor.mode)
         };
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        let added = added.and_then(|()| {
-            if !reactor.sees_read_closed {
-                return Ok(());
-            }
-            use std::os::fd::AsFd;
-            let watched = sys::epoll_watch_rdhup(
-                reactor.shared.poller.as_fd(),
-                io.source().as_fd(),
-                state.key,
-            );
-            if watched.is_err() {
-                let _ = reactor.shared.poller.delete(io.source());
-            }
-            watched
-        });
         if let Err(e) = added {
             reactor.sources.borrow_mut().remove(state.key);
             return Err(e);

@@ -323,6 +323,35 @@ mod tests {
         assert!(t.is_empty());
     }
 
+    /// A paused clock stands at exact deadlines: `earliest` names the first one, and
+    /// `fire_due_exact` fires the entries due inside a bucket that has not ended, in order,
+    /// leaving the rest of the bucket (and a fired entry's key answers `Fired`).
+    #[test]
+    fn exact_firing_inside_a_bucket() {
+        let epoch = Instant::now();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let w = |n| Waker::from(Arc::new(Record(n, log.clone())));
+        let mut t = Timers::new(epoch);
+        let us = Duration::from_micros;
+        let late = t.insert(epoch + us(3_700), seq(1), w(1));
+        let first = t.insert(epoch + us(3_200), seq(2), w(2));
+        t.insert(epoch + us(3_500), seq(3), w(3));
+        assert_eq!(t.earliest(), Some(epoch + us(3_200)));
+        assert_eq!(t.next_deadline(), Some(epoch + us(4_000)));
+        let mut out = Vec::new();
+        t.fire_due_exact(epoch + us(3_500), &mut out);
+        out.drain(..).for_each(Waker::wake);
+        assert_eq!(*log.lock().unwrap(), [2, 3]);
+        assert_eq!(t.poll(first, Waker::noop()), TimerState::Fired);
+        assert_eq!(t.earliest(), Some(epoch + us(3_700)));
+        assert_eq!(t.poll(late, &w(1)), TimerState::Pending);
+        t.fire_due_exact(epoch + us(3_700), &mut out);
+        out.drain(..).for_each(Waker::wake);
+        assert_eq!(*log.lock().unwrap(), [2, 3, 1]);
+        assert!(t.is_empty());
+        assert_eq!(t.earliest(), None);
+    }
+
     #[test]
     fn cancelled_timers_leave_nothing_behind() {
         let epoch = Instant::now();

@@ -10,10 +10,11 @@
 //!   untouched) passes the reserved room to the next putter (issue 16).
 //!
 //! Hence getters only wait on an empty buffer and putters only on a full one (counting
-//! reserved room as full). A getter dropped
-//! after it was handed an item gives the item to the next getter, or puts it back at the
-//! front; that is the one case in which the buffer can exceed its capacity, by the number of
-//! such cancelled getters, until it drains.
+//! reserved room as full). An item handed to a getter that has not run yet still takes room
+//! and counts in `len`, as in asyncio (where it sits in the queue until the woken getter takes
+//! it) and tokio's channels (capacity comes back when the receiver has the message). A getter
+//! dropped after it was handed an item gives the item to the next getter, or puts it back at
+//! the front.
 //!
 //! The two `closed` flags are the channel's: `tx_closed` (no sender left) makes getters return
 //! `None` once the buffer is empty; `rx_closed` (no receiver left) rejects every put, waiting
@@ -34,6 +35,9 @@ pub(crate) struct Buffer<T> {
     putters: WaitList<T>,
     /// Room reserved for putters that were notified and have not run yet.
     reserved: usize,
+    /// Items handed to getters that were notified and have not run yet: still in the buffer
+    /// for `len` and for room.
+    handed: usize,
     /// Items accepted and not yet marked done, for `Queue::task_done`/`join`.
     pub(crate) unfinished: usize,
     tx_closed: bool,
@@ -64,6 +68,7 @@ impl<T> Buffer<T> {
             getters: WaitList::new(),
             putters: WaitList::new(),
             reserved: 0,
+            handed: 0,
             unfinished: 0,
             tx_closed: false,
             rx_closed: false,
@@ -77,8 +82,9 @@ impl<T> Buffer<T> {
         buffer
     }
 
+    /// Items in the buffer, counting those handed to getters that have not run yet.
     pub(crate) fn len(&self) -> usize {
-        self.items.len()
+        self.items.len() + self.handed
     }
 
     pub(crate) fn cap(&self) -> usize {
@@ -106,6 +112,7 @@ impl<T> Buffer<T> {
         self.unfinished += 1;
         if let Some((slot, waker)) = self.getters.notify_front() {
             *slot = Some(value);
+            self.handed += 1;
             return Ok(waker);
         }
         self.items.push_back(value);
@@ -126,7 +133,7 @@ impl<T> Buffer<T> {
 
     /// Whether an item may go in now: room that is not reserved for a notified putter.
     fn has_room(&self) -> bool {
-        self.items.len().saturating_add(self.reserved) < self.cap
+        self.len().saturating_add(self.reserved) < self.cap
     }
 
     /// Reserves free room for the first waiting putter; returns its waker.
@@ -165,7 +172,16 @@ impl<T> Buffer<T> {
                 }
                 *key = None;
                 // A getter notified without an item was woken by the close.
-                Poll::Ready(this.getters.remove(k).value)
+                let item = this.getters.remove(k).value;
+                let mut putter = None;
+                if item.is_some() {
+                    // The handed item leaves the buffer now: its room goes to a putter.
+                    this.handed -= 1;
+                    putter = this.pass_room();
+                }
+                drop(this);
+                wake(putter);
+                Poll::Ready(item)
             }
         }
     }
@@ -180,11 +196,13 @@ impl<T> Buffer<T> {
         let Some(item) = this.getters.remove(key).value else {
             return;
         };
+        this.handed -= 1;
         if this.rx_closed {
             drop(this);
             drop(item);
         } else if let Some((slot, waker)) = this.getters.notify_front() {
             *slot = Some(item);
+            this.handed += 1;
             drop(this);
             wake(waker);
         } else {
@@ -234,10 +252,11 @@ impl<T> Buffer<T> {
                 this.reserved -= 1;
                 this.unfinished += 1;
                 let (getter, putter) = match this.getters.notify_front() {
-                    // Straight to a getter: the room is still free, for the next putter.
+                    // Straight to a getter: it takes the room until it runs.
                     Some((slot, waker)) => {
                         *slot = Some(value);
-                        (waker, this.pass_room())
+                        this.handed += 1;
+                        (waker, None)
                     }
                     None => {
                         this.items.push_back(value);
@@ -293,7 +312,7 @@ impl<T> Buffer<T> {
 impl<T> Buffer<T> {
     /// Adds the buffer's lengths to a handle's `Debug` output.
     pub(crate) fn debug_fields(&self, d: &mut fmt::DebugStruct<'_, '_>) {
-        d.field("len", &self.items.len())
+        d.field("len", &self.len())
             .field("getters", &self.getters.len())
             .field("putters", &self.putters.len());
     }

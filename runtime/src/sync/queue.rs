@@ -261,7 +261,9 @@ impl<T> Queue<T> {
 
     /// Returns the number of items in the queue: asyncio's `qsize()`.
     ///
-    /// Items handed straight to a waiting `get` are not counted.
+    /// An item handed straight to a waiting `get` counts until that getter runs, as in
+    /// asyncio, where it stays in the queue until the woken getter takes it. (It is reserved
+    /// for that getter: [`get_nowait`](Queue::get_nowait) does not take it.)
     ///
     /// # Examples
     ///
@@ -673,12 +675,25 @@ mod tests {
         b.pending();
         queue.put_nowait('x').unwrap();
         assert!(a.woken() && !b.woken());
-        assert_eq!(queue.len(), 0, "handed straight to `a`");
+        assert_eq!(
+            queue.len(),
+            1,
+            "handed to `a`, still in the queue until `a` runs"
+        );
         assert_eq!(queue.get_nowait(), Err(QueueEmpty), "nobody barges");
-        queue.put_nowait('y').unwrap();
+        assert_eq!(
+            queue.put_nowait('y'),
+            Err(QueueFull('y')),
+            "'x' still takes the room"
+        );
+        let mut c = Task::new(queue.put('y'));
+        c.pending();
+        assert_eq!(a.ready(), 'x');
+        assert!(c.woken(), "room made when `a` took 'x'");
+        c.ready();
         assert!(b.woken());
         assert_eq!(b.ready(), 'y');
-        assert_eq!(a.ready(), 'x');
+        assert_eq!(queue.len(), 0);
     }
 
     #[test]
@@ -745,13 +760,18 @@ mod tests {
 
     #[test]
     fn dropping_a_handed_over_getter_puts_the_item_back_in_front() {
-        let queue = Queue::new(1);
+        let queue = Queue::new(2);
         let mut a = Task::new(queue.get());
         a.pending();
         queue.put_nowait('a').unwrap();
         queue.put_nowait('b').unwrap();
+        assert_eq!(
+            queue.put_nowait('c'),
+            Err(QueueFull('c')),
+            "'a' is still in the queue"
+        );
         a.cancel();
-        assert_eq!(queue.len(), 2, "one over maxsize until it drains");
+        assert_eq!(queue.len(), 2);
         assert_eq!(queue.get_nowait(), Ok('a'));
         assert_eq!(queue.get_nowait(), Ok('b'));
         assert_eq!(queue.task_done().and(queue.task_done()), Ok(()));

@@ -106,7 +106,7 @@ fn spans(m: &Value, out: &mut Vec<(PathBuf, usize)>) {
     }
 }
 
-/// The id of the marker named in an `unused variable: `corio_marker_<id>`` warning.
+/// The id of the marker named in an "unused variable: `corio_marker_ID`" warning.
 pub(crate) fn marker(d: &Diag) -> Option<usize> {
     d.message
         .strip_prefix("unused variable: `corio_marker_")?

@@ -3,7 +3,7 @@
 //! positions), compiled next to the originals; each function classified.
 //!
 //! ```text
-//! corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] CRATE...
+//! corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] [--debug-macros] CRATE...
 //! ```
 //!
 //! `CRATE` is a crate source directory, or a crate name (`itoa`, `itoa-1.0.19`) looked up in
@@ -15,10 +15,11 @@
 //! that errors of later compiler stages are seen too; then the markers next to the twins tell
 //! which twins the build compiled at all (`cfg`).
 //!
-//! Outcomes per function: `compiles`; `rule: borrowing` (corio's spanned error: a borrow of
-//! a local held across a suspension point; or rustc's E0597 "`x` does not live long enough"
-//! where the pass did not see the borrow) or `rule: partial move` (rustc's "use of partially
-//! moved value", README's limits); `other` (any other error: a pass bug); `not compiled` (the
+//! Outcomes per function, after README's "What the pass rejects (the complete list)":
+//! `compiles`; `rule (corio's error)` (a spanned error of the pass, each a listed case);
+//! `rule (rustc's error)` (the cases listed as rustc's own: a borrow the pass does not see,
+//! a partial move, a `return`/`?` inside a macro); `other` (any other error: a pass bug;
+//! the key is the first other error); `not compiled` (the
 //! build's `cfg` leaves it out); `skipped: <reason>` (no twin possible: `unsafe fn`, inside
 //! a macro, a trait impl for a foreign type).
 //!
@@ -44,17 +45,21 @@ const MAX_ROUNDS: usize = 12;
 fn main() -> ExitCode {
     let mut work = std::env::temp_dir().join("corio-corpus");
     let mut report = None;
-    let mut no_unsafe_yields = false;
+    let mut opts = Options {
+        no_unsafe_yields: false,
+        opt_macros: true,
+    };
     let mut crates = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--work" => work = args.next().map(PathBuf::from).unwrap_or(work),
             "--report" => report = args.next().map(PathBuf::from),
-            "--no-unsafe-yields" => no_unsafe_yields = true,
+            "--no-unsafe-yields" => opts.no_unsafe_yields = true,
+            "--debug-macros" => opts.opt_macros = false,
             "-h" | "--help" => {
                 println!(
-                    "usage: corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] CRATE..."
+                    "usage: corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] [--debug-macros] CRATE..."
                 );
                 return ExitCode::SUCCESS;
             }
@@ -62,7 +67,9 @@ fn main() -> ExitCode {
         }
     }
     if crates.is_empty() {
-        eprintln!("usage: corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] CRATE...");
+        eprintln!(
+            "usage: corio-corpus [--work DIR] [--report DIR] [--no-unsafe-yields] [--debug-macros] CRATE..."
+        );
         return ExitCode::FAILURE;
     }
     let missing: Vec<&String> = crates.iter().filter(|c| find_crate(c).is_none()).collect();
@@ -81,7 +88,7 @@ fn main() -> ExitCode {
             );
             return ExitCode::FAILURE;
         };
-        match run_crate(&src, &work, report.as_deref(), no_unsafe_yields) {
+        match run_crate(&src, &work, report.as_deref(), &opts) {
             Ok((label, counts)) => {
                 totals.add(&counts);
                 rows.push((label, counts));
@@ -99,8 +106,11 @@ fn main() -> ExitCode {
     }
     println!("{}", totals.row("total"));
     println!();
-    for (key, n) in &totals.borrowck {
-        println!("rustc borrowck: {n} × {key}");
+    for (key, n) in &totals.ours {
+        println!("rule (corio's error): {n} × {key}");
+    }
+    for (key, n) in &totals.rustc {
+        println!("rule (rustc's error): {n} × {key}");
     }
     for (key, n) in &totals.other {
         println!("other: {n} × {key}");
@@ -111,13 +121,25 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Command-line switches.
+#[derive(Debug)]
+struct Options {
+    /// `--no-unsafe-yields`: no suspension points inside `unsafe { }` blocks.
+    no_unsafe_yields: bool,
+    /// Build the pass optimised (`--debug-macros` turns it off).
+    opt_macros: bool,
+}
+
 /// What happened to one function.
 #[derive(Clone, Debug, PartialEq)]
 enum Outcome {
     Compiles,
-    Rule(&'static str),
-    /// Only borrow-checker errors (`BORROWCK`).
-    Borrowck(String),
+    /// corio's spanned error for a case README's "What the pass rejects" lists (its message).
+    OurRule(String),
+    /// rustc's error for a case that list gives to rustc (`BORROW_NOT_SEEN`, `PARTIAL_MOVE`,
+    /// `MACRO_RETURN`).
+    RustcRule(&'static str),
+    /// Any other error (the first one's code and message): a pass bug.
     Other(String),
     NotCompiled,
     /// The build never got clean (errors outside any twin).
@@ -129,8 +151,8 @@ impl Outcome {
     fn label(&self) -> String {
         match self {
             Outcome::Compiles => "compiles".into(),
-            Outcome::Rule(rule) => format!("rule: {rule}"),
-            Outcome::Borrowck(key) => format!("rustc borrowck: {key}"),
+            Outcome::OurRule(key) => format!("rule (corio's error): {key}"),
+            Outcome::RustcRule(key) => format!("rule (rustc's error): {key}"),
             Outcome::Other(key) => format!("other: {key}"),
             Outcome::NotCompiled => "not compiled".into(),
             Outcome::Unknown => "build unfinished".into(),
@@ -143,11 +165,8 @@ impl Outcome {
 struct Counts {
     functions: usize,
     compiles: usize,
-    borrowing: usize,
-    borrowing_rustc: usize,
-    partial: usize,
-    limit: usize,
-    borrowck: BTreeMap<String, usize>,
+    ours: BTreeMap<String, usize>,
+    rustc: BTreeMap<&'static str, usize>,
     other: BTreeMap<String, usize>,
     not_compiled: usize,
     unknown: usize,
@@ -159,11 +178,8 @@ impl Counts {
         self.functions += 1;
         match o {
             Outcome::Compiles => self.compiles += 1,
-            Outcome::Rule(BORROWING) => self.borrowing += 1,
-            Outcome::Rule(BORROWING_RUSTC) => self.borrowing_rustc += 1,
-            Outcome::Rule(PARTIAL_MOVE) => self.partial += 1,
-            Outcome::Rule(_) => self.limit += 1,
-            Outcome::Borrowck(key) => *self.borrowck.entry(key.clone()).or_default() += 1,
+            Outcome::OurRule(key) => *self.ours.entry(key.clone()).or_default() += 1,
+            Outcome::RustcRule(key) => *self.rustc.entry(key).or_default() += 1,
             Outcome::Other(key) => *self.other.entry(key.clone()).or_default() += 1,
             Outcome::NotCompiled => self.not_compiled += 1,
             Outcome::Unknown => self.unknown += 1,
@@ -174,15 +190,14 @@ impl Counts {
     fn add(&mut self, c: &Counts) {
         self.functions += c.functions;
         self.compiles += c.compiles;
-        self.borrowing += c.borrowing;
-        self.borrowing_rustc += c.borrowing_rustc;
-        self.partial += c.partial;
-        self.limit += c.limit;
+        for (k, n) in &c.ours {
+            *self.ours.entry(k.clone()).or_default() += n;
+        }
+        for (k, n) in &c.rustc {
+            *self.rustc.entry(k).or_default() += n;
+        }
         for (k, n) in &c.other {
             *self.other.entry(k.clone()).or_default() += n;
-        }
-        for (k, n) in &c.borrowck {
-            *self.borrowck.entry(k.clone()).or_default() += n;
         }
         self.not_compiled += c.not_compiled;
         self.unknown += c.unknown;
@@ -192,19 +207,19 @@ impl Counts {
     }
 
     fn header() -> String {
-        "| crate | functions | compiles | rule: borrowing (corio's error) | rule: borrowing (rustc's E0597) | rule: partial move | rule: `#[cfg]` on code that suspends | other borrowck error | other error | not compiled (cfg) | skipped | build unfinished |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|".into()
+        "| crate | functions | compiles | rule: corio's error | rule: rustc, a borrow the pass does not see | rule: rustc, partial move | rule: rustc, `return`/`?` in a macro | other error | not compiled (cfg) | skipped | build unfinished |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|".into()
     }
 
     fn row(&self, label: &str) -> String {
+        let rustc = |k| self.rustc.get(k).copied().unwrap_or(0);
         format!(
-            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             self.functions,
             self.compiles,
-            self.borrowing,
-            self.borrowing_rustc,
-            self.partial,
-            self.limit,
-            self.borrowck.values().sum::<usize>(),
+            self.ours.values().sum::<usize>(),
+            rustc(BORROW_NOT_SEEN),
+            rustc(PARTIAL_MOVE),
+            rustc(MACRO_RETURN),
             self.other.values().sum::<usize>(),
             self.not_compiled,
             self.skipped.values().sum::<usize>(),
@@ -328,7 +343,7 @@ fn run_crate(
     src: &Path,
     work: &Path,
     report: Option<&Path>,
-    no_unsafe_yields: bool,
+    opts: &Options,
 ) -> std::io::Result<(String, Counts)> {
     let label = src
         .file_name()
@@ -352,6 +367,11 @@ fn run_crate(
     if !manifest.lines().any(|l| l.trim() == "[workspace]") {
         patched.push_str("\n[workspace]\n");
     }
+    // the pass expands thousands of twins: an optimised proc macro (not worth its build time
+    // for a handful, `--debug-macros`)
+    if opts.opt_macros && !manifest.contains("[profile.dev.build-override]") {
+        patched.push_str("\n[profile.dev.build-override]\nopt-level = 3\n");
+    }
     std::fs::write(dir.join("Cargo.toml"), patched)?;
     // the same dependency versions as the workspace where possible
     if !dir.join("Cargo.lock").exists() {
@@ -370,7 +390,7 @@ fn run_crate(
     let files = modules::files(&dir, &lib_root(&manifest));
     let mut sources = Vec::new();
     let mut info = CrateInfo {
-        no_unsafe_yields,
+        no_unsafe_yields: opts.no_unsafe_yields,
         ..CrateInfo::default()
     };
     for f in &files {
@@ -466,7 +486,7 @@ fn run_crate(
             f.line,
             f.name
         );
-        if let (Ok(id), Outcome::Rule(_) | Outcome::Borrowck(_) | Outcome::Other(_)) =
+        if let (Ok(id), Outcome::OurRule(_) | Outcome::RustcRule(_) | Outcome::Other(_)) =
             (f.twin, &outcome)
         {
             let _ = writeln!(
@@ -503,71 +523,76 @@ fn run_crate(
     Ok((label, counts))
 }
 
-/// rustc's "use of partially moved value" (README's limits).
+/// rustc's borrow-checker errors about a borrow of the coroutine's own data held across a
+/// suspension point that the pass did not see (README: "rustc's own errors").
+const BORROW_NOT_SEEN: &str = "a borrow the pass does not see";
+/// rustc's "use of partially moved value" (README: "rustc's own errors").
 const PARTIAL_MOVE: &str = "partial move";
-/// corio's error for a `#[cfg]` on code that suspends (README's limits).
-const CFG_LIMIT: &str = "cfg on code that suspends";
-/// The borrowing rule, in corio's spanned error.
-const BORROWING: &str = "borrowing";
-/// The borrowing rule where the pass did not see the borrow: rustc's "`x` does not live long
-/// enough" for a local of the coroutine (rustc reports the rest, README).
-const BORROWING_RUSTC: &str = "borrowing (rustc E0597)";
+/// A `return` or `?` inside a `macro_rules!` macro the body calls: rustc's type error inside
+/// the macro, about the step's return type (README: "rustc's own errors").
+const MACRO_RETURN: &str = "return or ? inside a macro";
 
-/// rustc's borrow checker errors: a borrow of a local held across a suspension point that
-/// the pass did not see (README: "rustc reports the rest"), or a frame that holds a borrow
-/// rustc's own generators would accept (a pass bug); told apart by reading them.
+/// The borrow checker's codes.
 const BORROWCK: &[&str] = &[
     "E0499", "E0502", "E0503", "E0505", "E0506", "E0597", "E0713", "E0716",
 ];
 
-/// One twin's errors: a documented rule when every error is one, rustc's borrow checker
-/// when every error is one of its, else the first other error.
+/// One twin's errors: a rule README lists (ours when every error is corio's; rustc's when
+/// every error is the borrow checker's, or one is a `return`/`?` misdirected by a macro),
+/// else the first other error.
 fn classify(errors: &[Diag]) -> Outcome {
-    fn rule(d: &Diag) -> Option<&'static str> {
-        if d.code.is_none() && d.message.contains("held across a suspension point") {
-            Some(BORROWING)
-        } else if d.code.as_deref() == Some("E0382") && d.message.contains("partially moved") {
-            Some(PARTIAL_MOVE)
-        } else if d.code.is_none()
-            && d.message
-                .contains("on code that contains a suspension point is not supported")
-        {
-            // README's limits: a `#[cfg]` on a statement or arm that suspends
-            Some(CFG_LIMIT)
+    let ours = |d: &Diag| {
+        d.code.is_none()
+            && [
+                "suspension point",
+                "yield_!",
+                "`.await`",
+                "#[corio::coroutine]",
+            ]
+            .iter()
+            .any(|k| d.message.contains(k))
+    };
+    let macro_return = |d: &Diag| {
+        matches!(d.code.as_deref(), Some("E0308" | "E0277"))
+            && d.rendered.contains("in this macro invocation")
+            && d.rendered.contains("CoroutineState")
+    };
+    let partial =
+        |d: &Diag| d.code.as_deref() == Some("E0382") && d.message.contains("partially moved");
+    let borrowck = |d: &Diag| d.code.as_deref().is_some_and(|c| BORROWCK.contains(&c));
+    if errors.iter().any(macro_return) {
+        return Outcome::RustcRule(MACRO_RETURN);
+    }
+    if errors.iter().all(ours) {
+        return Outcome::OurRule(key(&errors[0], 70));
+    }
+    if errors.iter().all(|d| borrowck(d) || partial(d)) {
+        return Outcome::RustcRule(if errors.iter().any(partial) {
+            PARTIAL_MOVE
         } else {
-            None
-        }
+            BORROW_NOT_SEEN
+        });
     }
-    if errors.iter().all(|d| d.code.as_deref() == Some("E0597")) {
-        return Outcome::Rule(BORROWING_RUSTC);
-    }
-    if errors
+    let d = errors
         .iter()
-        .all(|d| d.code.as_deref().is_some_and(|c| BORROWCK.contains(&c)))
-    {
-        let d = &errors[0];
-        return Outcome::Borrowck(format!(
-            "{} {}",
-            d.code.as_deref().unwrap_or_default(),
-            d.message
-        ));
+        .find(|d| !(ours(d) || borrowck(d) || partial(d)))
+        .unwrap_or(&errors[0]);
+    Outcome::Other(key(d, 110))
+}
+
+/// `E0308 mismatched types`: the code and the first line of the message, cut at `max`.
+fn key(d: &Diag, max: usize) -> String {
+    let mut key: String = d.message.lines().next().unwrap_or_default().into();
+    if key.len() > max {
+        let cut = (0..=max)
+            .rev()
+            .find(|&i| key.is_char_boundary(i))
+            .unwrap_or(0);
+        key.truncate(cut);
+        key.push('…');
     }
-    match errors.iter().find(|d| rule(d).is_none()) {
-        None => Outcome::Rule(errors.first().and_then(rule).unwrap_or(BORROWING)),
-        Some(d) => {
-            let mut key: String = d.message.lines().next().unwrap_or_default().into();
-            if key.len() > 110 {
-                let cut = (0..=110)
-                    .rev()
-                    .find(|&i| key.is_char_boundary(i))
-                    .unwrap_or(0);
-                key.truncate(cut);
-                key.push('…');
-            }
-            Outcome::Other(match &d.code {
-                Some(code) => format!("{code} {key}"),
-                None => key,
-            })
-        }
+    match &d.code {
+        Some(code) => format!("{code} {key}"),
+        None => key,
     }
 }

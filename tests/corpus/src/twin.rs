@@ -413,7 +413,7 @@ impl Walker<'_> {
         if tp.qself.is_some() || !local_prefix || !self.info.local_types.contains(&last) {
             return Err("trait impl for a type that is not the crate's own");
         }
-        let self_tokens: BTreeSet<String> = flatten(imp.self_ty.to_token_stream());
+        let self_tokens = constrained(&imp.self_ty);
         for param in &imp.generics.params {
             let ident = match param {
                 syn::GenericParam::Type(t) => &t.ident,
@@ -536,19 +536,30 @@ fn cfg_attrs(attrs: &[Attribute]) -> Vec<Attribute> {
     out
 }
 
-/// Every identifier in `tokens`.
-fn flatten(tokens: TokenStream) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for tt in tokens {
-        match tt {
-            TokenTree::Ident(i) => {
-                out.insert(i.to_string());
+/// The parameters a self type constrains: those it names as a type or const of its own
+/// (`T` in `Foo<T>`), not through a projection (`Input` in `Foo<Input::Token>`).
+fn constrained(ty: &syn::Type) -> BTreeSet<String> {
+    struct Names(BTreeSet<String>);
+    impl<'ast> Visit<'ast> for Names {
+        fn visit_type_path(&mut self, tp: &'ast syn::TypePath) {
+            if tp.qself.is_none() && tp.path.leading_colon.is_none() && tp.path.segments.len() == 1
+            {
+                self.0.insert(tp.path.segments[0].ident.to_string());
             }
-            TokenTree::Group(g) => out.extend(flatten(g.stream())),
-            _ => {}
+            // generic arguments of every segment, but not the projected path itself
+            for seg in &tp.path.segments {
+                self.visit_path_arguments(&seg.arguments);
+            }
+        }
+        fn visit_expr_path(&mut self, ep: &'ast syn::ExprPath) {
+            if let Some(i) = ep.path.get_ident() {
+                self.0.insert(i.to_string());
+            }
         }
     }
-    out
+    let mut names = Names(BTreeSet::new());
+    names.visit_type(ty);
+    names.0
 }
 
 /// `Self::Name` → `<Self as Trait>::Name` for the items of the trait impl a method leaves.
@@ -703,6 +714,19 @@ mod tests {
             funcs[1].twin,
             Err("trait impl for a type that is not the crate's own")
         );
+    }
+
+    #[test]
+    fn a_parameter_seen_only_through_a_projection_does_not_constrain() {
+        let src = "struct Esc<P, T>(P, T);\n\
+                   impl<I: Iterator, P> Clone for Esc<P, I::Item> { fn clone(&self) -> Self { todo!() } }\n\
+                   impl<P: Clone, const N: usize> Default for Esc<P, [u8; N]> { fn default() -> Self { todo!() } }\n";
+        let (_, funcs) = twin(src);
+        assert_eq!(
+            funcs[0].twin,
+            Err("trait impl with a parameter that the type does not constrain")
+        );
+        assert_eq!(funcs[1].twin, Ok(0));
     }
 
     #[test]

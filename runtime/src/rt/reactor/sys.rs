@@ -107,6 +107,35 @@ pub(crate) fn send(fd: std::os::fd::BorrowedFd<'_>, buf: &[u8]) -> io::Result<us
     }
 }
 
+/// `sendmsg(2)` of the buffers `bufs`, in order, as one write, with `MSG_NOSIGNAL` where the
+/// platform has it (as [`send`]): a peer that has gone away gives `EPIPE`, never `SIGPIPE`,
+/// which std's `write_vectored` (a plain `writev`) would raise in a program that does not
+/// ignore it. At most `IOV_MAX` (1024) buffers go in one call; the caller sees a short write.
+pub(crate) fn send_vectored(
+    fd: std::os::fd::BorrowedFd<'_>,
+    bufs: &[io::IoSlice<'_>],
+) -> io::Result<usize> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let flags = libc::MSG_NOSIGNAL;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let flags = 0;
+    let bufs = &bufs[..bufs.len().min(1024)];
+    // SAFETY: an all-zero `msghdr` is valid (no address, no control data, no buffers).
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    // `IoSlice` is guaranteed ABI-compatible with `iovec` on Unix; sendmsg only reads them.
+    msg.msg_iov = bufs.as_ptr().cast_mut().cast::<libc::iovec>();
+    // The field's type differs between platforms (`size_t` or `c_int`); 1024 fits both.
+    msg.msg_iovlen = bufs.len() as _;
+    // SAFETY: `msg` points at `bufs.len()` valid `iovec`s, each valid for reads of its length
+    // for the duration of the call, and `fd` is open during the call.
+    let n = unsafe { libc::sendmsg(fd.as_raw_fd(), &raw const msg, flags) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n.unsigned_abs())
+    }
+}
+
 /// One entry of an `epoll_wait` result: `events` holds the `EPOLL*` flags and `u64` the data
 /// word of the registration (polling puts the source's key there).
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -137,12 +166,15 @@ pub(crate) fn epoll_wait(
     Ok(n)
 }
 
-/// Re-registers `fd`, already added to the epoll instance `epoll` by polling with key `key`
-/// in edge mode for both directions, with the same interest plus `EPOLLRDHUP`: the peer's
-/// end of stream is then reported as such, which polling's interest leaves out. The reactor
-/// needs it to forget read readiness after a short read (see `IoSource::read_was_short`).
+/// Adds `fd` to the epoll instance `epoll` with key `key`, as polling's `add_with_mode(…,
+/// Event::all(key), PollMode::Edge)` does (the same flags, the key in the data word), plus
+/// `EPOLLRDHUP`: the peer's end of stream is then reported as such, which polling's interest
+/// leaves out. The reactor needs it to forget read readiness after a short read (see
+/// `IoSource::read_was_short`). One `epoll_ctl`, where polling's add and a modify were two.
+/// polling deletes the registration (`Poller::delete`) by descriptor, so it needs no record
+/// of this one; the caller must delete it before `fd` is closed, as with polling's add.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) fn epoll_watch_rdhup(
+pub(crate) fn epoll_add_rdhup(
     epoll: std::os::fd::BorrowedFd<'_>,
     fd: std::os::fd::BorrowedFd<'_>,
     key: usize,
@@ -159,13 +191,11 @@ pub(crate) fn epoll_watch_rdhup(
         u64: key as u64,
     };
     // SAFETY: both descriptors are open for the duration of the call and `event` is a valid,
-    // initialised `epoll_event` the kernel only reads. Modifying the interest of a registered
-    // descriptor affects nothing polling relies on: it deletes the registration by descriptor
-    // and keeps no copy of the flags.
+    // initialised `epoll_event` the kernel only reads.
     let res = unsafe {
         libc::epoll_ctl(
             epoll.as_raw_fd(),
-            libc::EPOLL_CTL_MOD,
+            libc::EPOLL_CTL_ADD,
             fd.as_raw_fd(),
             &raw mut event,
         )
