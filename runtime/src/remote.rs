@@ -152,6 +152,36 @@ impl RemoteHandle {
         self.spawn_inner(Some(name.into()), fut)
     }
 
+    /// Spawns the future `make` returns, calling `make` on the loop's thread: for futures
+    /// that are not `Send` themselves (they hold a socket, an `Rc`, a corio `Lock` across an
+    /// `.await`), built from `Send` parts. Otherwise as [`spawn`](RemoteHandle::spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// corio::run(async {
+    ///     let remote = corio::running_loop().unwrap().remote();
+    ///     let words = vec!["a", "b"]; // `Send`
+    ///     let task = remote.spawn_with(move || async move {
+    ///         let shared = Rc::new(words); // not `Send`, held across the await
+    ///         corio::yield_now().await;
+    ///         shared.len()
+    ///     });
+    ///     assert_eq!(task.await.unwrap(), 2);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn spawn_with<M, F>(&self, make: M) -> RemoteTask<F::Output>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: IntoFuture + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_inner(None, MakeFuture(make))
+    }
+
     #[track_caller]
     fn spawn_inner<F>(&self, name: Option<String>, fut: F) -> RemoteTask<F::Output>
     where
@@ -394,6 +424,22 @@ impl<T> fmt::Debug for RemoteTask<T> {
             .field("loop", &self.loop_id)
             .field("state", &state)
             .finish()
+    }
+}
+
+/// A closure that makes a future, as an `IntoFuture` (called on the loop's thread).
+struct MakeFuture<M>(M);
+
+impl<M, F> IntoFuture for MakeFuture<M>
+where
+    M: FnOnce() -> F,
+    F: IntoFuture,
+{
+    type Output = F::Output;
+    type IntoFuture = F::IntoFuture;
+
+    fn into_future(self) -> F::IntoFuture {
+        (self.0)().into_future()
     }
 }
 

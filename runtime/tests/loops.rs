@@ -282,3 +282,140 @@ fn a_panicking_loop_is_raised_after_all_loops_finish() {
 fn zero_loops_is_a_clear_panic() {
     let _ = corio::Runtime::builder().loops(0);
 }
+
+/// Two loops accept on one port (`SO_REUSEPORT`); a plain thread's clients are served by
+/// both, each answer naming the loop that served it.
+#[test]
+fn two_loops_serve_one_port() {
+    use corio::net::{TcpListener, TcpStream};
+    use std::io::{Read, Write};
+    use std::sync::OnceLock;
+
+    const CLIENTS: usize = 64;
+    static PORT: OnceLock<u16> = OnceLock::new();
+    static BOUND: AtomicUsize = AtomicUsize::new(0);
+    static SERVED: AtomicUsize = AtomicUsize::new(0);
+
+    async fn serve(conn: TcpStream, index: usize) -> std::io::Result<()> {
+        let (res, buf) = conn.read_exact(vec![0; 4]).await;
+        res?;
+        let (res, _) = conn
+            .write_all([buf, vec![b'0' + index as u8]].concat())
+            .await;
+        res
+    }
+
+    let rt = corio::Runtime::builder().loops(2).build();
+    let client = thread::spawn(|| {
+        while BOUND.load(Ordering::SeqCst) < 2 {
+            thread::sleep(Duration::from_millis(1));
+        }
+        let port = *PORT.get().unwrap();
+        let mut by_loop = [0usize; 2];
+        for _ in 0..CLIENTS {
+            let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            conn.set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            conn.write_all(b"ping").unwrap();
+            let mut answer = [0; 5];
+            conn.read_exact(&mut answer).unwrap();
+            assert_eq!(&answer[..4], b"ping");
+            by_loop[usize::from(answer[4] - b'0')] += 1;
+        }
+        by_loop
+    });
+    let accepted = rt.run_loops(|loops| async move {
+        let listener = if loops.index() == 0 {
+            let listener = TcpListener::bind_reuseport("127.0.0.1:0").unwrap();
+            PORT.set(listener.local_addr().unwrap().port()).unwrap();
+            listener
+        } else {
+            while PORT.get().is_none() {
+                corio::sleep(Duration::from_millis(1)).await;
+            }
+            TcpListener::bind_reuseport(("127.0.0.1", *PORT.get().unwrap())).unwrap()
+        };
+        BOUND.fetch_add(1, Ordering::SeqCst);
+        let mut mine = 0;
+        while SERVED.load(Ordering::SeqCst) < CLIENTS {
+            // Wake up now and then to see whether the other loop served the last client.
+            if let Ok(conn) = corio::timeout(Duration::from_millis(5), listener.accept()).await {
+                let (conn, _) = conn.unwrap();
+                serve(conn, loops.index()).await.unwrap();
+                mine += 1;
+                SERVED.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        mine
+    });
+    let by_loop = client.join().unwrap();
+    assert_eq!(accepted.iter().sum::<usize>(), CLIENTS);
+    assert_eq!(
+        by_loop.to_vec(),
+        accepted,
+        "each loop served what it accepted"
+    );
+    // 64 connections from distinct ports: the kernel's hash puts some on each listener
+    // (all on one would have probability 2^-63).
+    assert!(
+        accepted.iter().all(|&n| n > 0),
+        "one loop served nothing: {accepted:?}"
+    );
+}
+
+/// A connection accepted on one loop is handed, as a std stream, to another loop that
+/// serves it; from a coroutine body.
+#[corio::coroutine]
+async fn accept_and_hand_over(remote: RemoteHandle) -> std::io::Result<Vec<u8>> {
+    use corio::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let client = TcpStream::connect(listener.local_addr()?).await?;
+    let (conn, _) = listener.accept().await?;
+    let conn = conn.into_std()?;
+    let served = remote.spawn_with(move || async move {
+        let conn = TcpStream::from_std(conn)?;
+        let (res, buf) = conn.read_exact(vec![0; 5]).await;
+        res?;
+        let (res, _) = conn.write_all(buf.to_ascii_uppercase()).await;
+        res.map(|()| thread::current().id())
+    });
+    let (res, _) = client.write_all(b"hello".to_vec()).await;
+    res?;
+    let (res, answer) = client.read_exact(vec![0; 5]).await;
+    res?;
+    let served_on = served.await.unwrap()?;
+    assert_ne!(served_on, thread::current().id());
+    Ok(answer)
+}
+
+#[test]
+fn a_connection_is_handed_to_another_loop() {
+    let looper = Looper::start();
+    let remote = looper.remote.clone();
+    let answer = corio::run(async move { accept_and_hand_over(remote).await }).unwrap();
+    assert_eq!(answer, b"HELLO");
+}
+
+#[test]
+fn into_std_refuses_while_clones_are_alive() {
+    use corio::net::{TcpListener, TcpStream};
+    corio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let clone = client.clone();
+        let err = client.into_std().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        drop(clone);
+    });
+}
+
+#[test]
+fn bind_reuseport_refuses_a_port_held_without_it() {
+    corio::run(async {
+        let plain = corio::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let err = corio::net::TcpListener::bind_reuseport(plain.local_addr().unwrap()).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    });
+}
