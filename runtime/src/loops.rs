@@ -40,6 +40,41 @@ use crate::runtime::{Runtime, running_loop};
 /// });
 /// assert_ne!(seen[0], seen[1]);
 /// ```
+///
+/// # Channels between loops
+///
+/// corio's [`sync`](crate::sync) channels are for one loop (they are not `Send`). Between
+/// loops, use the `async-channel` crate (`bounded` for `mpsc`, any number of receivers) and
+/// `futures::channel::oneshot`: their futures work on corio loops, and they keep the
+/// cancellation guarantees of the local ones, which `tests/loops_channels.rs` checks across
+/// loops: a cancelled `send` never lands and passes its room on, a cancelled `recv` that was
+/// woken passes the item on, dropping the receiver hands every waiting send its item back,
+/// and dropping the last sender ends the receiver after the buffer.
+///
+/// ```
+/// # use std::time::Duration;
+/// let (tx, rx) = async_channel::bounded::<u64>(16);
+/// let rt = corio::Runtime::builder().loops(2).build();
+/// let sums = rt.run_loops(move |loops| {
+///     let (tx, rx) = (tx.clone(), rx.clone());
+///     async move {
+///         if loops.index() == 0 {
+///             for i in 1..=100 {
+///                 tx.send(i).await.unwrap();
+///             }
+///             0
+///         } else {
+///             drop(tx); // the channel ends when loop 0's sender is gone
+///             let mut sum = 0;
+///             while let Ok(i) = rx.recv().await {
+///                 sum += i;
+///             }
+///             sum
+///         }
+///     }
+/// });
+/// assert_eq!(sums, [0, 5050]);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Loops {
     index: usize,
