@@ -100,14 +100,17 @@ fn a_send_chosen_then_cancelled_passes_the_room_on_across_loops() {
         let a = a.await;
         soon("B's send", b).await.unwrap();
         let mut landed = vec![soon("recv", rx.recv()).await.unwrap()];
-        if a.is_ok() {
+        match a {
             // A's send completed before the cancel reached its loop: both landed, in order.
-            landed.push(soon("recv", rx.recv()).await.unwrap());
-            assert_eq!(landed, [1, 2]);
-        } else {
-            assert!(a.unwrap_err().is_cancelled());
-            assert_eq!(landed, [2], "A's cancelled send must not land");
-            assert!(rx.try_recv().is_err());
+            Ok(()) => {
+                landed.push(soon("recv", rx.recv()).await.unwrap());
+                assert_eq!(landed, [1, 2]);
+            }
+            Err(e) => {
+                assert!(e.is_cancelled());
+                assert_eq!(landed, [2], "A's cancelled send must not land");
+                assert!(rx.try_recv().is_err());
+            }
         }
     });
 }
