@@ -69,11 +69,14 @@ impl Default for Runtime {
     }
 }
 
-/// How many loops `run_loops` runs, and whether it pins them.
+/// What concerns the process rather than one loop: how many loops `run_loops` runs, whether
+/// it pins them, and the blocking pool's cap.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct MultiLoop {
     pub(crate) loops: Option<usize>,
     pub(crate) pin: bool,
+    /// `Builder::max_blocking_threads`: the process-wide pool's cap, set when a loop runs.
+    pub(crate) blocking_threads: Option<usize>,
 }
 
 /// The core's default settings, with the diagnostics of `corio::debug` listening to it.
@@ -132,6 +135,9 @@ impl Runtime {
             main_at: Location::caller(),
             ..self.config.clone()
         };
+        if let Some(n) = self.multi.blocking_threads {
+            crate::blocking::set_max_threads(n);
+        }
         #[cfg(unix)]
         if let Some(signal) = self.dump_signal {
             return executor::block_on(config, DumpOnSignal::new(fut.into_future(), signal));
@@ -371,6 +377,33 @@ impl Builder {
     /// ```
     pub fn pin_to_cores(mut self, on: bool) -> Self {
         self.multi.pin = on;
+        self
+    }
+
+    /// Caps the threads of the [`spawn_blocking`](crate::spawn_blocking) pool (default 16).
+    ///
+    /// The pool is one per process, shared by every loop: the cap is set for the whole
+    /// process when this runtime runs a loop, and stays until another runtime sets it. Jobs
+    /// beyond the cap wait for a free thread.
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = corio::Runtime::builder().max_blocking_threads(64).build();
+    /// let n = rt.run(async { corio::spawn_blocking(|| 1 + 1).await });
+    /// assert_eq!(n, 2);
+    /// ```
+    #[track_caller]
+    pub fn max_blocking_threads(mut self, n: usize) -> Self {
+        assert!(
+            n > 0,
+            "Builder::max_blocking_threads(0): the pool needs a thread"
+        );
+        self.multi.blocking_threads = Some(n);
         self
     }
 
