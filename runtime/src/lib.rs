@@ -117,7 +117,7 @@ pub use combinators::{
 };
 pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 pub use executor::LoopId;
-pub use loops::{Loops, run_per_core};
+pub use loops::{Loops, dump_all, run_per_core};
 pub use observe::tasks::{Frame, TaskInfo, current_task, dump, tasks};
 pub use remote::{LoopClosed, RemoteHandle, RemoteTask};
 pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};

@@ -297,3 +297,56 @@ fn pin_to(cpu: usize) {
 
 #[cfg(not(target_os = "linux"))]
 fn pin_to(_cpu: usize) {}
+
+/// A [`dump`](crate::dump) of every corio loop running in the process, oldest loop first:
+/// each loop renders its own tasks, at its next turn, and the texts are joined.
+///
+/// The future is `Send` and `'static`: await it on any loop (its own part is rendered in
+/// place), or block on it from a plain thread (`futures::executor::block_on`). A loop that
+/// finishes before it answers is reported as such. Each task's [`TaskInfo`](crate::TaskInfo)
+/// says which loop it belongs to in `loop_id`; each loop's part starts with `loop N:`.
+///
+/// # Examples
+///
+/// ```
+/// let rt = corio::Runtime::builder().loops(2).build();
+/// let dumps = rt.run_loops(|loops| async move {
+///     let _task = corio::spawn_named(format!("worker-{}", loops.index()), async {
+///         corio::sleep(std::time::Duration::from_secs(3600)).await
+///     });
+///     corio::yield_now().await;
+///     if loops.index() == 0 {
+///         // Both loops are up (run_loops starts them all first) and each has its worker.
+///         corio::sleep(std::time::Duration::from_millis(20)).await;
+///         Some(corio::dump_all().await)
+///     } else {
+///         corio::sleep(std::time::Duration::from_millis(200)).await;
+///         None
+///     }
+/// });
+/// let text = dumps[0].as_deref().unwrap();
+/// assert!(text.contains("\"worker-0\""));
+/// assert!(text.contains("\"worker-1\""));
+/// ```
+pub fn dump_all() -> impl std::future::Future<Output = String> + Send + 'static {
+    let loops = crate::rt::executor::all_loops();
+    async move {
+        let mut out = String::new();
+        for (id, shared) in loops {
+            let mine = running_loop().is_some_and(|h| h.id() == id);
+            let part = if mine {
+                crate::dump()
+            } else {
+                match RemoteHandle::new(shared, id)
+                    .spawn(async { crate::dump() })
+                    .await
+                {
+                    Ok(text) => text,
+                    Err(e) => format!("loop {id}: finished before it answered ({e})\n"),
+                }
+            };
+            out.push_str(&part);
+        }
+        out
+    }
+}

@@ -419,3 +419,40 @@ fn bind_reuseport_refuses_a_port_held_without_it() {
         assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
     });
 }
+
+#[test]
+fn dump_all_shows_every_loop_and_task_infos_name_their_loop() {
+    let a = Looper::start();
+    let b = Looper::start();
+    for (looper, name) in [(&a, "sleeper-a"), (&b, "sleeper-b")] {
+        let id = looper.remote.id();
+        let info = looper
+            .remote
+            .spawn_named(name, async move {
+                let me = corio::current_task().unwrap();
+                assert_eq!(me.loop_id, id);
+                corio::tasks().iter().all(|t| t.loop_id == id)
+            })
+            .join()
+            .unwrap();
+        assert!(info, "every task of a loop says it is on that loop");
+        drop(
+            looper
+                .remote
+                .spawn_named(name, corio::sleep(Duration::from_secs(3600))),
+        );
+    }
+    // From a plain thread: any executor drives it.
+    let text = futures::executor::block_on(corio::dump_all());
+    for (looper, name) in [(&a, "sleeper-a"), (&b, "sleeper-b")] {
+        let header = format!("loop {}:", looper.remote.id());
+        let part = text
+            .split_once(&header)
+            .unwrap_or_else(|| panic!("no {header} in\n{text}"))
+            .1;
+        assert!(
+            part.contains(&format!("\"{name}\"")),
+            "{name} missing in\n{text}"
+        );
+    }
+}
