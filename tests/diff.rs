@@ -20,8 +20,17 @@
 //! [`support::check_runs`] compares, for the full run and for the coroutine dropped after k
 //! suspensions.
 //!
+//! Next to the CI set, a widened slice (`wide_case_N`, `wide_async_case_N`: 60 + 20 programs
+//! of the same seed) uses the forms of `corio-diffgen`'s feature list that corio compiles
+//! today (`WIDE_FEATURES` in `tests/build.rs`: bare-expression match arms, deferred
+//! initialisation across a point, diverging tails, generic coroutines and methods, `let …
+//! else` suspending in its `else`, labeled blocks typed by their breaks, borrows ending before
+//! a point, the expression forms, generators without resume values). The whole language,
+//! at scale, is `corio-diffrun`'s (README, "Development").
+//!
 //! ```text
-//! cargo test -p corio-tests --test diff             # the CI set (seed 0: 300 + 150 async) + regressions
+//! cargo test -p corio-tests --test diff             # the CI set (seed 0: 300 + 150 async, 60 + 20 wide) + regressions
+//! CORIO_DIFF_WIDE_CASES=300 CORIO_DIFF_WIDE_FEATURES=all cargo test -p corio-tests --test diff   # the whole language
 //! CORIO_DIFF_CASES=1000 CORIO_DIFF_SEED=7 cargo test -p corio-tests --test diff   # more, another seed
 //! CORIO_DIFF_CASES=0 CORIO_DIFF_ASYNC_CASES=1000 CORIO_DIFF_SEED=7 cargo test -p corio-tests --test diff
 //! CORIO_DIFF_SEED=7 CORIO_DIFF_FIRST=42 CORIO_DIFF_CASES=1 CORIO_DIFF_ASYNC_CASES=0 \

@@ -908,3 +908,152 @@ fn returned_closure_gets_its_signature_from_the_return_type() {
     let g = drain(returns_a_closure_with_a_lifetime("a"));
     assert!(g("a") && !g("b"));
 }
+
+fn chk(v: i64) -> Result<i64, i64> {
+    if v % 13 == 0 { Err(v) } else { Ok(v) }
+}
+
+// F13 (gen): a let chain whose `let` scrutinee suspends and whose next conjunct suspends too:
+// the chain's bindings stay in scope in its body (they were lost: E0425 `w`).
+twin! {
+    yield = i64;
+    fn let_chain_suspending_in_two_conjuncts[](p: i64) -> Result<i64, i64> {
+        let mut out = 0;
+        'l7: loop {
+            if let Some(y) = chk(p).ok() && let Ok(w) = chk(y ^ { yield_!(y); 5 }) && { yield_!(3); w > 0 } {
+                if { yield_!(2); p > 3 } {
+                    yield_!(1009);
+                    let w: i64 = p ^ w;
+                    out = w;
+                }
+            }
+            break 'l7;
+        }
+        Ok(out)
+    }
+}
+
+// F12 (gen): a let chain whose second `let`'s scrutinee holds a block that declares a binding
+// and suspends.
+twin! {
+    yield = i64;
+    fn let_chain_with_a_suspending_block_in_a_scrutinee[](p: i64) -> Result<i64, i64> {
+        if let Some(y) = chk({ yield_!(3); p }).ok()
+            && let Ok(c) = chk(y ^ { let y = { yield_!(p); 6 }; chk(p + y)? })
+            && !(14 == 16)
+        {
+            if y == p {
+                yield_!(c);
+            }
+        }
+        Ok(1)
+    }
+}
+
+// F15 (corpus): a suspending `loop` used as a value, as the right operand of `||`.
+twin! {
+    yield = ();
+    fn suspending_loop_as_an_or_operand[](b: bool) -> bool {
+        b || loop {
+            yield_!(());
+            break false;
+        }
+    }
+}
+
+#[test]
+fn let_chains_and_short_circuits_that_suspend() {
+    for p in [4, 2, 13] {
+        same!(let_chain_suspending_in_two_conjuncts(p));
+        same!(let_chain_with_a_suspending_block_in_a_scrutinee(p));
+    }
+    same!(suspending_loop_as_an_or_operand(true));
+    same!(suspending_loop_as_an_or_operand(false));
+}
+
+// F10 (corpus): a local whose type holds the intersection of two arguments' lifetimes cannot
+// be kept across a point (rustc's E0700 at the attribute; README lists it); with one named
+// lifetime for both arguments it can.
+pub(crate) struct Core {
+    entries: Vec<u32>,
+}
+
+fn equivalent<'a>(key: &'a u32, entries: &'a [u32]) -> impl Fn(&usize) -> bool + use<'a> {
+    move |&i| entries[i] == *key
+}
+
+impl Core {
+    #[corio::coroutine(yield = ())]
+    fn index_of<'a>(&'a self, key: &'a u32) -> Option<usize> {
+        let eq = equivalent(key, &self.entries);
+        corio::yield_!(());
+        (0..self.entries.len()).find(|i| eq(i))
+    }
+}
+
+#[test]
+fn one_named_lifetime_for_a_value_kept_across_a_point() {
+    let core = Core {
+        entries: vec![4, 7, 9],
+    };
+    assert_eq!(drain(core.index_of(&7)), Some(1));
+}
+
+// F14 (gen, seed 1000 case 143): an `if` used as an operand whose one branch jumps out of the
+// enclosing loop, with a method call on its value: the jump assigned the value temporary, so
+// the code after the `if`, copied into that branch's arm, called a method on a type only a
+// later arm fixed (E0282).
+twin! {
+    yield = i64;
+    fn operand_if_whose_branch_breaks_out[](p: i64) -> i64 {
+        let mut out = 0;
+        'f1: for m in 0i64..3 {
+            out += (if p > m { break 'f1 } else { yield_!(m); m ^ 1 }).wrapping_sub(1);
+            out += (match m { 0 => { yield_!(0); 5i64 } 1 => continue, _ => panic!("m = {m}") }).wrapping_add(1);
+        }
+        out
+    }
+}
+
+#[test]
+fn operand_if_whose_branch_breaks_out() {
+    for p in [-1, 0, 1] {
+        same!(operand_if_whose_branch_breaks_out(p));
+    }
+}
+
+// F16 (userlike): a macro that expands to an `async` block (`corio::join!`) after an earlier
+// await: the code after an await is also copied into the await's ready path, and two copies
+// of the macro were two types for one frame field. Code with such a macro is not copied.
+async fn op(n: u32) -> u32 {
+    n
+}
+
+twin! {
+    async fn join_after_an_await[](x: Option<u32>) -> u32 {
+        let n = std::future::ready(x).await.unwrap_or(0);
+        let all = corio::join!(op(1), op(2));
+        let (a, b) = all.await;
+        a + b + n
+    }
+}
+
+// F17 (userlike): `*count.lock().await += 1;`, the suspension point in the place of a compound
+// assignment whose right operand is a literal; the guard is dropped at the end of the
+// statement, so locking again right after does not deadlock.
+twin! {
+    async fn compound_assignment_through_an_awaited_guard[](n: u32) -> u32 {
+        let count = corio::sync::Lock::new(n);
+        *count.lock().await += 1;
+        let step = 2;
+        *count.lock().await *= step;
+        let v = *count.lock().await;
+        v
+    }
+}
+
+#[test]
+fn macros_and_places_that_await() {
+    same_async!(join_after_an_await(Some(4)));
+    same_async!(compound_assignment_through_an_awaited_guard(3));
+}

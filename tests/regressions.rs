@@ -426,3 +426,59 @@ diff_async_case! {
     }
     p = 12, salt = 10524442577332254186
 }
+
+// Issue 15 (gen F12, seed 1000 case 78): a let chain whose second `let`'s scrutinee holds a
+// block that declares a binding and suspends, after a first `let` whose scrutinee suspends.
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn let_chain_block_with_a_let_in_a_scrutinee(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        if let Some(y) = chk(yield_!(3)).ok()
+            && let Ok(c) = chk(y ^ { let y = { yield_!(p); 6 }; chk(p)? })
+            && !(14 == 16)
+        {
+            if y == p {
+                yield_!(c);
+            }
+        }
+        Ok(1)
+    }
+    p = 3, salt = 1
+}
+
+// Issue 15 (gen F13, seed 1000 case 15): a let chain whose `let` scrutinee suspends and whose
+// next conjunct suspends too was split at the first suspending conjunct only when a `let`
+// came before it, so the `&&` after `let Ok(w) = …` became an `if` that ended `w`'s scope
+// (E0425 `w`). It is split at the first conjunct that suspends after a `let`.
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn let_chain_binding_read_after_later_points(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        'l7: loop {
+            if let Some(y) = chk(p).ok() && let Ok(w) = chk(y ^ yield_!(y)) && yield_!(3) > 0 {
+                if yield_!(2) > 3 {
+                    let mut m = yield_!(1009);
+                    let mut w: i64 = m ^ w;
+                    ctx.tick(w);
+                }
+            }
+            break;
+        }
+        Ok(0)
+    }
+    p = 3, salt = 1
+}
+
+// Issue 15 (gen F14, seed 1000 case 143): an `if` operand whose one branch jumps out of the
+// loop (`break 'f1`) and whose value gets a method call: the jump assigned the value
+// temporary, and the code after the `if`, copied into that branch's arm, could not infer
+// the temporary's type (E0282). A jumping branch now assigns nothing.
+diff_case! {
+    #[corio::coroutine(yield = i64, resume = i64)]
+    fn operand_if_whose_branch_breaks_out_of_the_loop(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let mut out = 0;
+        'f1: for m in 0i64..2 {
+            out += (if p > 4 { break 'f1 } else { yield_!(yield_!(m) ^ 1i64) }).wrapping_sub(1);
+        }
+        Ok(out)
+    }
+    p = 3, salt = 1
+}

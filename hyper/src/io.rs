@@ -64,14 +64,19 @@ pub struct CorioIo<T> {
 }
 
 impl<T> CorioIo<T> {
-    /// Wraps a stream.
+    /// Wraps a stream. (Anything can be wrapped; hyper's traits apply when it is a
+    /// `futures_io` stream. The accessor examples below wrap a `Cursor` for brevity.)
     ///
     /// # Examples
     ///
     /// ```
-    /// let io = corio_hyper::CorioIo::new(futures_io_stream());
-    /// # fn futures_io_stream() -> std::io::Cursor<Vec<u8>> { Default::default() }
-    /// # drop(io);
+    /// use corio::net::TcpStream;
+    /// use corio_hyper::CorioIo;
+    ///
+    /// async fn connect(addr: std::net::SocketAddr) -> std::io::Result<CorioIo<TcpStream>> {
+    ///     Ok(CorioIo::new(TcpStream::connect(addr).await?))
+    /// }
+    /// # drop(connect);
     /// ```
     pub fn new(inner: T) -> Self {
         CorioIo { inner }

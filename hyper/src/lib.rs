@@ -85,7 +85,8 @@
 //!
 //! hyper's own types are not `Send`-bound here: corio runs one loop per thread, so
 //! `CorioExecutor` takes `!Send` futures, and your services may hold `Rc`s.
-//! `examples/http_server.rs` is a complete server (routes, TLS, the live task dump).
+//! `hyper/examples/http_server/` is a complete server (routes, TLS, the live task dump):
+//! `cargo run --release --example http_server -- --port 8080 [--tls]`.
 //!
 //! [`rt::Executor`]: hyper::rt::Executor
 //! [`rt::Timer`]: hyper::rt::Timer

@@ -61,10 +61,23 @@ fn fallback(item: &ItemFn, args: &Args, err: syn::Error) -> TokenStream {
     let ret = return_type(&item.sig.output).unwrap_or_else(|| unit.clone());
     let yield_ty = args.yield_ty.as_ref().unwrap_or(&unit);
     let resume_ty = args.resume_ty.as_ref().unwrap_or(&unit);
-    sig.output = parse_quote! {
-        -> impl ::corio::__private::Coroutine<#resume_ty, Yield = #yield_ty, Return = #ret>
-            + ::corio::__private::Inspect + ::core::fmt::Debug
-            + ::core::iter::Iterator<Item = #yield_ty> + ::core::clone::Clone
+    // What the coroutine would have been, so that callers (`.await`, `for`) type-check.
+    sig.output = match (item.sig.asyncness.is_some(), &args.yield_ty) {
+        (true, None) => parse_quote! {
+            -> impl ::core::future::Future<Output = #ret>
+                + ::corio::__private::Inspect + ::core::marker::Unpin + ::core::fmt::Debug
+                + ::core::clone::Clone
+        },
+        (true, Some(_)) => parse_quote! {
+            -> impl ::corio::__private::Stream<Item = #yield_ty>
+                + ::corio::__private::Inspect + ::core::marker::Unpin + ::core::fmt::Debug
+                + ::core::clone::Clone
+        },
+        (false, _) => parse_quote! {
+            -> impl ::corio::__private::Coroutine<#resume_ty, Yield = #yield_ty, Return = #ret>
+                + ::corio::__private::Inspect + ::core::fmt::Debug
+                + ::core::iter::Iterator<Item = #yield_ty> + ::core::clone::Clone
+        },
     };
     let errors = err.to_compile_error();
     quote! {

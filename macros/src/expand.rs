@@ -515,12 +515,61 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
 }
 
 /// Could these tokens contain a closure or an `async` block (each of which has a unique type)?
+/// A macro other than these may expand to one (`corio::join!` writes an `async` block).
 fn has_unique_types(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|tt| match tt {
-        proc_macro2::TokenTree::Ident(i) => i == "async",
-        proc_macro2::TokenTree::Punct(p) => p.as_char() == '|',
-        proc_macro2::TokenTree::Group(g) => has_unique_types(g.stream()),
-        proc_macro2::TokenTree::Literal(_) => false,
+    const PLAIN_MACROS: &[&str] = &[
+        "format",
+        "format_args",
+        "print",
+        "println",
+        "eprint",
+        "eprintln",
+        "write",
+        "writeln",
+        "vec",
+        "assert",
+        "assert_eq",
+        "assert_ne",
+        "debug_assert",
+        "debug_assert_eq",
+        "debug_assert_ne",
+        "panic",
+        "unreachable",
+        "todo",
+        "unimplemented",
+        "matches",
+        "dbg",
+        "concat",
+        "stringify",
+        "line",
+        "column",
+        "file",
+        "module_path",
+        "env",
+        "option_env",
+        "cfg",
+        "include_str",
+        "include_bytes",
+    ];
+    let mut prev: Option<proc_macro2::Ident> = None;
+    tokens.into_iter().any(|tt| {
+        let macro_name = prev.take();
+        match tt {
+            proc_macro2::TokenTree::Ident(i) => {
+                let unique = i == "async";
+                prev = Some(i);
+                unique
+            }
+            proc_macro2::TokenTree::Punct(p) => {
+                p.as_char() == '|'
+                    || (p.as_char() == '!'
+                        && p.spacing() == proc_macro2::Spacing::Alone
+                        && macro_name
+                            .is_some_and(|m| !PLAIN_MACROS.contains(&m.to_string().as_str())))
+            }
+            proc_macro2::TokenTree::Group(g) => has_unique_types(g.stream()),
+            proc_macro2::TokenTree::Literal(_) => false,
+        }
     })
 }
 
@@ -959,8 +1008,10 @@ impl Cx<'_> {
             self.finish_inner(&exit.scope, &exit.inner, &mut v, |vis, e| {
                 vis.visit_expr_mut(e)
             });
-            // Every construct with a `break` value is a value temporary with a type anchor.
-            let set = crate::normalize::set_value(t, &v, true);
+            // A construct with a `break` value assigns a value temporary with a type anchor,
+            // or the `bool` temporary of `a || loop { … break true; }`.
+            let anchored = self.shape.anchors.contains(&crate::normalize::anchor(t));
+            let set = crate::normalize::set_value(t, &v, anchored);
             quote!(#set)
         });
         match &exit.kind {

@@ -407,6 +407,11 @@ impl Normalizer<'_> {
                     out.push(self.set(t, &e));
                 }
             }
+        } else if diverges(&e) {
+            // `if c { break 'f1 } else { … }` used as a value: the branch jumps, and assigns
+            // nothing (an assignment would make the code after the construct, copied into
+            // this branch's arm, depend on a type only a later arm fixes).
+            out.push(Node::Stmt(Stmt::Expr(e, Some(Default::default()))));
         } else {
             out.push(self.set(t, &e));
         }
@@ -481,8 +486,30 @@ impl Normalizer<'_> {
                     out.push(Node::Stmt(parse_quote!(#left = #right;)));
                 }
             }
+            // `*count.lock().await += 1;`: the suspension point is in the place and the right
+            // operand is pure, so the order of the two cannot matter. In a block of its own,
+            // so that the place's temporaries (the guard) drop at the end of the statement.
+            Expr::Binary(b)
+                if is_compound(&b.op)
+                    && contains(&*b.left)
+                    && !contains(&*b.right)
+                    && is_pure(&b.right) =>
+            {
+                let (left, op, right) = (*b.left, b.op, *b.right);
+                let (mut body, left) = self.anf(left);
+                body.push(Node::Stmt(parse_quote!(#left #op #right;)));
+                let target = self.target(None, false, None);
+                out.push(Node::Block { target, body });
+            }
             Expr::Binary(b) if is_compound(&b.op) => {
-                if !is_pure(&b.left) {
+                if contains(&*b.left) {
+                    self.errors.error(
+                        &b.left,
+                        "a suspension point in the place of a compound assignment whose right \
+                         operand is not a literal or a variable: bind the place first \
+                         (`let mut guard = lock.lock().await; *guard += f();`)",
+                    );
+                } else if !is_pure(&b.left) {
                     self.errors.error(
                         &b.left,
                         "a compound assignment around a suspension point needs a plain place \
@@ -678,7 +705,8 @@ impl Normalizer<'_> {
         if let Some((mut pre, value, span, tokens, is_await)) = self.direct_suspend(&e) {
             let point = self.point(span, tokens, is_await);
             let t = self.temp();
-            let resume: Stmt = parse_quote!(let #t = __corio_resume!(););
+            // `mut`: the value may be a place that is mutated (`*lock.lock().await += 1`).
+            let resume: Stmt = parse_quote!(let mut #t = __corio_resume!(););
             let Stmt::Local(resume) = resume else {
                 unreachable!()
             };
@@ -912,6 +940,21 @@ impl Normalizer<'_> {
     }
 }
 
+/// `break`, `continue`, `return` or `panic!`-like: control never goes on.
+fn diverges(e: &Expr) -> bool {
+    match e {
+        Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => true,
+        Expr::Paren(p) => diverges(&p.expr),
+        Expr::Macro(m) => m.mac.path.segments.last().is_some_and(|s| {
+            matches!(
+                s.ident.to_string().as_str(),
+                "panic" | "unreachable" | "todo" | "unimplemented"
+            )
+        }),
+        _ => false,
+    }
+}
+
 /// An `if`, `match` or unlabelled block (or `unsafe` block) with a suspension point inside,
 /// whose value can be made where it is used.
 fn is_construct(e: &Expr) -> bool {
@@ -1055,10 +1098,10 @@ fn split_let_chain(cond: &Expr) -> Option<(Expr, Expr)> {
     }
     let mut all = Vec::new();
     conjuncts(cond, &mut all);
-    let first = all.iter().position(contains)?;
-    if !all[..first].iter().any(|c| matches!(c, Expr::Let(_))) {
-        return None;
-    }
+    // The first conjunct that suspends after a `let` (a `let` whose own scrutinee suspends
+    // is fine: it runs before the binding).
+    let first = (1..all.len())
+        .find(|&i| contains(&all[i]) && all[..i].iter().any(|c| matches!(c, Expr::Let(_))))?;
     let join = |cs: &[Expr]| {
         cs.iter()
             .cloned()

@@ -18,6 +18,10 @@
 //! Every test gets its own loop (`run` builds one per call), so tests cannot see each other's
 //! tasks or timers, and the tasks a test leaves behind are cancelled when it returns.
 //! Other attributes (`#[should_panic]`, `#[ignore]`) are kept as written.
+//!
+//! `start_paused = true` starts the body with `::corio::time::pause();` (virtual time, tokio's
+//! `start_paused`); `seed = N` builds the loop with `Builder::seed(N)` (a replayable
+//! schedule, on virtual time).
 
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -40,12 +44,28 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     };
     let mut errors = Errors::default();
     let mut debug = false;
+    let mut start_paused = false;
+    let mut seed: Option<syn::Expr> = None;
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("debug") {
             debug = true;
             Ok(())
+        } else if meta.path.is_ident("start_paused") {
+            let value: syn::LitBool = meta.value()?.parse().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    "expected `start_paused = true` or `start_paused = false`",
+                )
+            })?;
+            start_paused = value.value;
+            Ok(())
+        } else if meta.path.is_ident("seed") {
+            seed = Some(meta.value()?.parse()?);
+            Ok(())
         } else {
-            Err(meta.error("unknown argument; expected #[corio::test] or #[corio::test(debug)]"))
+            Err(meta.error(
+                "unknown argument; expected `debug`, `start_paused = true` or `seed = <u64>`",
+            ))
         }
     });
     if let Err(e) = syn::parse::Parser::parse2(parser, args) {
@@ -78,10 +98,17 @@ pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
         let errors = err.to_compile_error();
         return quote! { #(#attrs)* #vis #sig { #errors ::core::unreachable!() } };
     }
-    let runtime = if debug {
-        quote!(::corio::Runtime::builder().debug(true).build())
+    let runtime = if debug || seed.is_some() {
+        let debug = debug.then(|| quote!(.debug(true)));
+        let seed = seed.map(|seed| quote!(.seed(#seed)));
+        quote!(::corio::Runtime::builder() #debug #seed .build())
     } else {
         quote!(::corio::Runtime::new())
+    };
+    let body = if start_paused {
+        quote!({ ::corio::time::pause(); #body })
+    } else {
+        quote!(#body)
     };
     quote! {
         #[::core::prelude::v1::test]

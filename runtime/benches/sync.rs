@@ -156,14 +156,14 @@ fn corio_queue(n: u64) -> (impl Future<Output = ()>, impl Future<Output = ()>) {
         let queue = queue.clone();
         async move {
             for i in 0..n {
-                queue.put(i).await;
+                queue.put(i).await.unwrap();
             }
         }
     };
     let consumer = async move {
         let mut sum = 0;
         for _ in 0..n {
-            sum += queue.get().await;
+            sum += queue.get().await.unwrap();
         }
         assert_eq!(sum, n * (n - 1) / 2);
     };

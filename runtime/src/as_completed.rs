@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 use futures_core::Stream;
 
-use crate::trace::{self, WaitingOn};
+use crate::rt::await_chain::{self as trace, WaitingOn};
 use crate::wake_set::WakeSet;
 
 /// Runs futures concurrently and yields their outputs in the order they finish: asyncio's

@@ -10,8 +10,8 @@ use std::future::Future;
 use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::executor;
-use crate::task::Task;
+use crate::rt::executor;
+use crate::rt::task::Task;
 
 /// Schedules `f` to run on the loop's next turn: asyncio's `loop.call_soon(callback)`.
 ///

@@ -139,14 +139,13 @@ where
 /// use std::time::Duration;
 ///
 /// corio::run(async {
-///     let naps = [30u64, 10, 20].map(|ms| async move {
-///         corio::sleep(Duration::from_millis(ms)).await;
-///         ms
+///     let naps = [3600u64, 0, 7200].map(|secs| async move {
+///         corio::sleep(Duration::from_secs(secs)).await;
+///         secs
 ///     });
 ///     let (first, index, rest) = corio::select_all(naps).await;
-///     assert_eq!((first, index, rest.len()), (10, 1, 2));
-///     let (second, _, rest) = corio::select_all(rest).await;
-///     assert_eq!((second, rest.len()), (20, 1));
+///     assert_eq!((first, index, rest.len()), (0, 1, 2));
+///     drop(rest); // cancels the hour-long naps
 /// });
 /// ```
 ///

@@ -87,6 +87,7 @@ pub mod process;
 mod remote;
 mod rt;
 mod runtime;
+mod shared_stream;
 #[cfg(unix)]
 pub mod signal;
 mod status;
@@ -121,6 +122,7 @@ pub use loops::{Loops, dump_all, run_per_core};
 pub use observe::tasks::{Frame, TaskInfo, current_task, dump, tasks};
 pub use remote::{LoopClosed, RemoteHandle, RemoteTask};
 pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};
+pub use shared_stream::{NextItem, SharedStream};
 pub use status::{Local, PointKind, Status, SuspendPoint};
 pub use task::{Panic, Task, TaskError, TaskId};
 pub use task_group::{ChildError, GroupError, GroupHandle, TaskGroup};
@@ -229,7 +231,10 @@ pub use corio_macros::main;
 /// on its own loop, which cancels whatever tasks the test leaves behind when it returns; a
 /// panic fails the test as usual, and `#[should_panic]`/`#[ignore]` work as on `#[test]`.
 /// `#[corio::test(debug)]` runs the loop in debug mode (slow-poll warnings, locals in task
-/// dumps). A test that is not `async`, takes arguments or is generic is a compile error.
+/// dumps); `#[corio::test(start_paused = true)]` starts on a [paused](time::pause) clock, so
+/// timeouts and retries are tested without waiting (tokio's `start_paused`); `seed = N`
+/// runs a [seeded](Builder::seed) schedule. A test that is not `async`, takes arguments or
+/// is generic is a compile error.
 ///
 /// # Examples
 ///
@@ -239,6 +244,13 @@ pub use corio_macros::main;
 ///     let start = std::time::Instant::now();
 ///     corio::sleep(std::time::Duration::from_millis(2)).await;
 ///     assert!(start.elapsed() >= std::time::Duration::from_millis(2));
+/// }
+///
+/// #[corio::test(start_paused = true)]
+/// async fn an_hour_long_timeout_fires_at_once() {
+///     let never = std::future::pending::<()>();
+///     let waited = corio::timeout(std::time::Duration::from_secs(3600), never).await;
+///     assert!(waited.is_err());
 /// }
 ///
 /// #[corio::test]

@@ -9,11 +9,11 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 
-use crate::executor;
+use crate::rt::await_chain::{self as trace, WaitingOn};
+use crate::rt::executor;
 #[cfg(doc)]
-use crate::task::TaskError;
-use crate::task::{Panic, Task, TaskId};
-use crate::trace::{self, WaitingOn};
+use crate::rt::task::TaskError;
+use crate::rt::task::{Panic, Task, TaskId};
 use crate::waker::TaskRef;
 
 /// A set of tasks that finish together: asyncio's `TaskGroup` (3.11 semantics).
@@ -150,7 +150,7 @@ impl GroupInner {
             )
             .await
         };
-        let task = executor::with_current(|l| crate::task::spawn_on(l, None, child, at));
+        let task = executor::with_current(|l| crate::rt::task::spawn_on(l, None, child, at));
         if self.failed.get() || self.closed.get() {
             task.cancel();
         } else {

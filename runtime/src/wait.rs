@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use crate::task::Task;
+use crate::rt::await_chain::{self as trace, WaitingOn};
+use crate::rt::task::Task;
 use crate::time::{Sleep, sleep};
-use crate::trace::{self, WaitingOn};
 use crate::wake_set::WakeSet;
 
 /// When [`wait`] returns: asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION` and `ALL_COMPLETED`.

@@ -28,8 +28,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use corio::sync::{
-    Barrier, BoundedSemaphore, Condition, Event, Lock, Queue, Semaphore, broadcast, mpsc, oneshot,
-    watch,
+    Barrier, BoundedSemaphore, Condition, Event, LifoQueue, Lock, PriorityQueue, Queue, Semaphore,
+    broadcast, mpsc, oneshot, watch,
 };
 use corio::{Task, TaskGroup};
 
@@ -66,6 +66,27 @@ struct Token {
 impl Drop for Token {
     fn drop(&mut self) {
         *self.ledger.drops.borrow_mut().entry(self.id).or_default() += 1;
+    }
+}
+
+// Ordered by id, for the priority queue.
+impl PartialEq for Token {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Token {}
+
+impl PartialOrd for Token {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Token {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.id.cmp(&other.id)
     }
 }
 
@@ -498,11 +519,17 @@ fn check_buffer(debug: &str) {
 }
 
 fn queue_scenario(seed: u64) {
+    queue_scenario_with(seed, Queue::new);
+}
+
+/// The queue scenario on a queue that `make(maxsize)` builds (FIFO, priority, LIFO: the same
+/// hand-overs, another item order).
+fn queue_scenario_with(seed: u64, make: fn(usize) -> Queue<Token>) {
     let ledger = Rc::new(Ledger::default());
     let ledger2 = ledger.clone();
     run_seed(seed, move |rng| async move {
         let ledger = ledger2;
-        let queue: Queue<Token> = Queue::new(1 + rng.below(3) as usize);
+        let queue: Queue<Token> = make(1 + rng.below(3) as usize);
         let producers: Rc<Vec<Task<()>>> = Rc::new(
             (0..1 + rng.below(4))
                 .map(|_| {
@@ -543,7 +570,11 @@ fn queue_scenario(seed: u64) {
                         let got = if rng.chance(4) {
                             queue.get_nowait().ok()
                         } else {
-                            corio::timeout(limit, queue.get()).await.ok()
+                            // Nobody shuts this queue down: `Ok` is the item.
+                            corio::timeout(limit, queue.get())
+                                .await
+                                .ok()
+                                .and_then(Result::ok)
                         };
                         if let Some(token) = got {
                             ledger.received.borrow_mut().push(token.id);
@@ -589,6 +620,16 @@ fn queue_scenario(seed: u64) {
 #[test]
 fn explore_queue() {
     explore("Queue", queue_scenario);
+}
+
+#[test]
+fn explore_priority_and_lifo_queues() {
+    explore("PriorityQueue", |seed| {
+        queue_scenario_with(seed, |n| PriorityQueue::new(n).into());
+    });
+    explore("LifoQueue", |seed| {
+        queue_scenario_with(seed, |n| LifoQueue::new(n).into());
+    });
 }
 
 // ---------------------------------------------------------------------------------------

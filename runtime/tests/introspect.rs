@@ -161,7 +161,7 @@ fn statuses_follow_a_task_through_its_life() {
 
 #[corio::coroutine]
 async fn branch(queue: Queue<u8>) -> u8 {
-    queue.get().await
+    queue.get().await.unwrap()
 }
 
 #[corio::coroutine]
@@ -174,6 +174,7 @@ async fn fork(a: Queue<u8>, b: Queue<u8>) -> u8 {
 async fn guarded(queue: Queue<u8>) -> Option<u8> {
     corio::timeout(Duration::from_secs(20), queue.get())
         .await
+        .ok()?
         .ok()
 }
 

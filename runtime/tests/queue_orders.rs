@@ -58,14 +58,14 @@ fn equal_priorities_come_out_in_put_order() {
         let queue = PriorityQueue::new(0);
         let labels = Queue::new(0); // the same puts, FIFO, to label the jobs
         for (priority, label) in [(1, 'a'), (0, 'b'), (1, 'c'), (0, 'd')] {
-            queue.put(Job { priority }).await;
-            labels.put((priority, label)).await;
+            queue.put(Job { priority }).await.unwrap();
+            labels.put((priority, label)).await.unwrap();
         }
         let mut by_priority: Vec<(u8, char)> =
             std::iter::from_fn(|| labels.get_nowait().ok()).collect();
         by_priority.sort_by_key(|&(p, _)| p); // a stable sort: the oracle
         for (priority, _) in by_priority {
-            assert_eq!(queue.get().await, Job { priority });
+            assert_eq!(queue.get().await.unwrap(), Job { priority });
         }
     });
 }
@@ -76,7 +76,7 @@ fn lifo_queue_matches_a_vec_and_keeps_queue_rules() {
         let stack = LifoQueue::new(2);
         let mut oracle = Vec::new();
         for x in 0..2 {
-            stack.put(x).await;
+            stack.put(x).await.unwrap();
             oracle.push(x);
         }
         assert!(stack.is_full());
@@ -84,14 +84,14 @@ fn lifo_queue_matches_a_vec_and_keeps_queue_rules() {
         // A put that waits for room goes in when a get makes it.
         let late = corio::spawn({
             let stack = stack.clone();
-            async move { stack.put(2).await }
+            async move { stack.put(2).await.unwrap() }
         });
         corio::yield_now().await;
-        assert_eq!(stack.get().await, oracle.pop().unwrap());
+        assert_eq!(stack.get().await.unwrap(), oracle.pop().unwrap());
         late.await.unwrap();
         oracle.push(2);
         while let Some(want) = oracle.pop() {
-            assert_eq!(stack.get().await, want);
+            assert_eq!(stack.get().await.unwrap(), want);
             stack.task_done().unwrap();
         }
         stack.task_done().unwrap(); // the first get's
@@ -116,12 +116,12 @@ fn a_cancelled_getter_hands_its_item_back_to_the_front() {
                 async move { queue.get().await }
             });
             corio::yield_now().await;
-            queue.put(5).await; // handed to `waiting`, which has not run yet
-            queue.put(7).await;
-            queue.put(3).await;
+            queue.put(5).await.unwrap(); // handed to `waiting`, which has not run yet
+            queue.put(7).await.unwrap();
+            queue.put(3).await.unwrap();
             waiting.cancel();
             assert_eq!(queue.len(), 3, "nothing lost: {queue:?}");
-            assert_eq!(queue.get().await, first, "{queue:?}");
+            assert_eq!(queue.get().await.unwrap(), first, "{queue:?}");
         }
     });
 }
@@ -130,7 +130,7 @@ fn a_cancelled_getter_hands_its_item_back_to_the_front() {
 async fn scheduler(jobs: PriorityQueue<(u8, &'static str)>) -> Vec<&'static str> {
     let mut ran = Vec::new();
     while !jobs.is_empty() {
-        let (_, name) = jobs.get().await;
+        let (_, name) = jobs.get().await.unwrap();
         corio::sleep(ms(1)).await;
         ran.push(name);
         jobs.task_done().unwrap();
@@ -142,7 +142,7 @@ async fn scheduler(jobs: PriorityQueue<(u8, &'static str)>) -> Vec<&'static str>
 async fn undo(stack: LifoQueue<String>, steps: usize) -> Vec<String> {
     let mut undone = Vec::new();
     for _ in 0..steps {
-        undone.push(stack.get().await);
+        undone.push(stack.get().await.unwrap());
     }
     undone
 }
@@ -152,7 +152,7 @@ fn both_queues_work_from_coroutines() {
     corio::run(async {
         let jobs = PriorityQueue::new(0);
         for job in [(3, "low"), (1, "high"), (2, "mid")] {
-            jobs.put(job).await;
+            jobs.put(job).await.unwrap();
         }
         let worker = corio::spawn(scheduler(jobs.clone()));
         jobs.join().await;
@@ -162,7 +162,7 @@ fn both_queues_work_from_coroutines() {
         let undoer = corio::spawn(undo(stack.clone(), 2));
         corio::yield_now().await; // waiting on an empty stack
         for edit in ["type a", "type b", "type c"] {
-            stack.put(edit.to_owned()).await;
+            stack.put(edit.to_owned()).await.unwrap();
         }
         // The first put went straight to the waiting get; then the newest.
         assert_eq!(undoer.await.unwrap(), ["type a", "type c"]);

@@ -152,7 +152,7 @@ mod tasks {
             let queue = queue.clone();
             tasks.push(Box::pin(async move {
                 for i in 0..100 {
-                    queue.put(p * 1000 + i).await;
+                    queue.put(p * 1000 + i).await.unwrap();
                 }
             }));
         }
@@ -160,7 +160,7 @@ mod tasks {
             let (queue, total) = (queue.clone(), total.clone());
             tasks.push(Box::pin(async move {
                 loop {
-                    let item = queue.get().await;
+                    let item = queue.get().await.unwrap();
                     if item == u64::MAX {
                         queue.task_done().unwrap();
                         break;
@@ -181,8 +181,8 @@ mod tasks {
                     3 * (0..100).sum::<u64>() + 1000 * 100 + 2000 * 100
                 );
                 joined.set(true);
-                queue.put(u64::MAX).await;
-                queue.put(u64::MAX).await;
+                queue.put(u64::MAX).await.unwrap();
+                queue.put(u64::MAX).await.unwrap();
             }));
         }
         run_tasks(tasks);
@@ -489,14 +489,17 @@ mod schedules {
                     0 => {
                         let mut w = Waiter::new(queue.get(), seq);
                         match w.poll() {
-                            Poll::Ready(item) => received.push(item),
+                            Poll::Ready(item) => received.push(item.unwrap()),
                             Poll::Pending => getters.push(w),
                         }
                     }
                     1 => {
                         let mut w = Waiter::new(queue.put(next), seq);
                         match w.poll() {
-                            Poll::Ready(()) => accepted.push(next),
+                            Poll::Ready(put) => {
+                                put.unwrap();
+                                accepted.push(next);
+                            }
                             Poll::Pending => putters.push((w, next)),
                         }
                         next += 1;
@@ -510,13 +513,14 @@ mod schedules {
                     4 if !getters.is_empty() => {
                         let i = rng.below(getters.len());
                         if let Poll::Ready(item) = getters[i].poll() {
-                            received.push(item);
+                            received.push(item.unwrap());
                             getters.remove(i);
                         }
                     }
                     _ if !putters.is_empty() => {
                         let i = rng.below(putters.len());
-                        if let Poll::Ready(()) = putters[i].0.poll() {
+                        if let Poll::Ready(put) = putters[i].0.poll() {
+                            put.unwrap();
                             accepted.push(putters.remove(i).1);
                         }
                     }
@@ -533,13 +537,13 @@ mod schedules {
             }
             for (mut w, item) in putters.drain(..) {
                 if w.woken() {
-                    assert_eq!(w.poll(), Poll::Ready(()));
+                    assert_eq!(w.poll(), Poll::Ready(Ok(())));
                     accepted.push(item);
                 }
             }
             for mut w in getters.drain(..) {
                 if let Poll::Ready(item) = w.poll() {
-                    received.push(item);
+                    received.push(item.unwrap());
                 }
             }
             while let Ok(item) = queue.get_nowait() {
@@ -592,9 +596,9 @@ mod handover_on_cancel {
             settle().await;
             assert_eq!(queue.get_nowait(), Ok(0)); // room: A is chosen
             a.cancel();
-            soon("B's put", b).await.unwrap();
+            soon("B's put", b).await.unwrap().unwrap();
             assert_eq!(queue.get_nowait(), Ok(2), "A's cancelled put must not land");
-            assert_eq!(queue.get_nowait(), Err(corio::sync::QueueEmpty));
+            assert_eq!(queue.get_nowait(), Err(corio::sync::TryGetError::Empty));
         });
     }
 
@@ -613,7 +617,7 @@ mod handover_on_cancel {
             settle().await;
             queue.put_nowait(7).unwrap(); // A is handed the item
             a.cancel();
-            assert_eq!(soon("B's get", b).await.unwrap(), 7);
+            assert_eq!(soon("B's get", b).await.unwrap(), Ok(7));
         });
     }
 

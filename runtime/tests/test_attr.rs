@@ -67,3 +67,48 @@ async fn leftover_tasks_are_cancelled_when_the_test_returns() {
     // If the loop did not cancel this, the test would never finish.
     let _forever = corio::spawn(std::future::pending::<()>());
 }
+
+#[corio::test(start_paused = true)]
+async fn start_paused_runs_on_virtual_time() {
+    let real = std::time::Instant::now();
+    let t0 = corio::time::now();
+    // A day passes at once: every task waits on a timer, so the paused clock jumps.
+    corio::sleep(Duration::from_secs(86_400)).await;
+    assert_eq!(corio::time::now() - t0, Duration::from_secs(86_400));
+    assert!(real.elapsed() < Duration::from_secs(60));
+    // A timeout is checked without waiting for it.
+    let slow = corio::timeout(Duration::from_secs(30), std::future::pending::<()>()).await;
+    assert!(slow.is_err());
+}
+
+#[corio::test(start_paused = false)]
+async fn start_paused_false_is_real_time() {
+    let real = std::time::Instant::now();
+    corio::sleep(Duration::from_millis(5)).await;
+    assert!(real.elapsed() >= Duration::from_millis(5));
+}
+
+async fn spawn_order() -> Vec<u32> {
+    let log = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let log = log.clone();
+            corio::spawn(async move { log.borrow_mut().push(i) })
+        })
+        .collect();
+    corio::join_all(tasks).await;
+    log.take()
+}
+
+#[corio::test(seed = 7)]
+async fn a_seeded_test_replays_its_schedule() {
+    let order = spawn_order().await;
+    let mut sorted = order.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, [0, 1, 2, 3, 4, 5]);
+    // The same seed on a new loop (on another thread: this one is running) gives the same.
+    let again = std::thread::spawn(|| corio::Runtime::builder().seed(7).build().run(spawn_order()))
+        .join()
+        .unwrap();
+    assert_eq!(order, again);
+}

@@ -75,7 +75,7 @@ const DUR: [u64; 8] = [5, 7, 11, 13, 17, 19, 23, 29];
 async fn consumer(name: String, q: Queue<usize>, log: Log) {
     let _finally = Finally::new(&log, format!("{name} stopped"));
     loop {
-        let item = q.get().await;
+        let item = q.get().await.unwrap();
         log.say(format!("{name} got {item}"));
         sleep(secs(DUR[item])).await;
         log.say(format!("{name} done {item}"));
@@ -87,7 +87,7 @@ async fn consumer(name: String, q: Queue<usize>, log: Log) {
 async fn consumer_co(name: String, q: Queue<usize>, log: Log) {
     let _finally = Finally::new(&log, format!("{name} stopped"));
     loop {
-        let item = q.get().await;
+        let item = q.get().await.unwrap();
         log.say(format!("{name} got {item}"));
         sleep(secs(DUR[item])).await;
         log.say(format!("{name} done {item}"));
@@ -109,7 +109,7 @@ async fn producer_consumer_main(coroutines: bool) -> Vec<String> {
         });
     }
     for i in 0..8 {
-        q.put(i).await;
+        q.put(i).await.unwrap();
         log.say(format!("put {i} (size {})", q.len()));
     }
     log.say("all put");
@@ -767,7 +767,7 @@ fn call_soon_and_call_later_match_asyncio() {
 
 #[corio::coroutine]
 async fn queue_worker(q: Queue<u32>) -> u32 {
-    let item = q.get().await;
+    let item = q.get().await.unwrap();
     item * 2
 }
 
@@ -975,14 +975,14 @@ fn an_item_handed_to_a_waiting_getter_still_fills_the_queue() {
         let getter = spawn({
             let (q, log) = (q.clone(), log.clone());
             async move {
-                let item: u32 = q.get().await;
+                let item: u32 = q.get().await.unwrap();
                 log.say(format!("got {item}"));
             }
         });
         corio::yield_now().await; // the getter waits
-        q.put(1).await;
+        q.put(1).await.unwrap();
         log.say(format!("put 1, qsize {}, full {}", q.len(), q.is_full()));
-        q.put(2).await; // waits until the getter has taken 1
+        q.put(2).await.unwrap(); // waits until the getter has taken 1
         log.say(format!("put 2, qsize {}", q.len()));
         getter.await.unwrap();
         log.lines()
@@ -1011,5 +1011,158 @@ fn an_item_handed_to_a_waiting_getter_still_fills_the_queue() {
             "t=0 put 2, qsize 1"
         ]
     );
+    check_against_asyncio(py, &got);
+}
+
+// ---------------------------------------------------------------------------------------
+// Barrier phases, as_completed and wait(FIRST_COMPLETED).
+
+const PHASES_PY: &str = r#"
+    DUR = [3, 1, 2]
+
+    async def runner(i, barrier):
+        for phase in range(2):
+            await asyncio.sleep(DUR[(i + phase) % 3])
+            say(f"r{i} arrives phase {phase}")
+            idx = await barrier.wait()
+            say(f"r{i} leaves phase {phase} (arrival {idx})")
+
+    async def job(i):
+        await asyncio.sleep(DUR[i] * 2 + 3 * i)
+        return f"job{i}"
+
+    async def main():
+        barrier = asyncio.Barrier(3)
+        await asyncio.gather(*(runner(i, barrier) for i in range(3)))
+        for fut in asyncio.as_completed([job(i) for i in range(3)]):
+            say(f"completed {await fut}")
+        tasks = [asyncio.create_task(job(i)) for i in range(3)]
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        say(f"first: {[t.result() for t in done]}, pending {len(pending)}")
+        for t in pending:
+            t.cancel()
+
+    run(main())
+"#;
+
+const PHASE_DUR: [u64; 3] = [3, 1, 2];
+
+#[corio::coroutine]
+async fn runner_co(i: usize, barrier: corio::sync::Barrier, log: Log) {
+    for phase in 0..2 {
+        sleep(secs(PHASE_DUR[(i + phase) % 3])).await;
+        log.say(format!("r{i} arrives phase {phase}"));
+        let idx = barrier.wait().await.unwrap();
+        log.say(format!("r{i} leaves phase {phase} (arrival {idx})"));
+    }
+}
+
+#[corio::coroutine]
+async fn job(i: u64) -> String {
+    sleep(secs(PHASE_DUR[i as usize] * 2 + 3 * i)).await;
+    format!("job{i}")
+}
+
+#[corio::coroutine]
+async fn phases_main(log: Log) -> Vec<String> {
+    let barrier = corio::sync::Barrier::new(3);
+    join_all((0..3).map(|i| runner_co(i, barrier.clone(), log.clone()))).await;
+    let completed = corio::as_completed((0..3).map(job));
+    for _ in 0..3 {
+        let r = completed.next().await.unwrap();
+        log.say(format!("completed {r}"));
+    }
+    let tasks: Vec<_> = (0..3).map(|i| spawn(job(i))).collect();
+    let (done, pending) = corio::wait(tasks, corio::ReturnWhen::FirstCompleted).await;
+    let mut firsts = Vec::new();
+    for t in done {
+        let r = t.await.unwrap();
+        firsts.push(format!("'{r}'"));
+    }
+    log.say(format!(
+        "first: [{}], pending {}",
+        firsts.join(", "),
+        pending.len()
+    ));
+    for t in &pending {
+        t.cancel();
+    }
+    log.lines()
+}
+
+#[test]
+fn barrier_as_completed_and_wait_match_asyncio() {
+    let got = run_virtual(|| phases_main(Log::new()));
+    check_against_asyncio(PHASES_PY, &got);
+}
+
+/// `wait_for(q.get(), t)` racing a `put` that lands in the same instant: whichever wins, the
+/// item is never lost (it is either returned or still in the queue), in both timer orders.
+#[test]
+fn a_get_with_a_timeout_never_loses_an_item() {
+    for producer_first in [false, true] {
+        let (got, left) = run_virtual(move || async move {
+            let q: Queue<u32> = Queue::new(1);
+            let producer = |q: Queue<u32>| async move {
+                sleep(secs(1)).await;
+                q.put(7).await;
+            };
+            let mut p = None;
+            if producer_first {
+                p = Some(spawn(producer(q.clone())));
+            }
+            let getter = spawn({
+                let q = q.clone();
+                async move { timeout(secs(1), q.get()).await.ok() }
+            });
+            let p = p.unwrap_or_else(|| spawn(producer(q.clone())));
+            let got = getter.await.unwrap();
+            p.await.unwrap();
+            (got, q.len())
+        });
+        assert_eq!(
+            got.iter().count() + left,
+            1,
+            "producer first: {producer_first}"
+        );
+    }
+}
+
+/// asyncio's `await wait_for(task, t)` cancels `task` on timeout. `timeout(t, task)` cannot:
+/// it drops the handle, and dropping a `Task` never cancels it (the task runs on, out of
+/// reach). The port that keeps the handle is `wait([task]).timeout(t)`, then `cancel()` what
+/// is pending: the task's cleanup runs, as asyncio's does.
+#[test]
+fn wait_for_a_task_ports_to_wait_with_a_timeout() {
+    let got = run_virtual(|| async {
+        let log = Log::new();
+        let task = spawn(slow_op_co("t", 10, log.clone()));
+        let (done, pending) = corio::wait([task], corio::ReturnWhen::AllCompleted)
+            .timeout(secs(2))
+            .await;
+        assert!(done.is_empty());
+        for t in &pending {
+            t.cancel();
+        }
+        log.say("timed out");
+        log.lines()
+    });
+    let py = r#"
+        async def slow_op(name, d):
+            try:
+                say(f"{name} start")
+                await asyncio.sleep(d)
+            finally:
+                say(f"{name} cleanup")
+
+        async def main():
+            task = asyncio.create_task(slow_op("t", 10))
+            try:
+                await asyncio.wait_for(task, 2)
+            except asyncio.TimeoutError:
+                say("timed out")
+
+        run(main())
+    "#;
     check_against_asyncio(py, &got);
 }

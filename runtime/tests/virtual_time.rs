@@ -96,7 +96,7 @@ fn timeouts_elapse_in_virtual_time_and_fast_work_wins() {
                     queue.put_nowait(7).unwrap();
                 }
             });
-            assert_eq!(corio::timeout(secs(30), queue.get()).await, Ok(7));
+            assert_eq!(corio::timeout(secs(30), queue.get()).await, Ok(Ok(7)));
             assert_eq!(time::now() - t0, secs(40));
             producer.await.unwrap();
         });

@@ -14,4 +14,8 @@ async fn generic<T: Default>() {
     let _ = T::default();
 }
 
+// A tokio habit: corio's loop is always single-threaded.
+#[corio::test(flavor = "multi_thread")]
+async fn tokio_argument() {}
+
 fn main() {}

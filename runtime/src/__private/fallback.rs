@@ -48,6 +48,26 @@ impl<A, Y, R> Coroutine<A> for Unreachable<Y, R> {
     }
 }
 
+impl<Y, R> core::future::Future for Unreachable<Y, R> {
+    type Output = R;
+    fn poll(
+        self: core::pin::Pin<&mut Self>,
+        _: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<R> {
+        unreachable!()
+    }
+}
+
+impl<Y, R> futures_core::Stream for Unreachable<Y, R> {
+    type Item = Y;
+    fn poll_next(
+        self: core::pin::Pin<&mut Self>,
+        _: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Option<Y>> {
+        unreachable!()
+    }
+}
+
 impl<Y, R> Iterator for Unreachable<Y, R> {
     type Item = Y;
     fn next(&mut self) -> Option<Y> {

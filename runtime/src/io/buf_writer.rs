@@ -1,4 +1,5 @@
-//! `BufWriter`: asyncio's `StreamWriter` (`write` buffers at once, `drain` sends) over any
+//! `BufWriter`: asyncio's `StreamWriter` (`write` never waits and the bytes go out without a
+//! `drain`, as asyncio's transport sends them; `drain` waits until they are sent) over any
 //! `futures_io::AsyncWrite`.
 
 use std::cell::RefCell;
@@ -7,7 +8,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 
 use futures_io::AsyncWrite;
 
@@ -15,9 +16,10 @@ use futures_io::AsyncWrite;
 const CAPACITY: usize = 8 * 1024;
 
 /// A buffered writer with asyncio's `StreamWriter` methods: [`write`](BufWriter::write)
-/// appends to the buffer without waiting, [`drain`](BufWriter::drain) sends what is buffered,
-/// [`flush`](BufWriter::flush) also flushes the stream, [`close`](BufWriter::close) then
-/// closes it.
+/// never waits (it sends what the stream takes at once and buffers the rest, which the loop
+/// then sends in the background, as asyncio's transport does), [`drain`](BufWriter::drain)
+/// waits until everything buffered is sent, [`flush`](BufWriter::flush) also flushes the
+/// stream, [`close`](BufWriter::close) then closes it.
 ///
 /// It wraps any `futures_io::AsyncWrite + Unpin + 'static` (corio's streams, a child's
 /// [`ChildStdin`](crate::process::ChildStdin), …). Like asyncio's, the buffer is unbounded:
@@ -37,8 +39,8 @@ const CAPACITY: usize = 8 * 1024;
 ///     let writer = BufWriter::new(a);
 ///     writer.write("HTTP/1.1 200 OK\r\n");
 ///     writer.write(b"\r\n");
-///     assert_eq!(writer.buffered(), 19);
 ///     writer.drain().await?; // asyncio: await writer.drain()
+///     assert_eq!(writer.buffered(), 0);
 ///     let reader = BufReader::new(b);
 ///     assert_eq!(reader.read_line().await?, b"HTTP/1.1 200 OK\r\n");
 ///     std::io::Result::Ok(())
@@ -60,9 +62,26 @@ impl<W> Clone for BufWriter<W> {
 struct State<W> {
     stream: W,
     buf: Vec<u8>,
+    /// A background task is sending `buf` (see [`BufWriter::write`]).
+    sending: bool,
 }
 
 impl<W: AsyncWrite + Unpin> State<W> {
+    /// Sends what the stream takes now, without waiting or registering a waker of ours;
+    /// returns how many bytes of `bytes` went out. An error leaves the rest to be buffered,
+    /// and the next `drain` reports it.
+    fn send_now(&mut self, bytes: &[u8]) -> usize {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut sent = 0;
+        while sent < bytes.len() {
+            match Pin::new(&mut self.stream).poll_write(&mut cx, &bytes[sent..]) {
+                Poll::Ready(Ok(n)) if n > 0 => sent += n,
+                _ => break,
+            }
+        }
+        sent
+    }
+
     /// Sends the buffer until it is empty; on an error the unsent bytes stay buffered.
     fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut sent = 0;
@@ -107,29 +126,61 @@ impl<W: AsyncWrite + Unpin + 'static> BufWriter<W> {
             shared: Rc::new(RefCell::new(State {
                 stream,
                 buf: Vec::new(),
+                sending: false,
             })),
         }
     }
 
-    /// Appends `bytes` to the buffer, without waiting: asyncio's `writer.write(data)`.
+    /// Writes `bytes` without waiting: asyncio's `writer.write(data)`.
+    ///
+    /// As asyncio's transport does, it sends what the stream takes at once when nothing is
+    /// buffered, and buffers the rest; on a corio loop a background task then sends the
+    /// buffer as the stream takes it, so the bytes reach the peer even if nobody calls
+    /// [`drain`](Self::drain) (a chat server writing to every peer, say). `drain` waits for
+    /// that, lets a slow peer push back, and reports the stream's errors. Outside a corio
+    /// loop the buffer waits for `drain`.
     ///
     /// # Examples
     ///
     /// ```
-    /// # use corio::io::BufWriter;
+    /// # use corio::io::{BufReader, BufWriter};
     /// corio::run(async {
-    ///     let (a, _b) = corio::net::UnixStream::pair()?;
+    ///     let (a, b) = corio::net::UnixStream::pair()?;
     ///     let writer = BufWriter::new(a);
     ///     writer.write("abc");
-    ///     writer.write(vec![b'd']);
-    ///     assert_eq!(writer.buffered(), 4);
+    ///     writer.write(vec![b'\n']);
+    ///     // No drain: the bytes are on their way.
+    ///     assert_eq!(BufReader::new(b).read_line().await?, b"abc\n");
     ///     std::io::Result::Ok(())
     /// })
     /// .unwrap();
     /// ```
     pub fn write(&self, bytes: impl AsRef<[u8]>) {
+        let bytes = bytes.as_ref();
         let mut state = self.shared.borrow_mut();
-        state.buf.extend_from_slice(bytes.as_ref());
+        let sent = if state.buf.is_empty() && !state.sending {
+            state.send_now(bytes)
+        } else {
+            0
+        };
+        if sent == bytes.len() {
+            return;
+        }
+        state.buf.extend_from_slice(&bytes[sent..]);
+        if state.sending {
+            return;
+        }
+        let Some(handle) = crate::running_loop() else {
+            return;
+        };
+        state.sending = true;
+        drop(state);
+        let sender = Sending(self.shared.clone());
+        let drained = self.drain();
+        let _task = handle.spawn_named("BufWriter (sending)", async move {
+            let _ = drained.await;
+            drop(sender);
+        });
     }
 
     /// How many bytes are buffered and not sent yet (asyncio:
@@ -142,9 +193,10 @@ impl<W: AsyncWrite + Unpin + 'static> BufWriter<W> {
     /// corio::run(async {
     ///     let (a, _b) = corio::net::UnixStream::pair()?;
     ///     let writer = BufWriter::new(a);
-    ///     writer.write([0u8; 10]);
-    ///     writer.drain().await?;
-    ///     assert_eq!(writer.buffered(), 0);
+    ///     writer.write(vec![0u8; 16 << 20]); // more than the socket takes: the rest waits
+    ///     assert!(writer.buffered() > 0);
+    ///     writer.write([1u8; 10]);
+    ///     assert!(writer.buffered() > 10);
     ///     std::io::Result::Ok(())
     /// })
     /// .unwrap();
@@ -235,6 +287,18 @@ impl<W: AsyncWrite + Unpin + 'static> BufWriter<W> {
         DrainFuture {
             shared: self.shared.clone(),
             then: Then::Close,
+        }
+    }
+}
+
+/// Marks the background send of [`BufWriter::write`] finished when the task ends or is
+/// dropped (cancelled, or its loop ended).
+struct Sending<W>(Rc<RefCell<State<W>>>);
+
+impl<W> Drop for Sending<W> {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.0.try_borrow_mut() {
+            state.sending = false;
         }
     }
 }

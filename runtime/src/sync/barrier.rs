@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::waiters::{WaitList, wake_all};
-use crate::trace::{self, WaitingOn};
+use crate::rt::await_chain::{self as trace, WaitingOn};
 
 /// A meeting point for a fixed number of tasks: Python's `asyncio.Barrier` (3.11).
 ///

@@ -52,7 +52,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::waiters::{WaitList, wake_all};
-use crate::trace::{self, WaitingOn};
+use crate::rt::await_chain::{self as trace, WaitingOn};
 
 /// Creates a broadcast channel that keeps the last `capacity` values.
 ///

@@ -18,7 +18,9 @@
 //!
 //! The two `closed` flags are the channel's: `tx_closed` (no sender left) makes getters return
 //! `None` once the buffer is empty; `rx_closed` (no receiver left) rejects every put, waiting
-//! or not, with its item. A [`Queue`](super::Queue) never closes.
+//! or not, with its item. [`Queue::shutdown`](super::Queue::shutdown) uses them too: a
+//! shutdown sets `tx_closed` and `shut` (puts rejected, buffered items kept), an immediate one
+//! `tx_closed` and `rx_closed` (buffered items dropped).
 
 use std::cell::RefCell;
 use std::fmt;
@@ -42,6 +44,8 @@ pub(crate) struct Buffer<T> {
     pub(crate) unfinished: usize,
     tx_closed: bool,
     rx_closed: bool,
+    /// `Queue::shutdown`: no put is accepted any more; buffered items stay to be taken.
+    shut: bool,
 }
 
 pub(crate) enum PutError<T> {
@@ -72,6 +76,7 @@ impl<T> Buffer<T> {
             unfinished: 0,
             tx_closed: false,
             rx_closed: false,
+            shut: false,
         }
     }
 
@@ -100,9 +105,19 @@ impl<T> Buffer<T> {
         self.rx_closed
     }
 
+    /// No put is accepted: the receiver is gone, or the queue was shut down.
+    fn refuses_puts(&self) -> bool {
+        self.rx_closed || self.shut
+    }
+
+    /// Whether `Queue::shutdown` was called.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut
+    }
+
     /// Accepts `value` without waiting; returns the getter to wake, if it went to one.
     pub(crate) fn try_put(&mut self, value: T) -> Result<Option<Waker>, PutError<T>> {
-        if self.rx_closed {
+        if self.refuses_puts() {
             return Err(PutError::Closed(value));
         }
         // Room reserved for notified putters and waiting putters come first: no barging.
@@ -138,7 +153,7 @@ impl<T> Buffer<T> {
 
     /// Reserves free room for the first waiting putter; returns its waker.
     fn pass_room(&mut self) -> Option<Waker> {
-        if self.rx_closed || !self.has_room() {
+        if self.refuses_puts() || !self.has_room() {
             return None;
         }
         let (_, waker) = self.putters.notify_front()?;
@@ -175,8 +190,16 @@ impl<T> Buffer<T> {
                 let item = this.getters.remove(k).value;
                 let mut putter = None;
                 if item.is_some() {
-                    // The handed item leaves the buffer now: its room goes to a putter.
                     this.handed -= 1;
+                    if this.rx_closed {
+                        // An immediate shutdown came after the handoff: the item was still in
+                        // the queue, so it is drained like the others and counts as done.
+                        this.unfinished = this.unfinished.saturating_sub(1);
+                        drop(this);
+                        drop(item);
+                        return Poll::Ready(None);
+                    }
+                    // The handed item leaves the buffer now: its room goes to a putter.
                     putter = this.pass_room();
                 }
                 drop(this);
@@ -190,16 +213,22 @@ impl<T> Buffer<T> {
     ///
     /// If the senders closed in between, other getters may already have returned `None`;
     /// the item is still there for the next get. That needs two concurrent `recv`s on one
-    /// receiver, which single-consumer code does not do.
-    pub(crate) fn drop_get(cell: &RefCell<Self>, key: usize) {
+    /// receiver, which single-consumer code does not do. Returns `true` when the item was
+    /// dropped (the receiver is gone, or the queue was shut down at once) and that left no
+    /// unfinished item, so that `Queue::join` waiters are due a wake-up.
+    pub(crate) fn drop_get(cell: &RefCell<Self>, key: usize) -> bool {
         let mut this = cell.borrow_mut();
         let Some(item) = this.getters.remove(key).value else {
-            return;
+            return false;
         };
         this.handed -= 1;
         if this.rx_closed {
+            // Dropped like the items the close drained: it counts as done.
+            this.unfinished = this.unfinished.saturating_sub(1);
+            let none_left = this.unfinished == 0;
             drop(this);
             drop(item);
+            return none_left;
         } else if let Some((slot, waker)) = this.getters.notify_front() {
             *slot = Some(item);
             this.handed += 1;
@@ -208,6 +237,7 @@ impl<T> Buffer<T> {
         } else {
             this.items.push_front(item);
         }
+        false
     }
 
     /// Polls a put of `value` (taken on the first poll); `Err` gives the item back on close.
@@ -245,7 +275,7 @@ impl<T> Buffer<T> {
                     .value
                     .expect("a putter parks its item");
                 // Notified by the close (a reservation made before it no longer matters).
-                if this.rx_closed {
+                if this.refuses_puts() {
                     return Poll::Ready(Err(value));
                 }
                 // Room was reserved for this putter: use it.
@@ -277,7 +307,7 @@ impl<T> Buffer<T> {
         let mut this = cell.borrow_mut();
         let removed = this.putters.remove(key);
         let mut waker = None;
-        if removed.notified && !this.rx_closed {
+        if removed.notified && !this.refuses_puts() {
             this.reserved -= 1;
             waker = this.pass_room();
         }
@@ -297,6 +327,31 @@ impl<T> Buffer<T> {
         super::waiters::wake_all(wakers);
     }
 
+    /// `Queue::shutdown`: puts fail from now on (waiting ones get their items back) and gets
+    /// fail once the buffer is empty; `immediate` also drops the buffered items, which count
+    /// as done. Returns whether that left no unfinished item.
+    pub(crate) fn shutdown(cell: &RefCell<Self>, immediate: bool) -> bool {
+        let (wakers, items, none_left) = {
+            let mut this = cell.borrow_mut();
+            this.shut = true;
+            this.tx_closed = true;
+            let items = if immediate {
+                this.rx_closed = true;
+                this.items.take_all()
+            } else {
+                Vec::new()
+            };
+            this.unfinished = this.unfinished.saturating_sub(items.len());
+            // Getters only wait on an empty buffer, and putters get their items back.
+            let mut wakers = this.getters.notify_all();
+            wakers.extend(this.putters.notify_all());
+            (wakers, items, this.unfinished == 0)
+        };
+        drop(items);
+        super::waiters::wake_all(wakers);
+        none_left
+    }
+
     /// No receiver is left: every put fails, and buffered items are dropped.
     pub(crate) fn close_rx(cell: &RefCell<Self>) {
         let (wakers, items) = {
@@ -312,7 +367,9 @@ impl<T> Buffer<T> {
 impl<T> Buffer<T> {
     /// Adds the buffer's lengths to a handle's `Debug` output.
     pub(crate) fn debug_fields(&self, d: &mut fmt::DebugStruct<'_, '_>) {
-        d.field("len", &self.len())
+        // `len` here is the items nobody was handed yet (so "getters wait only beside an
+        // empty buffer" reads off it); `Queue::len` also counts handed items.
+        d.field("len", &self.items.len())
             .field("getters", &self.getters.len())
             .field("putters", &self.putters.len());
     }

@@ -52,7 +52,7 @@
 //!     }
 //! };
 //! for n in 1..=3 {
-//!     work.put(n).await;
+//!     work.put(n).await.unwrap();
 //! }
 //! futures::join!(worker, work.join());
 //! assert_eq!(*results.lock().await, [1, 4, 9]);
@@ -83,5 +83,7 @@ pub use condition::{Condition, ConditionWait, ConditionWaitFor};
 pub use event::{Event, EventWait};
 pub use lock::{Lock, LockAcquire, LockGuard};
 pub use other_queues::{LifoQueue, PriorityQueue};
-pub use queue::{Queue, QueueEmpty, QueueFull, QueueGet, QueueJoin, QueuePut, TaskDoneError};
+pub use queue::{
+    Queue, QueueGet, QueueJoin, QueuePut, QueueShutDown, TaskDoneError, TryGetError, TryPutError,
+};
 pub use semaphore::{Permit, Semaphore, SemaphoreAcquire};

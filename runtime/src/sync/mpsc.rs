@@ -112,7 +112,8 @@ impl<T> Sender<T> {
     ///
     /// The future owns the item and a clone of the sender, and borrows nothing. An item sent
     /// while the receiver waits goes straight to it. Dropping the future while it waits takes
-    /// the item out of line again (it is dropped).
+    /// the item out of line again (it is dropped), even after a `recv` made room for it: the
+    /// room goes to the next waiting `send`.
     ///
     /// # Errors
     ///

@@ -25,11 +25,11 @@ use super::queue::Queue;
 /// corio::run(async {
 ///     let jobs = PriorityQueue::new(0);
 ///     for (priority, job) in [(2, "backup"), (0, "page the on-call"), (1, "deploy")] {
-///         jobs.put((priority, job)).await;
+///         jobs.put((priority, job)).await.unwrap();
 ///     }
-///     assert_eq!(jobs.get().await, (0, "page the on-call"));
-///     assert_eq!(jobs.get().await, (1, "deploy"));
-///     assert_eq!(jobs.get().await, (2, "backup"));
+///     assert_eq!(jobs.get().await, Ok((0, "page the on-call")));
+///     assert_eq!(jobs.get().await, Ok((1, "deploy")));
+///     assert_eq!(jobs.get().await, Ok((2, "backup")));
 /// });
 /// ```
 pub struct PriorityQueue<T> {
@@ -89,10 +89,10 @@ impl<T> PriorityQueue<T> {
 /// corio::run(async {
 ///     let stack = LifoQueue::new(0);
 ///     for page in ["home", "search", "result"] {
-///         stack.put(page).await;
+///         stack.put(page).await.unwrap();
 ///     }
-///     assert_eq!(stack.get().await, "result");
-///     assert_eq!(stack.get().await, "search");
+///     assert_eq!(stack.get().await, Ok("result"));
+///     assert_eq!(stack.get().await, Ok("search"));
 /// });
 /// ```
 pub struct LifoQueue<T> {

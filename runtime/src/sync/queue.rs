@@ -30,14 +30,14 @@ use crate::trace::{self, WaitingOn};
 /// let jobs = Queue::new(2);
 /// let producer = async {
 ///     for job in 0..5 {
-///         jobs.put(job).await; // waits while two jobs are queued
+///         jobs.put(job).await.unwrap(); // waits while two jobs are queued
 ///     }
 ///     jobs.join().await; // until all five are done
 /// };
 /// let consumer = async {
 ///     let mut sum = 0;
 ///     for _ in 0..5 {
-///         sum += jobs.get().await;
+///         sum += jobs.get().await.unwrap();
 ///         jobs.task_done().unwrap();
 ///     }
 ///     sum
@@ -88,8 +88,14 @@ impl<T> Queue<T> {
     ///
     /// The future owns the item and a handle to the queue, and borrows nothing. If tasks are
     /// waiting in [`get`](Queue::get), the item goes straight to the first of them. Dropping
-    /// the future while it waits takes the item out of line again (it is dropped); once the
-    /// future has completed, the item is in the queue.
+    /// the future while it waits takes the item out of line again (it is dropped), even after
+    /// a `get` made room for it: the room goes to the next waiting `put`. Once the future has
+    /// completed with `Ok`, the item is in the queue.
+    ///
+    /// # Errors
+    ///
+    /// [`QueueShutDown`] with the item when the queue is (or, while this put waits, gets)
+    /// [shut down](Queue::shutdown): asyncio's `QueueShutDown`.
     ///
     /// # Examples
     ///
@@ -98,7 +104,7 @@ impl<T> Queue<T> {
     ///
     /// # futures::executor::block_on(async {
     /// let queue = Queue::new(1);
-    /// queue.put("hello").await;
+    /// queue.put("hello").await.unwrap();
     /// assert_eq!(queue.len(), 1);
     /// # });
     /// ```
@@ -117,6 +123,12 @@ impl<T> Queue<T> {
     /// place; if an item had already been handed to it, the item goes to the next waiting
     /// `get`, or back to the front of the queue.
     ///
+    /// # Errors
+    ///
+    /// [`QueueShutDown`] when the queue is [shut down](Queue::shutdown) and empty: after a
+    /// shutdown, gets take what is left, then fail (asyncio's `QueueShutDown`). A consumer's
+    /// loop is `while let Ok(item) = queue.get().await { … }`.
+    ///
     /// # Examples
     ///
     /// ```
@@ -126,8 +138,8 @@ impl<T> Queue<T> {
     /// let queue = Queue::new(0);
     /// queue.put_nowait(1).unwrap();
     /// queue.put_nowait(2).unwrap();
-    /// assert_eq!(queue.get().await, 1);
-    /// assert_eq!(queue.get().await, 2);
+    /// assert_eq!(queue.get().await, Ok(1));
+    /// assert_eq!(queue.get().await, Ok(2));
     /// # });
     /// ```
     #[must_use = "futures do nothing unless awaited"]
@@ -142,18 +154,21 @@ impl<T> Queue<T> {
     ///
     /// # Errors
     ///
-    /// [`QueueFull`], holding the item, if the queue holds `maxsize` items.
+    /// [`TryPutError::Full`], holding the item, if the queue holds `maxsize` items (or tasks
+    /// wait to put); [`TryPutError::ShutDown`] if it was [shut down](Queue::shutdown).
     ///
     /// # Examples
     ///
     /// ```
-    /// use corio::sync::{Queue, QueueFull};
+    /// use corio::sync::{Queue, TryPutError};
     ///
     /// let queue = Queue::new(1);
     /// assert_eq!(queue.put_nowait('a'), Ok(()));
-    /// assert_eq!(queue.put_nowait('b'), Err(QueueFull('b')));
+    /// assert_eq!(queue.put_nowait('b'), Err(TryPutError::Full('b')));
+    /// queue.shutdown(false);
+    /// assert_eq!(queue.put_nowait('c'), Err(TryPutError::ShutDown('c')));
     /// ```
-    pub fn put_nowait(&self, item: T) -> Result<(), QueueFull<T>> {
+    pub fn put_nowait(&self, item: T) -> Result<(), TryPutError<T>> {
         let waker = self.shared.buf.borrow_mut().try_put(item);
         match waker {
             Ok(waker) => {
@@ -162,7 +177,8 @@ impl<T> Queue<T> {
                 }
                 Ok(())
             }
-            Err(PutError::Full(item) | PutError::Closed(item)) => Err(QueueFull(item)),
+            Err(PutError::Full(item)) => Err(TryPutError::Full(item)),
+            Err(PutError::Closed(item)) => Err(TryPutError::ShutDown(item)),
         }
     }
 
@@ -170,19 +186,22 @@ impl<T> Queue<T> {
     ///
     /// # Errors
     ///
-    /// [`QueueEmpty`] if the queue is empty.
+    /// [`TryGetError::Empty`] if the queue is empty; [`TryGetError::ShutDown`] if it is empty
+    /// and [shut down](Queue::shutdown).
     ///
     /// # Examples
     ///
     /// ```
-    /// use corio::sync::{Queue, QueueEmpty};
+    /// use corio::sync::{Queue, TryGetError};
     ///
     /// let queue = Queue::new(0);
     /// queue.put_nowait(7).unwrap();
     /// assert_eq!(queue.get_nowait(), Ok(7));
-    /// assert_eq!(queue.get_nowait(), Err(QueueEmpty));
+    /// assert_eq!(queue.get_nowait(), Err(TryGetError::Empty));
+    /// queue.shutdown(false);
+    /// assert_eq!(queue.get_nowait(), Err(TryGetError::ShutDown));
     /// ```
-    pub fn get_nowait(&self) -> Result<T, QueueEmpty> {
+    pub fn get_nowait(&self) -> Result<T, TryGetError> {
         let got = self.shared.buf.borrow_mut().try_get();
         match got {
             Ok((item, waker)) => {
@@ -191,7 +210,8 @@ impl<T> Queue<T> {
                 }
                 Ok(item)
             }
-            Err(GetError::Empty | GetError::Closed) => Err(QueueEmpty),
+            Err(GetError::Empty) => Err(TryGetError::Empty),
+            Err(GetError::Closed) => Err(TryGetError::ShutDown),
         }
     }
 
@@ -229,6 +249,66 @@ impl<T> Queue<T> {
         Ok(())
     }
 
+    /// Shuts the queue down: asyncio's `Queue.shutdown(immediate)` (3.13).
+    ///
+    /// From now on every [`put`](Queue::put) and [`put_nowait`](Queue::put_nowait) fails,
+    /// including the puts waiting for room, which get their items back in
+    /// [`QueueShutDown`]. Gets take what is left in the queue and then fail with
+    /// `QueueShutDown`, and the gets waiting on an empty queue fail at once; so a consumer
+    /// loop `while let Ok(item) = queue.get().await` ends when the work runs out.
+    ///
+    /// With `immediate`, the items in the queue are dropped instead, and count as done for
+    /// [`join`](Queue::join) (which returns if nothing else is unfinished); so is an item
+    /// handed to a waiting `get` that has not run yet (it is still in the queue, as in
+    /// asyncio): that get fails too. Shutting down twice does nothing more, except that an
+    /// immediate shutdown after a plain one drops what is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::sync::{Queue, QueueShutDown};
+    ///
+    /// corio::run(async {
+    ///     let jobs = Queue::new(0);
+    ///     let worker = corio::spawn({
+    ///         let jobs = jobs.clone();
+    ///         async move {
+    ///             let mut done = Vec::new();
+    ///             while let Ok(job) = jobs.get().await {
+    ///                 done.push(job);
+    ///             }
+    ///             done
+    ///         }
+    ///     });
+    ///     for job in 1..=3 {
+    ///         jobs.put(job).await.unwrap();
+    ///     }
+    ///     jobs.shutdown(false);
+    ///     assert_eq!(jobs.put(4).await, Err(QueueShutDown(4)));
+    ///     assert_eq!(worker.await.unwrap(), [1, 2, 3]); // what was queued is still served
+    /// });
+    /// ```
+    pub fn shutdown(&self, immediate: bool) {
+        if Buffer::shutdown(&self.shared.buf, immediate) {
+            let wakers = self.shared.joiners.borrow_mut().notify_all();
+            wake_all(wakers);
+        }
+    }
+
+    /// Whether [`shutdown`](Queue::shutdown) was called: asyncio 3.13's `is_shutdown`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let queue = corio::sync::Queue::<u8>::new(0);
+    /// assert!(!queue.is_shutdown());
+    /// queue.shutdown(true);
+    /// assert!(queue.is_shutdown());
+    /// ```
+    pub fn is_shutdown(&self) -> bool {
+        self.shared.buf.borrow().is_shut_down()
+    }
+
     /// Waits until every item put so far has been marked done with
     /// [`task_done`](Queue::task_done).
     ///
@@ -245,7 +325,7 @@ impl<T> Queue<T> {
     /// queue.join().await; // nothing unfinished
     /// queue.put_nowait(1).unwrap();
     /// let worker = async {
-    ///     queue.get().await;
+    ///     queue.get().await.unwrap();
     ///     queue.task_done().unwrap();
     /// };
     /// futures::join!(queue.join(), worker);
@@ -388,16 +468,16 @@ pub struct QueuePut<T> {
 impl<T> Unpin for QueuePut<T> {}
 
 impl<T> Future for QueuePut<T> {
-    type Output = ();
+    type Output = Result<(), QueueShutDown<T>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if let Some(traced) = trace::traced(|| WaitingOn::Static(&"Queue::put (full)")) {
             return traced;
         }
         let this = &mut *self;
         match Buffer::poll_put(&this.shared.buf, &mut this.key, &mut this.item, cx) {
-            Poll::Ready(Ok(())) => Poll::Ready(()),
-            Poll::Ready(Err(_)) => unreachable!("a queue never closes"),
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Ready(Err(item)) => Poll::Ready(Err(QueueShutDown(item))),
             Poll::Pending => trace::pending(WaitingOn::Static(&"Queue::put (full)")),
         }
     }
@@ -436,7 +516,7 @@ impl<T> fmt::Debug for QueuePut<T> {
 /// let queue = Queue::new(0);
 /// queue.put_nowait(1).unwrap();
 /// let get: QueueGet<i32> = queue.get();
-/// assert_eq!(get.await, 1);
+/// assert_eq!(get.await, Ok(1));
 /// # });
 /// ```
 #[must_use = "futures do nothing unless awaited"]
@@ -446,23 +526,37 @@ pub struct QueueGet<T> {
 }
 
 impl<T> Future for QueueGet<T> {
-    type Output = T;
+    type Output = Result<T, QueueShutDown>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if let Some(traced) = trace::traced(|| WaitingOn::Static(&"Queue::get (empty)")) {
             return traced;
         }
         let this = &mut *self;
         let poll = Buffer::poll_get(&this.shared.buf, &mut this.key, cx)
-            .map(|item| item.expect("a queue never closes"));
+            .map(|item| item.ok_or(QueueShutDown(())));
+        // A get that fails after an immediate shutdown may have dropped the last unfinished
+        // item (handed to it before the shutdown): `join` is then due.
+        if poll.is_ready() && matches!(poll, Poll::Ready(Err(_))) {
+            let none_left = this.shared.buf.borrow().unfinished == 0;
+            if none_left {
+                let wakers = this.shared.joiners.borrow_mut().notify_all();
+                wake_all(wakers);
+            }
+        }
         trace::note(poll, WaitingOn::Static(&"Queue::get (empty)"))
     }
 }
 
 impl<T> Drop for QueueGet<T> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            Buffer::drop_get(&self.shared.buf, key);
+        if let Some(key) = self.key.take()
+            && Buffer::drop_get(&self.shared.buf, key)
+        {
+            // An immediate shutdown dropped the item this get was handed: it was the last
+            // unfinished one.
+            let wakers = self.shared.joiners.borrow_mut().notify_all();
+            wake_all(wakers);
         }
     }
 }
@@ -547,12 +641,12 @@ impl<T> fmt::Debug for QueueJoin<T> {
     }
 }
 
-/// The error of [`Queue::put_nowait`] on a full queue; holds the item that was not put.
+/// Why [`Queue::put_nowait`] did not put the item; both variants hold it.
 ///
 /// # Examples
 ///
 /// ```
-/// use corio::sync::Queue;
+/// use corio::sync::{Queue, TryPutError};
 ///
 /// let queue = Queue::new(1);
 /// queue.put_nowait(1).unwrap();
@@ -561,58 +655,136 @@ impl<T> fmt::Debug for QueueJoin<T> {
 /// assert_eq!(err.into_inner(), 2);
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct QueueFull<T>(pub T);
+pub enum TryPutError<T> {
+    /// The queue holds `maxsize` items (or tasks wait to put): asyncio's `QueueFull`.
+    Full(T),
+    /// The queue was shut down: asyncio's `QueueShutDown`.
+    ShutDown(T),
+}
 
-impl<T> QueueFull<T> {
+impl<T> TryPutError<T> {
     /// Returns the item that was not put.
     ///
     /// # Examples
     ///
     /// ```
-    /// use corio::sync::QueueFull;
+    /// use corio::sync::TryPutError;
     ///
-    /// assert_eq!(QueueFull("x").into_inner(), "x");
+    /// assert_eq!(TryPutError::Full("x").into_inner(), "x");
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Full(item) | Self::ShutDown(item) => item,
+        }
+    }
+
+    /// Whether the queue was full (rather than shut down).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(corio::sync::TryPutError::Full(()).is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        matches!(self, Self::Full(_))
+    }
+}
+
+impl<T> fmt::Debug for TryPutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Full(_) => "Full(..)",
+            Self::ShutDown(_) => "ShutDown(..)",
+        })
+    }
+}
+
+impl<T> fmt::Display for TryPutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Full(_) => "queue is full",
+            Self::ShutDown(_) => "queue is shut down",
+        })
+    }
+}
+
+impl<T> Error for TryPutError<T> {}
+
+/// Why [`Queue::get_nowait`] gave no item.
+///
+/// # Examples
+///
+/// ```
+/// use corio::sync::{Queue, TryGetError};
+///
+/// let queue = Queue::<()>::new(0);
+/// assert_eq!(queue.get_nowait(), Err(TryGetError::Empty));
+/// assert_eq!(TryGetError::Empty.to_string(), "queue is empty");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TryGetError {
+    /// The queue is empty: asyncio's `QueueEmpty`.
+    Empty,
+    /// The queue is empty and shut down, so it stays empty: asyncio's `QueueShutDown`.
+    ShutDown,
+}
+
+impl fmt::Display for TryGetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Empty => "queue is empty",
+            Self::ShutDown => "queue is shut down",
+        })
+    }
+}
+
+impl Error for TryGetError {}
+
+/// A [`put`](Queue::put) or [`get`](Queue::get) on a queue that was
+/// [shut down](Queue::shutdown): asyncio's `QueueShutDown`. A put's error holds its item.
+///
+/// # Examples
+///
+/// ```
+/// use corio::sync::{Queue, QueueShutDown};
+///
+/// corio::run(async {
+///     let queue = Queue::new(0);
+///     queue.shutdown(false);
+///     assert_eq!(queue.put("job").await, Err(QueueShutDown("job")));
+///     assert_eq!(queue.get().await, Err(QueueShutDown(())));
+///     assert_eq!(QueueShutDown(()).to_string(), "queue is shut down");
+/// });
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct QueueShutDown<T = ()>(pub T);
+
+impl<T> QueueShutDown<T> {
+    /// Returns the item that was not put.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(corio::sync::QueueShutDown(5).into_inner(), 5);
     /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
 }
 
-impl<T> fmt::Debug for QueueFull<T> {
+impl<T> fmt::Debug for QueueShutDown<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("QueueFull(..)")
+        f.write_str("QueueShutDown(..)")
     }
 }
 
-impl<T> fmt::Display for QueueFull<T> {
+impl<T> fmt::Display for QueueShutDown<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("queue is full")
+        f.write_str("queue is shut down")
     }
 }
 
-impl<T> Error for QueueFull<T> {}
-
-/// The error of [`Queue::get_nowait`] on an empty queue.
-///
-/// # Examples
-///
-/// ```
-/// use corio::sync::{Queue, QueueEmpty};
-///
-/// let queue = Queue::<()>::new(0);
-/// assert_eq!(queue.get_nowait(), Err(QueueEmpty));
-/// assert_eq!(QueueEmpty.to_string(), "queue is empty");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct QueueEmpty;
-
-impl fmt::Display for QueueEmpty {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("queue is empty")
-    }
-}
-
-impl Error for QueueEmpty {}
+impl<T> Error for QueueShutDown<T> {}
 
 /// The error of [`Queue::task_done`] called more times than items were put.
 ///
@@ -646,12 +818,12 @@ mod tests {
         let queue = Queue::new(2);
         queue.put_nowait(1).unwrap();
         queue.put_nowait(2).unwrap();
-        assert_eq!(queue.put_nowait(3), Err(QueueFull(3)));
+        assert_eq!(queue.put_nowait(3), Err(TryPutError::Full(3)));
         assert!(queue.is_full());
         assert_eq!(queue.len(), 2);
         assert_eq!(queue.get_nowait(), Ok(1));
         assert_eq!(queue.get_nowait(), Ok(2));
-        assert_eq!(queue.get_nowait(), Err(QueueEmpty));
+        assert_eq!(queue.get_nowait(), Err(TryGetError::Empty));
         assert!(queue.is_empty());
     }
 
@@ -662,7 +834,7 @@ mod tests {
             queue.put_nowait(i).unwrap();
         }
         assert!(!queue.is_full());
-        assert_eq!(block_on(queue.get()), 0);
+        assert_eq!(block_on(queue.get()), Ok(0));
         assert_eq!(queue.len(), 999);
     }
 
@@ -680,19 +852,19 @@ mod tests {
             1,
             "handed to `a`, still in the queue until `a` runs"
         );
-        assert_eq!(queue.get_nowait(), Err(QueueEmpty), "nobody barges");
+        assert_eq!(queue.get_nowait(), Err(TryGetError::Empty), "nobody barges");
         assert_eq!(
             queue.put_nowait('y'),
-            Err(QueueFull('y')),
+            Err(TryPutError::Full('y')),
             "'x' still takes the room"
         );
         let mut c = Task::new(queue.put('y'));
         c.pending();
-        assert_eq!(a.ready(), 'x');
+        assert_eq!(a.ready(), Ok('x'));
         assert!(c.woken(), "room made when `a` took 'x'");
-        c.ready();
+        c.ready().unwrap();
         assert!(b.woken());
-        assert_eq!(b.ready(), 'y');
+        assert_eq!(b.ready(), Ok('y'));
         assert_eq!(queue.len(), 0);
     }
 
@@ -711,12 +883,12 @@ mod tests {
         assert_eq!(queue.get_nowait(), Ok(0));
         assert!(a.woken() && !b.woken());
         assert!(queue.is_full(), "the room went to `a`");
-        assert_eq!(queue.put_nowait(9), Err(QueueFull(9)));
-        a.ready();
+        assert_eq!(queue.put_nowait(9), Err(TryPutError::Full(9)));
+        a.ready().unwrap();
         b.pending();
-        assert_eq!(block_on(queue.get()), 1);
+        assert_eq!(block_on(queue.get()), Ok(1));
         assert!(b.woken());
-        b.ready();
+        b.ready().unwrap();
         assert_eq!(queue.get_nowait(), Ok(2));
     }
 
@@ -730,7 +902,7 @@ mod tests {
         a.cancel();
         queue.put_nowait(1).unwrap();
         assert!(!a.woken() && b.woken());
-        assert_eq!(b.ready(), 1);
+        assert_eq!(b.ready(), Ok(1));
     }
 
     #[test]
@@ -745,7 +917,7 @@ mod tests {
         a.cancel();
         assert!(b.woken());
         // `b` was handed 2 first; 1 is passed on to nobody else, so it goes back in front.
-        assert_eq!(b.ready(), 2);
+        assert_eq!(b.ready(), Ok(2));
         assert_eq!(queue.get_nowait(), Ok(1));
 
         let mut c = Task::new(queue.get());
@@ -755,7 +927,7 @@ mod tests {
         queue.put_nowait(3).unwrap();
         c.cancel();
         assert!(d.woken());
-        assert_eq!(d.ready(), 3);
+        assert_eq!(d.ready(), Ok(3));
     }
 
     #[test]
@@ -767,7 +939,7 @@ mod tests {
         queue.put_nowait('b').unwrap();
         assert_eq!(
             queue.put_nowait('c'),
-            Err(QueueFull('c')),
+            Err(TryPutError::Full('c')),
             "'a' is still in the queue"
         );
         a.cancel();
@@ -788,7 +960,7 @@ mod tests {
         a.cancel();
         assert_eq!(queue.get_nowait(), Ok(0));
         assert!(b.woken());
-        b.ready();
+        b.ready().unwrap();
         assert_eq!(queue.get_nowait(), Ok(2));
         assert_eq!(
             queue.shared.buf.borrow().unfinished,
@@ -832,7 +1004,7 @@ mod tests {
         queue.put_nowait(1).unwrap();
         let mut join = Task::new(queue.join());
         join.pending();
-        assert_eq!(get.ready(), 1);
+        assert_eq!(get.ready(), Ok(1));
         queue.task_done().unwrap();
         join.ready();
     }

@@ -46,7 +46,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::waiters::{WaitList, wake_all};
-use crate::trace::{self, WaitingOn};
+use crate::rt::await_chain::{self as trace, WaitingOn};
 
 /// Creates a watch channel holding `init`.
 ///

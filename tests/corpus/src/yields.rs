@@ -6,6 +6,8 @@
 //! Closures, async blocks, `const` blocks, nested items and macro arguments are left alone:
 //! they are other bodies (or token soup), where a suspension point of this one cannot go.
 
+use proc_macro2::TokenTree;
+use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Block, Expr, Pat, Stmt, parse_quote};
 
@@ -51,6 +53,17 @@ fn is_code(stmt: &Stmt) -> bool {
     !matches!(stmt, Stmt::Item(_))
 }
 
+/// A statement with a `#[cfg(…)]` (or `#[cfg_attr(…)]`) attribute.
+fn has_cfg(stmt: &Stmt) -> bool {
+    let mut tokens = stmt.to_token_stream().into_iter();
+    match (tokens.next(), tokens.next()) {
+        (Some(TokenTree::Punct(p)), Some(TokenTree::Group(g))) if p.as_char() == '#' => {
+            matches!(g.stream().into_iter().next(), Some(TokenTree::Ident(i)) if i == "cfg" || i == "cfg_attr")
+        }
+        _ => false,
+    }
+}
+
 /// An operand that a block would not change: no place expression whose move-ness or
 /// reborrow matters is involved, because the value is a `bool` (conditions) or leaves the
 /// function (`return`), or it is bound by value to a fresh name with no coercion (a `let`
@@ -62,14 +75,18 @@ fn plain_binding(pat: &Pat) -> bool {
 impl VisitMut for Inserter {
     fn visit_block_mut(&mut self, block: &mut Block) {
         // Inner blocks and expressions first, so that the wrappers added here are not
-        // visited again.
+        // visited again. A `#[cfg]` statement is left as it is: it may vanish (so the one
+        // before it may be the block's value), and the pass rejects a suspension point in it
+        // by design (README's list).
         for stmt in &mut block.stmts {
-            self.visit_stmt_mut(stmt);
+            if !has_cfg(stmt) {
+                self.visit_stmt_mut(stmt);
+            }
         }
         // A suspension point before every statement that is code: at the start of the
         // block and between statements.
         for stmt in std::mem::take(&mut block.stmts) {
-            if is_code(&stmt) {
+            if is_code(&stmt) && !has_cfg(&stmt) {
                 let y = self.yield_stmt();
                 block.stmts.push(y);
             }
@@ -137,6 +154,17 @@ fn contains_let(e: &Expr) -> bool {
 #[cfg(test)]
 mod tests {
     use quote::ToTokens;
+
+    #[test]
+    fn cfg_statements_are_left_as_they_are() {
+        let out = run(
+            "fn f(n: u8) -> bool { #[cfg(a)] match n { 0 => true, _ => false } #[cfg(b)] { g(); n > 0 } }",
+        );
+        assert_eq!(
+            out,
+            "fn f(n: u8) -> bool { #[cfg(a)] match n { 0 => true, _ => false, } #[cfg(b)] { g(); n > 0 } }"
+        );
+    }
 
     fn run(src: &str) -> String {
         let mut f: syn::ItemFn = syn::parse_str(src).unwrap();

@@ -115,7 +115,8 @@ impl Gen {
                 let lo = self.int(d, cx);
                 let hi = self.int(d, cx);
                 let x = self.int(d, cx);
-                format!("((({lo}) & 15i64)..=(({hi}) & 15i64)).contains(&(({x}) & 15i64)) as i64")
+                // Parenthesized: `… as i64 < y` reads `i64<` as generic arguments.
+                format!("(((({lo}) & 15i64)..=(({hi}) & 15i64)).contains(&(({x}) & 15i64)) as i64)")
             }
             3 => {
                 let a = self.int(d, cx);
@@ -221,8 +222,15 @@ impl Gen {
         if self.f("generics") {
             forms.push(Gen::sig_stmt);
         }
-        if self.f("rules") && self.rng.chance(8) {
-            forms.push(Gen::rule_stmt);
+        // At most one per program, in a few percent of them: such a program is rejected
+        // whole, so it checks the error and nothing else.
+        if self.f("rules")
+            && !self.ruled
+            && self.rng.chance(3)
+            && let Some(s) = self.rule_stmt()
+        {
+            self.ruled = true;
+            return s;
         }
         if forms.is_empty() {
             return self.simple_stmt();

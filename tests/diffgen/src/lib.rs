@@ -751,6 +751,8 @@ struct Gen {
     sig: Sig,
     /// `yield_!` evaluates to the resume argument (else to `()`).
     resume: bool,
+    /// A `rules` statement was written (at most one per program).
+    ruled: bool,
 }
 
 impl Gen {
@@ -761,6 +763,7 @@ impl Gen {
             feat,
             sig: Sig::Plain,
             resume: true,
+            ruled: false,
             param: "p",
             vars: Vec::new(),
             scopes: vec![Vec::new()],

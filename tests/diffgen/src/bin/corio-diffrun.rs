@@ -23,6 +23,8 @@
 //! coroutine form still fails with the same error code) for the first failures of each
 //! distinct error. The exit status is non-zero when any program failed, diverged or was invalid.
 //! Builds happen in `--work` (default `target/diffrun`); two runs at once need two of them.
+//! `--root` is the corio checkout whose `runtime`, `macros` and `tests/support.rs` are used
+//! (default: this workspace; a copy keeps a long run on one version while you work).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -147,6 +149,8 @@ struct Counts {
     divergences: Vec<(Prog, String)>,
     coro_failures: Vec<(Prog, Vec<CompileError>)>,
     allowed: Vec<(Prog, Vec<CompileError>)>,
+    /// A `rules` program rejected by rustc's own borrow-check error rather than ours.
+    rustc_rule: Vec<(Prog, Vec<CompileError>)>,
     invalid: Vec<(Prog, Vec<CompileError>)>,
     harness: Vec<(Prog, Vec<CompileError>)>,
 }
@@ -167,7 +171,7 @@ struct Opts {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: corio-diffrun [--seed S] [--first I] [--programs N] [--async-programs M] \
-         [--batch B] [--features all|ci[,+name|,-name…]] [--out DIR] [--work DIR] [--minimize K]"
+         [--batch B] [--features all|ci[,+name|,-name…]] [--out DIR] [--work DIR] [--root DIR] [--minimize K]"
     );
     ExitCode::FAILURE
 }
@@ -204,6 +208,7 @@ fn main() -> ExitCode {
             ("--minimize", Some(v)) => o.minimize = v as usize,
             ("--out", _) => o.out = PathBuf::from(value),
             ("--work", _) => o.work = PathBuf::from(value),
+            ("--root", _) => o.root = PathBuf::from(value),
             ("--features", _) => match Features::parse(&value) {
                 Ok(f) => o.features = f,
                 Err(e) => {
@@ -225,19 +230,39 @@ fn main() -> ExitCode {
         async_programs: o.async_programs,
         ..Counts::default()
     };
-    // Batches of one kind each; generator programs first.
-    let mut batches: Vec<Vec<Prog>> = Vec::new();
+    // Batches of one kind each, interleaved in proportion, so that a run stopped early has
+    // checked both kinds.
+    let mut kinds: Vec<Vec<Vec<Prog>>> = Vec::new();
     for (is_async, n) in [(false, o.programs), (true, o.async_programs)] {
         let size = if is_async { o.batch / 2 + 1 } else { o.batch };
+        let mut list = Vec::new();
         let mut i = o.first;
         while i < o.first + n {
             let end = (i + size).min(o.first + n);
-            batches.push(
+            list.push(
                 (i..end)
                     .map(|k| Prog::new(is_async, o.seed, k, o.features))
                     .collect(),
             );
             i = end;
+        }
+        kinds.push(list);
+    }
+    let mut batches: Vec<Vec<Prog>> = Vec::new();
+    let (gens, asyncs) = (kinds[0].len(), kinds[1].len());
+    // (`kinds` is [generator batches, async batches].)
+    let mut b = kinds.pop().unwrap_or_default().into_iter();
+    let mut a = kinds.pop().unwrap_or_default().into_iter();
+    let (mut taken_a, mut taken_b) = (0usize, 0usize);
+    while taken_a < gens || taken_b < asyncs {
+        // Take from the kind that is further behind its share.
+        let behind_a = taken_a * asyncs.max(1) <= taken_b * gens.max(1);
+        if (behind_a && taken_a < gens) || taken_b >= asyncs {
+            batches.extend(a.next());
+            taken_a += 1;
+        } else {
+            batches.extend(b.next());
+            taken_b += 1;
         }
     }
     eprintln!(
@@ -251,11 +276,32 @@ fn main() -> ExitCode {
     );
     // A few batches at a time: a workspace of that many crates, built by one cargo.
     let group = 4;
+    let mut saver = Saver::default();
+    let (mut done_gen, mut done_async) = (0, 0);
+    let mut distinct = BTreeMap::new();
     for (g, chunk) in batches.chunks(group).enumerate() {
         run_group(&o, g, chunk, &mut counts);
+        for b in chunk {
+            for p in b {
+                if p.is_async {
+                    done_async += 1;
+                } else {
+                    done_gen += 1;
+                }
+            }
+        }
+        // Saved as it goes: a run stopped early leaves its failures and counts so far.
+        distinct = saver.save(&o, &counts);
+        let text = report(
+            &o,
+            &counts,
+            &distinct,
+            started.elapsed().as_secs_f64(),
+            (done_gen, done_async),
+        );
+        std::fs::write(o.out.join("report.txt"), &text).expect("write the report");
         eprintln!(
-            "  after {} batches ({:.0} s): {} passed, {} divergences, {} coroutine-only failures, {} allowed, {} invalid",
-            (g + 1) * group.min(chunk.len()).max(1),
+            "  {done_gen} + {done_async} async programs done ({:.0} s): {} passed, {} divergences, {} coroutine-only failures, {} allowed, {} invalid",
             started.elapsed().as_secs_f64(),
             counts.passed,
             counts.divergences.len(),
@@ -264,8 +310,16 @@ fn main() -> ExitCode {
             counts.invalid.len()
         );
     }
-    let distinct = save_failures(&o, &counts);
-    report(&o, &counts, &distinct, started.elapsed().as_secs_f64());
+    print!(
+        "{}",
+        report(
+            &o,
+            &counts,
+            &distinct,
+            started.elapsed().as_secs_f64(),
+            (done_gen, done_async)
+        )
+    );
     let bad = counts.divergences.len()
         + counts.coro_failures.len()
         + counts.invalid.len()
@@ -357,6 +411,12 @@ fn run_group(o: &Opts, g: usize, batches: &[Vec<Prog>], counts: &mut Counts) {
                 counts.harness.push(entry);
             } else if errs.iter().all(|e| allowed(&e.message)) {
                 counts.allowed.push(entry);
+            } else if has_rule(&p.source)
+                && errs
+                    .iter()
+                    .all(|e| allowed(&e.message) || rustc_borrow_error(&e.message))
+            {
+                counts.rustc_rule.push(entry);
             } else {
                 counts.coro_failures.push(entry);
             }
@@ -406,6 +466,28 @@ fn allowed(message: &str) -> bool {
         // rustc's partial-move error (README, "What a suspended coroutine keeps").
         || message.contains("use of partially moved value")
         || message.contains("borrow of partially moved value")
+}
+
+/// Whether the program holds one of the generator's `rules` statements (`let rN = &…`, `let
+/// clN = |…`, `let pmN = (…`): a documented rule applies to it.
+fn has_rule(source: &str) -> bool {
+    ["let r", "let cl", "let pm"].iter().any(|prefix| {
+        source.match_indices(prefix).any(|(i, _)| {
+            let rest = &source[i + prefix.len()..];
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            digits > 0 && rest[digits..].starts_with(" = ")
+        })
+    })
+}
+
+/// rustc's borrow-check errors: how rustc reports the borrowing rule where the macro cannot
+/// see the borrow (README, the rule's "rustc reports the rest").
+fn rustc_borrow_error(message: &str) -> bool {
+    [
+        "E0597", "E0505", "E0506", "E0502", "E0499", "E0373", "E0716",
+    ]
+    .iter()
+    .any(|code| message.starts_with(&format!("error[{code}]")))
 }
 
 /// The scratch workspace: a crate per batch, each with the test support and its programs.
@@ -599,67 +681,87 @@ fn signature(e: &CompileError) -> String {
     out
 }
 
-/// Writes every failure into `--out`; returns the distinct coroutine-only failures
-/// (signature → programs).
-fn save_failures(o: &Opts, counts: &Counts) -> BTreeMap<String, Vec<String>> {
-    let mut distinct: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut minimized: HashMap<String, usize> = HashMap::new();
-    for (p, errs) in counts
-        .coro_failures
-        .iter()
-        .chain(&counts.invalid)
-        .chain(&counts.harness)
-        .chain(&counts.allowed)
-    {
-        let kind = if counts.coro_failures.iter().any(|(q, _)| q.name == p.name) {
-            "coro"
-        } else if counts.invalid.iter().any(|(q, _)| q.name == p.name) {
-            "invalid"
-        } else if counts.allowed.iter().any(|(q, _)| q.name == p.name) {
-            "allowed"
-        } else {
-            "harness"
-        };
-        let sig = signature(&errs[0]);
-        if kind == "coro" {
-            distinct
-                .entry(sig.clone())
-                .or_default()
-                .push(p.name.clone());
-        }
-        let mut text = format!("// {kind}: {}\n// {}\n", p.name, p.command(o.features));
-        for e in errs {
-            let _ = writeln!(
-                text,
-                "// line {}:{} ({:?}): {}",
-                e.line, e.col, e.part, e.message
-            );
-        }
-        text.push_str(&p.source);
-        let file = o.out.join(format!("{kind}-s{}-{}.rs", p.seed, p.name));
-        std::fs::write(&file, &text).expect("write a failure");
-        if kind == "coro" && o.minimize > 0 {
-            let n = minimized.entry(sig).or_default();
-            if *n < o.minimize {
-                *n += 1;
-                if let Some(min) = minimize(o, p, errs) {
-                    let file = o.out.join(format!("{kind}-s{}-{}.min.rs", p.seed, p.name));
-                    std::fs::write(&file, min).expect("write a minimized failure");
+/// What was saved so far.
+#[derive(Default)]
+struct Saver {
+    /// Programs written to `--out`.
+    saved: std::collections::HashSet<String>,
+    /// Minimized failures per error signature.
+    minimized: HashMap<String, usize>,
+}
+
+impl Saver {
+    /// Writes every failure not written yet into `--out`; returns the distinct coroutine-only
+    /// failures (signature → programs).
+    fn save(&mut self, o: &Opts, counts: &Counts) -> BTreeMap<String, Vec<String>> {
+        let mut distinct: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let minimized = &mut self.minimized;
+        for (p, errs) in counts
+            .coro_failures
+            .iter()
+            .chain(&counts.invalid)
+            .chain(&counts.harness)
+            .chain(&counts.allowed)
+            .chain(&counts.rustc_rule)
+        {
+            let kind = if counts.coro_failures.iter().any(|(q, _)| q.name == p.name) {
+                "coro"
+            } else if counts.invalid.iter().any(|(q, _)| q.name == p.name) {
+                "invalid"
+            } else if counts.allowed.iter().any(|(q, _)| q.name == p.name) {
+                "allowed"
+            } else if counts.rustc_rule.iter().any(|(q, _)| q.name == p.name) {
+                "rustc-rule"
+            } else {
+                "harness"
+            };
+            let sig = signature(&errs[0]);
+            if kind == "coro" {
+                distinct
+                    .entry(sig.clone())
+                    .or_default()
+                    .push(p.name.clone());
+            }
+            if !self.saved.insert(p.name.clone()) {
+                continue;
+            }
+            let mut text = format!("// {kind}: {}\n// {}\n", p.name, p.command(o.features));
+            for e in errs {
+                let _ = writeln!(
+                    text,
+                    "// line {}:{} ({:?}): {}",
+                    e.line, e.col, e.part, e.message
+                );
+            }
+            text.push_str(&p.source);
+            let file = o.out.join(format!("{kind}-s{}-{}.rs", p.seed, p.name));
+            std::fs::write(&file, &text).expect("write a failure");
+            if kind == "coro" && o.minimize > 0 {
+                let n = minimized.entry(sig).or_default();
+                if *n < o.minimize {
+                    *n += 1;
+                    if let Some(min) = minimize(o, p, errs) {
+                        let file = o.out.join(format!("{kind}-s{}-{}.min.rs", p.seed, p.name));
+                        std::fs::write(&file, min).expect("write a minimized failure");
+                    }
                 }
             }
         }
+        for (p, msg) in &counts.divergences {
+            if !self.saved.insert(p.name.clone()) {
+                continue;
+            }
+            let text = format!(
+                "// divergence: {}\n// {}\n/*\n{msg}*/\n{}",
+                p.name,
+                p.command(o.features),
+                p.source
+            );
+            let file = o.out.join(format!("diverge-s{}-{}.rs", p.seed, p.name));
+            std::fs::write(&file, text).expect("write a divergence");
+        }
+        distinct
     }
-    for (p, msg) in &counts.divergences {
-        let text = format!(
-            "// divergence: {}\n// {}\n/*\n{msg}*/\n{}",
-            p.name,
-            p.command(o.features),
-            p.source
-        );
-        let file = o.out.join(format!("diverge-s{}-{}.rs", p.seed, p.name));
-        std::fs::write(&file, text).expect("write a divergence");
-    }
-    distinct
 }
 
 /// The error code of an error line (`error[E0425]` → `E0425`), or its text.
@@ -726,26 +828,69 @@ fn minimize(o: &Opts, p: &Prog, errs: &[CompileError]) -> Option<String> {
             && errs.iter().all(|e| e.part == Part::Coro)
             && errs.iter().any(|e| code(&e.message) == want)
     };
-    let mut chunk = candidates.len().div_ceil(2).max(1);
+    let remove = |removed: &[bool], group: &[usize]| -> Vec<bool> {
+        let mut next = removed.to_vec();
+        for &i in group {
+            next[i] = true;
+            if let Some(t) = twin(i) {
+                next[t] = true;
+            }
+        }
+        next
+    };
+    const MAX_BUILDS: usize = 200;
     let mut tries = 0;
-    while chunk >= 1 && tries < 150 {
+    // First whole constructs, largest first: a line that opens braces up to the line that
+    // closes them (an `if … else …`, a loop, a `match`, a multi-line `let`).
+    let depth = |l: &str| -> i64 {
+        l.chars()
+            .map(|c| match c {
+                '{' => 1,
+                '}' => -1,
+                _ => 0,
+            })
+            .sum()
+    };
+    let mut blocks: Vec<(usize, usize)> = Vec::new();
+    for &i in &candidates {
+        if depth(&lines[i]) <= 0 {
+            continue;
+        }
+        let mut d = 0;
+        for (j, line) in lines.iter().enumerate().take(plain_at).skip(i) {
+            d += depth(line);
+            if d <= 0 {
+                blocks.push((i, j));
+                break;
+            }
+        }
+    }
+    blocks.sort_by_key(|&(i, j)| std::cmp::Reverse(j - i));
+    for (i, j) in blocks {
+        if tries >= MAX_BUILDS || removed[i] {
+            continue;
+        }
+        let group: Vec<usize> = (i..=j).filter(|&k| !removed[k]).collect();
+        let next = remove(&removed, &group);
+        tries += 1;
+        if still_fails(&render(&next)) {
+            removed = next;
+        }
+    }
+    // Then single statements, in halving chunks.
+    let mut chunk = candidates.len().div_ceil(2).max(1);
+    while tries < MAX_BUILDS {
         let mut progress = false;
         let live: Vec<usize> = candidates
             .iter()
             .copied()
-            .filter(|&i| !removed[i])
+            .filter(|&i| !removed[i] && depth(&lines[i]) == 0)
             .collect();
         for group in live.chunks(chunk) {
-            if tries >= 150 {
+            if tries >= MAX_BUILDS {
                 break;
             }
-            let mut next = removed.clone();
-            for &i in group {
-                next[i] = true;
-                if let Some(t) = twin(i) {
-                    next[t] = true;
-                }
-            }
+            let next = remove(&removed, group);
             tries += 1;
             if still_fails(&render(&next)) {
                 removed = next;
@@ -768,8 +913,16 @@ fn minimize(o: &Opts, p: &Prog, errs: &[CompileError]) -> Option<String> {
     ))
 }
 
-fn report(o: &Opts, c: &Counts, distinct: &BTreeMap<String, Vec<String>>, secs: f64) {
-    println!(
+fn report(
+    o: &Opts,
+    c: &Counts,
+    distinct: &BTreeMap<String, Vec<String>>,
+    secs: f64,
+    done: (usize, usize),
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "corio-diffrun: seed {}, programs {}..{} (+{} async), features {}",
         o.seed,
         o.first,
@@ -777,27 +930,52 @@ fn report(o: &Opts, c: &Counts, distinct: &BTreeMap<String, Vec<String>>, secs: 
         c.async_programs,
         o.features.names()
     );
-    println!(
-        "  programs:                          {}",
-        c.programs + c.async_programs
+    let _ = writeln!(
+        out,
+        "  programs:                          {} ({} + {} async) of {} + {} async",
+        done.0 + done.1,
+        done.0,
+        done.1,
+        c.programs,
+        c.async_programs
     );
-    println!("  passed:                            {}", c.passed);
-    println!(
+    let _ = writeln!(out, "  passed:                            {}", c.passed);
+    let _ = writeln!(
+        out,
         "  divergences:                       {}",
         c.divergences.len()
     );
-    println!(
+    let _ = writeln!(
+        out,
         "  coroutine-only compile failures:   {}",
         c.coro_failures.len()
     );
-    println!("  allowed rule errors:               {}", c.allowed.len());
-    println!("  invalid programs (plain fails):    {}", c.invalid.len());
+    let _ = writeln!(
+        out,
+        "  allowed rule errors:               {}",
+        c.allowed.len()
+    );
+    let _ = writeln!(
+        out,
+        "  rule applies, rustc's error:       {}",
+        c.rustc_rule.len()
+    );
+    let _ = writeln!(
+        out,
+        "  invalid programs (plain fails):    {}",
+        c.invalid.len()
+    );
     if !c.harness.is_empty() {
-        println!("  harness errors:                    {}", c.harness.len());
+        let _ = writeln!(
+            out,
+            "  harness errors:                    {}",
+            c.harness.len()
+        );
     }
-    println!("  time:                              {secs:.0} s");
+    let _ = writeln!(out, "  time:                              {secs:.0} s");
     for (sig, names) in distinct {
-        println!(
+        let _ = writeln!(
+            out,
             "  failure ({}×): {sig}  e.g. {}",
             names.len(),
             names.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
@@ -805,19 +983,91 @@ fn report(o: &Opts, c: &Counts, distinct: &BTreeMap<String, Vec<String>>, secs: 
     }
     for (p, msg) in c.divergences.iter().take(10) {
         let first = msg.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-        println!(
+        let _ = writeln!(
+            out,
             "  divergence: {} ({}): {first}",
             p.name,
             p.command(o.features)
         );
     }
     for (p, errs) in c.invalid.iter().take(10) {
-        println!(
+        let _ = writeln!(
+            out,
             "  invalid: {} ({}): {}",
             p.name,
             p.command(o.features),
             errs[0].message
         );
     }
-    println!("  saved to {}", o.out.display());
+    let _ = writeln!(out, "  saved to {}", o.out.display());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_statements_are_recognised() {
+        assert!(has_rule("x;\nlet r12 = &v;\n"));
+        assert!(has_rule("let cl3 = |z: i64| z ^ a;"));
+        assert!(has_rule("let pm7 = (ctx.noisy(1i64), ctx.noisy(2i64));"));
+        // The generator's other closures and bindings.
+        assert!(!has_rule("let cl = |z: i64| z.wrapping_add(x);"));
+        assert!(!has_rule("let r = &TABLE[1..];"));
+        assert!(!has_rule("let q = 1i64;"));
+    }
+
+    #[test]
+    fn errors_are_located_in_their_program() {
+        let p = |name: &str, lines: usize| Prog {
+            is_async: false,
+            seed: 0,
+            index: 0,
+            name: name.into(),
+            source: "#[corio::coroutine]\nfn coro() {}\nmod plain {\n}\n#[test]\n"
+                .lines()
+                .cycle()
+                .take(lines)
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n",
+        };
+        let batch = [p("case_1", 5), p("case_2", 5)];
+        let errs = vec![
+            (2, 1, "error[E0308]: mismatched types".to_string()),
+            (9, 3, "error: expected `{`".to_string()),
+        ];
+        let located = locate(&batch, &errs);
+        assert_eq!(located.len(), 2);
+        assert_eq!(located[0].0, "case_1");
+        assert_eq!(located[0].1[0].part, Part::Coro);
+        assert_eq!(located[1].0, "case_2");
+        assert_eq!(located[1].1[0].line, 4);
+        assert_eq!(located[1].1[0].part, Part::Plain);
+    }
+
+    #[test]
+    fn failures_are_parsed_from_the_test_output() {
+        let out = "running 2 tests\n.F\nfailures:\n\n---- cases::case_3::case_3 stdout ----\n\
+                   the coroutine diverges\n\nfailures:\n    cases::case_3::case_3\n\n\
+                   test result: FAILED. 1 passed; 1 failed\n";
+        let f = test_failures(out);
+        assert_eq!(f.len(), 1);
+        assert!(f["case_3"].contains("diverges"));
+    }
+
+    #[test]
+    fn signatures_ignore_names() {
+        let e = |m: &str| CompileError {
+            line: 1,
+            col: 1,
+            message: m.into(),
+            part: Part::Coro,
+        };
+        assert_eq!(
+            signature(&e("error[E0425]: cannot find value `w` in this scope")),
+            signature(&e("error[E0425]: cannot find value `n` in this scope"))
+        );
+    }
 }
