@@ -52,7 +52,6 @@ use crate::runtime::{Runtime, running_loop};
 /// and dropping the last sender ends the receiver after the buffer.
 ///
 /// ```
-/// # use std::time::Duration;
 /// let (tx, rx) = async_channel::bounded::<u64>(16);
 /// let rt = corio::Runtime::builder().loops(2).build();
 /// let sums = rt.run_loops(move |loops| {
@@ -62,9 +61,9 @@ use crate::runtime::{Runtime, running_loop};
 ///             for i in 1..=100 {
 ///                 tx.send(i).await.unwrap();
 ///             }
+///             tx.close(); // the receiver drains what is buffered, then sees the end
 ///             0
 ///         } else {
-///             drop(tx); // the channel ends when loop 0's sender is gone
 ///             let mut sum = 0;
 ///             while let Ok(i) = rx.recv().await {
 ///                 sum += i;
