@@ -1,7 +1,9 @@
-//! A TCP echo server on one thread: `cargo run --release --example echo_server -- 7000`.
+//! A TCP echo server: `cargo run --release --example echo_server -- [--loops N] [PORT]`.
 //!
-//! It binds 127.0.0.1 on the port given as the last command-line argument (7000 by default),
-//! echoes every byte back, and runs until it is killed or gets Ctrl-C / SIGTERM.
+//! It binds 127.0.0.1 on PORT (7000 by default), echoes every byte back, and runs until it
+//! is killed or gets Ctrl-C / SIGTERM. With `--loops N` it runs N loops, one per thread,
+//! each accepting on its own `SO_REUSEPORT` listener of the same port, so the kernel spreads
+//! the connections over them (thread-per-core); without it, one loop on the main thread.
 //!
 //! Each connection is a `#[corio::coroutine]` that waits with `readable().await` and then
 //! reads into a 64 KiB buffer that the whole loop shares, writing the bytes straight back:
@@ -75,22 +77,60 @@ pub(crate) async fn serve(listener: TcpListener) -> io::Result<()> {
     }
 }
 
-fn main() -> io::Result<()> {
-    let port: u16 = match std::env::args().skip(1).last() {
-        Some(arg) => arg
-            .parse()
-            .map_err(|e| io::Error::new(ErrorKind::InvalidInput, format!("port {arg:?}: {e}")))?,
-        None => 7000,
+/// `[--loops N] [PORT]`: how many loops (`None`: one, on this thread) and the port.
+fn parse_args() -> io::Result<(Option<usize>, u16)> {
+    let bad = |what: &str, arg: &str, e: &dyn std::fmt::Display| {
+        io::Error::new(ErrorKind::InvalidInput, format!("{what} {arg:?}: {e}"))
     };
-    corio::run(async move {
-        let listener = TcpListener::bind(("127.0.0.1", port))?;
-        println!("echo server listening on {}", listener.local_addr()?);
-        match corio::select(serve(listener), corio::signal::ctrl_c()).await {
-            corio::Either::Left(res) => res,
-            corio::Either::Right(res) => {
-                eprintln!("echo server: signal received, shutting down");
-                res
+    let (mut loops, mut port) = (None, 7000);
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--loops" {
+            let n = args.next().unwrap_or_default();
+            match n.parse::<usize>() {
+                Ok(0) => return Err(bad("--loops", &n, &"at least one loop")),
+                Ok(n) => loops = Some(n),
+                Err(e) => return Err(bad("--loops", &n, &e)),
             }
+        } else {
+            port = arg.parse().map_err(|e| bad("port", &arg, &e))?;
         }
+    }
+    Ok((loops, port))
+}
+
+/// Serves `listener` until Ctrl-C / SIGTERM.
+async fn serve_until_signal(listener: TcpListener) -> io::Result<()> {
+    match corio::select(serve(listener), corio::signal::ctrl_c()).await {
+        corio::Either::Left(res) => res,
+        corio::Either::Right(res) => {
+            eprintln!("echo server: signal received, shutting down");
+            res
+        }
+    }
+}
+
+fn main() -> io::Result<()> {
+    let (loops, port) = parse_args()?;
+    let Some(n) = loops else {
+        return corio::run(async move {
+            let listener = TcpListener::bind(("127.0.0.1", port))?;
+            println!("echo server listening on {}", listener.local_addr()?);
+            serve_until_signal(listener).await
+        });
+    };
+    let rt = corio::Runtime::builder().loops(n).build();
+    rt.run_loops(|loops| async move {
+        let listener = TcpListener::bind_reuseport(("127.0.0.1", port))?;
+        if loops.index() == 0 {
+            println!(
+                "echo server listening on {} with {} loops",
+                listener.local_addr()?,
+                loops.len()
+            );
+        }
+        serve_until_signal(listener).await
     })
+    .into_iter()
+    .collect()
 }

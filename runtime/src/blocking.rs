@@ -1,6 +1,7 @@
 //! `spawn_blocking`: blocking work on a small pool of threads, awaited from the loop.
 //!
-//! The pool starts threads on demand, up to [`MAX_THREADS`], and lets a thread go after it has
+//! The pool starts threads on demand, up to [`MAX_THREADS`] (or what
+//! `Builder::max_blocking_threads` set), and lets a thread go after it has
 //! been idle for [`KEEP_ALIVE`]. A finished job stores its result and wakes the awaiting task
 //! through its waker, which from a pool thread takes the loop's remote-wake path (a queue plus
 //! `Poller::notify`).
@@ -11,13 +12,23 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-/// The most threads the pool runs at once.
+/// The most threads the pool runs at once, unless `Builder::max_blocking_threads` says
+/// otherwise.
 const MAX_THREADS: usize = 16;
+/// The pool's current cap: one pool serves every loop of the process.
+static MAX: AtomicUsize = AtomicUsize::new(MAX_THREADS);
+
+/// Sets the pool's cap (`Builder::max_blocking_threads`). Threads already running above a
+/// lowered cap finish their jobs and exit when idle.
+pub(crate) fn set_max_threads(n: usize) {
+    MAX.store(n.max(1), Ordering::Relaxed);
+}
 /// How long an idle pool thread waits for work before it exits.
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
 
@@ -52,7 +63,7 @@ impl Pool {
         state.jobs.push_back(job);
         if state.idle > 0 {
             self.work.notify_one();
-        } else if state.threads < MAX_THREADS {
+        } else if state.threads < MAX.load(Ordering::Relaxed) {
             state.threads += 1;
             let spawned = thread::Builder::new()
                 .name("corio-blocking".into())
@@ -98,7 +109,8 @@ struct Slot<T> {
 
 /// Runs blocking code on a thread pool and awaits its result: asyncio's `to_thread`.
 ///
-/// `f` starts at once on one of up to 16 pool threads, whether or not the returned future is
+/// `f` starts at once on one of up to 16 pool threads (see
+/// [`Builder::max_blocking_threads`](crate::Builder::max_blocking_threads)), whether or not the returned future is
 /// awaited; dropping the future does not stop `f`, it only discards the result. Use it for
 /// blocking system calls and CPU-heavy work that would otherwise stall every task of the loop.
 ///

@@ -79,10 +79,12 @@ mod combinators;
 mod coroutine;
 pub mod inspect;
 pub mod io;
+mod loops;
 pub mod net;
 mod observe;
 #[cfg(unix)]
 pub mod process;
+mod remote;
 mod rt;
 mod runtime;
 mod shared_stream;
@@ -116,7 +118,9 @@ pub use combinators::{
 };
 pub use coroutine::{Coroutine, CoroutineState, Inspect, ResumeError};
 pub use executor::LoopId;
+pub use loops::{Loops, dump_all, run_per_core};
 pub use observe::tasks::{Frame, TaskInfo, current_task, dump, tasks};
+pub use remote::{LoopClosed, RemoteHandle, RemoteTask};
 pub use runtime::{Builder, Handle, Runtime, run, running_loop, spawn, spawn_named};
 pub use shared_stream::{NextItem, SharedStream};
 pub use status::{Local, PointKind, Status, SuspendPoint};

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 #[cfg(unix)]
 use crate::debug::{DumpOnSignal, DumpSignal};
+use crate::remote::RemoteHandle;
 use crate::rt::config::Config;
 use crate::rt::executor::{self, LoopId, LoopInner};
 use crate::rt::task::Task;
@@ -54,6 +55,8 @@ pub fn run<F: IntoFuture>(fut: F) -> F::Output {
 #[derive(Debug, Clone)]
 pub struct Runtime {
     config: Config,
+    /// `Builder::loops` and `Builder::pin_to_cores`, for [`Runtime::run_loops`].
+    pub(crate) multi: MultiLoop,
     /// `Builder::dump_on_signal`: observability wrapped around the main future, not a setting
     /// of the loop's core.
     #[cfg(unix)]
@@ -64,6 +67,16 @@ impl Default for Runtime {
     fn default() -> Self {
         Runtime::builder().build()
     }
+}
+
+/// What concerns the process rather than one loop: how many loops `run_loops` runs, whether
+/// it pins them, and the blocking pool's cap.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct MultiLoop {
+    pub(crate) loops: Option<usize>,
+    pub(crate) pin: bool,
+    /// `Builder::max_blocking_threads`: the process-wide pool's cap, set when a loop runs.
+    pub(crate) blocking_threads: Option<usize>,
 }
 
 /// The core's default settings, with the diagnostics of `corio::debug` listening to it.
@@ -97,6 +110,7 @@ impl Runtime {
     pub fn builder() -> Builder {
         Builder {
             config: loop_config(),
+            multi: MultiLoop::default(),
             #[cfg(unix)]
             dump_signal: None,
         }
@@ -121,6 +135,9 @@ impl Runtime {
             main_at: Location::caller(),
             ..self.config.clone()
         };
+        if let Some(n) = self.multi.blocking_threads {
+            crate::blocking::set_max_threads(n);
+        }
         #[cfg(unix)]
         if let Some(signal) = self.dump_signal {
             return executor::block_on(config, DumpOnSignal::new(fut.into_future(), signal));
@@ -148,6 +165,7 @@ impl Runtime {
 #[derive(Debug, Clone)]
 pub struct Builder {
     config: Config,
+    multi: MultiLoop,
     #[cfg(unix)]
     dump_signal: Option<DumpSignal>,
 }
@@ -320,6 +338,75 @@ impl Builder {
         self
     }
 
+    /// How many loops [`Runtime::run_loops`] runs, one per thread; the default is the number
+    /// of cores this process may use ([`std::thread::available_parallelism`]).
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = corio::Runtime::builder().loops(3).build();
+    /// let mut indices = rt.run_loops(|loops| async move { loops.index() });
+    /// indices.sort();
+    /// assert_eq!(indices, [0, 1, 2]);
+    /// ```
+    #[track_caller]
+    pub fn loops(mut self, n: usize) -> Self {
+        assert!(
+            n > 0,
+            "Builder::loops(0): a runtime needs at least one loop"
+        );
+        self.multi.loops = Some(n);
+        self
+    }
+
+    /// Pins the thread of loop `i` of [`Runtime::run_loops`] to the `i`-th core this process
+    /// may use (wrapping around when there are more loops than cores). Off by default.
+    ///
+    /// Pinning is best effort: where the system refuses it (or outside Linux) the loops run
+    /// unpinned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = corio::Runtime::builder().loops(2).pin_to_cores(true).build();
+    /// assert_eq!(rt.run_loops(|_| async { 1 }), [1, 1]);
+    /// ```
+    pub fn pin_to_cores(mut self, on: bool) -> Self {
+        self.multi.pin = on;
+        self
+    }
+
+    /// Caps the threads of the [`spawn_blocking`](crate::spawn_blocking) pool (default 16).
+    ///
+    /// The pool is one per process, shared by every loop: the cap is set for the whole
+    /// process when this runtime runs a loop, and stays until another runtime sets it. Jobs
+    /// beyond the cap wait for a free thread.
+    ///
+    /// # Panics
+    ///
+    /// Panics when `n` is zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = corio::Runtime::builder().max_blocking_threads(64).build();
+    /// let n = rt.run(async { corio::spawn_blocking(|| 1 + 1).await });
+    /// assert_eq!(n, 2);
+    /// ```
+    #[track_caller]
+    pub fn max_blocking_threads(mut self, n: usize) -> Self {
+        assert!(
+            n > 0,
+            "Builder::max_blocking_threads(0): the pool needs a thread"
+        );
+        self.multi.blocking_threads = Some(n);
+        self
+    }
+
     /// Writes a [task dump](crate::dump) to stderr (or the [hook](crate::debug::set_hook))
     /// whenever the process receives `signal` while the loop runs: a live server's answer to
     /// "what is it doing?", like the JVM's `SIGQUIT` thread dump.
@@ -357,6 +444,7 @@ impl Builder {
     pub fn build(self) -> Runtime {
         Runtime {
             config: self.config,
+            multi: self.multi,
             #[cfg(unix)]
             dump_signal: self.dump_signal,
         }
@@ -519,6 +607,24 @@ impl Handle {
     /// ```
     pub fn id(&self) -> LoopId {
         self.inner.id()
+    }
+
+    /// A handle to this loop that other threads may hold: `Send + Sync + Clone`, it spawns
+    /// `Send` futures onto this loop and runs closures on it (see [`RemoteHandle`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// corio::run(async {
+    ///     let remote = corio::running_loop().unwrap().remote();
+    ///     let got = std::thread::spawn(move || remote.spawn(async { "hi" }))
+    ///         .join()
+    ///         .unwrap();
+    ///     assert_eq!(got.await.unwrap(), "hi");
+    /// });
+    /// ```
+    pub fn remote(&self) -> RemoteHandle {
+        RemoteHandle::new(self.inner.shared.clone(), self.inner.id())
     }
 }
 

@@ -101,6 +101,49 @@ impl TcpListener {
         Self::from_std(std::net::TcpListener::bind(addr)?)
     }
 
+    /// Binds a listener to `addr` with `SO_REUSEPORT`, so that several listeners (one per
+    /// loop, typically: see [`Runtime::run_loops`](crate::Runtime::run_loops)) can bind the
+    /// same address and the kernel spreads the incoming connections over them.
+    ///
+    /// Every listener sharing the port must be bound this way, by the same user. Otherwise
+    /// as [`bind`](TcpListener::bind). On Linux the kernel picks the listener by a hash of
+    /// the connection's addresses, so one client's connections may all land on one loop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corio::net::TcpListener;
+    ///
+    /// corio::run(async {
+    ///     let first = TcpListener::bind_reuseport("127.0.0.1:0")?;
+    ///     let second = TcpListener::bind_reuseport(first.local_addr()?)?; // same port
+    ///     assert_eq!(first.local_addr()?, second.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`bind`](TcpListener::bind); `AddrInUse` when a listener without `SO_REUSEPORT`
+    /// (or another user's) holds the port.
+    #[cfg(unix)]
+    pub fn bind_reuseport(addr: impl ToSocketAddrs) -> io::Result<Self> {
+        let mut last = None;
+        for addr in addr.to_socket_addrs()? {
+            match reuseport_listener(addr) {
+                Ok(listener) => return Self::from_std(listener),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the address resolved to nothing",
+            )
+        }))
+    }
+
     /// Registers a bound std listener (for example one with `SO_REUSEPORT` set) with the
     /// running loop, making it non-blocking and raising its backlog.
     ///
@@ -176,4 +219,26 @@ impl TcpListener {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.io.get_ref().local_addr()
     }
+}
+
+/// A socket bound to `addr` with `SO_REUSEADDR` and `SO_REUSEPORT`, not yet listening.
+#[cfg(unix)]
+fn reuseport_listener(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use rustix::net::{AddressFamily, SocketFlags, SocketType, sockopt};
+
+    let family = if addr.is_ipv4() {
+        AddressFamily::INET
+    } else {
+        AddressFamily::INET6
+    };
+    // Close-on-exec, as std's sockets are (a child process must not inherit the listener).
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    let flags = SocketFlags::CLOEXEC;
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    let flags = SocketFlags::empty();
+    let fd = rustix::net::socket_with(family, SocketType::STREAM, flags, None)?;
+    sockopt::set_socket_reuseaddr(&fd, true)?;
+    sockopt::set_socket_reuseport(&fd, true)?;
+    rustix::net::bind(&fd, &addr)?;
+    Ok(std::net::TcpListener::from(fd))
 }

@@ -157,6 +157,53 @@ impl TcpStream {
         Self::from_nonblocking(stream)
     }
 
+    /// Takes the connection off this loop as a std stream (still non-blocking), to hand it to
+    /// another loop ([`from_std`](TcpStream::from_std) there) or another thread.
+    ///
+    /// The socket leaves this loop's poller; the std stream is a duplicate descriptor of the
+    /// same connection, and this handle's is closed. Data already received stays in the
+    /// socket for the new owner.
+    ///
+    /// # Examples
+    ///
+    /// Accept on the loop, answer from a plain thread (another loop would call `from_std`):
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use corio::net::{TcpListener, TcpStream};
+    ///
+    /// corio::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0")?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (conn, _) = listener.accept().await?;
+    ///     let mut conn = conn.into_std()?; // `Send`
+    ///     conn.set_nonblocking(false)?;
+    ///     std::thread::spawn(move || conn.write_all(b"hi")).join().unwrap()?;
+    ///     let (res, buf) = client.read_exact(vec![0; 2]).await;
+    ///     res?;
+    ///     assert_eq!(buf, b"hi");
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` when clones of this stream are still alive (they share the socket and
+    /// would lose it), or the system's error duplicating the descriptor.
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        let io = Rc::try_unwrap(self.io).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "TcpStream::into_std: clones of this stream are still alive; drop them first",
+            )
+        })?;
+        // `IoSource` deregisters on drop and owns the descriptor: keep a duplicate of it.
+        let stream = io.get_ref().try_clone()?;
+        drop(io);
+        Ok(stream)
+    }
+
     pub(crate) fn from_nonblocking(stream: std::net::TcpStream) -> io::Result<Self> {
         Ok(Self {
             io: Rc::new(IoSource::new(stream)?),

@@ -6,7 +6,7 @@ use std::panic::Location;
 use std::time::{Duration, Instant};
 
 use crate::rt::await_chain::{self, Entry, WaitingOn, Whose};
-use crate::rt::executor::{self, LoopInner};
+use crate::rt::executor::{self, LoopId, LoopInner};
 use crate::rt::task::TaskId;
 use crate::status::{Local, Status, SuspendPoint};
 
@@ -63,6 +63,8 @@ pub struct TaskInfo {
     pub spawned_at: &'static Location<'static>,
     /// The await chain at the last suspension, outermost first.
     pub chain: Vec<Frame>,
+    /// The loop the task runs on (task ids are unique in the process; this says where).
+    pub loop_id: LoopId,
 }
 
 /// One level of a task's await chain.
@@ -192,12 +194,14 @@ pub fn current_task() -> Option<TaskInfo> {
     } else {
         executor::try_with_current(|l| l.task_name(id).map(|n| n.to_string())).flatten()
     };
+    let loop_id = executor::try_with_current(|l| l.id())?;
     Some(TaskInfo {
         id,
         name,
         status: Status::Running,
         spawned_at,
         chain: Vec::new(),
+        loop_id,
     })
 }
 
@@ -280,6 +284,7 @@ fn collect(l: &LoopInner) -> Vec<TaskInfo> {
             chain: chain
                 .map(|(entries, locals)| frames(&entries, &locals, &|w| render(l, now, w)))
                 .unwrap_or_default(),
+            loop_id: l.id(),
         });
     }
     out
@@ -313,6 +318,7 @@ fn info(
         status,
         spawned_at,
         chain,
+        loop_id: l.id(),
     }
 }
 

@@ -19,7 +19,7 @@ use std::num::NonZeroU64;
 use std::panic::{AssertUnwindSafe, Location, catch_unwind, resume_unwind};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -39,6 +39,33 @@ use crate::status::Status;
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<LoopInner>>> = const { RefCell::new(None) };
+}
+
+/// Every running loop of the process, for `dump_all`: its id and its thread-safe part.
+static LOOPS: Mutex<Vec<(LoopId, Weak<Shared>)>> = Mutex::new(Vec::new());
+
+/// A new loop's id, with the loop entered in [`LOOPS`].
+fn register(shared: &Arc<Shared>) -> LoopId {
+    let id = LoopId(next_id());
+    let mut loops = LOOPS.lock().unwrap_or_else(PoisonError::into_inner);
+    loops.push((id, Arc::downgrade(shared)));
+    id
+}
+
+fn unregister(id: LoopId) {
+    LOOPS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .retain(|(l, _)| *l != id);
+}
+
+/// The loops of the process that are running now, oldest first.
+pub(crate) fn all_loops() -> Vec<(LoopId, Arc<Shared>)> {
+    let loops = LOOPS.lock().unwrap_or_else(PoisonError::into_inner);
+    loops
+        .iter()
+        .filter_map(|(id, shared)| Some((*id, shared.upgrade()?)))
+        .collect()
 }
 
 /// Runs `f` with the running loop of this thread.
@@ -231,6 +258,7 @@ impl LoopInner {
         let poller = Poller::new()
             .unwrap_or_else(|e| panic!("corio: cannot create the I/O poller of the loop: {e}"));
         let shared = Arc::new(Shared::new(poller));
+        let shared_for_registry = shared.clone();
         let clock = Clock::new();
         // A seeded schedule runs on virtual time from the start: timers then fire in the
         // same order, at the same virtual instants, whatever the machine's load.
@@ -253,7 +281,7 @@ impl LoopInner {
             closed: Cell::new(false),
             current_task: Cell::new(None),
             current_at: Cell::new(None),
-            id: LoopId(next_id()),
+            id: register(&shared_for_registry),
         }
     }
 
@@ -699,9 +727,14 @@ impl LoopInner {
 
     /// Schedules the tasks that other threads woke.
     fn drain_remote(&self, buf: &mut Vec<TaskRef>) {
-        self.shared.take_remote(buf);
+        // `Vec::new` does not allocate: the common turn, with no jobs, costs nothing here.
+        let mut jobs = Vec::new();
+        self.shared.take_remote(buf, &mut jobs);
         for task in buf.drain(..) {
             self.schedule(task);
+        }
+        for job in jobs {
+            job();
         }
     }
 
@@ -778,6 +811,10 @@ impl LoopInner {
     /// Cancels and drops every task, repeating while destructors spawn new ones.
     fn shutdown(&self) {
         self.closed.set(true);
+        unregister(self.id);
+        // Jobs other threads sent and the loop never ran: dropping them tells their senders
+        // (a remote join handle then reports `Cancelled`).
+        drop(self.shared.close_jobs());
         loop {
             let victims: Vec<(TaskRef, TaskId)> = {
                 let slab = self.slab.borrow();

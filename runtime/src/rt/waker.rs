@@ -31,11 +31,18 @@ impl TaskRef {
     };
 }
 
-/// The part of a loop that other threads may touch: the poller and the remote-wake queue.
-#[derive(Debug)]
+/// Work another thread hands to a loop: run on the loop's thread, inside the loop, at its next
+/// turn (what `RemoteHandle::spawn` and `call_soon_threadsafe` send). It must not panic: the
+/// public API wraps user code in a task, which catches panics.
+pub(crate) type Job = Box<dyn FnOnce() + Send>;
+
+/// The part of a loop that other threads may touch: the poller, the remote-wake queue and
+/// the queue of jobs from other threads.
 pub(crate) struct Shared {
     pub(crate) poller: Poller,
     remote: Mutex<Vec<TaskRef>>,
+    /// `None` once the loop has shut down: a job sent later is handed back, not stranded.
+    jobs: Mutex<Option<Vec<Job>>>,
     pending: AtomicBool,
     /// `spawn_blocking` jobs started from this loop and not finished: a paused clock does
     /// not jump while one runs.
@@ -47,6 +54,7 @@ impl Shared {
         Self {
             poller,
             remote: Mutex::new(Vec::new()),
+            jobs: Mutex::new(Some(Vec::new())),
             pending: AtomicBool::new(false),
             blocking: AtomicUsize::new(0),
         }
@@ -82,20 +90,57 @@ impl Shared {
         }
     }
 
+    /// Queues `job` for the loop's next turn and interrupts its wait; hands it back when the
+    /// loop has shut down.
+    pub(crate) fn send_job(&self, job: Job) -> Result<(), Job> {
+        match &mut *self.jobs.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some(jobs) => jobs.push(job),
+            None => return Err(job),
+        }
+        // As in `wake_remote`: the flag and the notification, after the queue.
+        if !self.pending.swap(true, Ordering::SeqCst) {
+            let _ = self.poller.notify();
+        }
+        Ok(())
+    }
+
+    /// Refuses jobs from now on and returns those still queued (the loop is shutting down).
+    pub(crate) fn close_jobs(&self) -> Vec<Job> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .unwrap_or_default()
+    }
+
     /// Whether another thread has queued a wake-up that the loop has not taken yet.
     pub(crate) fn has_remote(&self) -> bool {
         self.pending.load(Ordering::Relaxed)
     }
 
-    /// Moves the queued remote wake-ups into `out` (cheap when there are none).
-    pub(crate) fn take_remote(&self, out: &mut Vec<TaskRef>) {
+    /// Moves the queued remote wake-ups into `out` and the queued jobs into `jobs` (cheap
+    /// when there are none).
+    pub(crate) fn take_remote(&self, out: &mut Vec<TaskRef>, jobs: &mut Vec<Job>) {
         if self.pending.load(Ordering::SeqCst) {
             // Clear the flag before draining: a wake that lands after the swap sets it again
             // and notifies the poller, so nothing is lost.
             self.pending.store(false, Ordering::SeqCst);
             let mut queue = self.remote.lock().unwrap_or_else(PoisonError::into_inner);
             std::mem::swap(&mut *queue, out);
+            drop(queue);
+            if let Some(queued) = &mut *self.jobs.lock().unwrap_or_else(PoisonError::into_inner) {
+                std::mem::swap(queued, jobs);
+            }
         }
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("poller", &self.poller)
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
     }
 }
 
