@@ -69,8 +69,8 @@
 //!
 //! The programs (see `corio-diffgen` for the language) are valid Rust in both forms and
 //! terminate: loops have fuel counters, arithmetic wraps or works on masked operands. They
-//! avoid what corio rejects by design: suspension points in match guards, in other macros'
-//! arguments, in closures or in the `else` of a `let … else`; borrows of the coroutine's own
+//! avoid what corio rejects by design (README: "What the pass rejects"): suspension points in
+//! match guards, in other macros' arguments or in closures; borrows of the coroutine's own
 //! locals held across a suspension point; moving a `_`-prefixed binding; a local that is not
 //! `Unpin` kept across a suspension point (async blocks bound to a `let` are boxed).
 //!
