@@ -102,9 +102,23 @@ async fn tls_connection(
     }
 }
 
-/// Logs a connection's error; a client that left mid-request is not news.
+/// Logs a connection's error; a client that left (mid-request, or by resetting the
+/// connection, as wrk does at its end, so that hyper's shutdown finds no peer) is not news.
 fn report(peer: SocketAddr, e: &hyper::Error) {
-    if !e.is_incomplete_message() {
+    if !e.is_incomplete_message() && !peer_left(e) {
         eprintln!("{peer}: {e}");
     }
+}
+
+/// Whether the I/O error under `e` says the peer is gone.
+fn peer_left(e: &hyper::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind::{BrokenPipe, ConnectionReset, NotConnected};
+            return matches!(io.kind(), NotConnected | ConnectionReset | BrokenPipe);
+        }
+        source = err.source();
+    }
+    false
 }
