@@ -15,7 +15,6 @@
 //! order; `order` is program order; statements after one that never goes on form a state of
 //! their own that nothing leads to (so that liveness does not flow back from them).
 
-use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Pat, Stmt};
@@ -151,46 +150,64 @@ impl Lower<'_> {
         for found in v.exits {
             let (kind, assign) = match found.exit {
                 RawExit::Return(value) => (ExitKind::Return(value), None),
-                RawExit::Break { label, value } => {
-                    match self.find_target(label.as_deref(), false) {
-                        Some((t, cont, _)) => {
-                            let assign = match (value, &self.targets[t].value) {
-                                (Some(v), Some(temp)) => Some((temp.clone(), v)),
-                                (Some(v), None) => {
-                                    self.errors.error(&v, "`break` with a value needs a `loop` or labeled block used as a value");
-                                    None
-                                }
-                                (None, _) => None,
-                            };
-                            let kind = match cont {
-                                Cont::Goto(s) => ExitKind::Goto(s),
-                                Cont::FallOff => ExitKind::Return(None),
-                            };
-                            (kind, assign)
-                        }
-                        None => {
-                            self.errors.push(syn::Error::new(
-                                Span::call_site(),
-                                format!(
-                                    "no enclosing loop or block for `break{}`",
-                                    label.map(|l| format!(" '{l}")).unwrap_or_default()
-                                ),
-                            ));
-                            (ExitKind::Return(None), None)
-                        }
+                RawExit::Break {
+                    label,
+                    value,
+                    tokens,
+                } => match self.find_target(label.as_deref(), false) {
+                    Some((t, cont, _)) => {
+                        let assign = match (value, &self.targets[t].value) {
+                            (Some(v), Some(temp)) => Some((temp.clone(), v)),
+                            (Some(v), None) => {
+                                self.errors.error(&v, "`break` with a value needs a `loop` or labeled block used as a value");
+                                None
+                            }
+                            (None, _) => None,
+                        };
+                        let kind = match cont {
+                            Cont::Goto(s) => ExitKind::Goto(s),
+                            Cont::FallOff => ExitKind::Return(None),
+                        };
+                        (kind, assign)
                     }
-                }
-                RawExit::Continue { label } => {
-                    match self
-                        .find_target(label.as_deref(), true)
-                        .and_then(|(_, _, head)| head)
-                    {
+                    None => {
+                        let message = match &label {
+                            Some(l) => format!(
+                                "`break '{l}` has no enclosing loop or block labeled `'{l}`: \
+                                 check the label, or label the loop or block it leaves \
+                                 (`'{l}: loop {{ ... }}`)"
+                            ),
+                            None => "`break` outside of a loop: a `break` without a label \
+                                     leaves the innermost `loop`, `while` or `for`; move it \
+                                     into one, or label the block it leaves \
+                                     (`'done: { ... break 'done; }`)"
+                                .to_string(),
+                        };
+                        self.errors.push(syn::Error::new_spanned(tokens, message));
+                        (ExitKind::Return(None), None)
+                    }
+                },
+                RawExit::Continue { label, tokens } => {
+                    let found = self.find_target(label.as_deref(), true);
+                    match found.and_then(|(_, _, head)| head) {
                         Some(head) => (ExitKind::Goto(head), None),
                         None => {
-                            self.errors.push(syn::Error::new(
-                                Span::call_site(),
-                                "no enclosing loop for `continue`",
-                            ));
+                            let message = match (&label, found) {
+                                (Some(l), Some(_)) => format!(
+                                    "`continue '{l}` names a labeled block, not a loop: \
+                                     `continue` goes to a loop's next iteration; leave the \
+                                     block with `break '{l}`"
+                                ),
+                                (Some(l), None) => format!(
+                                    "`continue '{l}` has no enclosing loop labeled `'{l}`: \
+                                     check the label, or label the loop (`'{l}: loop {{ ... }}`)"
+                                ),
+                                (None, _) => "`continue` outside of a loop: it goes to the \
+                                              next iteration of the innermost `loop`, `while` \
+                                              or `for`; move it into one"
+                                    .to_string(),
+                            };
+                            self.errors.push(syn::Error::new_spanned(tokens, message));
                             (ExitKind::Return(None), None)
                         }
                     }

@@ -19,9 +19,13 @@ pub(crate) enum RawExit {
     Break {
         label: Option<String>,
         value: Option<Expr>,
+        /// `break 'label` as written, for diagnostics.
+        tokens: TokenStream,
     },
     Continue {
         label: Option<String>,
+        /// `continue 'label` as written, for diagnostics.
+        tokens: TokenStream,
     },
 }
 
@@ -302,8 +306,14 @@ impl VisitMut for Verbatim {
                     None => self.loops > 0 || self.macros > 0,
                 };
                 if !inner {
+                    let (token, lifetime) = (&b.break_token, &b.label);
+                    let tokens = quote::quote!(#token #lifetime);
                     let value = b.expr.take().map(|v| *v);
-                    *e = self.exit(RawExit::Break { label, value });
+                    *e = self.exit(RawExit::Break {
+                        label,
+                        value,
+                        tokens,
+                    });
                 }
             }
             Expr::Continue(c) if self.closures == 0 && self.analysing() => {
@@ -313,7 +323,9 @@ impl VisitMut for Verbatim {
                     None => self.loops > 0 || self.macros > 0,
                 };
                 if !inner {
-                    *e = self.exit(RawExit::Continue { label });
+                    let (token, lifetime) = (&c.continue_token, &c.label);
+                    let tokens = quote::quote!(#token #lifetime);
+                    *e = self.exit(RawExit::Continue { label, tokens });
                 }
             }
             Expr::Closure(c) => {
