@@ -812,3 +812,93 @@ fn a_coroutine_awaiting_a_task_shows_it() {
         assert_eq!(outer.await, 1);
     });
 }
+
+#[corio::coroutine]
+async fn no_barging(log: Log) -> Vec<String> {
+    let sem = Semaphore::new(1);
+    let held = sem.acquire().await;
+    let waiter = corio::spawn({
+        let (sem, log) = (sem.clone(), log.clone());
+        async move {
+            let _p = sem.acquire().await;
+            note(&log, "waiter got the permit");
+        }
+    });
+    corio::yield_now().await;
+    drop(held);
+    // The released permit is the waiter's: taking it back at once must fail.
+    let barged = sem.try_acquire().is_some();
+    waiter.await.unwrap();
+
+    let q: Queue<&'static str> = Queue::new(0);
+    let mut getters = Vec::new();
+    for name in ["g1", "g2", "g3"] {
+        let (q, log) = (q.clone(), log.clone());
+        getters.push(corio::spawn(async move {
+            let item = q.get().await.unwrap();
+            note(&log, format!("{name} got {item}"));
+        }));
+    }
+    corio::yield_now().await;
+    for item in ["x", "y", "z"] {
+        q.put_nowait(item).unwrap();
+    }
+    // A get_nowait now must not take an item handed to a waiting getter.
+    let stolen = q.get_nowait().is_ok();
+    for g in getters {
+        g.await.unwrap();
+    }
+    vec![format!("barged: {barged}"), format!("stolen: {stolen}")]
+}
+
+#[test]
+fn waiters_are_served_fifo_without_barging() {
+    let log = log();
+    assert_eq!(
+        corio::run(no_barging(log.clone())),
+        ["barged: false", "stolen: false"]
+    );
+    assert_eq!(
+        lines(&log),
+        ["waiter got the permit", "g1 got x", "g2 got y", "g3 got z"]
+    );
+}
+
+#[corio::coroutine]
+async fn try_write_then_read(addr: String) -> std::io::Result<Vec<u8>> {
+    let stream = TcpStream::connect(addr).await?;
+    let mut sent = 0;
+    let data = b"via try_write".to_vec();
+    while sent < data.len() {
+        stream.writable().await?;
+        match stream.try_write(&data[sent..]) {
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    stream.shutdown(Shutdown::Write)?;
+    let mut all = Vec::new();
+    loop {
+        let (n, buf) = stream.read(vec![0u8; 5]).await;
+        let n = n?;
+        if n == 0 {
+            break;
+        }
+        all.extend_from_slice(&buf[..n]);
+    }
+    Ok(all)
+}
+
+#[test]
+fn connect_by_string_address_and_write_through_the_readiness_api() {
+    let got = corio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let server = corio::spawn(tcp_echo_once(listener));
+        let got = try_write_then_read(addr).await.unwrap();
+        server.await.unwrap().unwrap();
+        got
+    });
+    assert_eq!(got, b"via try_write");
+}
