@@ -204,7 +204,7 @@ fn current_task_is_the_task_at_every_depth() {
 #[test]
 fn spawning_or_sleeping_outside_a_loop_fails_with_a_clear_message() {
     let spawned = std::panic::catch_unwind(|| {
-        let _ = corio::spawn(async {});
+        drop(corio::spawn(async {}));
     })
     .expect_err("spawn outside a loop");
     let text = panic_text(spawned);
