@@ -437,3 +437,103 @@ fn pubsub_server_with_split_halves_timeouts_and_graceful_shutdown_matches_tokio(
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The same server in Python's asyncio (3.11: TaskGroup, asyncio.timeout), as a further oracle.
+// Needs `python3`, so it is not part of CI: `cargo test -p corio --test user_pubsub -- --ignored`.
+
+const PUBSUB_PY: &str = r#"
+import asyncio
+
+async def write_lines(writer, lines):
+    while (line := await lines.get()) is not None:
+        writer.write((line + "\n").encode())
+        await writer.drain()
+    writer.write_eof()
+    await writer.drain()
+
+async def connection(cid, reader, writer, hub, stop):
+    out = asyncio.Queue(8)
+    wtask = asyncio.create_task(write_lines(writer, out))
+    idle = 30.0
+    await out.put(f"HELLO {cid}")
+    reason = None
+    while reason is None:
+        read = asyncio.ensure_future(asyncio.wait_for(reader.readline(), idle))
+        stopped = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait([read, stopped], return_when=asyncio.FIRST_COMPLETED)
+        if read in done:
+            stopped.cancel()
+        else:
+            read.cancel()
+            await out.put("BYE"); reason = "stop"; break
+        try:
+            raw = read.result()
+        except asyncio.TimeoutError:
+            await out.put("IDLE"); reason = "idle"; break
+        if not raw:
+            reason = "eof"; break
+        text = raw.decode().rstrip()
+        words = text.split(" ", 2)
+        if len(words) == 2 and words[0] == "SUB" and words[1]:
+            hub.setdefault(words[1], []).append((cid, out))
+            reply = f"OK SUB {words[1]}"
+        elif len(words) == 3 and words[0] == "PUB":
+            subs = list(hub.get(words[1], []))
+            for _, to in subs:
+                await to.put(f"MSG {words[1]} {cid} {words[2]}")
+            reply = f"OK PUB {len(subs)}"
+        elif len(words) == 2 and words[0] == "IDLE" and words[1].isdigit():
+            idle = int(words[1]) / 1000
+            reply = f"OK IDLE {words[1]}"
+        elif text == "QUIT":
+            await out.put("BYE"); reason = "quit"; break
+        elif text == "SHUTDOWN":
+            stop.set()
+            reply = "OK SHUTDOWN"
+        else:
+            reply = f"ERR {text}"
+        await out.put(reply)
+    for subs in hub.values():
+        subs[:] = [(who, q) for who, q in subs if who != cid]
+    await out.put(None)
+    await wtask
+    return f"{cid} {reason}"
+
+async def main():
+    hub, stop = {}, asyncio.Event()
+    tasks, ids = [], [0]
+    async with asyncio.TaskGroup() as group:
+        def accept(reader, writer):
+            ids[0] += 1
+            tasks.append(group.create_task(connection(ids[0], reader, writer, hub, stop)))
+        server = await asyncio.start_server(accept, "127.0.0.1", 0)
+        print(server.sockets[0].getsockname()[1], flush=True)
+        await stop.wait()
+        server.close()
+    for t in tasks:
+        print(t.result(), flush=True)
+
+asyncio.run(main())
+"#;
+
+#[test]
+#[ignore = "needs python3 (asyncio 3.11); run with --ignored"]
+fn pubsub_server_matches_the_same_server_on_asyncio() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("python3")
+        .args(["-c", PUBSUB_PY])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut out = io::BufReader::new(child.stdout.take().unwrap());
+    let mut port = String::new();
+    out.read_line(&mut port).unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{}", port.trim()).parse().unwrap();
+    let theirs = drive(addr, SCRIPT);
+    let their_ends: Vec<String> = out.lines().map(Result::unwrap).collect();
+    assert!(child.wait().unwrap().success());
+    let (ours, our_ends) = run_corio();
+    assert_eq!(ours, theirs);
+    assert_eq!(our_ends, their_ends);
+}
