@@ -69,7 +69,9 @@ fn async_channel_loops(n: usize) -> Duration {
 }
 
 fn tokio_current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
 }
 
 /// Two tokio current-thread runtimes on two threads.

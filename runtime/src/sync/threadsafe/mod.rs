@@ -34,9 +34,10 @@
 //! cross-thread hand-off to one chosen waiter would cost a lock per operation. Nothing is
 //! lost or duplicated either way.
 //!
-//! The channel is a lock-free queue ([`concurrent-queue`](https://docs.rs/concurrent-queue))
-//! with two wait lists ([`event-listener`](https://docs.rs/event-listener)), the design of
-//! async-channel, whose notification hand-on gives the cancellation guarantees above.
+//! The channel is a lock-free queue ([`concurrent-queue`](https://docs.rs/concurrent-queue),
+//! as in async-channel) with two FIFO lists of waiting futures (the local primitives' wait
+//! list behind a `Mutex`, woken after the lock is released); a waiter woken and dropped
+//! before it ran passes its wake-up to the next one, which gives the guarantees above.
 //!
 //! # Examples
 //!
@@ -67,3 +68,4 @@
 mod block;
 pub mod mpsc;
 pub mod oneshot;
+mod waiters;

@@ -42,11 +42,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 
-use concurrent_queue::{ConcurrentQueue, PopError, PushError};
-use event_listener::{Event, EventListener};
-
 use super::block;
+use super::waiters::Waiters;
 use crate::trace::{self, WaitingOn};
+use concurrent_queue::{ConcurrentQueue, PopError, PushError};
 
 pub use crate::sync::mpsc::{TryRecvError, TrySendError};
 
@@ -93,8 +92,8 @@ pub fn unbounded_channel<T>() -> (Sender<T>, Receiver<T>) {
 fn with_queue<T>(queue: ConcurrentQueue<T>) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan {
         queue,
-        send_ops: Event::new(),
-        recv_ops: Event::new(),
+        send_ops: Waiters::new(),
+        recv_ops: Waiters::new(),
         senders: AtomicUsize::new(1),
         receivers: AtomicUsize::new(1),
     });
@@ -106,9 +105,9 @@ struct Chan<T> {
     /// refuses pushes and still gives out what it holds.
     queue: ConcurrentQueue<T>,
     /// Sends waiting for room.
-    send_ops: Event,
+    send_ops: Waiters,
     /// Receives waiting for an item (or the close).
-    recv_ops: Event,
+    recv_ops: Waiters,
     /// Live `Sender`s, including those held by pending sends.
     senders: AtomicUsize,
     /// The `Receiver` and its pending `recv` futures.
@@ -120,8 +119,8 @@ impl<T> Chan<T> {
     fn close(&self) -> bool {
         let closed = self.queue.close();
         if closed {
-            self.send_ops.notify(usize::MAX);
-            self.recv_ops.notify(usize::MAX);
+            self.send_ops.notify_all();
+            self.recv_ops.notify_all();
         }
         closed
     }
@@ -129,9 +128,9 @@ impl<T> Chan<T> {
     fn try_send(&self, item: T) -> Result<(), TrySendError<T>> {
         match self.queue.push(item) {
             Ok(()) => {
-                // `additional`: one more receiver, even if another was woken and has not
-                // run yet; each item wakes its own.
-                self.recv_ops.notify_additional(1);
+                // One more receiver, even if another was woken and has not run yet: each
+                // item wakes its own.
+                self.recv_ops.notify_one();
                 Ok(())
             }
             Err(PushError::Full(item)) => Err(TrySendError::Full(item)),
@@ -142,7 +141,7 @@ impl<T> Chan<T> {
     fn try_recv(&self) -> Result<T, TryRecvError> {
         match self.queue.pop() {
             Ok(item) => {
-                self.send_ops.notify_additional(1);
+                self.send_ops.notify_one();
                 Ok(item)
             }
             Err(PopError::Empty) => Err(TryRecvError::Empty),
@@ -210,7 +209,7 @@ impl<T> Sender<T> {
     pub fn send(&self, item: T) -> SendFuture<T> {
         SendFuture {
             sender: self.clone(),
-            listener: None,
+            key: None,
             item: Some(item),
         }
     }
@@ -403,7 +402,7 @@ impl<T> Receiver<T> {
     pub fn recv(&self) -> RecvFuture<T> {
         RecvFuture {
             rx: self.rx.new_ref(),
-            listener: None,
+            key: None,
         }
     }
 
@@ -527,24 +526,39 @@ const SENDING: WaitingOn = WaitingOn::Static(&"threadsafe::mpsc::Sender::send (c
 /// What a task dump says about a pending receive.
 const RECEIVING: WaitingOn = WaitingOn::Static(&"threadsafe::mpsc::Receiver::recv (channel empty)");
 
-/// Polls `listener` if there is one (taking it once it fired), or starts listening on
-/// `event`: the caller then retries its operation, so that an item or room that came
-/// between the failed try and the listen is not missed.
-fn wait_on(listener: &mut Option<EventListener>, event: &Event, cx: &mut Context<'_>) -> Poll<()> {
-    match listener {
-        Some(l) => {
-            let poll = Pin::new(l).poll(cx);
-            if poll.is_ready() {
-                // Consumed: from here on, dropping the future passes nothing on, and the
-                // caller's retry in this same poll is what uses the notification.
-                *listener = None;
+/// After a failed try: whether to return `Pending`. Registers the waiter on its first
+/// failure (the caller then retries once, see [`Waiters`]), and otherwise checks for a
+/// notification, which it consumes (the caller retries) or waits for.
+fn must_wait(
+    key: &mut Option<usize>,
+    registered: &mut bool,
+    ops: &Waiters,
+    cx: &Context<'_>,
+) -> bool {
+    if *registered {
+        return true; // registered in this poll, and the retry failed too
+    }
+    match *key {
+        Some(k) => {
+            if ops.poll(k, cx.waker()) {
+                *key = None; // consumed; from here on, dropping the future passes nothing on
+                false
+            } else {
+                true
             }
-            poll
         }
         None => {
-            *listener = Some(event.listen());
-            Poll::Ready(())
+            *key = Some(ops.register(cx.waker()));
+            *registered = true;
+            false
         }
+    }
+}
+
+/// Gives back the key of a waiter that completed (a notification it had not used goes on).
+fn done_waiting(key: &mut Option<usize>, ops: &Waiters) {
+    if let Some(k) = key.take() {
+        ops.cancel(k);
     }
 }
 
@@ -569,9 +583,8 @@ fn wait_on(listener: &mut Option<EventListener>, event: &Event, cx: &mut Context
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<T> {
     sender: Sender<T>,
-    /// Registered while the channel is full; dropping a notified listener that was not
-    /// consumed passes the notification on (event-listener does that).
-    listener: Option<EventListener>,
+    /// Its place among the sends waiting for room, once it had to wait.
+    key: Option<usize>,
     item: Option<T>,
 }
 
@@ -586,26 +599,40 @@ impl<T> Future for SendFuture<T> {
             return traced;
         }
         let this = &mut *self;
+        let ops = &this.sender.chan.send_ops;
+        let mut registered = false;
         loop {
             let item = this
                 .item
                 .take()
                 .expect("SendFuture polled after completion");
-            match this.sender.chan.try_send(item) {
-                Ok(()) => return Poll::Ready(Ok(())),
-                Err(TrySendError::Closed(item)) => return Poll::Ready(Err(item)),
-                Err(TrySendError::Full(item)) => this.item = Some(item),
-            }
-            if wait_on(&mut this.listener, &this.sender.chan.send_ops, cx).is_pending() {
-                return trace::pending(SENDING);
-            }
+            let done = match this.sender.chan.try_send(item) {
+                Ok(()) => Ok(()),
+                Err(TrySendError::Closed(item)) => Err(item),
+                Err(TrySendError::Full(item)) => {
+                    this.item = Some(item);
+                    if must_wait(&mut this.key, &mut registered, ops, cx) {
+                        return trace::pending(SENDING);
+                    }
+                    continue;
+                }
+            };
+            done_waiting(&mut this.key, ops);
+            return Poll::Ready(done);
         }
+    }
+}
+
+impl<T> Drop for SendFuture<T> {
+    fn drop(&mut self) {
+        // A room notification it had not used goes to the next waiting send.
+        done_waiting(&mut self.key, &self.sender.chan.send_ops);
     }
 }
 
 impl<T> fmt::Debug for SendFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match (&self.listener, &self.item) {
+        let state = match (&self.key, &self.item) {
             (Some(_), _) => "waiting",
             (None, Some(_)) => "idle",
             (None, None) => "done",
@@ -634,7 +661,8 @@ impl<T> fmt::Debug for SendFuture<T> {
 #[must_use = "futures do nothing unless awaited"]
 pub struct RecvFuture<T> {
     rx: RxRef<T>,
-    listener: Option<EventListener>,
+    /// Its place among the receives waiting for an item, once it had to wait.
+    key: Option<usize>,
 }
 
 impl<T> Future for RecvFuture<T> {
@@ -645,22 +673,35 @@ impl<T> Future for RecvFuture<T> {
             return traced;
         }
         let this = &mut *self;
+        let ops = &this.rx.0.recv_ops;
+        let mut registered = false;
         loop {
-            match this.rx.0.try_recv() {
-                Ok(item) => return Poll::Ready(Some(item)),
-                Err(TryRecvError::Closed) => return Poll::Ready(None),
-                Err(TryRecvError::Empty) => {}
-            }
-            if wait_on(&mut this.listener, &this.rx.0.recv_ops, cx).is_pending() {
-                return trace::pending(RECEIVING);
-            }
+            let done = match this.rx.0.try_recv() {
+                Ok(item) => Some(item),
+                Err(TryRecvError::Closed) => None,
+                Err(TryRecvError::Empty) => {
+                    if must_wait(&mut this.key, &mut registered, ops, cx) {
+                        return trace::pending(RECEIVING);
+                    }
+                    continue;
+                }
+            };
+            done_waiting(&mut this.key, ops);
+            return Poll::Ready(done);
         }
+    }
+}
+
+impl<T> Drop for RecvFuture<T> {
+    fn drop(&mut self) {
+        // An item notification it had not used goes to the next waiting receive.
+        done_waiting(&mut self.key, &self.rx.0.recv_ops);
     }
 }
 
 impl<T> fmt::Debug for RecvFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = if self.listener.is_some() {
+        let state = if self.key.is_some() {
             "waiting"
         } else {
             "idle"
