@@ -545,3 +545,86 @@ fn oneshot_between_loops_and_threads_and_its_cancellations() {
         .unwrap();
     assert_eq!(waiter.join().unwrap(), Ok("hi"));
 }
+
+/// Sends `from..from + n` in order, each `send` racing a `yield_now` polled first and
+/// retried when cancelled, so that cancelled sends waiting for room are common.
+#[corio::coroutine]
+async fn send_with_retries(tx: mpsc::Sender<u32>, from: u32, n: u32) -> u32 {
+    let mut cancelled = 0;
+    for i in from..from + n {
+        loop {
+            match corio::select(corio::yield_now(), tx.send(i)).await {
+                corio::Either::Left(()) => cancelled += 1,
+                corio::Either::Right(res) => {
+                    res.unwrap();
+                    break;
+                }
+            }
+        }
+    }
+    cancelled
+}
+
+/// Producers on two plain threads (blocking) and on two loops (sends cancelled and retried
+/// all the time) feed one capacity-1 channel that two receivers on a third loop drain, one
+/// of them cancelling its `recv` all the time: every item arrives exactly once, each
+/// producer's items in its order, and nobody sleeps beside an item or a free slot (that
+/// would hang into the timeout). This is the test of the wake-up protocol under real
+/// concurrency (every waiter list sees registrations, notifications and cancellations from
+/// several threads at once).
+#[test]
+fn producers_on_threads_and_loops_with_cancelling_receivers_lose_nothing() {
+    const PER: u32 = 1500;
+    let (a, b) = (Looper::start(), Looper::start());
+    let (tx, rx) = mpsc::channel::<u32>(1);
+    let threads: Vec<_> = (0..2)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for i in p * PER..(p + 1) * PER {
+                    tx.blocking_send(i).unwrap();
+                }
+            })
+        })
+        .collect();
+    let loops: Vec<_> = [(&a, 2), (&b, 3)]
+        .into_iter()
+        .map(|(l, p)| {
+            let tx = tx.clone();
+            l.remote
+                .spawn_with(move || send_with_retries(tx, p * PER, PER))
+        })
+        .collect();
+    drop(tx);
+    let rx = Arc::new(rx);
+    let (got_a, got_b) = corio::run(async move {
+        let a = corio::spawn(receive_all(rx.clone(), true));
+        let b = corio::spawn(receive_all(rx, false));
+        let a = corio::timeout(Duration::from_secs(60), a).await;
+        let b = corio::timeout(Duration::from_secs(60), b).await;
+        (
+            a.expect("a receiver waits forever").unwrap(),
+            b.expect("a receiver waits forever").unwrap(),
+        )
+    });
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    let sends_cancelled: u32 = loops.into_iter().map(|l| l.join().unwrap()).sum();
+    let ((got_a, recvs_cancelled), (got_b, _)) = (got_a, got_b);
+    assert!(
+        recvs_cancelled > 0 && sends_cancelled > 0,
+        "nothing was cancelled: the test tests nothing"
+    );
+    for got in [&got_a, &got_b] {
+        for p in 0..4 {
+            let mine: Vec<_> = got.iter().filter(|&&v| v / PER == p).collect();
+            assert!(mine.is_sorted(), "producer {p}'s items out of order");
+        }
+    }
+    let mut all = [got_a, got_b].concat();
+    all.sort_unstable();
+    assert_eq!(
+        all,
+        (0..4 * PER).collect::<Vec<_>>(),
+        "every item exactly once"
+    );
+}
