@@ -30,9 +30,10 @@
 //!
 //! One difference from the local channels: waiters are woken in the order they came, but a
 //! send or receive that arrives on another thread while a woken waiter has not run yet may
-//! take the room or the item first (as with tokio's and async-channel's channels); a
-//! cross-thread hand-off to one chosen waiter would cost a lock per operation. Nothing is
-//! lost or duplicated either way.
+//! take the room or the item first (as with async-channel; tokio's bounded `send` hands room
+//! to the first waiter through a semaphore). A hand-off to one chosen waiter would take a
+//! lock on every operation, where this takes one only when somebody waits. Nothing is lost
+//! or duplicated either way.
 //!
 //! The channel is a lock-free queue ([`concurrent-queue`](https://docs.rs/concurrent-queue),
 //! as in async-channel) with two FIFO lists of waiting futures (the local primitives' wait
