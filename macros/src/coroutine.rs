@@ -13,7 +13,7 @@ use crate::ir::Node;
 use crate::plan::Arg;
 use crate::shape::{self, Flavor, Shape};
 use crate::verbatim::Verbatim;
-use crate::{analyze, normalize, segment, validate};
+use crate::{analyze, layout, normalize, segment, validate};
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let item: ItemFn = match syn::parse2(input.clone()) {
@@ -190,7 +190,8 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         anchors: &body.anchors,
         expect: shape::expect_fn(ret_ty.as_ref(), &sig.generics),
     };
-    let body = expand::generator(&plan, &body.points, &shape);
+    let layout = layout::layout(&plan, &shape);
+    let body = expand::generator(&plan, &layout, &body.points, &shape);
 
     let ret = ret_ty.as_ref().unwrap_or(&unit);
     let clone = args.clone.then(|| quote!(+ ::core::clone::Clone));
