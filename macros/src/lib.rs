@@ -2,7 +2,8 @@
 //! describe the language it accepts; this crate's internals are one module per stage, each
 //! a function from the previous stage's data to its own, and no stage imports a later one:
 //!
-//! 1. `args` + `coroutine`: parse the attribute and the function; `coroutine` runs the stages;
+//! 1. `args` + `signature`: parse the attribute and the function's inputs and return type;
+//!    `coroutine` runs the stages;
 //! 2. `validate`: reject a bad signature and misplaced suspension points, with spans and
 //!    remedies (`shape::Flavor` is what the signature makes);
 //! 3. `normalize`: put every suspension point at statement level (`ir`);
@@ -32,6 +33,7 @@ mod normalize;
 mod plan;
 mod segment;
 mod shape;
+mod signature;
 mod suspend;
 mod syntax;
 mod test_attr;

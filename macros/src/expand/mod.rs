@@ -49,6 +49,9 @@ use crate::shape::{Flavor, Shape, is_unit};
 
 mod arm;
 mod code;
+mod function;
+
+pub(crate) use function::{fallback, function};
 
 /// The printer: reads the plan and the layout, decides nothing, and has no state of its
 /// own.
