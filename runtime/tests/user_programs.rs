@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use corio::{Coroutine, CoroutineState, yield_now};
+use corio::{Coroutine, CoroutineState, Inspect, yield_now};
 
 // ---------------------------------------------------------------------------------------------
 // A generic async fn with a where-clause: merge two sorted runs by a key, yielding to the loop
@@ -928,3 +928,180 @@ trait LastExt: Iterator + Sized {
     }
 }
 impl<I: Iterator> LastExt for I {}
+
+// ---------------------------------------------------------------------------------------------
+// Python's `generator.throw(exc)`, the Rust way: the resume type carries the error.
+
+#[derive(Debug, Clone, PartialEq)]
+enum Signal {
+    Reset,
+    Fail(String),
+}
+
+/// A running average that a caller can reset or abort, as a Python generator would with
+/// `gen.throw(Reset())` / `gen.throw(ValueError(...))`.
+#[corio::coroutine(yield = f64, resume = Result<f64, Signal>)]
+fn averager() -> Result<usize, String> {
+    let (mut sum, mut n) = (0.0, 0usize);
+    let mut seen = 0;
+    let mut next = yield_!(f64::NAN);
+    loop {
+        match next {
+            Ok(x) => {
+                sum += x;
+                n += 1;
+                seen += 1;
+            }
+            Err(Signal::Reset) => (sum, n) = (0.0, 0),
+            Err(Signal::Fail(why)) => return Err(format!("{why} after {seen}")),
+        }
+        let avg = if n == 0 { f64::NAN } else { sum / n as f64 };
+        next = yield_!(avg);
+        if matches!(next, Ok(x) if x.is_nan()) {
+            return Ok(seen);
+        }
+    }
+}
+
+fn averager_plain(inputs: &[Result<f64, Signal>]) -> (Vec<String>, Option<Result<usize, String>>) {
+    let (mut sum, mut n, mut seen) = (0.0, 0usize, 0);
+    let mut out = vec![format!("{:?}", f64::NAN)];
+    for (i, next) in inputs.iter().enumerate() {
+        if i > 0 && matches!(next, Ok(x) if x.is_nan()) {
+            return (out, Some(Ok(seen)));
+        }
+        match next {
+            Ok(x) => {
+                sum += x;
+                n += 1;
+                seen += 1;
+            }
+            Err(Signal::Reset) => (sum, n) = (0.0, 0),
+            Err(Signal::Fail(why)) => return (out, Some(Err(format!("{why} after {seen}")))),
+        }
+        out.push(format!(
+            "{:?}",
+            if n == 0 { f64::NAN } else { sum / n as f64 }
+        ));
+    }
+    (out, None)
+}
+
+#[test]
+fn a_result_resume_type_stands_in_for_throw() {
+    let scripts: Vec<Vec<Result<f64, Signal>>> = vec![
+        vec![Ok(1.0), Ok(3.0), Err(Signal::Reset), Ok(10.0), Ok(f64::NAN)],
+        vec![Ok(2.0), Err(Signal::Fail("bad sensor".into())), Ok(1.0)],
+        vec![Err(Signal::Reset), Err(Signal::Reset), Ok(4.0)],
+    ];
+    for script in scripts {
+        let mut g = averager();
+        let mut out = Vec::new();
+        let mut end = None;
+        // The first resume only starts it (its argument is discarded).
+        if let CoroutineState::Yielded(y) = g.resume(Ok(0.0)) {
+            out.push(format!("{y:?}"));
+        }
+        for input in script.iter().cloned() {
+            match g.resume(input) {
+                CoroutineState::Yielded(y) => out.push(format!("{y:?}")),
+                CoroutineState::Complete(r) => {
+                    end = Some(r);
+                    break;
+                }
+            }
+        }
+        assert_eq!((out, end), averager_plain(&script), "{script:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `clone` on an async coroutine, async generators through `futures::StreamExt`.
+
+/// A retry loop with a back-off: cloning it while it sleeps gives a second attempt sequence
+/// from the same point (its awaits, `sleep` and `yield_now`, are `Clone`).
+#[corio::coroutine(clone)]
+async fn backoff(attempts: Rc<RefCell<Vec<(char, u32)>>>, who: char, fail_until: u32) -> u32 {
+    let mut delay_ms = 1;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        attempts.borrow_mut().push((who, attempt));
+        if attempt >= fail_until {
+            return attempt;
+        }
+        corio::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        delay_ms *= 2;
+        yield_now().await;
+    }
+}
+
+#[test]
+fn a_cloned_async_coroutine_runs_on_independently() {
+    use std::task::{Context, Poll, Waker};
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let got = corio::run({
+        let log = log.clone();
+        async move {
+            let mut a = backoff(log.clone(), 'a', 3);
+            let mut cx = Context::from_waker(Waker::noop());
+            assert_eq!(Pin::new(&mut a).poll(&mut cx), Poll::Pending); // asleep after attempt 1
+            let b = a.clone();
+            assert_eq!(
+                corio::inspect::getcoroutinestate(&b),
+                corio::inspect::CORO_SUSPENDED
+            );
+            assert_eq!(b.suspended_at(), a.suspended_at());
+            corio::join!(a, b).await
+        }
+    });
+    assert_eq!(got, (3, 3));
+    // The clone shares the `Rc` (a clone of the local) and writes as `'a'` too: attempts 2
+    // and 3 twice, after the first.
+    assert_eq!(
+        *log.borrow(),
+        [('a', 1), ('a', 2), ('a', 2), ('a', 3), ('a', 3)]
+    );
+}
+
+#[corio::coroutine(yield = String)]
+async fn numbered_lines(text: String, pause_every: usize) {
+    for (i, line) in text
+        .lines()
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .enumerate()
+    {
+        if i % pause_every == 0 {
+            yield_now().await;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        yield_!(format!("{:>3} {line}", i + 1));
+    }
+}
+
+#[test]
+fn an_async_generator_with_futures_stream_combinators() {
+    use futures::StreamExt;
+    let text = "alpha\n\nbeta\n  \ngamma\ndelta".to_string();
+    let plain: Vec<String> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| format!("{:>3} {l}", i + 1))
+        .collect();
+    let got = corio::run(numbered_lines(text.clone(), 2).collect::<Vec<_>>());
+    assert_eq!(got, plain);
+    let lens = corio::run(
+        numbered_lines(text, 1)
+            .map(|l| l.len())
+            .filter(|n| std::future::ready(*n > 8))
+            .collect::<Vec<_>>(),
+    );
+    let plain_lens: Vec<usize> = plain.iter().map(|l| l.len()).filter(|n| *n > 8).collect();
+    assert_eq!(lens, plain_lens);
+    assert_eq!(lens.len(), 3);
+}
