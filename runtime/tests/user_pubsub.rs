@@ -537,3 +537,34 @@ fn pubsub_server_matches_the_same_server_on_asyncio() {
     assert_eq!(ours, theirs);
     assert_eq!(our_ends, their_ends);
 }
+
+#[test]
+fn a_dump_of_the_running_server_shows_each_connection_where_it_waits() {
+    use corio::io::BufReader;
+    use corio::net::{TcpListener, TcpStream};
+    let dump = corio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = corio::spawn_named("server", on_corio::serve(listener));
+        let a = TcpStream::connect(addr).await.unwrap();
+        let a_lines = BufReader::new(a.clone());
+        assert_eq!(a_lines.read_line().await.unwrap(), b"HELLO 1\n");
+        let dump = corio::dump();
+        a.write_all(b"SHUTDOWN\n".to_vec()).await.0.unwrap();
+        assert_eq!(a_lines.read_line().await.unwrap(), b"OK SHUTDOWN\n");
+        assert_eq!(a_lines.read_line().await.unwrap(), b"BYE\n");
+        assert_eq!(server.await.unwrap().unwrap(), ["1 stop"]);
+        dump
+    });
+    assert!(dump.contains("\"server\""), "{dump}");
+    assert!(dump.contains("user_pubsub::on_corio::serve at"), "{dump}");
+    assert!(
+        dump.contains("user_pubsub::on_corio::connection at"),
+        "{dump}"
+    );
+    assert!(
+        dump.contains("user_pubsub::on_corio::write_lines at"),
+        "{dump}"
+    );
+    assert!(dump.contains("Event::wait"), "{dump}");
+}
