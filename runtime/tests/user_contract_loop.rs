@@ -902,3 +902,33 @@ fn connect_by_string_address_and_write_through_the_readiness_api() {
     });
     assert_eq!(got, b"via try_write");
 }
+
+#[corio::coroutine]
+async fn addresses_in_every_form() -> std::io::Result<Vec<usize>> {
+    let by_tuple = TcpListener::bind(("127.0.0.1", 0))?;
+    let port = by_tuple.local_addr()?.port();
+    let by_string = UdpSocket::bind(String::from("127.0.0.1:0"))?;
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("an address");
+    let by_addr = UdpSocket::bind(loopback)?;
+    let server = corio::spawn(async move {
+        let (conn, _) = by_tuple.accept().await.unwrap();
+        let (n, buf) = conn.read(vec![0u8; 16]).await;
+        buf[..n.unwrap()].to_vec()
+    });
+    let client = TcpStream::connect(("localhost", port)).await?;
+    let (wrote, _) = client.write(b"partial-or-all".to_vec()).await;
+    let wrote = wrote?;
+    client.shutdown(Shutdown::Both)?;
+    let got = server.await.unwrap();
+    let (sent, _) = by_string.send_to("hi", by_addr.local_addr()?).await;
+    let (recvd, _) = by_addr.recv_from(vec![0u8; 8]).await;
+    Ok(vec![wrote, got.len(), sent?, recvd?.0])
+}
+
+#[test]
+fn sockets_take_addresses_as_tuples_strings_and_socket_addrs() {
+    let got = corio::run(addresses_in_every_form()).unwrap();
+    assert_eq!(got[0], got[1]);
+    assert!(got[0] > 0 && got[0] <= 14);
+    assert_eq!(&got[2..], [2, 2]);
+}
