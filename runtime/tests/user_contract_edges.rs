@@ -316,3 +316,51 @@ fn a_task_group_waits_for_grandchildren_spawned_through_its_handle() {
         (vec![0, 1, 2, 10, 11, 12], 1)
     );
 }
+
+/// "No timeout" written as `Duration::MAX` (or a huge number of seconds) must not overflow
+/// `Instant` arithmetic.
+#[test]
+fn huge_durations_mean_never_rather_than_overflow() {
+    let r = corio::run(async {
+        let quick = corio::timeout(Duration::MAX, async {
+            corio::yield_now().await;
+            5
+        })
+        .await;
+        let forever = corio::spawn(corio::sleep(Duration::MAX));
+        corio::yield_now().await;
+        forever.cancel();
+        let mut every = corio::interval(Duration::MAX);
+        every.tick().await; // the first tick is at once
+        let never = corio::timeout(Duration::from_secs(u64::MAX), std::future::pending::<()>());
+        let first = corio::select(never, corio::sleep(Duration::from_millis(5))).await;
+        (quick, matches!(first, corio::Either::Right(())))
+    });
+    assert_eq!(r, (Ok(5), true));
+}
+
+/// tokio's `timeout(d, &mut handle)`: wait a while for a task, keep the handle, await it later
+/// (in an ordinary async block; a coroutine cannot lend its local across the await).
+#[test]
+fn a_task_and_a_receiver_awaited_by_mutable_reference_then_again() {
+    corio::run(async {
+        let mut task = corio::spawn(async {
+            corio::sleep(Duration::from_millis(20)).await;
+            7
+        });
+        assert!(
+            corio::timeout(Duration::from_millis(1), &mut task)
+                .await
+                .is_err()
+        );
+        assert_eq!(task.await.unwrap(), 7);
+        let (tx, mut rx) = oneshot::channel::<u8>();
+        assert!(
+            corio::timeout(Duration::from_millis(1), &mut rx)
+                .await
+                .is_err()
+        );
+        tx.send(3).unwrap();
+        assert_eq!(rx.await.unwrap(), 3);
+    });
+}
