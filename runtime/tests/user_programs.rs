@@ -1105,3 +1105,102 @@ fn an_async_generator_with_futures_stream_combinators() {
     assert_eq!(lens, plain_lens);
     assert_eq!(lens.len(), 3);
 }
+
+// ---------------------------------------------------------------------------------------------
+// David Beazley's coroutine pipelines ("A Curious Course on Coroutines"), ported: push-based
+// stages that receive with `send` (a resume value) and forward to the next stage.
+
+type Sink = Box<dyn Coroutine<Option<String>, Yield = (), Return = Vec<String>>>;
+
+/// `@coroutine def grep(pattern, target): while True: line = (yield); if pattern in line: target.send(line)`
+#[corio::coroutine(yield = (), resume = Option<String>)]
+fn grep(pattern: String, mut target: Sink) -> Vec<String> {
+    loop {
+        let Some(line) = yield_!(()) else {
+            // close(): pass it on and hand back what the end of the pipeline collected.
+            return match target.resume(None) {
+                CoroutineState::Complete(out) => out,
+                CoroutineState::Yielded(()) => Vec::new(),
+            };
+        };
+        if line.contains(pattern.as_str()) {
+            target.resume(Some(line));
+        }
+    }
+}
+
+/// A stage that fans out to several targets.
+#[corio::coroutine(yield = (), resume = Option<String>)]
+fn broadcast(mut targets: Vec<Sink>) -> Vec<String> {
+    while let Some(line) = yield_!(()) {
+        for t in targets.iter_mut() {
+            t.resume(Some(line.clone()));
+        }
+    }
+    let mut all = Vec::new();
+    for mut t in targets {
+        if let CoroutineState::Complete(out) = t.resume(None) {
+            all.extend(out);
+        }
+    }
+    all
+}
+
+/// The end of a pipeline: collects what reaches it, tagged.
+#[corio::coroutine(yield = (), resume = Option<String>)]
+fn collect_into(tag: &'static str) -> Vec<String> {
+    let mut got = Vec::new();
+    while let Some(line) = yield_!(()) {
+        got.push(format!("{tag}: {line}"));
+    }
+    got
+}
+
+fn primed(mut stage: Sink) -> Sink {
+    stage.resume(None); // Python's @coroutine decorator: advance to the first yield
+    stage
+}
+
+#[test]
+fn beazley_pipelines_push_lines_through_grep_and_broadcast() {
+    let lines = [
+        "python is fun",
+        "rust is fast",
+        "python and rust",
+        "neither",
+        "corio: python's coroutines in rust",
+    ];
+    let pipeline = primed(Box::new(broadcast(vec![
+        primed(Box::new(grep(
+            "python".into(),
+            primed(Box::new(collect_into("py"))),
+        ))),
+        primed(Box::new(grep(
+            "rust".into(),
+            primed(Box::new(grep(
+                "python".into(),
+                primed(Box::new(collect_into("both"))),
+            ))),
+        ))),
+    ])));
+    let mut pipeline = pipeline;
+    for line in lines {
+        pipeline.resume(Some(line.to_string()));
+    }
+    let CoroutineState::Complete(got) = pipeline.resume(None) else {
+        panic!("the pipeline did not finish when closed");
+    };
+    // The plain functions' answer.
+    let mut expected: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains("python"))
+        .map(|l| format!("py: {l}"))
+        .collect();
+    expected.extend(
+        lines
+            .iter()
+            .filter(|l| l.contains("rust") && l.contains("python"))
+            .map(|l| format!("both: {l}")),
+    );
+    assert_eq!(got, expected);
+}
