@@ -1204,3 +1204,100 @@ fn beazley_pipelines_push_lines_through_grep_and_broadcast() {
     );
     assert_eq!(got, expected);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The concurrent prime sieve (Go's classic, also a Python asyncio exercise): a generator task
+// feeds a chain of filter tasks joined by bounded channels, one task per prime found.
+
+#[corio::coroutine]
+async fn numbers_from(start: u32, out: corio::sync::mpsc::Sender<u32>) {
+    let mut n = start;
+    while out.send(n).await.is_ok() {
+        n += 1;
+    }
+}
+
+#[corio::coroutine]
+async fn keep_if_not_multiple(
+    prime: u32,
+    input: corio::sync::mpsc::Receiver<u32>,
+    out: corio::sync::mpsc::Sender<u32>,
+) {
+    while let Some(n) = input.recv().await {
+        if n % prime != 0 && out.send(n).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[corio::coroutine]
+async fn first_primes(count: usize) -> (Vec<u32>, usize, usize) {
+    let (tx, mut rx) = corio::sync::mpsc::channel(1);
+    let mut tasks = vec![corio::spawn(numbers_from(2, tx))];
+    let mut primes = Vec::new();
+    while primes.len() < count {
+        let prime = rx.recv().await.expect("the chain never ends");
+        primes.push(prime);
+        let (tx, next) = corio::sync::mpsc::channel(1);
+        tasks.push(corio::spawn(keep_if_not_multiple(prime, rx, tx)));
+        rx = next;
+    }
+    // Dropping the last receiver ends the chain from its end, one task after another.
+    drop(rx);
+    let spawned = tasks.len();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (primes, spawned, corio::tasks().len())
+}
+
+async fn first_primes_tokio(count: usize) -> Vec<u32> {
+    use tokio::sync::mpsc;
+    let (tx, mut rx) = mpsc::channel::<u32>(1);
+    let mut tasks = vec![tokio::task::spawn_local(async move {
+        let mut n = 2;
+        while tx.send(n).await.is_ok() {
+            n += 1;
+        }
+    })];
+    let mut primes = Vec::new();
+    while primes.len() < count {
+        let prime = rx.recv().await.unwrap();
+        primes.push(prime);
+        let (tx, next) = mpsc::channel::<u32>(1);
+        let mut input = rx;
+        tasks.push(tokio::task::spawn_local(async move {
+            while let Some(n) = input.recv().await {
+                if n % prime != 0 && tx.send(n).await.is_err() {
+                    return;
+                }
+            }
+        }));
+        rx = next;
+    }
+    drop(rx);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    primes
+}
+
+#[test]
+fn the_concurrent_prime_sieve_matches_tokio_and_the_plain_sieve() {
+    let (ours, spawned, left) = corio::run(first_primes(60));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let theirs = tokio::task::LocalSet::new().block_on(&rt, first_primes_tokio(60));
+    let plain: Vec<u32> = (2..)
+        .filter(|n| (2..*n).take_while(|d| d * d <= *n).all(|d| n % d != 0))
+        .take(60)
+        .collect();
+    assert_eq!(ours, theirs);
+    assert_eq!(ours, plain);
+    assert_eq!(spawned, 61);
+    assert_eq!(
+        left, 1,
+        "only the main future is left once the chain has ended"
+    );
+}
