@@ -213,3 +213,115 @@ fn word_wrapping_matches_the_plain_function() {
     }
     assert_eq!(same!(wrap_co, wrap_plain, "", 5).1, 0);
 }
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Stats {
+    count: usize,
+    sum: i64,
+    max: Option<i64>,
+}
+
+// Items and consts inside the body, a local struct mutated field by field across yields,
+// values of `if`/`match` that suspend, and a histogram array.
+gen_twin!(stats_co, stats_plain, yield = i64, (data: &'static [i64]) -> (Stats, [u32; 4]) {
+    const BUCKETS: usize = 4;
+    fn bucket(v: i64) -> usize {
+        (v.unsigned_abs() as usize).min(BUCKETS - 1)
+    }
+    let mut stats = Stats::default();
+    let mut hist = [0u32; BUCKETS];
+    let mut it = data.iter().copied();
+    loop {
+        let v = match it.next() {
+            Some(v) if v == i64::MIN => continue,
+            Some(v) => v,
+            None => break,
+        };
+        let shown = if v < 0 {
+            yield_!(v);
+            -v
+        } else {
+            v
+        };
+        stats.count += 1;
+        stats.sum += shown;
+        stats.max = Some(match stats.max {
+            Some(m) if m >= shown => m,
+            _ => {
+                yield_!(shown * 100);
+                shown
+            }
+        });
+        hist[bucket(v)] += 1;
+    }
+    (stats, hist)
+});
+
+#[test]
+fn local_structs_consts_nested_fns_and_suspending_values() {
+    let data: &'static [i64] = &[3, -1, i64::MIN, 7, 0, -9, 2];
+    let (_, (stats, hist)) = same!(stats_co, stats_plain, data);
+    assert_eq!(stats.count, 6);
+    assert_eq!(hist, [1, 1, 1, 3]);
+    same!(stats_co, stats_plain, &[] as &'static [i64]);
+}
+
+// A windowed moving average over an argument slice, with slice patterns on the argument and
+// an early return from inside a match inside a loop.
+gen_twin!(windows_co, windows_plain, yield = f64, (xs: &'static [f64], k: usize) -> Result<usize, String> {
+    match xs {
+        [] => return Err("empty".to_string()),
+        [only] => {
+            yield_!(*only);
+            return Ok(1);
+        }
+        [first, .., last] if first > last => {
+            yield_!(first - last);
+        }
+        _ => {}
+    }
+    if k == 0 {
+        return Err("k = 0".into());
+    }
+    let mut emitted = 0;
+    for i in 0..xs.len().saturating_sub(k - 1) {
+        let window = &xs[i..i + k];
+        let avg = window.iter().sum::<f64>() / k as f64;
+        match avg.partial_cmp(&0.0) {
+            None => return Err(format!("NaN at {i}")),
+            Some(std::cmp::Ordering::Less) => continue,
+            _ => {
+                yield_!(avg);
+                emitted += 1;
+            }
+        }
+    }
+    Ok(emitted)
+});
+
+#[test]
+fn slice_patterns_and_early_returns_over_an_argument_slice() {
+    let cases: [(&'static [f64], usize); 6] = [
+        (&[], 2),
+        (&[4.0], 2),
+        (&[5.0, 1.0, -9.0, 2.0, 3.0], 2),
+        (&[1.0, 2.0, 3.0], 0),
+        (&[1.0, f64::NAN, 3.0], 2),
+        (&[1.0, 2.0, 3.0, 4.0], 3),
+    ];
+    let ends: Vec<Result<usize, String>> = cases
+        .iter()
+        .map(|&(xs, k)| same!(windows_co, windows_plain, xs, k).1)
+        .collect();
+    assert_eq!(
+        ends,
+        [
+            Err("empty".to_string()),
+            Ok(1),
+            Ok(2),
+            Err("k = 0".to_string()),
+            Err("NaN at 0".to_string()),
+            Ok(2)
+        ]
+    );
+}
