@@ -1301,3 +1301,57 @@ fn the_concurrent_prime_sieve_matches_tokio_and_the_plain_sieve() {
         "only the main future is left once the chain has ended"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// A command dispatcher: `match cmd.as_str()` (a borrow of a local in the scrutinee) with
+// awaits inside the arms, the way line-protocol servers are written.
+
+#[corio::coroutine]
+async fn dispatch(cmds: Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for cmd in cmds {
+        match cmd.as_str() {
+            "ping" => {
+                corio::yield_now().await;
+                out.push("pong".to_string());
+            }
+            "echo" => out.push(cmd.clone()),
+            other if other.starts_with("say ") => {
+                let said = other[4..].to_string();
+                corio::yield_now().await;
+                out.push(said);
+            }
+            _ => {
+                corio::yield_now().await;
+                out.push(format!("? {cmd}"));
+            }
+        }
+        out.push(cmd.len().to_string());
+    }
+    out
+}
+#[corio::coroutine]
+async fn dispatch2(cmd: String, parts: Vec<String>) -> usize {
+    match (cmd.as_str(), parts.as_slice()) {
+        ("add", [a, b]) => {
+            let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+            corio::yield_now().await;
+            a + b
+        }
+        ("len", _) => {
+            corio::yield_now().await;
+            parts.len()
+        }
+        _ => 0,
+    }
+}
+#[test]
+fn command_dispatch_matching_on_as_str_with_awaits_in_the_arms() {
+    let cmds = ["ping", "echo", "say hi", "zz"].map(String::from).to_vec();
+    let got = corio::run(dispatch(cmds));
+    assert_eq!(got, ["pong", "4", "echo", "4", "hi", "6", "? zz", "2"]);
+    let add = vec!["2".to_string(), "3".to_string()];
+    assert_eq!(corio::run(dispatch2("add".into(), add)), 5);
+    assert_eq!(corio::run(dispatch2("len".into(), vec!["2".into()])), 1);
+    assert_eq!(corio::run(dispatch2("nope".into(), Vec::new())), 0);
+}
