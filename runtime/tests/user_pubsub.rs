@@ -568,3 +568,97 @@ fn a_dump_of_the_running_server_shows_each_connection_where_it_waits() {
     );
     assert!(dump.contains("Event::wait"), "{dump}");
 }
+
+/// Many clients at once, each in its own thread: every client subscribes, then all publish
+/// together, and each reads until it has every message. Counts per client must be the same on
+/// corio and tokio, and what the protocol says.
+fn crowd(addr: SocketAddr, clients: usize, each: usize) -> Vec<(usize, usize, usize)> {
+    let subscribed = std::sync::Arc::new(std::sync::Barrier::new(clients));
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let subscribed = subscribed.clone();
+            std::thread::spawn(move || {
+                let s = std::net::TcpStream::connect(addr).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                let mut r = io::BufReader::new(s.try_clone().unwrap());
+                let mut w = s;
+                let mut line = String::new();
+                let mut read = |r: &mut io::BufReader<std::net::TcpStream>| {
+                    line.clear();
+                    r.read_line(&mut line).unwrap();
+                    line.trim_end().to_string()
+                };
+                assert!(read(&mut r).starts_with("HELLO "));
+                w.write_all(b"SUB all\n").unwrap();
+                assert_eq!(read(&mut r), "OK SUB all");
+                subscribed.wait();
+                for i in 0..each {
+                    w.write_all(format!("PUB all message {i}\n").as_bytes())
+                        .unwrap();
+                }
+                let (mut msgs, mut oks, mut full) = (0, 0, 0);
+                while msgs < clients * each || oks < each {
+                    let got = read(&mut r);
+                    if got.starts_with("MSG all ") {
+                        msgs += 1;
+                    } else if let Some(n) = got.strip_prefix("OK PUB ") {
+                        oks += 1;
+                        full += usize::from(n == clients.to_string());
+                    } else {
+                        panic!("unexpected {got:?}");
+                    }
+                }
+                // Everyone has everything: stay until all are done, so no one leaves early.
+                subscribed.wait();
+                w.write_all(b"QUIT\n").unwrap();
+                assert_eq!(read(&mut r), "BYE");
+                (msgs, oks, full)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+#[test]
+fn a_crowd_of_clients_publishing_at_once_gets_every_message_on_corio_and_tokio() {
+    const CLIENTS: usize = 12;
+    const EACH: usize = 15;
+    let expected = vec![(CLIENTS * EACH, EACH, EACH); CLIENTS];
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = std::thread::spawn(move || {
+        corio::run(async move {
+            let listener = corio::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            on_corio::serve(listener).await
+        })
+    });
+    let addr = rx.recv().unwrap();
+    assert_eq!(crowd(addr, CLIENTS, EACH), expected);
+    drive(
+        addr,
+        &[Connect(0), Expect(0, 1), Send(0, "SHUTDOWN"), Expect(0, 2)],
+    );
+    let ends = server.join().unwrap().unwrap();
+    assert_eq!(ends.len(), CLIENTS + 1);
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        tokio::task::LocalSet::new().block_on(&rt, async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            on_tokio::serve(listener).await
+        })
+    });
+    let addr = rx.recv().unwrap();
+    assert_eq!(crowd(addr, CLIENTS, EACH), expected);
+    drive(
+        addr,
+        &[Connect(0), Expect(0, 1), Send(0, "SHUTDOWN"), Expect(0, 2)],
+    );
+    assert_eq!(server.join().unwrap().unwrap(), ends);
+}
