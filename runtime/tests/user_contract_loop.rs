@@ -1009,3 +1009,19 @@ fn blocked_putters_senders_and_condition_waiters_are_served_fifo() {
         ]
     );
 }
+
+#[corio::main]
+async fn fallible_main() -> std::io::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let client = corio::spawn(async move { TcpStream::connect(("127.0.0.1", port)).await });
+    let (_conn, peer) = listener.accept().await?;
+    let client = client.await.expect("the client task")?;
+    assert_eq!(client.local_addr()?, peer);
+    Ok(port)
+}
+
+#[test]
+fn corio_main_with_a_result_and_question_marks() {
+    assert!(fallible_main().unwrap() > 0);
+}
