@@ -300,6 +300,8 @@ enum Step {
     Expect(usize, usize),
     /// Read until the server closes the connection.
     Eof(usize),
+    /// Let the server run for this many milliseconds.
+    Pause(u64),
 }
 
 fn drive(addr: SocketAddr, script: &[Step]) -> Vec<String> {
@@ -332,6 +334,7 @@ fn drive(addr: SocketAddr, script: &[Step]) -> Vec<String> {
                 let n = io::Read::read_to_string(r, &mut rest).unwrap();
                 transcript.push(format!("{c} < <eof after {n} more bytes>"));
             }
+            Step::Pause(ms) => std::thread::sleep(Duration::from_millis(ms)),
         }
     }
     transcript
@@ -661,4 +664,50 @@ fn a_crowd_of_clients_publishing_at_once_gets_every_message_on_corio_and_tokio()
         &[Connect(0), Expect(0, 1), Send(0, "SHUTDOWN"), Expect(0, 2)],
     );
     assert_eq!(server.join().unwrap().unwrap(), ends);
+}
+
+/// Debug mode records every coroutine's locals at every suspension (their `Debug` runs
+/// then): the server must behave the same, and a dump shows the connection's locals.
+#[test]
+fn the_server_in_debug_mode_behaves_the_same_and_dumps_locals() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = std::thread::spawn(move || {
+        corio::Runtime::builder()
+            .debug(true)
+            .slow_poll_threshold(Duration::from_secs(5))
+            .build()
+            .run(async move {
+                let listener = corio::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                let server = corio::spawn(on_corio::serve(listener));
+                // A dump taken while the script runs, from a task of the loop.
+                let dump = corio::spawn(async {
+                    corio::sleep(Duration::from_millis(30)).await;
+                    corio::dump()
+                });
+                (server.await.unwrap(), dump.await.unwrap())
+            })
+    });
+    let addr = rx.recv().unwrap();
+    let transcript = drive(
+        addr,
+        &[
+            Connect(1),
+            Expect(1, 1),
+            Send(1, "SUB news"),
+            Expect(1, 1),
+            Pause(60),
+            Connect(2),
+            Expect(2, 1),
+            Send(2, "SHUTDOWN"),
+            Expect(2, 2),
+            Expect(1, 1),
+        ],
+    );
+    let (ends, dump) = server.join().unwrap();
+    assert_eq!(transcript[..2], ["1 < HELLO 1", "1 > SUB news"]);
+    assert_eq!(transcript[transcript.len() - 2..], ["2 < BYE", "1 < BYE"]);
+    assert_eq!(ends.unwrap(), ["1 stop", "2 stop"]);
+    assert!(dump.contains("on_corio::connection at"), "{dump}");
+    assert!(dump.contains("idle = 30s"), "no locals in the dump: {dump}");
 }
