@@ -364,3 +364,32 @@ fn a_task_and_a_receiver_awaited_by_mutable_reference_then_again() {
         assert_eq!(rx.await.unwrap(), 3);
     });
 }
+
+/// A `read_line` cut short by a timeout keeps the partial line: the next `read_line` returns
+/// it whole (what a server that polls for shutdown between reads relies on).
+#[corio::coroutine]
+async fn partial_line_survives_a_timeout() -> Vec<String> {
+    let (a, b) = corio::net::UnixStream::pair().unwrap();
+    let reader = corio::io::BufReader::new(b);
+    let mut out = Vec::new();
+    a.write_all(b"hel".to_vec()).await.0.unwrap();
+    let first = corio::timeout(Duration::from_millis(10), reader.read_line()).await;
+    out.push(format!("timed out: {}", first.is_err()));
+    a.write_all(b"lo\nworld".to_vec()).await.0.unwrap();
+    let line = reader.read_line().await.unwrap();
+    out.push(String::from_utf8(line).unwrap());
+    drop(a);
+    let last = reader.read_line().await.unwrap();
+    out.push(String::from_utf8(last).unwrap());
+    let end = reader.read_line().await.unwrap();
+    out.push(format!("then empty: {}", end.is_empty()));
+    out
+}
+
+#[test]
+fn a_timed_out_read_line_keeps_its_bytes() {
+    assert_eq!(
+        corio::run(partial_line_survives_a_timeout()),
+        ["timed out: true", "hello\n", "world", "then empty: true"]
+    );
+}
