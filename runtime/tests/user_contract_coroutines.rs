@@ -540,6 +540,19 @@ fn an_async_coroutine_reports_its_state_and_the_coroutine_it_awaits() {
     // A oneshot receiver is not a coroutine: the chain ends there.
     assert!(inner.awaiting().is_none());
 
+    // Debug shows the chain, like a one-line `cr_await` walk.
+    let (ml, mc) = position_of("MARK-middle-await", "leaf(rx)");
+    let (ll, lc) = position_of("MARK-leaf-await", "rx.await");
+    let file = at.file;
+    assert_eq!(
+        format!("{outer:?}"),
+        format!(
+            "user_contract_coroutines::middle (CORO_SUSPENDED at {file}:{ml}:{mc} `leaf(rx).await`, \
+             before = 1, awaiting user_contract_coroutines::leaf (CORO_SUSPENDED at \
+             {file}:{ll}:{lc} `rx.await`))"
+        )
+    );
+
     // The machine moves while suspended (Unpin), then completes.
     let mut moved = Box::new(outer);
     tx.send(20).unwrap();
