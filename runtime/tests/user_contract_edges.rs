@@ -393,3 +393,41 @@ fn a_timed_out_read_line_keeps_its_bytes() {
         ["timed out: true", "hello\n", "world", "then empty: true"]
     );
 }
+
+#[corio::coroutine]
+async fn limited_job(i: u32, sem: Semaphore, active: Rc<RefCell<(u32, u32)>>) -> u32 {
+    let _permit = sem.acquire().await;
+    {
+        let mut a = active.borrow_mut();
+        a.0 += 1;
+        a.1 = a.1.max(a.0);
+    }
+    corio::yield_now().await;
+    active.borrow_mut().0 -= 1;
+    i % 7
+}
+
+/// Ten thousand tasks through a semaphore of 16, gathered: never more than 16 at once, every
+/// result in order, and none of them listed once they are done.
+#[corio::coroutine]
+async fn ten_thousand_limited() -> (u32, u32, usize, usize) {
+    let sem = Semaphore::new(16);
+    let active = Rc::new(RefCell::new((0, 0)));
+    let tasks: Vec<_> = (0..10_000)
+        .map(|i| corio::spawn(limited_job(i, sem.clone(), active.clone())))
+        .collect();
+    let listed_while_running = corio::tasks().len();
+    let results = corio::join_all(tasks).await;
+    let sum: u32 = results.into_iter().map(Result::unwrap).sum();
+    let peak = active.borrow().1;
+    (sum, peak, listed_while_running, corio::tasks().len())
+}
+
+#[test]
+fn ten_thousand_tasks_through_a_semaphore() {
+    let expected: u32 = (0..10_000u32).map(|i| i % 7).sum();
+    assert_eq!(
+        corio::run(ten_thousand_limited()),
+        (expected, 16, 10_001, 1)
+    );
+}
