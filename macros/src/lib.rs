@@ -16,6 +16,7 @@ mod ir;
 mod lower;
 mod main_attr;
 mod normalize;
+mod ref_place;
 mod suspend;
 mod test_attr;
 mod validate;

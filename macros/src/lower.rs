@@ -34,6 +34,7 @@ use syn::{Expr, Ident, Local, Pat, Stmt, Type};
 
 use crate::errors::Errors;
 use crate::ir::{Arm, Node, Target};
+use crate::ref_place::{self, Root};
 use crate::verbatim::{RawExit, Verbatim, cond_names, pat_names};
 
 pub(crate) type Id = usize;
@@ -56,6 +57,10 @@ pub(crate) struct Binding {
     pub(crate) borrows: Option<(Id, Option<String>)>,
     /// Initialised by an expression that certainly makes an owned value (not a reference).
     pub(crate) owned: bool,
+    /// An argument's written type (`&Self` for `&self`), for the `ref` rule.
+    pub(crate) arg_ty: Option<Type>,
+    /// A `ref` binding of a place certainly inside the frame (`ref_place::frame_refs`).
+    pub(crate) ref_local: bool,
 }
 
 impl Binding {
@@ -225,6 +230,8 @@ pub(crate) struct Arg {
     pub(crate) display: String,
     pub(crate) mutable: bool,
     pub(crate) span: Span,
+    /// The written type (`&Self` for `&self`, `Self` for `self`), when the argument has one.
+    pub(crate) ty: Option<Type>,
 }
 
 pub(crate) fn lower(
@@ -249,6 +256,7 @@ pub(crate) fn lower(
     for a in args {
         let id = l.bind(a.name.clone(), a.mutable, false, None, a.span);
         l.bindings[id].display = a.display.clone();
+        l.bindings[id].arg_ty = a.ty.clone();
         l.scope.push(id);
     }
     let start = l.new_state(Kind::Start);
@@ -286,6 +294,8 @@ impl Lower<'_> {
             site: span,
             borrows: None,
             owned: false,
+            arg_ty: None,
+            ref_local: false,
         });
         self.bindings.len() - 1
     }
@@ -520,6 +530,54 @@ impl Lower<'_> {
         }
     }
 
+    /// The `ref` bindings of `pat` that borrow a place of the frame when it matches
+    /// `scrutinee` (see `ref_place`); names in `shadowed` (bound earlier in a let chain) are
+    /// not known.
+    fn frame_refs(&self, pat: &Pat, scrutinee: &Expr, shadowed: &[String]) -> Vec<String> {
+        let root = |name: &str| {
+            if shadowed.iter().any(|n| n == name) {
+                return Some(Root::Unknown);
+            }
+            let b = &self.bindings[self.resolve(name)?];
+            // A `ref x: T` binding's type is `&T`: its annotation says nothing of `x`.
+            let written = if b.by_ref { None } else { b.ty.as_ref() };
+            Some(match written.or(b.arg_ty.as_ref()) {
+                Some(ty) => Root::Typed(Box::new(ty.clone())),
+                None if b.owned => Root::Container,
+                None => Root::Unknown,
+            })
+        };
+        ref_place::frame_refs(pat, scrutinee, &root)
+    }
+
+    /// `frame_refs` of each `let` of a condition (`if let`, let chains).
+    fn cond_frame_refs(&self, cond: &Expr, bound: &mut Vec<String>) -> Vec<String> {
+        match cond {
+            Expr::Let(l) => {
+                let refs = self.frame_refs(&l.pat, &l.expr, bound);
+                let mut names = Vec::new();
+                crate::verbatim::pat_names(&l.pat, &mut names);
+                bound.extend(names.into_iter().map(|n| n.0));
+                refs
+            }
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                let mut refs = self.cond_frame_refs(&b.left, bound);
+                refs.extend(self.cond_frame_refs(&b.right, bound));
+                refs
+            }
+            Expr::Paren(p) => self.cond_frame_refs(&p.expr, bound),
+            _ => Vec::new(),
+        }
+    }
+
+    fn mark_frame_refs(&mut self, binds: &[Id], refs: &[String]) {
+        for &b in binds {
+            if refs.contains(&self.bindings[b].name) {
+                self.bindings[b].ref_local = true;
+            }
+        }
+    }
+
     fn pattern(&mut self, pat: &Pat, ty: Option<&Type>) -> Vec<Id> {
         let mut names = Vec::new();
         pat_names(pat, &mut names);
@@ -584,6 +642,10 @@ impl Lower<'_> {
                     };
                     let (pat, ty) = (pat.clone(), ty.cloned());
                     let binds = self.pattern(&pat, ty.as_ref());
+                    if let Some(init) = &local.init {
+                        let refs = self.frame_refs(&local.pat, &init.expr, &[]);
+                        self.mark_frame_refs(&binds, &refs);
+                    }
                     if let (Some(init), [b]) = (&local.init, binds.as_slice()) {
                         self.bindings[*b].borrows = self.borrow_of(&init.expr);
                         self.bindings[*b].owned = is_owned_init(&init.expr, ty.as_ref());
@@ -665,6 +727,7 @@ impl Lower<'_> {
                 } => {
                     let rest: Vec<Node> = iter.collect();
                     let cont = self.join_for(&rest, k);
+                    let refs = self.cond_frame_refs(&cond, &mut Vec::new());
                     let piece = self.piece(|v| v.visit_expr_mut(&mut cond));
                     let mut names = Vec::new();
                     cond_names(&cond, &mut names);
@@ -672,6 +735,7 @@ impl Lower<'_> {
                         .into_iter()
                         .map(|(n, m, r, span)| self.bind(n, m, r, None, span))
                         .collect();
+                    self.mark_frame_refs(&binds, &refs);
                     let inner = self.scope.len();
                     self.scope.extend(&binds);
                     let then = self.seq(then, cont);
@@ -694,6 +758,10 @@ impl Lower<'_> {
                 } => {
                     let rest: Vec<Node> = iter.collect();
                     let cont = self.join_for(&rest, k);
+                    let arm_refs: Vec<Vec<String>> = arms
+                        .iter()
+                        .map(|a| self.frame_refs(&a.pat, &scrutinee, &[]))
+                        .collect();
                     let piece = self.piece(|v| v.visit_expr_mut(&mut scrutinee));
                     let mut earms = Vec::new();
                     for Arm {
@@ -705,6 +773,7 @@ impl Lower<'_> {
                     {
                         let inner = self.scope.len();
                         let binds = self.pattern(&pat, None);
+                        self.mark_frame_refs(&binds, &arm_refs[earms.len()]);
                         self.scope.extend(&binds);
                         let piece = self.piece(|v| {
                             if let Some(g) = &mut guard {
@@ -1308,7 +1377,7 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
             if !reported.insert(b) {
                 continue;
             }
-            if binding.by_ref {
+            if binding.by_ref && binding.ref_local {
                 errors.push(syn::Error::new(
                     binding.site,
                     format!(
@@ -1318,6 +1387,10 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
                         binding.name
                     ),
                 ));
+            } else if binding.by_ref {
+                // A `ref` on a place behind a reference (or not known to be in the frame):
+                // rustc judges it.
+                continue;
             } else if let Some((target, method)) = &binding.borrows {
                 let target = &plan.bindings[*target];
                 if let Some(method) = method {
