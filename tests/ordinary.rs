@@ -1206,3 +1206,71 @@ fn ref_on_a_place_behind_a_reference() {
         }
     }
 }
+
+// F17 (corpus): a `let … else` whose `else` diverges through a block that suspends and ends
+// in a call returning `!` (`unsafe { …; yield_!(()); unreachable_unchecked() };`, or a fn of
+// the user's): the split block lost its `!` type (E0308 "expected `(u32,)`, found `()`").
+twin! {
+    yield = u32;
+    fn let_else_diverging_through_a_suspending_block[](v: Option<u32>, w: Result<u32, u32>) -> u32 {
+        let Some(x) = v else {
+            {
+                yield_!(0);
+                fail(1)
+            };
+        };
+        let Ok(y) = w else {
+            unsafe {
+                yield_!(x);
+                // SAFETY: never reached: the test only passes `Err` with `v == None`, which
+                // diverged above.
+                core::hint::unreachable_unchecked()
+            };
+        };
+        let z = {
+            {
+                yield_!(y);
+                x + y
+            };
+        };
+        trace(z);
+        x + y
+    }
+}
+
+#[test]
+fn let_else_diverging_through_a_suspending_block() {
+    for (v, w) in [(Some(1), Ok(2)), (None, Ok(2)), (None, Err(3))] {
+        same!(let_else_diverging_through_a_suspending_block(v, w));
+    }
+}
+
+// F18 (corpus): a lifetime bound that a plain fn gets from its generic return type's fields
+// (`Iter<'a, &'new str>` holds a `&'a &'new str`, so `'new: 'a`) is lost inside `impl
+// Coroutine<Return = …>` (rustc: "lifetime may not live long enough … `'new` must outlive
+// `'a`"); README lists it, with the remedy of writing the bound out, as here.
+pub(crate) struct Keys<'a, T>(std::slice::Iter<'a, T>);
+
+twin! {
+    yield = usize;
+    fn implied_bound_written_out['a, 'new: 'a](v: Keys<'a, &'static str>) -> Keys<'a, &'new str> {
+        yield_!(v.0.len());
+        v
+    }
+}
+
+#[test]
+fn implied_bound_of_a_generic_return_type_written_out() {
+    let words = ["a", "b"];
+    let coro = outcome(|| {
+        drain(implied_bound_written_out::coro(Keys(words.iter())))
+            .0
+            .count()
+    });
+    let plain = outcome(|| {
+        implied_bound_written_out::plain::run(Keys(words.iter()))
+            .0
+            .count()
+    });
+    assert_eq!(coro, plain);
+}
