@@ -1420,6 +1420,20 @@ fn finish(plan: &mut Plan, args: usize, errors: &mut Errors) {
                     ));
                     continue;
                 }
+                if binding.name.starts_with("__corio_iter") {
+                    // `for x in &local` / `for x in &mut local`.
+                    errors.push(syn::Error::new(
+                        binding.site,
+                        format!(
+                            "the loop's iterator borrows the local `{0}` and is held across a \
+                             suspension point; the state machine cannot store borrows of its \
+                             own locals: iterate over an owned value (`{0}.clone()`, `into_iter()`), keep \
+                             an index, or move the borrowing code into an `async move {{ ... }}` block",
+                            target.display
+                        ),
+                    ));
+                    continue;
+                }
                 errors.push(syn::Error::new(
                     binding.site,
                     format!(
