@@ -8,11 +8,12 @@ use syn::{FnArg, ItemFn, Pat, ReturnType, Type, parse_quote};
 
 use crate::args::Args;
 use crate::errors::Errors;
-use crate::expand::{self, Flavor, Shape};
+use crate::expand;
 use crate::ir::Node;
-use crate::lower::{self, Arg};
+use crate::plan::Arg;
+use crate::shape::{self, Flavor, Shape};
 use crate::verbatim::Verbatim;
-use crate::{normalize, validate};
+use crate::{analyze, normalize, segment, validate};
 
 pub(crate) fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
     let item: ItemFn = match syn::parse2(input.clone()) {
@@ -93,38 +94,8 @@ fn fallback(item: &ItemFn, args: &Args, err: syn::Error) -> TokenStream {
 fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
     let sig = &item.sig;
-    if let Some(c) = &sig.constness {
-        errors.error(c, "#[corio::coroutine] cannot be applied to a `const fn`: a coroutine is resumed at run time");
-    }
-    if let Some(abi) = &sig.abi {
-        errors.error(abi, "#[corio::coroutine] cannot be applied to an `extern` fn: remove the ABI and wrap the coroutine in an extern fn if needed");
-    }
-    if let Some(v) = &sig.variadic {
-        errors.error(v, "#[corio::coroutine] does not support variadic arguments");
-    }
+    let flavor = validate::signature(sig, args, &mut errors);
     let is_async = sig.asyncness.is_some();
-    let flavor = match (is_async, &args.yield_ty) {
-        (false, Some(_)) => Flavor::Generator,
-        (true, None) => Flavor::AsyncFn,
-        (true, Some(_)) => Flavor::AsyncGen,
-        (false, None) => {
-            errors.error(
-                &sig.ident,
-                "a generator needs its yield type: write `#[corio::coroutine(yield = T)]` \
-                 (or make the function `async` for an async coroutine)",
-            );
-            Flavor::Generator
-        }
-    };
-    if let (true, Some(resume)) = (is_async, &args.resume_ty) {
-        errors.error(resume, "`resume = ...` is only for synchronous generators; an async generator is resumed by polling");
-    }
-    if let (Flavor::AsyncGen, ReturnType::Type(_, ty)) = (flavor, &sig.output) {
-        errors.error(
-            ty,
-            "an async generator returns `()`: remove the return type, and yield the values instead",
-        );
-    }
     let unit: Type = parse_quote!(());
     let yield_ty = args.yield_ty.as_ref().unwrap_or(&unit);
     validate::body(
@@ -217,7 +188,8 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     let mut nodes = lets;
     nodes.extend(body.nodes);
     let awaits: Vec<bool> = body.points.iter().map(|p| p.is_await).collect();
-    let plan = lower::lower(nodes, &arg_bindings, &body.targets, &awaits, &mut errors);
+    let mut plan = segment::segment(nodes, &arg_bindings, &body.targets, &awaits, &mut errors);
+    analyze::analyze(&mut plan, arg_bindings.len(), &mut errors);
     errors.propagate()?;
 
     let resume_ty = args.resume_ty.as_ref().unwrap_or(&unit);
@@ -228,7 +200,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         resume_ty,
         ret_ty: ret_ty.as_ref(),
         anchors: &body.anchors,
-        expect: expand::expect_fn(ret_ty.as_ref(), &sig.generics),
+        expect: shape::expect_fn(ret_ty.as_ref(), &sig.generics),
     };
     let body = expand::generator(&plan, &body.points, &shape);
 

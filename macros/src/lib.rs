@@ -1,23 +1,34 @@
 //! The `#[corio::coroutine]` compiler pass. Use it through the `corio` crate, whose docs
-//! describe the language it accepts; this crate's internals are one module per stage:
+//! describe the language it accepts; this crate's internals are one module per stage, each
+//! a function from the previous stage's data to its own:
 //!
-//! 1. `args` + `coroutine`: parse the attribute and the function;
-//! 2. `validate`: reject misplaced suspension points, with spans and remedies;
+//! 1. `args` + `coroutine`: parse the attribute and the function; `coroutine` runs the stages;
+//! 2. `validate`: reject a bad signature and misplaced suspension points, with spans and
+//!    remedies (`shape::Flavor` is what the signature makes);
 //! 3. `normalize`: put every suspension point at statement level (`ir`);
-//! 4. + 5. `lower`: cut the body into states, resolve bindings, compute liveness;
+//! 4. `segment`: cut the body into states (`plan`), resolving names as it goes
+//!    (`analyze::scope`);
+//! 5. `analyze`: liveness, what each state keeps, renames, and the borrowing rule;
 //! 6. `expand`: write the frame enum and the step and describe closures.
+//!
+//! Shared helpers: `verbatim` (what a piece of user code reads, assigns and where it leaves),
+//! `syntax` (pattern names, macro arguments), `suspend` (finding suspension points).
 #![forbid(unsafe_code)]
 
+mod analyze;
 mod args;
 mod coroutine;
 mod errors;
 mod expand;
 mod ir;
-mod lower;
 mod main_attr;
 mod normalize;
+mod plan;
 mod ref_place;
+mod segment;
+mod shape;
 mod suspend;
+mod syntax;
 mod test_attr;
 mod validate;
 mod verbatim;

@@ -76,9 +76,9 @@ fn expansion_snapshots() {
 fn saved_at_points(body: syn::Block, args: &[&str]) -> Vec<Vec<String>> {
     let mut errors = crate::errors::Errors::default();
     let normalized = crate::normalize::normalize(&body, false, &mut errors);
-    let args: Vec<crate::lower::Arg> = args
+    let args: Vec<crate::plan::Arg> = args
         .iter()
-        .map(|a| crate::lower::Arg {
+        .map(|a| crate::plan::Arg {
             name: a.to_string(),
             display: a.to_string(),
             mutable: false,
@@ -87,19 +87,20 @@ fn saved_at_points(body: syn::Block, args: &[&str]) -> Vec<Vec<String>> {
         })
         .collect();
     let awaits: Vec<bool> = normalized.points.iter().map(|p| p.is_await).collect();
-    let plan = crate::lower::lower(
+    let mut plan = crate::segment::segment(
         normalized.nodes,
         &args,
         &normalized.targets,
         &awaits,
         &mut errors,
     );
+    crate::analyze::analyze(&mut plan, args.len(), &mut errors);
     errors.propagate().unwrap();
     let mut points: Vec<(usize, Vec<String>)> = plan
         .states
         .iter()
         .filter_map(|s| match s.kind {
-            crate::lower::Kind::Point(k) => Some((
+            crate::plan::Kind::Point(k) => Some((
                 k,
                 s.saved
                     .iter()

@@ -1,10 +1,58 @@
 //! Stage 2: reject what cannot work, with a span and a remedy, collecting every error.
+//!
+//! Input: the function's signature, the attribute's arguments and the body as the user wrote
+//! it. Output: the [`Flavor`] and errors only; nothing is rewritten. Invariant after it (when
+//! no error): every suspension point is in the coroutine's own body, outside closures,
+//! `async` blocks, nested items, other macros' arguments and `#[cfg]`'d code.
 
 use proc_macro2::{TokenStream, TokenTree};
 use syn::visit::{self, Visit};
 
+use syn::ReturnType;
+
+use crate::args::Args;
 use crate::errors::Errors;
+use crate::shape::Flavor;
 use crate::suspend::is_yield_macro;
+
+/// The signature: what cannot be a coroutine (`const`, `extern`, variadic), a generator
+/// without its yield type, and attribute arguments that do not fit the flavor. Returns the
+/// flavor the function becomes (a generator when the yield type is missing, after the error).
+pub(crate) fn signature(sig: &syn::Signature, args: &Args, errors: &mut Errors) -> Flavor {
+    if let Some(c) = &sig.constness {
+        errors.error(c, "#[corio::coroutine] cannot be applied to a `const fn`: a coroutine is resumed at run time");
+    }
+    if let Some(abi) = &sig.abi {
+        errors.error(abi, "#[corio::coroutine] cannot be applied to an `extern` fn: remove the ABI and wrap the coroutine in an extern fn if needed");
+    }
+    if let Some(v) = &sig.variadic {
+        errors.error(v, "#[corio::coroutine] does not support variadic arguments");
+    }
+    let is_async = sig.asyncness.is_some();
+    let flavor = match (is_async, &args.yield_ty) {
+        (false, Some(_)) => Flavor::Generator,
+        (true, None) => Flavor::AsyncFn,
+        (true, Some(_)) => Flavor::AsyncGen,
+        (false, None) => {
+            errors.error(
+                &sig.ident,
+                "a generator needs its yield type: write `#[corio::coroutine(yield = T)]` \
+                 (or make the function `async` for an async coroutine)",
+            );
+            Flavor::Generator
+        }
+    };
+    if let (true, Some(resume)) = (is_async, &args.resume_ty) {
+        errors.error(resume, "`resume = ...` is only for synchronous generators; an async generator is resumed by polling");
+    }
+    if let (Flavor::AsyncGen, ReturnType::Type(_, ty)) = (flavor, &sig.output) {
+        errors.error(
+            ty,
+            "an async generator returns `()`: remove the return type, and yield the values instead",
+        );
+    }
+    flavor
+}
 
 pub(crate) fn body(block: &syn::Block, is_async: bool, no_yield: bool, errors: &mut Errors) {
     let mut v = Validator {

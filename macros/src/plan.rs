@@ -1,0 +1,193 @@
+//! The plan: what analysis knows about a coroutine, and all the printer reads.
+//!
+//! Input: nothing (data only). Output: the types [`Plan`], [`State`], [`Emit`], [`Exit`],
+//! [`Binding`], filled in by `segment` (the states and their code), then by `analyze`
+//! (liveness, saved sets, renames, dead states).
+//!
+//! Invariants, once `analyze` has run: state 0 is `Start`; every `Emit::Exit`, every
+//! `Piece::exits` entry and every `__corio_exit!(k)` marker indexes `Plan::exits`; a dead
+//! state has no code and saves nothing; `saved` lists the bindings a state's frame variant
+//! holds, in declaration order.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::Span;
+use syn::{Expr, Ident, Local, Pat, Stmt, Type};
+
+pub(crate) type Id = usize;
+pub(crate) type Set = BTreeSet<Id>;
+
+pub(crate) struct Binding {
+    /// The identifier in code.
+    pub(crate) name: String,
+    /// The name `locals()` shows.
+    pub(crate) display: String,
+    pub(crate) mutable: bool,
+    pub(crate) by_ref: bool,
+    pub(crate) ty: Option<Type>,
+    /// The identifier's span: its hygiene, used for every occurrence the expansion writes.
+    pub(crate) span: Span,
+    /// Where diagnostics about the binding point (its pattern, or the `for` iterable).
+    pub(crate) site: Span,
+    /// Initialised by `&local`, `&mut local` or `local.iter()`-style calls: a borrow of
+    /// another binding (with the borrowing method, if any).
+    pub(crate) borrows: Option<(Id, Option<String>)>,
+    /// Initialised by an expression that certainly makes an owned value (not a reference).
+    pub(crate) owned: bool,
+    /// An argument's written type (`&Self` for `&self`), for the `ref` rule.
+    pub(crate) arg_ty: Option<Type>,
+    /// A `ref` binding of a place certainly inside the frame (`ref_place::frame_refs`).
+    pub(crate) ref_local: bool,
+}
+
+impl Binding {
+    pub(crate) fn hidden(&self) -> bool {
+        self.name.starts_with("__corio_") && self.name != "__corio_self"
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Start,
+    Point(usize),
+    Join,
+    Head,
+}
+
+pub(crate) struct State {
+    pub(crate) kind: Kind,
+    pub(crate) order: usize,
+    pub(crate) scope: Vec<Id>,
+    pub(crate) code: Vec<Emit>,
+    pub(crate) live: Set,
+    pub(crate) saved: Vec<Id>,
+    pub(crate) redeclare: Vec<Id>,
+    /// At an `.await`: the hidden binding that holds the awaited future.
+    pub(crate) awaiting: Option<Id>,
+    /// No transition leads here (e.g. the join after a `loop` that never breaks).
+    pub(crate) dead: bool,
+}
+
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a handful per coroutine, built once at expansion"
+)]
+pub(crate) enum ExitKind {
+    Goto(usize),
+    Return(Option<Expr>),
+}
+
+pub(crate) struct Exit {
+    pub(crate) kind: ExitKind,
+    pub(crate) assign: Option<(Ident, Expr)>,
+    /// The binding `assign` sets (a `break value` out of a construct used as a value).
+    pub(crate) def: Option<Id>,
+    pub(crate) scope: Vec<Id>,
+    pub(crate) inner: Vec<String>,
+}
+
+pub(crate) struct Piece {
+    pub(crate) scope: Vec<Id>,
+    pub(crate) uses: Set,
+    /// Bindings assigned as a whole somewhere inside (not only by the whole statement): a
+    /// state that runs the piece declares them if it does not keep them.
+    pub(crate) assigns: Set,
+    pub(crate) exits: Vec<usize>,
+}
+
+pub(crate) enum Emit {
+    Stmt {
+        stmt: Stmt,
+        piece: Piece,
+        defs: Set,
+    },
+    Let {
+        local: Local,
+        piece: Piece,
+        binds: Vec<Id>,
+    },
+    If {
+        cond: Expr,
+        piece: Piece,
+        binds: Vec<Id>,
+        then: Vec<Emit>,
+        els: Vec<Emit>,
+    },
+    Match {
+        scrutinee: Expr,
+        piece: Piece,
+        arms: Vec<EArm>,
+    },
+    Block(Vec<Emit>),
+    Exit(usize),
+    Yield {
+        value: Expr,
+        piece: Piece,
+        next: usize,
+    },
+    /// Polls the future in `fut`; on `Pending` stores the frame as `state` and returns.
+    Poll {
+        fut: Id,
+        state: usize,
+        scope: Vec<Id>,
+    },
+}
+
+pub(crate) struct EArm {
+    pub(crate) attrs: Vec<syn::Attribute>,
+    pub(crate) pat: Pat,
+    pub(crate) guard: Option<Expr>,
+    pub(crate) binds: Vec<Id>,
+    pub(crate) piece: Piece,
+    pub(crate) body: Vec<Emit>,
+}
+
+pub(crate) struct Plan {
+    pub(crate) bindings: Vec<Binding>,
+    pub(crate) states: Vec<State>,
+    pub(crate) exits: Vec<Exit>,
+    pub(crate) renamed: Set,
+    pub(crate) items: Vec<Stmt>,
+}
+
+impl Plan {
+    /// The identifier a binding has in the generated code.
+    pub(crate) fn rust_name(&self, b: Id) -> String {
+        if self.renamed.contains(&b) {
+            format!("__corio_{}_{b}", self.bindings[b].name)
+        } else {
+            self.bindings[b].name.clone()
+        }
+    }
+
+    /// Is `b` the binding its name refers to in `scope` (minus names declared in `inner`)?
+    pub(crate) fn visible(&self, b: Id, scope: &[Id], inner: &[String]) -> bool {
+        let name = &self.bindings[b].name;
+        !inner.contains(name)
+            && scope
+                .iter()
+                .rev()
+                .find(|&&s| &self.bindings[s].name == name)
+                == Some(&b)
+    }
+
+    /// `(name, renamed name)` for renamed bindings visible in `scope`, minus names declared in
+    /// `inner` (inside the piece of code, around the spot).
+    pub(crate) fn renames_in(&self, scope: &[Id], inner: &[String]) -> Vec<(String, String)> {
+        self.renamed
+            .iter()
+            .filter(|&&b| self.visible(b, scope, inner))
+            .map(|&b| (self.bindings[b].name.clone(), self.rust_name(b)))
+            .collect()
+    }
+}
+
+/// An argument of the coroutine: `Start`'s fields.
+pub(crate) struct Arg {
+    pub(crate) name: String,
+    pub(crate) display: String,
+    pub(crate) mutable: bool,
+    pub(crate) span: Span,
+    /// The written type (`&Self` for `&self`, `Self` for `self`), when the argument has one.
+    pub(crate) ty: Option<Type>,
+}

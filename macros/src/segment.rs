@@ -1,0 +1,546 @@
+//! Stage 4: cut the normalized body into states (segments).
+//!
+//! Input: the normalized nodes (`ir::Node`), the coroutine's arguments and the loops/blocks
+//! `break` can leave. Output: a [`Plan`] whose states hold their code (`Emit`), every binding
+//! resolved (`analyze::scope`), every way out of a segment an [`Exit`], and no liveness yet
+//! (`analyze` fills it in).
+//!
+//! A state starts at the function's entry (`Start`), after each suspension point
+//! (`Suspend<k>`), at the head of each loop that contains a suspension point (`Loop<n>`), and
+//! after each `if` / `match` / block that contains one and has code after it (`Join<n>`).
+//! Code between two state entries is emitted once, verbatim, inside the state's arm; every
+//! way out of an arm is a transition (`Emit::Exit`) to a state or a `return`.
+//!
+//! Invariants: a state's `scope` is the bindings in scope at its entry, in declaration
+//! order; `order` is program order; statements after one that never goes on form a state of
+//! their own that nothing leads to (so that liveness does not flow back from them).
+
+use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
+use syn::{Expr, Pat, Stmt};
+
+use crate::analyze::scope::Scope;
+use crate::analyze::{assigns, borrow};
+use crate::errors::Errors;
+use crate::ir::{Arm, Node, Target};
+use crate::plan::{Arg, EArm, Emit, Exit, ExitKind, Id, Kind, Piece, Plan, Set, State};
+use crate::syntax::cond_names;
+use crate::verbatim::{RawExit, Verbatim};
+
+#[derive(Clone, Copy)]
+enum Cont {
+    Goto(usize),
+    FallOff,
+}
+
+struct Lower<'a> {
+    awaits: &'a [bool],
+    /// The bindings made so far, and those in scope where the walk is.
+    scope: Scope,
+    states: Vec<State>,
+    exits: Vec<Exit>,
+    targets: &'a [Target],
+    active: Vec<(usize, Cont, Option<usize>)>,
+    order: usize,
+    items: Vec<Stmt>,
+    errors: &'a mut Errors,
+}
+
+pub(crate) fn segment(
+    nodes: Vec<Node>,
+    args: &[Arg],
+    targets: &[Target],
+    awaits: &[bool],
+    errors: &mut Errors,
+) -> Plan {
+    let mut l = Lower {
+        awaits,
+        scope: Scope::default(),
+        states: Vec::new(),
+        exits: Vec::new(),
+        targets,
+        active: Vec::new(),
+        order: 0,
+        items: Vec::new(),
+        errors,
+    };
+    for a in args {
+        let id = l.scope.bind(a.name.clone(), a.mutable, false, None, a.span);
+        l.scope.bindings[id].display = a.display.clone();
+        l.scope.bindings[id].arg_ty = a.ty.clone();
+        l.scope.stack.push(id);
+    }
+    let start = l.new_state(Kind::Start);
+    l.begin(start);
+    let code = l.seq(nodes, Cont::FallOff);
+    l.states[start].code = code;
+    Plan {
+        bindings: l.scope.bindings,
+        states: l.states,
+        exits: l.exits,
+        renamed: Set::new(),
+        items: l.items,
+    }
+}
+
+impl Lower<'_> {
+    fn new_state(&mut self, kind: Kind) -> usize {
+        self.states.push(State {
+            kind,
+            order: usize::MAX,
+            scope: self.scope.stack.clone(),
+            code: Vec::new(),
+            live: Set::new(),
+            saved: Vec::new(),
+            redeclare: Vec::new(),
+            awaiting: None,
+            dead: false,
+        });
+        self.states.len() - 1
+    }
+
+    fn begin(&mut self, s: usize) {
+        self.states[s].order = self.order;
+        self.order += 1;
+    }
+
+    fn cont_exit(&mut self, k: Cont) -> usize {
+        let kind = match k {
+            Cont::Goto(s) => ExitKind::Goto(s),
+            Cont::FallOff => ExitKind::Return(None),
+        };
+        self.exits.push(Exit {
+            kind,
+            assign: None,
+            def: None,
+            scope: self.scope.stack.clone(),
+            inner: Vec::new(),
+        });
+        self.exits.len() - 1
+    }
+
+    fn find_target(
+        &self,
+        label: Option<&str>,
+        _is_continue: bool,
+    ) -> Option<(usize, Cont, Option<usize>)> {
+        self.active.iter().rev().copied().find(|&(t, _, _)| {
+            let target = &self.targets[t];
+            match label {
+                Some(l) => target.label.as_deref() == Some(l),
+                None => target.is_loop,
+            }
+        })
+    }
+
+    /// Analyses a piece of verbatim code: its reads, and its exits (rewritten to markers).
+    fn piece(&mut self, visit: impl FnOnce(&mut Verbatim)) -> Piece {
+        let mut v = Verbatim::analyse(self.exits.len());
+        visit(&mut v);
+        let uses = v
+            .uses
+            .iter()
+            .filter_map(|n| self.scope.resolve(n))
+            .collect();
+        let assigns = v
+            .assigns
+            .iter()
+            .filter_map(|n| self.scope.resolve(n))
+            .collect();
+        let mut exits = Vec::new();
+        for found in v.exits {
+            let (kind, assign) = match found.exit {
+                RawExit::Return(value) => (ExitKind::Return(value), None),
+                RawExit::Break {
+                    label,
+                    value,
+                    tokens,
+                } => match self.find_target(label.as_deref(), false) {
+                    Some((t, cont, _)) => {
+                        let assign = match (value, &self.targets[t].value) {
+                            (Some(v), Some(temp)) => Some((temp.clone(), v)),
+                            (Some(v), None) => {
+                                self.errors.error(&v, "`break` with a value needs a `loop` or labeled block used as a value");
+                                None
+                            }
+                            (None, _) => None,
+                        };
+                        let kind = match cont {
+                            Cont::Goto(s) => ExitKind::Goto(s),
+                            Cont::FallOff => ExitKind::Return(None),
+                        };
+                        (kind, assign)
+                    }
+                    None => {
+                        let message = match &label {
+                            Some(l) => format!(
+                                "`break '{l}` has no enclosing loop or block labeled `'{l}`: \
+                                 check the label, or label the loop or block it leaves \
+                                 (`'{l}: loop {{ ... }}`)"
+                            ),
+                            None => "`break` outside of a loop: a `break` without a label \
+                                     leaves the innermost `loop`, `while` or `for`; move it \
+                                     into one, or label the block it leaves \
+                                     (`'done: { ... break 'done; }`)"
+                                .to_string(),
+                        };
+                        self.errors.push(syn::Error::new_spanned(tokens, message));
+                        (ExitKind::Return(None), None)
+                    }
+                },
+                RawExit::Continue { label, tokens } => {
+                    let found = self.find_target(label.as_deref(), true);
+                    match found.and_then(|(_, _, head)| head) {
+                        Some(head) => (ExitKind::Goto(head), None),
+                        None => {
+                            let message = match (&label, found) {
+                                (Some(l), Some(_)) => format!(
+                                    "`continue '{l}` names a labeled block, not a loop: \
+                                     `continue` goes to a loop's next iteration; leave the \
+                                     block with `break '{l}`"
+                                ),
+                                (Some(l), None) => format!(
+                                    "`continue '{l}` has no enclosing loop labeled `'{l}`: \
+                                     check the label, or label the loop (`'{l}: loop {{ ... }}`)"
+                                ),
+                                (None, _) => "`continue` outside of a loop: it goes to the \
+                                              next iteration of the innermost `loop`, `while` \
+                                              or `for`; move it into one"
+                                    .to_string(),
+                            };
+                            self.errors.push(syn::Error::new_spanned(tokens, message));
+                            (ExitKind::Return(None), None)
+                        }
+                    }
+                }
+            };
+            let def = assign
+                .as_ref()
+                .and_then(|(t, _)| self.scope.resolve(&t.to_string()));
+            self.exits.push(Exit {
+                kind,
+                assign,
+                def,
+                scope: self.scope.stack.clone(),
+                inner: found.inner,
+            });
+            exits.push(self.exits.len() - 1);
+        }
+        Piece {
+            scope: self.scope.stack.clone(),
+            uses,
+            assigns,
+            exits,
+        }
+    }
+    fn seq(&mut self, nodes: Vec<Node>, k: Cont) -> Vec<Emit> {
+        let mark = self.scope.stack.len();
+        let mut code = Vec::new();
+        let mut iter = nodes.into_iter();
+        let mut terminated = false;
+        while let Some(node) = iter.next() {
+            match node {
+                Node::Stmt(Stmt::Item(item)) => self.items.push(Stmt::Item(item)),
+                Node::Stmt(mut stmt) => {
+                    let assigns = assigns::stmt_assigns(&stmt);
+                    // A statement that never goes on (`panic!(…);`, `t = { unreachable!(); };`,
+                    // `if c { return 1; } else { break; }`) ends its segment like a jump.
+                    let jumps = is_jump(&stmt) || assigns.is_none();
+                    let defs = assigns
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|n| self.scope.resolve(n))
+                        .collect();
+                    let piece = self.piece(|v| v.visit_stmt_mut(&mut stmt));
+                    code.push(Emit::Stmt { stmt, piece, defs });
+                    if jumps {
+                        // What follows is unreachable: a state of its own that nothing leads
+                        // to, so that liveness does not flow back from it.
+                        let rest: Vec<Node> = iter.collect();
+                        if !rest.is_empty() {
+                            let dead = self.new_state(Kind::Join);
+                            self.begin(dead);
+                            let body = self.seq(rest, k);
+                            self.states[dead].code = body;
+                        }
+                        terminated = true;
+                        break;
+                    }
+                }
+                Node::Let(mut local) => {
+                    let piece = self.piece(|v| {
+                        if let Some(init) = &mut local.init {
+                            v.visit_expr_mut(&mut init.expr);
+                            if let Some((_, d)) = &mut init.diverge {
+                                v.visit_expr_mut(d);
+                            }
+                        }
+                    });
+                    let (pat, ty) = match &local.pat {
+                        Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
+                        p => (p, None),
+                    };
+                    let (pat, ty) = (pat.clone(), ty.cloned());
+                    let binds = self.scope.pattern(&pat, ty.as_ref());
+                    if let Some(init) = &local.init {
+                        let refs = self.scope.frame_refs(&local.pat, &init.expr, &[]);
+                        self.scope.mark_frame_refs(&binds, &refs);
+                    }
+                    if let (Some(init), [b]) = (&local.init, binds.as_slice()) {
+                        self.scope.bindings[*b].borrows =
+                            borrow::borrow_of(&self.scope, &init.expr);
+                        self.scope.bindings[*b].owned =
+                            borrow::is_owned_init(&init.expr, ty.as_ref());
+                    }
+                    self.scope.stack.extend(&binds);
+                    code.push(Emit::Let {
+                        local,
+                        piece,
+                        binds,
+                    });
+                }
+                Node::Suspend {
+                    point,
+                    value,
+                    resume,
+                } if self.awaits[point] => {
+                    // let mut __corio_futK = <the future, stored in place or boxed>;
+                    // then poll it at the entry of state `SuspendK` until it is ready.
+                    let span = value.span();
+                    let fut_ident = quote::format_ident!("__corio_fut{}", point);
+                    let stmt: Stmt = syn::parse2(quote::quote_spanned! {span=>
+                        let mut #fut_ident = {
+                            let __corio_into = ::core::future::IntoFuture::into_future(#value);
+                            (&__corio_into).__corio_await_kind().store(__corio_into)
+                        };
+                    })
+                    .expect("a let statement");
+                    let Stmt::Local(mut local) = stmt else {
+                        unreachable!()
+                    };
+                    let piece = self.piece(|v| {
+                        if let Some(init) = &mut local.init {
+                            v.visit_expr_mut(&mut init.expr);
+                        }
+                    });
+                    let fut =
+                        self.scope
+                            .bind(fut_ident.to_string(), true, false, None, fut_ident.span());
+                    self.scope.bindings[fut].site = span;
+                    code.push(Emit::Let {
+                        local,
+                        piece,
+                        binds: vec![fut],
+                    });
+                    self.scope.stack.push(fut);
+                    let next = self.new_state(Kind::Point(point));
+                    self.states[next].awaiting = Some(fut);
+                    let exit = self.cont_exit(Cont::Goto(next));
+                    code.push(Emit::Exit(exit));
+                    self.begin(next);
+                    let rest: Vec<Node> = resume.map(|r| *r).into_iter().chain(iter).collect();
+                    let mut body = vec![Emit::Poll {
+                        fut,
+                        state: next,
+                        scope: self.scope.stack.clone(),
+                    }];
+                    body.extend(self.seq(rest, k));
+                    self.states[next].code = body;
+                    terminated = true;
+                    break;
+                }
+                Node::Suspend {
+                    point,
+                    mut value,
+                    resume,
+                } => {
+                    let piece = self.piece(|v| v.visit_expr_mut(&mut value));
+                    let next = self.new_state(Kind::Point(point));
+                    code.push(Emit::Yield { value, piece, next });
+                    self.begin(next);
+                    let rest: Vec<Node> = resume.map(|r| *r).into_iter().chain(iter).collect();
+                    let body = self.seq(rest, k);
+                    self.states[next].code = body;
+                    terminated = true;
+                    break;
+                }
+                Node::If {
+                    mut cond,
+                    then,
+                    els,
+                } => {
+                    let rest: Vec<Node> = iter.collect();
+                    let cont = self.join_for(&rest, k);
+                    let refs = self.scope.cond_frame_refs(&cond, &mut Vec::new());
+                    let piece = self.piece(|v| v.visit_expr_mut(&mut cond));
+                    let mut names = Vec::new();
+                    cond_names(&cond, &mut names);
+                    let binds: Vec<Id> = names
+                        .into_iter()
+                        .map(|(n, m, r, span)| self.scope.bind(n, m, r, None, span))
+                        .collect();
+                    self.scope.mark_frame_refs(&binds, &refs);
+                    let inner = self.scope.stack.len();
+                    self.scope.stack.extend(&binds);
+                    let then = self.seq(then, cont);
+                    self.scope.stack.truncate(inner);
+                    let els = self.seq(els, cont);
+                    code.push(Emit::If {
+                        cond,
+                        piece,
+                        binds,
+                        then,
+                        els,
+                    });
+                    self.finish_join(rest, k, cont);
+                    terminated = true;
+                    break;
+                }
+                Node::Match {
+                    mut scrutinee,
+                    arms,
+                } => {
+                    let rest: Vec<Node> = iter.collect();
+                    let cont = self.join_for(&rest, k);
+                    let arm_refs: Vec<Vec<String>> = arms
+                        .iter()
+                        .map(|a| self.scope.frame_refs(&a.pat, &scrutinee, &[]))
+                        .collect();
+                    let piece = self.piece(|v| v.visit_expr_mut(&mut scrutinee));
+                    let mut earms = Vec::new();
+                    for Arm {
+                        attrs,
+                        pat,
+                        mut guard,
+                        body,
+                    } in arms
+                    {
+                        let inner = self.scope.stack.len();
+                        let binds = self.scope.pattern(&pat, None);
+                        self.scope.mark_frame_refs(&binds, &arm_refs[earms.len()]);
+                        self.scope.stack.extend(&binds);
+                        let piece = self.piece(|v| {
+                            if let Some(g) = &mut guard {
+                                v.visit_expr_mut(g);
+                            }
+                        });
+                        let body = self.seq(body, cont);
+                        self.scope.stack.truncate(inner);
+                        earms.push(EArm {
+                            attrs,
+                            pat,
+                            guard,
+                            binds,
+                            piece,
+                            body,
+                        });
+                    }
+                    code.push(Emit::Match {
+                        scrutinee,
+                        piece,
+                        arms: earms,
+                    });
+                    self.finish_join(rest, k, cont);
+                    terminated = true;
+                    break;
+                }
+                Node::Loop { target, body } => {
+                    let rest: Vec<Node> = iter.collect();
+                    let brk = self.join_for(&rest, k);
+                    let head = self.new_state(Kind::Head);
+                    let exit = self.cont_exit(Cont::Goto(head));
+                    code.push(Emit::Exit(exit));
+                    self.active.push((target, brk, Some(head)));
+                    self.begin(head);
+                    let body = self.seq(body, Cont::Goto(head));
+                    self.states[head].code = body;
+                    self.active.pop();
+                    self.finish_join(rest, k, brk);
+                    terminated = true;
+                    break;
+                }
+                Node::Block { target, body } => {
+                    let rest: Vec<Node> = iter.collect();
+                    let brk = self.join_for(&rest, k);
+                    self.active.push((target, brk, None));
+                    let body = self.seq(body, brk);
+                    self.active.pop();
+                    code.push(Emit::Block(body));
+                    self.finish_join(rest, k, brk);
+                    terminated = true;
+                    break;
+                }
+                Node::Break { target } => {
+                    let cont = self
+                        .active
+                        .iter()
+                        .rev()
+                        .find(|a| a.0 == target)
+                        .map(|a| a.1)
+                        .unwrap_or(Cont::FallOff);
+                    let exit = self.cont_exit(cont);
+                    code.push(Emit::Exit(exit));
+                    terminated = true;
+                    break;
+                }
+                Node::Return(mut value) => {
+                    let mut piece = self.piece(|v| {
+                        if let Some(e) = &mut value {
+                            v.visit_expr_mut(e);
+                        }
+                    });
+                    self.exits.push(Exit {
+                        kind: ExitKind::Return(value),
+                        assign: None,
+                        def: None,
+                        scope: self.scope.stack.clone(),
+                        inner: Vec::new(),
+                    });
+                    let exit = self.exits.len() - 1;
+                    piece.exits.push(exit);
+                    code.push(Emit::Stmt {
+                        stmt: syn::parse_quote!(__corio_exit!(#exit);),
+                        piece,
+                        defs: Set::new(),
+                    });
+                    terminated = true;
+                    break;
+                }
+            }
+        }
+        if !terminated {
+            let exit = self.cont_exit(k);
+            code.push(Emit::Exit(exit));
+        }
+        self.scope.stack.truncate(mark);
+        code
+    }
+
+    fn join_for(&mut self, rest: &[Node], k: Cont) -> Cont {
+        if rest.is_empty() {
+            k
+        } else {
+            Cont::Goto(self.new_state(Kind::Join))
+        }
+    }
+
+    fn finish_join(&mut self, rest: Vec<Node>, k: Cont, cont: Cont) {
+        if let (false, Cont::Goto(j)) = (rest.is_empty(), cont) {
+            self.begin(j);
+            let body = self.seq(rest, k);
+            self.states[j].code = body;
+        }
+    }
+}
+
+/// A `break`, `continue` or `return` statement: control never reaches the next one.
+fn is_jump(stmt: &Stmt) -> bool {
+    fn jump(e: &Expr) -> bool {
+        match e {
+            Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => true,
+            Expr::Paren(p) => jump(&p.expr),
+            _ => false,
+        }
+    }
+    matches!(stmt, Stmt::Expr(e, _) if jump(e))
+}
