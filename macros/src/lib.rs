@@ -24,6 +24,7 @@ mod ir;
 mod main_attr;
 mod normalize;
 mod plan;
+mod recursion;
 mod ref_place;
 mod segment;
 mod shape;
