@@ -34,8 +34,11 @@ if ! command -v wrk >/dev/null; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
 
+# Build first (a cold release build of hyper, rustls and ring takes minutes on 2 cores; the
+# 5 minutes above are the measurements alone).
 cargo build --release -p corio-hyper --example http_server --example tokio_http_server
 bin=target/release/examples
+started=$SECONDS
 work=$(mktemp -d)
 trap 'kill "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 ulimit -n 65536 2>/dev/null || true
@@ -100,6 +103,7 @@ for round in $(seq "$ROUNDS"); do
 done
 
 echo
+echo "measured in $((SECONDS - started)) s (build excluded)"
 echo "medians of $ROUNDS rounds of ${SECS}s, wrk -t$WRK_THREADS -c$CONNS; corio-N = http_server --loops N,"
 echo "tokio-mt2 = the same routes on hyper + tokio multi-thread with 2 workers"
 python3 - "$results" <<'EOF'

@@ -1,15 +1,21 @@
 //! The `#[corio::coroutine]` compiler pass. Use it through the `corio` crate, whose docs
 //! describe the language it accepts; this crate's internals are one module per stage, each
-//! a function from the previous stage's data to its own:
+//! a function from the previous stage's data to its own, and no stage imports a later one:
 //!
-//! 1. `args` + `coroutine`: parse the attribute and the function; `coroutine` runs the stages;
+//! 1. `args` + `signature`: parse the attribute and the function's inputs and return type;
+//!    `coroutine` runs the stages;
 //! 2. `validate`: reject a bad signature and misplaced suspension points, with spans and
 //!    remedies (`shape::Flavor` is what the signature makes);
 //! 3. `normalize`: put every suspension point at statement level (`ir`);
 //! 4. `segment`: cut the body into states (`plan`), resolving names as it goes
 //!    (`analyze::scope`);
 //! 5. `analyze`: liveness, what each state keeps, renames, and the borrowing rule;
-//! 6. `expand`: write the frame enum and the step and describe closures.
+//! 6. `layout`: decide, from data only, which arms and variants exist and in what order,
+//!    which code follows in another state's arm, which awaits run inline, and how each
+//!    exit is taken;
+//! 7. `expand`: print the frame enum and the step and describe closures, as laid out.
+//!
+//! `docs/pass-map.md` walks one coroutine through the stages.
 //!
 //! Shared helpers: `verbatim` (what a piece of user code reads, assigns and where it leaves),
 //! `syntax` (pattern names, macro arguments), `suspend` (finding suspension points).
@@ -21,6 +27,7 @@ mod coroutine;
 mod errors;
 mod expand;
 mod ir;
+mod layout;
 mod main_attr;
 mod normalize;
 mod plan;
@@ -28,6 +35,7 @@ mod recursion;
 mod ref_place;
 mod segment;
 mod shape;
+mod signature;
 mod suspend;
 mod syntax;
 mod test_attr;

@@ -84,6 +84,8 @@ pub(crate) struct Exit {
     pub(crate) def: Option<Id>,
     pub(crate) scope: Vec<Id>,
     pub(crate) inner: Vec<String>,
+    /// Of the value it assigns or returns.
+    pub(crate) facts: Facts,
 }
 
 pub(crate) struct Piece {
@@ -93,6 +95,9 @@ pub(crate) struct Piece {
     /// state that runs the piece declares them if it does not keep them.
     pub(crate) assigns: Set,
     pub(crate) exits: Vec<usize>,
+    /// Of the code the piece prints itself (a statement, a `let`, a condition, a scrutinee,
+    /// an arm's pattern and guard, a yielded value), exits apart.
+    pub(crate) facts: Facts,
 }
 
 pub(crate) enum Emit {
@@ -190,4 +195,16 @@ pub(crate) struct Arg {
     pub(crate) span: Span,
     /// The written type (`&Self` for `&self`, `Self` for `self`), when the argument has one.
     pub(crate) ty: Option<Type>,
+}
+
+/// What the layout needs to know about a piece of user code (`analyze::facts`).
+#[derive(Default, Clone)]
+pub(crate) struct Facts {
+    /// It may hold a closure or an `async` block, each of which has a type of its own: two
+    /// copies of it (in a follower and in its own arm, or in an inline await) would be two
+    /// types, where the frame has one field.
+    pub(crate) unique_types: bool,
+    /// The type anchors (`normalize::anchor`) it mentions: the step closure declares only
+    /// those some arm uses (an unused one would leave its type unknown).
+    pub(crate) anchors: BTreeSet<String>,
 }

@@ -15,15 +15,16 @@
 //! order; `order` is program order; statements after one that never goes on form a state of
 //! their own that nothing leads to (so that liveness does not flow back from them).
 
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Pat, Stmt};
 
 use crate::analyze::scope::Scope;
-use crate::analyze::{assigns, borrow};
+use crate::analyze::{assigns, borrow, facts};
 use crate::errors::Errors;
 use crate::ir::{Arm, Node, Target};
-use crate::plan::{Arg, EArm, Emit, Exit, ExitKind, Id, Kind, Piece, Plan, Set, State};
+use crate::plan::{Arg, EArm, Emit, Exit, ExitKind, Facts, Id, Kind, Piece, Plan, Set, State};
 use crate::syntax::cond_names;
 use crate::verbatim::{RawExit, Verbatim};
 
@@ -115,6 +116,7 @@ impl Lower<'_> {
             def: None,
             scope: self.scope.stack.clone(),
             inner: Vec::new(),
+            facts: Facts::default(),
         });
         self.exits.len() - 1
     }
@@ -217,12 +219,19 @@ impl Lower<'_> {
             let def = assign
                 .as_ref()
                 .and_then(|(t, _)| self.scope.resolve(&t.to_string()));
+            let facts = match (&kind, &assign) {
+                (_, Some((_, v))) | (ExitKind::Return(Some(v)), None) => {
+                    facts::of(v.to_token_stream())
+                }
+                _ => Facts::default(),
+            };
             self.exits.push(Exit {
                 kind,
                 assign,
                 def,
                 scope: self.scope.stack.clone(),
                 inner: found.inner,
+                facts,
             });
             exits.push(self.exits.len() - 1);
         }
@@ -231,6 +240,7 @@ impl Lower<'_> {
             uses,
             assigns,
             exits,
+            facts: Facts::default(),
         }
     }
     fn seq(&mut self, nodes: Vec<Node>, k: Cont) -> Vec<Emit> {
@@ -251,7 +261,8 @@ impl Lower<'_> {
                         .iter()
                         .filter_map(|n| self.scope.resolve(n))
                         .collect();
-                    let piece = self.piece(|v| v.visit_stmt_mut(&mut stmt));
+                    let mut piece = self.piece(|v| v.visit_stmt_mut(&mut stmt));
+                    piece.facts = facts::of(stmt.to_token_stream());
                     code.push(Emit::Stmt { stmt, piece, defs });
                     if jumps {
                         // What follows is unreachable: a state of its own that nothing leads
@@ -268,7 +279,7 @@ impl Lower<'_> {
                     }
                 }
                 Node::Let(mut local) => {
-                    let piece = self.piece(|v| {
+                    let mut piece = self.piece(|v| {
                         if let Some(init) = &mut local.init {
                             v.visit_expr_mut(&mut init.expr);
                             if let Some((_, d)) = &mut init.diverge {
@@ -276,6 +287,7 @@ impl Lower<'_> {
                             }
                         }
                     });
+                    piece.facts = facts::of(local.to_token_stream());
                     let (pat, ty) = match &local.pat {
                         Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
                         p => (p, None),
@@ -318,11 +330,12 @@ impl Lower<'_> {
                     let Stmt::Local(mut local) = stmt else {
                         unreachable!()
                     };
-                    let piece = self.piece(|v| {
+                    let mut piece = self.piece(|v| {
                         if let Some(init) = &mut local.init {
                             v.visit_expr_mut(&mut init.expr);
                         }
                     });
+                    piece.facts = facts::of(local.to_token_stream());
                     let fut =
                         self.scope
                             .bind(fut_ident.to_string(), true, false, None, fut_ident.span());
@@ -354,7 +367,8 @@ impl Lower<'_> {
                     mut value,
                     resume,
                 } => {
-                    let piece = self.piece(|v| v.visit_expr_mut(&mut value));
+                    let mut piece = self.piece(|v| v.visit_expr_mut(&mut value));
+                    piece.facts = facts::of(value.to_token_stream());
                     let next = self.new_state(Kind::Point(point));
                     code.push(Emit::Yield { value, piece, next });
                     self.begin(next);
@@ -372,7 +386,8 @@ impl Lower<'_> {
                     let rest: Vec<Node> = iter.collect();
                     let cont = self.join_for(&rest, k);
                     let refs = self.scope.cond_frame_refs(&cond, &mut Vec::new());
-                    let piece = self.piece(|v| v.visit_expr_mut(&mut cond));
+                    let mut piece = self.piece(|v| v.visit_expr_mut(&mut cond));
+                    piece.facts = facts::of(cond.to_token_stream());
                     let mut names = Vec::new();
                     cond_names(&cond, &mut names);
                     let binds: Vec<Id> = names
@@ -406,7 +421,8 @@ impl Lower<'_> {
                         .iter()
                         .map(|a| self.scope.frame_refs(&a.pat, &scrutinee, &[]))
                         .collect();
-                    let piece = self.piece(|v| v.visit_expr_mut(&mut scrutinee));
+                    let mut piece = self.piece(|v| v.visit_expr_mut(&mut scrutinee));
+                    piece.facts = facts::of(scrutinee.to_token_stream());
                     let mut earms = Vec::new();
                     for Arm {
                         attrs,
@@ -419,11 +435,13 @@ impl Lower<'_> {
                         let binds = self.scope.pattern(&pat, None);
                         self.scope.mark_frame_refs(&binds, &arm_refs[earms.len()]);
                         self.scope.stack.extend(&binds);
-                        let piece = self.piece(|v| {
+                        let mut piece = self.piece(|v| {
                             if let Some(g) = &mut guard {
                                 v.visit_expr_mut(g);
                             }
                         });
+                        let g = guard.as_ref().map(|g| quote::quote!(if #g));
+                        piece.facts = facts::of(quote::quote!(#(#attrs)* #pat #g));
                         let body = self.seq(body, cont);
                         self.scope.stack.truncate(inner);
                         earms.push(EArm {
@@ -489,12 +507,17 @@ impl Lower<'_> {
                             v.visit_expr_mut(e);
                         }
                     });
+                    let facts = value
+                        .as_ref()
+                        .map(|v| facts::of(v.to_token_stream()))
+                        .unwrap_or_default();
                     self.exits.push(Exit {
                         kind: ExitKind::Return(value),
                         assign: None,
                         def: None,
                         scope: self.scope.stack.clone(),
                         inner: Vec::new(),
+                        facts,
                     });
                     let exit = self.exits.len() - 1;
                     piece.exits.push(exit);

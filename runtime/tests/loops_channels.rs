@@ -1,7 +1,8 @@
 //! Channels between loops: `async-channel` (mpsc/mpmc) and `futures::channel::oneshot` on
 //! corio loops on different threads, with the cancellation guarantees of corio's local
 //! `sync::mpsc` and `sync::oneshot` checked again across loops (`tests/sync.rs`,
-//! `src/sync/mpsc.rs` have the local versions).
+//! `src/sync/mpsc.rs` have the local versions). corio's own `sync::threadsafe` channels,
+//! whose futures borrow nothing, are tested the same way in `tests/loops_threadsafe_channels.rs`.
 //!
 //! The later tests are `#[corio::coroutine]`s, where async-channel's `send`/`recv` futures
 //! (which borrow the handle) cannot be held across an await of the coroutine: each operation

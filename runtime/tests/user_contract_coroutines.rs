@@ -539,6 +539,19 @@ fn an_async_coroutine_reports_its_state_and_the_coroutine_it_awaits() {
     // A oneshot receiver is not a coroutine: the chain ends there.
     assert!(inner.awaiting().is_none());
 
+    // Debug shows the chain, like a one-line `cr_await` walk.
+    let (ml, mc) = position_of("MARK-middle-await", "leaf(rx)");
+    let (ll, lc) = position_of("MARK-leaf-await", "rx.await");
+    let file = at.file;
+    assert_eq!(
+        format!("{outer:?}"),
+        format!(
+            "user_contract_coroutines::middle (CORO_SUSPENDED at {file}:{ml}:{mc} `leaf(rx).await`, \
+             before = 1, awaiting user_contract_coroutines::leaf (CORO_SUSPENDED at \
+             {file}:{ll}:{lc} `rx.await`))"
+        )
+    );
+
     // The machine moves while suspended (Unpin), then completes.
     let mut moved = Box::new(outer);
     tx.send(20).unwrap();
@@ -605,4 +618,49 @@ fn async_coroutines_run_on_the_loop_and_a_generator_feeds_a_coroutine() {
         sum
     });
     assert_eq!(got, (1..5).map(|i| i * 10).sum::<u32>());
+}
+
+#[corio::coroutine(yield = u32)]
+async fn doubled_leaves(rxs: Vec<corio::sync::oneshot::Receiver<u32>>) {
+    for rx in rxs {
+        let v = leaf(rx).await; // MARK-gen-await
+        yield_!(v);
+    }
+}
+
+#[test]
+fn an_async_generator_shows_the_coroutine_it_awaits() {
+    let (tx1, rx1) = corio::sync::oneshot::channel();
+    let (tx2, rx2) = corio::sync::oneshot::channel();
+    let mut s = doubled_leaves(vec![rx1, rx2]);
+    assert_eq!(s.name(), "user_contract_coroutines::doubled_leaves");
+    assert_eq!(poll_next_once(&mut s), Poll::Pending);
+    let at = s.suspended_at().unwrap();
+    assert_eq!(
+        (at.line, at.column),
+        position_of("MARK-gen-await", "leaf(rx)")
+    );
+    let inner = s.awaiting().expect("awaiting leaf");
+    assert_eq!(inner.name(), "user_contract_coroutines::leaf");
+    assert_eq!(inner.suspended_at().unwrap().source, "rx.await");
+    tx1.send(1).unwrap();
+    assert_eq!(poll_next_once(&mut s), Poll::Ready(Some(2)));
+    assert!(
+        s.awaiting().is_none(),
+        "suspended at a yield_!, awaiting nothing"
+    );
+    tx2.send(5).unwrap();
+    assert_eq!(poll_next_once(&mut s), Poll::Ready(Some(10)));
+    assert_eq!(poll_next_once(&mut s), Poll::Ready(None));
+    assert_eq!(s.status(), Status::Closed);
+}
+
+/// DESIGN.md: `name()` is the function's path; a method's path includes its type (Python's
+/// `__qualname__` is `Tokens.words`), so that a dump tells `Client::handle` from
+/// `Upstream::handle`.
+#[test]
+#[ignore = "pass finding F-probe-8 (probe), see pass-findings"]
+fn a_methods_name_includes_its_type() {
+    let t = Tokens { text: "a".into() };
+    assert_eq!(t.words().name(), "user_contract_coroutines::Tokens::words");
 }

@@ -316,3 +316,118 @@ fn a_task_group_waits_for_grandchildren_spawned_through_its_handle() {
         (vec![0, 1, 2, 10, 11, 12], 1)
     );
 }
+
+/// "No timeout" written as `Duration::MAX` (or a huge number of seconds) must not overflow
+/// `Instant` arithmetic.
+#[test]
+fn huge_durations_mean_never_rather_than_overflow() {
+    let r = corio::run(async {
+        let quick = corio::timeout(Duration::MAX, async {
+            corio::yield_now().await;
+            5
+        })
+        .await;
+        let forever = corio::spawn(corio::sleep(Duration::MAX));
+        corio::yield_now().await;
+        forever.cancel();
+        let mut every = corio::interval(Duration::MAX);
+        every.tick().await; // the first tick is at once
+        let never = corio::timeout(Duration::from_secs(u64::MAX), std::future::pending::<()>());
+        let first = corio::select(never, corio::sleep(Duration::from_millis(5))).await;
+        (quick, matches!(first, corio::Either::Right(())))
+    });
+    assert_eq!(r, (Ok(5), true));
+}
+
+/// tokio's `timeout(d, &mut handle)`: wait a while for a task, keep the handle, await it later
+/// (in an ordinary async block; a coroutine cannot lend its local across the await).
+#[test]
+fn a_task_and_a_receiver_awaited_by_mutable_reference_then_again() {
+    corio::run(async {
+        let mut task = corio::spawn(async {
+            corio::sleep(Duration::from_millis(20)).await;
+            7
+        });
+        assert!(
+            corio::timeout(Duration::from_millis(1), &mut task)
+                .await
+                .is_err()
+        );
+        assert_eq!(task.await.unwrap(), 7);
+        let (tx, mut rx) = oneshot::channel::<u8>();
+        assert!(
+            corio::timeout(Duration::from_millis(1), &mut rx)
+                .await
+                .is_err()
+        );
+        tx.send(3).unwrap();
+        assert_eq!(rx.await.unwrap(), 3);
+    });
+}
+
+/// A `read_line` cut short by a timeout keeps the partial line: the next `read_line` returns
+/// it whole (what a server that polls for shutdown between reads relies on).
+#[corio::coroutine]
+async fn partial_line_survives_a_timeout() -> Vec<String> {
+    let (a, b) = corio::net::UnixStream::pair().unwrap();
+    let reader = corio::io::BufReader::new(b);
+    let mut out = Vec::new();
+    a.write_all(b"hel".to_vec()).await.0.unwrap();
+    let first = corio::timeout(Duration::from_millis(10), reader.read_line()).await;
+    out.push(format!("timed out: {}", first.is_err()));
+    a.write_all(b"lo\nworld".to_vec()).await.0.unwrap();
+    let line = reader.read_line().await.unwrap();
+    out.push(String::from_utf8(line).unwrap());
+    drop(a);
+    let last = reader.read_line().await.unwrap();
+    out.push(String::from_utf8(last).unwrap());
+    let end = reader.read_line().await.unwrap();
+    out.push(format!("then empty: {}", end.is_empty()));
+    out
+}
+
+#[test]
+fn a_timed_out_read_line_keeps_its_bytes() {
+    assert_eq!(
+        corio::run(partial_line_survives_a_timeout()),
+        ["timed out: true", "hello\n", "world", "then empty: true"]
+    );
+}
+
+#[corio::coroutine]
+async fn limited_job(i: u32, sem: Semaphore, active: Rc<RefCell<(u32, u32)>>) -> u32 {
+    let _permit = sem.acquire().await;
+    {
+        let mut a = active.borrow_mut();
+        a.0 += 1;
+        a.1 = a.1.max(a.0);
+    }
+    corio::yield_now().await;
+    active.borrow_mut().0 -= 1;
+    i % 7
+}
+
+/// Ten thousand tasks through a semaphore of 16, gathered: never more than 16 at once, every
+/// result in order, and none of them listed once they are done.
+#[corio::coroutine]
+async fn ten_thousand_limited() -> (u32, u32, usize, usize) {
+    let sem = Semaphore::new(16);
+    let active = Rc::new(RefCell::new((0, 0)));
+    let tasks: Vec<_> = (0..10_000)
+        .map(|i| corio::spawn(limited_job(i, sem.clone(), active.clone())))
+        .collect();
+    let listed_while_running = corio::tasks().len();
+    let results = corio::join_all(tasks).await;
+    let sum: u32 = results.into_iter().map(Result::unwrap).sum();
+    let peak = active.borrow().1;
+    (sum, peak, listed_while_running, corio::tasks().len())
+}
+
+#[test]
+fn ten_thousand_tasks_through_a_semaphore() {
+    let expected: u32 = (0..10_000u32).map(|i| i % 7).sum();
+    assert_eq!(
+        corio::run(ten_thousand_limited()),
+        (expected, 16, 10_001, 1)
+    );
+}

@@ -902,3 +902,126 @@ fn connect_by_string_address_and_write_through_the_readiness_api() {
     });
     assert_eq!(got, b"via try_write");
 }
+
+#[corio::coroutine]
+async fn addresses_in_every_form() -> std::io::Result<Vec<usize>> {
+    let by_tuple = TcpListener::bind(("127.0.0.1", 0))?;
+    let port = by_tuple.local_addr()?.port();
+    let by_string = UdpSocket::bind(String::from("127.0.0.1:0"))?;
+    let loopback: std::net::SocketAddr = "127.0.0.1:0".parse().expect("an address");
+    let by_addr = UdpSocket::bind(loopback)?;
+    let server = corio::spawn(async move {
+        let (conn, _) = by_tuple.accept().await.unwrap();
+        let (n, buf) = conn.read(vec![0u8; 16]).await;
+        buf[..n.unwrap()].to_vec()
+    });
+    let client = TcpStream::connect(("localhost", port)).await?;
+    let (wrote, _) = client.write(b"partial-or-all".to_vec()).await;
+    let wrote = wrote?;
+    client.shutdown(Shutdown::Both)?;
+    let got = server.await.unwrap();
+    let (sent, _) = by_string.send_to("hi", by_addr.local_addr()?).await;
+    let (recvd, _) = by_addr.recv_from(vec![0u8; 8]).await;
+    Ok(vec![wrote, got.len(), sent?, recvd?.0])
+}
+
+#[test]
+fn sockets_take_addresses_as_tuples_strings_and_socket_addrs() {
+    let got = corio::run(addresses_in_every_form()).unwrap();
+    assert_eq!(got[0], got[1]);
+    assert!(got[0] > 0 && got[0] <= 14);
+    assert_eq!(&got[2..], [2, 2]);
+}
+
+#[corio::coroutine]
+async fn blocked_sides_fifo(log: Log) -> Vec<String> {
+    // Three putters blocked on a full queue get in, in the order they blocked.
+    let q: Queue<&'static str> = Queue::new(1);
+    q.put_nowait("first").unwrap();
+    let mut putters = Vec::new();
+    for item in ["p1", "p2", "p3"] {
+        let q = q.clone();
+        putters.push(corio::spawn(async move { q.put(item).await.unwrap() }));
+    }
+    corio::yield_now().await;
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(q.get().await.unwrap());
+    }
+    for p in putters {
+        p.await.unwrap();
+    }
+
+    // Senders blocked on a full channel deliver in the order they blocked.
+    let (tx, rx) = mpsc::channel::<&'static str>(1);
+    tx.send("m0").await.unwrap();
+    let mut senders = Vec::new();
+    for item in ["m1", "m2", "m3"] {
+        let tx = tx.clone();
+        senders.push(corio::spawn(async move { tx.send(item).await.unwrap() }));
+    }
+    drop(tx);
+    corio::yield_now().await;
+    let mut received = Vec::new();
+    while let Some(m) = rx.recv().await {
+        received.push(m);
+    }
+    for s in senders {
+        s.await.unwrap();
+    }
+
+    // notify() wakes the longest waiter first.
+    let cond = Condition::new();
+    let lock = Lock::new(0u32);
+    let mut waiters = Vec::new();
+    for name in ["w1", "w2", "w3"] {
+        let (cond, lock, log) = (cond.clone(), lock.clone(), log.clone());
+        waiters.push(corio::spawn(async move {
+            let guard = lock.lock().await;
+            let _guard = cond.wait(guard).await;
+            note(&log, name);
+        }));
+    }
+    corio::yield_now().await;
+    for _ in 0..3 {
+        cond.notify();
+        corio::yield_now().await;
+        corio::yield_now().await;
+    }
+    for w in waiters {
+        w.await.unwrap();
+    }
+    vec![
+        format!("{got:?}"),
+        format!("{received:?}"),
+        format!("{:?}", lines(&log)),
+    ]
+}
+
+#[test]
+fn blocked_putters_senders_and_condition_waiters_are_served_fifo() {
+    assert_eq!(
+        corio::run(blocked_sides_fifo(log())),
+        [
+            "[\"first\", \"p1\", \"p2\", \"p3\"]",
+            "[\"m0\", \"m1\", \"m2\", \"m3\"]",
+            "[\"w1\", \"w2\", \"w3\"]",
+        ]
+    );
+}
+
+#[corio::main]
+async fn fallible_main() -> std::io::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let port = listener.local_addr()?.port();
+    let client = corio::spawn(async move { TcpStream::connect(("127.0.0.1", port)).await });
+    let (_conn, peer) = listener.accept().await?;
+    let client = client.await.expect("the client task")?;
+    assert_eq!(client.local_addr()?, peer);
+    Ok(port)
+}
+
+#[test]
+fn corio_main_with_a_result_and_question_marks() {
+    assert!(fallible_main().unwrap() > 0);
+}

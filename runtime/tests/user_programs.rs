@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use corio::{Coroutine, CoroutineState, yield_now};
+use corio::{Coroutine, CoroutineState, Inspect, yield_now};
 
 // ---------------------------------------------------------------------------------------------
 // A generic async fn with a where-clause: merge two sorted runs by a key, yielding to the loop
@@ -928,3 +928,461 @@ trait LastExt: Iterator + Sized {
     }
 }
 impl<I: Iterator> LastExt for I {}
+
+// ---------------------------------------------------------------------------------------------
+// Python's `generator.throw(exc)`, the Rust way: the resume type carries the error.
+
+#[derive(Debug, Clone, PartialEq)]
+enum Signal {
+    Reset,
+    Fail(String),
+}
+
+/// A running average that a caller can reset or abort, as a Python generator would with
+/// `gen.throw(Reset())` / `gen.throw(ValueError(...))`.
+#[corio::coroutine(yield = f64, resume = Result<f64, Signal>)]
+fn averager() -> Result<usize, String> {
+    let (mut sum, mut n) = (0.0, 0usize);
+    let mut seen = 0;
+    let mut next = yield_!(f64::NAN);
+    loop {
+        match next {
+            Ok(x) => {
+                sum += x;
+                n += 1;
+                seen += 1;
+            }
+            Err(Signal::Reset) => (sum, n) = (0.0, 0),
+            Err(Signal::Fail(why)) => return Err(format!("{why} after {seen}")),
+        }
+        let avg = if n == 0 { f64::NAN } else { sum / n as f64 };
+        next = yield_!(avg);
+        if matches!(next, Ok(x) if x.is_nan()) {
+            return Ok(seen);
+        }
+    }
+}
+
+fn averager_plain(inputs: &[Result<f64, Signal>]) -> (Vec<String>, Option<Result<usize, String>>) {
+    let (mut sum, mut n, mut seen) = (0.0, 0usize, 0);
+    let mut out = vec![format!("{:?}", f64::NAN)];
+    for (i, next) in inputs.iter().enumerate() {
+        if i > 0 && matches!(next, Ok(x) if x.is_nan()) {
+            return (out, Some(Ok(seen)));
+        }
+        match next {
+            Ok(x) => {
+                sum += x;
+                n += 1;
+                seen += 1;
+            }
+            Err(Signal::Reset) => (sum, n) = (0.0, 0),
+            Err(Signal::Fail(why)) => return (out, Some(Err(format!("{why} after {seen}")))),
+        }
+        out.push(format!(
+            "{:?}",
+            if n == 0 { f64::NAN } else { sum / n as f64 }
+        ));
+    }
+    (out, None)
+}
+
+#[test]
+fn a_result_resume_type_stands_in_for_throw() {
+    let scripts: Vec<Vec<Result<f64, Signal>>> = vec![
+        vec![Ok(1.0), Ok(3.0), Err(Signal::Reset), Ok(10.0), Ok(f64::NAN)],
+        vec![Ok(2.0), Err(Signal::Fail("bad sensor".into())), Ok(1.0)],
+        vec![Err(Signal::Reset), Err(Signal::Reset), Ok(4.0)],
+    ];
+    for script in scripts {
+        let mut g = averager();
+        let mut out = Vec::new();
+        let mut end = None;
+        // The first resume only starts it (its argument is discarded).
+        if let CoroutineState::Yielded(y) = g.resume(Ok(0.0)) {
+            out.push(format!("{y:?}"));
+        }
+        for input in script.iter().cloned() {
+            match g.resume(input) {
+                CoroutineState::Yielded(y) => out.push(format!("{y:?}")),
+                CoroutineState::Complete(r) => {
+                    end = Some(r);
+                    break;
+                }
+            }
+        }
+        assert_eq!((out, end), averager_plain(&script), "{script:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `clone` on an async coroutine, async generators through `futures::StreamExt`.
+
+/// A retry loop with a back-off: cloning it while it sleeps gives a second attempt sequence
+/// from the same point (its awaits, `sleep` and `yield_now`, are `Clone`).
+#[corio::coroutine(clone)]
+async fn backoff(attempts: Rc<RefCell<Vec<(char, u32)>>>, who: char, fail_until: u32) -> u32 {
+    let mut delay_ms = 1;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        attempts.borrow_mut().push((who, attempt));
+        if attempt >= fail_until {
+            return attempt;
+        }
+        corio::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        delay_ms *= 2;
+        yield_now().await;
+    }
+}
+
+#[test]
+fn a_cloned_async_coroutine_runs_on_independently() {
+    use std::task::{Context, Poll, Waker};
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let got = corio::run({
+        let log = log.clone();
+        async move {
+            let mut a = backoff(log.clone(), 'a', 3);
+            let mut cx = Context::from_waker(Waker::noop());
+            assert_eq!(Pin::new(&mut a).poll(&mut cx), Poll::Pending); // asleep after attempt 1
+            let b = a.clone();
+            assert_eq!(
+                corio::inspect::getcoroutinestate(&b),
+                corio::inspect::CORO_SUSPENDED
+            );
+            assert_eq!(b.suspended_at(), a.suspended_at());
+            corio::join!(a, b).await
+        }
+    });
+    assert_eq!(got, (3, 3));
+    // The clone shares the `Rc` (a clone of the local) and writes as `'a'` too: attempts 2
+    // and 3 twice, after the first.
+    assert_eq!(
+        *log.borrow(),
+        [('a', 1), ('a', 2), ('a', 2), ('a', 3), ('a', 3)]
+    );
+}
+
+#[corio::coroutine(yield = String)]
+async fn numbered_lines(text: String, pause_every: usize) {
+    for (i, line) in text
+        .lines()
+        .map(str::to_owned)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .enumerate()
+    {
+        if i % pause_every == 0 {
+            yield_now().await;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        yield_!(format!("{:>3} {line}", i + 1));
+    }
+}
+
+#[test]
+fn an_async_generator_with_futures_stream_combinators() {
+    use futures::StreamExt;
+    let text = "alpha\n\nbeta\n  \ngamma\ndelta".to_string();
+    let plain: Vec<String> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| format!("{:>3} {l}", i + 1))
+        .collect();
+    let got = corio::run(numbered_lines(text.clone(), 2).collect::<Vec<_>>());
+    assert_eq!(got, plain);
+    let lens = corio::run(
+        numbered_lines(text, 1)
+            .map(|l| l.len())
+            .filter(|n| std::future::ready(*n > 8))
+            .collect::<Vec<_>>(),
+    );
+    let plain_lens: Vec<usize> = plain.iter().map(|l| l.len()).filter(|n| *n > 8).collect();
+    assert_eq!(lens, plain_lens);
+    assert_eq!(lens.len(), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// David Beazley's coroutine pipelines ("A Curious Course on Coroutines"), ported: push-based
+// stages that receive with `send` (a resume value) and forward to the next stage.
+
+type Sink = Box<dyn Coroutine<Option<String>, Yield = (), Return = Vec<String>>>;
+
+/// `@coroutine def grep(pattern, target): while True: line = (yield); if pattern in line: target.send(line)`
+#[corio::coroutine(yield = (), resume = Option<String>)]
+fn grep(pattern: String, mut target: Sink) -> Vec<String> {
+    loop {
+        let Some(line) = yield_!(()) else {
+            // close(): pass it on and hand back what the end of the pipeline collected.
+            return match target.resume(None) {
+                CoroutineState::Complete(out) => out,
+                CoroutineState::Yielded(()) => Vec::new(),
+            };
+        };
+        if line.contains(pattern.as_str()) {
+            target.resume(Some(line));
+        }
+    }
+}
+
+/// A stage that fans out to several targets.
+#[corio::coroutine(yield = (), resume = Option<String>)]
+fn broadcast(mut targets: Vec<Sink>) -> Vec<String> {
+    while let Some(line) = yield_!(()) {
+        for t in targets.iter_mut() {
+            t.resume(Some(line.clone()));
+        }
+    }
+    let mut all = Vec::new();
+    for mut t in targets {
+        if let CoroutineState::Complete(out) = t.resume(None) {
+            all.extend(out);
+        }
+    }
+    all
+}
+
+/// The end of a pipeline: collects what reaches it, tagged.
+#[corio::coroutine(yield = (), resume = Option<String>)]
+fn collect_into(tag: &'static str) -> Vec<String> {
+    let mut got = Vec::new();
+    while let Some(line) = yield_!(()) {
+        got.push(format!("{tag}: {line}"));
+    }
+    got
+}
+
+fn primed(mut stage: Sink) -> Sink {
+    stage.resume(None); // Python's @coroutine decorator: advance to the first yield
+    stage
+}
+
+#[test]
+fn beazley_pipelines_push_lines_through_grep_and_broadcast() {
+    let lines = [
+        "python is fun",
+        "rust is fast",
+        "python and rust",
+        "neither",
+        "corio: python's coroutines in rust",
+    ];
+    let pipeline = primed(Box::new(broadcast(vec![
+        primed(Box::new(grep(
+            "python".into(),
+            primed(Box::new(collect_into("py"))),
+        ))),
+        primed(Box::new(grep(
+            "rust".into(),
+            primed(Box::new(grep(
+                "python".into(),
+                primed(Box::new(collect_into("both"))),
+            ))),
+        ))),
+    ])));
+    let mut pipeline = pipeline;
+    for line in lines {
+        pipeline.resume(Some(line.to_string()));
+    }
+    let CoroutineState::Complete(got) = pipeline.resume(None) else {
+        panic!("the pipeline did not finish when closed");
+    };
+    // The plain functions' answer.
+    let mut expected: Vec<String> = lines
+        .iter()
+        .filter(|l| l.contains("python"))
+        .map(|l| format!("py: {l}"))
+        .collect();
+    expected.extend(
+        lines
+            .iter()
+            .filter(|l| l.contains("rust") && l.contains("python"))
+            .map(|l| format!("both: {l}")),
+    );
+    assert_eq!(got, expected);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The concurrent prime sieve (Go's classic, also a Python asyncio exercise): a generator task
+// feeds a chain of filter tasks joined by bounded channels, one task per prime found.
+
+#[corio::coroutine]
+async fn numbers_from(start: u32, out: corio::sync::mpsc::Sender<u32>) {
+    let mut n = start;
+    while out.send(n).await.is_ok() {
+        n += 1;
+    }
+}
+
+#[corio::coroutine]
+async fn keep_if_not_multiple(
+    prime: u32,
+    input: corio::sync::mpsc::Receiver<u32>,
+    out: corio::sync::mpsc::Sender<u32>,
+) {
+    while let Some(n) = input.recv().await {
+        if n % prime != 0 && out.send(n).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[corio::coroutine]
+async fn first_primes(count: usize) -> (Vec<u32>, usize, usize) {
+    let (tx, mut rx) = corio::sync::mpsc::channel(1);
+    let mut tasks = vec![corio::spawn(numbers_from(2, tx))];
+    let mut primes = Vec::new();
+    while primes.len() < count {
+        let prime = rx.recv().await.expect("the chain never ends");
+        primes.push(prime);
+        let (tx, next) = corio::sync::mpsc::channel(1);
+        tasks.push(corio::spawn(keep_if_not_multiple(prime, rx, tx)));
+        rx = next;
+    }
+    // Dropping the last receiver ends the chain from its end, one task after another.
+    drop(rx);
+    let spawned = tasks.len();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (primes, spawned, corio::tasks().len())
+}
+
+async fn first_primes_tokio(count: usize) -> Vec<u32> {
+    use tokio::sync::mpsc;
+    let (tx, mut rx) = mpsc::channel::<u32>(1);
+    let mut tasks = vec![tokio::task::spawn_local(async move {
+        let mut n = 2;
+        while tx.send(n).await.is_ok() {
+            n += 1;
+        }
+    })];
+    let mut primes = Vec::new();
+    while primes.len() < count {
+        let prime = rx.recv().await.unwrap();
+        primes.push(prime);
+        let (tx, next) = mpsc::channel::<u32>(1);
+        let mut input = rx;
+        tasks.push(tokio::task::spawn_local(async move {
+            while let Some(n) = input.recv().await {
+                if n % prime != 0 && tx.send(n).await.is_err() {
+                    return;
+                }
+            }
+        }));
+        rx = next;
+    }
+    drop(rx);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    primes
+}
+
+#[test]
+fn the_concurrent_prime_sieve_matches_tokio_and_the_plain_sieve() {
+    let (ours, spawned, left) = corio::run(first_primes(60));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let theirs = tokio::task::LocalSet::new().block_on(&rt, first_primes_tokio(60));
+    let plain: Vec<u32> = (2..)
+        .filter(|n| (2..*n).take_while(|d| d * d <= *n).all(|d| n % d != 0))
+        .take(60)
+        .collect();
+    assert_eq!(ours, theirs);
+    assert_eq!(ours, plain);
+    assert_eq!(spawned, 61);
+    assert_eq!(
+        left, 1,
+        "only the main future is left once the chain has ended"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A command dispatcher: `match cmd.as_str()` (a borrow of a local in the scrutinee) with
+// awaits inside the arms, the way line-protocol servers are written.
+
+#[corio::coroutine]
+async fn dispatch(cmds: Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for cmd in cmds {
+        match cmd.as_str() {
+            "ping" => {
+                corio::yield_now().await;
+                out.push("pong".to_string());
+            }
+            "echo" => out.push(cmd.clone()),
+            other if other.starts_with("say ") => {
+                let said = other[4..].to_string();
+                corio::yield_now().await;
+                out.push(said);
+            }
+            _ => {
+                corio::yield_now().await;
+                out.push(format!("? {cmd}"));
+            }
+        }
+        out.push(cmd.len().to_string());
+    }
+    out
+}
+#[corio::coroutine]
+async fn dispatch2(cmd: String, parts: Vec<String>) -> usize {
+    match (cmd.as_str(), parts.as_slice()) {
+        ("add", [a, b]) => {
+            let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+            corio::yield_now().await;
+            a + b
+        }
+        ("len", _) => {
+            corio::yield_now().await;
+            parts.len()
+        }
+        _ => 0,
+    }
+}
+#[test]
+fn command_dispatch_matching_on_as_str_with_awaits_in_the_arms() {
+    let cmds = ["ping", "echo", "say hi", "zz"].map(String::from).to_vec();
+    let got = corio::run(dispatch(cmds));
+    assert_eq!(got, ["pong", "4", "echo", "4", "hi", "6", "? zz", "2"]);
+    let add = vec!["2".to_string(), "3".to_string()];
+    assert_eq!(corio::run(dispatch2("add".into(), add)), 5);
+    assert_eq!(corio::run(dispatch2("len".into(), vec!["2".into()])), 1);
+    assert_eq!(corio::run(dispatch2("nope".into(), Vec::new())), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Callbacks that return futures: `move |x| async move { … }` and a generic `F: Fn(u32) -> Fut`
+// parameter, called and awaited several times. (A Rust 2024 `async |x| …` closure cannot be:
+// its call borrows the closure, a local, across the await; README lists it.)
+
+#[corio::coroutine]
+async fn uses_closure_returning_future() -> u32 {
+    let base = 10;
+    let fetch = move |x: u32| async move {
+        corio::yield_now().await;
+        x + base
+    };
+    let a = fetch(1).await;
+    let b = fetch(2).await;
+    a + b
+}
+#[corio::coroutine]
+async fn calls_generic<F, Fut>(f: F) -> u32
+where
+    F: Fn(u32) -> Fut,
+    Fut: Future<Output = u32>,
+{
+    let a = f(1).await;
+    a + f(2).await
+}
+#[test]
+fn closures_that_return_futures_are_called_and_awaited_repeatedly() {
+    assert_eq!(corio::run(uses_closure_returning_future()), 23);
+    assert_eq!(corio::run(calls_generic(|x| async move { x * 3 })), 9);
+}

@@ -300,6 +300,8 @@ enum Step {
     Expect(usize, usize),
     /// Read until the server closes the connection.
     Eof(usize),
+    /// Let the server run for this many milliseconds.
+    Pause(u64),
 }
 
 fn drive(addr: SocketAddr, script: &[Step]) -> Vec<String> {
@@ -332,6 +334,7 @@ fn drive(addr: SocketAddr, script: &[Step]) -> Vec<String> {
                 let n = io::Read::read_to_string(r, &mut rest).unwrap();
                 transcript.push(format!("{c} < <eof after {n} more bytes>"));
             }
+            Step::Pause(ms) => std::thread::sleep(Duration::from_millis(ms)),
         }
     }
     transcript
@@ -536,4 +539,175 @@ fn pubsub_server_matches_the_same_server_on_asyncio() {
     let (ours, our_ends) = run_corio();
     assert_eq!(ours, theirs);
     assert_eq!(our_ends, their_ends);
+}
+
+#[test]
+fn a_dump_of_the_running_server_shows_each_connection_where_it_waits() {
+    use corio::io::BufReader;
+    use corio::net::{TcpListener, TcpStream};
+    let dump = corio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = corio::spawn_named("server", on_corio::serve(listener));
+        let a = TcpStream::connect(addr).await.unwrap();
+        let a_lines = BufReader::new(a.clone());
+        assert_eq!(a_lines.read_line().await.unwrap(), b"HELLO 1\n");
+        let dump = corio::dump();
+        a.write_all(b"SHUTDOWN\n".to_vec()).await.0.unwrap();
+        assert_eq!(a_lines.read_line().await.unwrap(), b"OK SHUTDOWN\n");
+        assert_eq!(a_lines.read_line().await.unwrap(), b"BYE\n");
+        assert_eq!(server.await.unwrap().unwrap(), ["1 stop"]);
+        dump
+    });
+    assert!(dump.contains("\"server\""), "{dump}");
+    assert!(dump.contains("user_pubsub::on_corio::serve at"), "{dump}");
+    assert!(
+        dump.contains("user_pubsub::on_corio::connection at"),
+        "{dump}"
+    );
+    assert!(
+        dump.contains("user_pubsub::on_corio::write_lines at"),
+        "{dump}"
+    );
+    assert!(dump.contains("Event::wait"), "{dump}");
+}
+
+/// Many clients at once, each in its own thread: every client subscribes, then all publish
+/// together, and each reads until it has every message. Counts per client must be the same on
+/// corio and tokio, and what the protocol says.
+fn crowd(addr: SocketAddr, clients: usize, each: usize) -> Vec<(usize, usize, usize)> {
+    let subscribed = std::sync::Arc::new(std::sync::Barrier::new(clients));
+    let threads: Vec<_> = (0..clients)
+        .map(|_| {
+            let subscribed = subscribed.clone();
+            std::thread::spawn(move || {
+                let s = std::net::TcpStream::connect(addr).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+                let mut r = io::BufReader::new(s.try_clone().unwrap());
+                let mut w = s;
+                let mut line = String::new();
+                let mut read = |r: &mut io::BufReader<std::net::TcpStream>| {
+                    line.clear();
+                    r.read_line(&mut line).unwrap();
+                    line.trim_end().to_string()
+                };
+                assert!(read(&mut r).starts_with("HELLO "));
+                w.write_all(b"SUB all\n").unwrap();
+                assert_eq!(read(&mut r), "OK SUB all");
+                subscribed.wait();
+                for i in 0..each {
+                    w.write_all(format!("PUB all message {i}\n").as_bytes())
+                        .unwrap();
+                }
+                let (mut msgs, mut oks, mut full) = (0, 0, 0);
+                while msgs < clients * each || oks < each {
+                    let got = read(&mut r);
+                    if got.starts_with("MSG all ") {
+                        msgs += 1;
+                    } else if let Some(n) = got.strip_prefix("OK PUB ") {
+                        oks += 1;
+                        full += usize::from(n == clients.to_string());
+                    } else {
+                        panic!("unexpected {got:?}");
+                    }
+                }
+                // Everyone has everything: stay until all are done, so no one leaves early.
+                subscribed.wait();
+                w.write_all(b"QUIT\n").unwrap();
+                assert_eq!(read(&mut r), "BYE");
+                (msgs, oks, full)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+#[test]
+fn a_crowd_of_clients_publishing_at_once_gets_every_message_on_corio_and_tokio() {
+    const CLIENTS: usize = 12;
+    const EACH: usize = 15;
+    let expected = vec![(CLIENTS * EACH, EACH, EACH); CLIENTS];
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = std::thread::spawn(move || {
+        corio::run(async move {
+            let listener = corio::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            on_corio::serve(listener).await
+        })
+    });
+    let addr = rx.recv().unwrap();
+    assert_eq!(crowd(addr, CLIENTS, EACH), expected);
+    drive(
+        addr,
+        &[Connect(0), Expect(0, 1), Send(0, "SHUTDOWN"), Expect(0, 2)],
+    );
+    let ends = server.join().unwrap().unwrap();
+    assert_eq!(ends.len(), CLIENTS + 1);
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        tokio::task::LocalSet::new().block_on(&rt, async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            on_tokio::serve(listener).await
+        })
+    });
+    let addr = rx.recv().unwrap();
+    assert_eq!(crowd(addr, CLIENTS, EACH), expected);
+    drive(
+        addr,
+        &[Connect(0), Expect(0, 1), Send(0, "SHUTDOWN"), Expect(0, 2)],
+    );
+    assert_eq!(server.join().unwrap().unwrap(), ends);
+}
+
+/// Debug mode records every coroutine's locals at every suspension (their `Debug` runs
+/// then): the server must behave the same, and a dump shows the connection's locals.
+#[test]
+fn the_server_in_debug_mode_behaves_the_same_and_dumps_locals() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let server = std::thread::spawn(move || {
+        corio::Runtime::builder()
+            .debug(true)
+            .slow_poll_threshold(Duration::from_secs(5))
+            .build()
+            .run(async move {
+                let listener = corio::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                let server = corio::spawn(on_corio::serve(listener));
+                // A dump taken while the script runs, from a task of the loop.
+                let dump = corio::spawn(async {
+                    corio::sleep(Duration::from_millis(30)).await;
+                    corio::dump()
+                });
+                (server.await.unwrap(), dump.await.unwrap())
+            })
+    });
+    let addr = rx.recv().unwrap();
+    let transcript = drive(
+        addr,
+        &[
+            Connect(1),
+            Expect(1, 1),
+            Send(1, "SUB news"),
+            Expect(1, 1),
+            Pause(60),
+            Connect(2),
+            Expect(2, 1),
+            Send(2, "SHUTDOWN"),
+            Expect(2, 2),
+            Expect(1, 1),
+        ],
+    );
+    let (ends, dump) = server.join().unwrap();
+    assert_eq!(transcript[..2], ["1 < HELLO 1", "1 > SUB news"]);
+    assert_eq!(transcript[transcript.len() - 2..], ["2 < BYE", "1 < BYE"]);
+    assert_eq!(ends.unwrap(), ["1 stop", "2 stop"]);
+    assert!(dump.contains("on_corio::connection at"), "{dump}");
+    assert!(dump.contains("idle = 30s"), "no locals in the dump: {dump}");
 }

@@ -120,14 +120,19 @@ fn http1(header_timeout: Duration) -> http1::Builder {
 }
 
 /// Answers one request; `GET /tasks` is the dump of the server's loops.
-async fn handle(
+fn handle(
     req: Request<Incoming>,
-    loops: Option<Loops>,
-) -> Result<Response<Body>, Infallible> {
-    if is_tasks(&req) {
-        return Ok(tasks(dump_loops(loops).await));
+    loops: &Option<Loops>,
+) -> impl Future<Output = Result<Response<Body>, Infallible>> + use<> {
+    // Only `/tasks` takes the loops: cloning them for every request would bounce their
+    // shared reference count between the loops' cores.
+    let dump = is_tasks(&req).then(|| loops.clone());
+    async move {
+        match dump {
+            Some(loops) => Ok(tasks(dump_loops(loops).await)),
+            None => Ok(route(req)),
+        }
     }
-    Ok(route(req))
 }
 
 /// [`corio::dump`] of each of the server's loops, in loop order: the same text as
@@ -159,7 +164,7 @@ async fn connection(
     loops: Option<Loops>,
     header_timeout: Duration,
 ) {
-    let service = service_fn(move |req| handle(req, loops.clone()));
+    let service = service_fn(move |req| handle(req, &loops));
     let conn = http1(header_timeout).serve_connection(CorioIo::new(stream), service);
     if let Err(e) = conn.await {
         report(peer, &e);
@@ -180,7 +185,7 @@ async fn tls_connection(
         Ok(Err(e)) => return eprintln!("{peer}: TLS handshake: {e}"),
         Err(_) => return eprintln!("{peer}: TLS handshake timed out"),
     };
-    let service = service_fn(move |req| handle(req, loops.clone()));
+    let service = service_fn(move |req| handle(req, &loops));
     let conn = http1(header_timeout).serve_connection(CorioIo::new(tls), service);
     if let Err(e) = conn.await {
         report(peer, &e);

@@ -7,6 +7,7 @@
 
 pub(crate) mod assigns;
 pub(crate) mod borrow;
+pub(crate) mod facts;
 pub(crate) mod liveness;
 pub(crate) mod scope;
 

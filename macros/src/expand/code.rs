@@ -8,14 +8,15 @@ use quote::{quote, quote_spanned};
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Ident, Pat};
 
-use super::follow::{MAX_INLINE_DEPTH, follow_label, loop_label};
-use super::{Cx, early_ident, state_ident};
+use super::arm::{follow_label, loop_label};
+use super::{Printer, early_ident, state_ident};
+use crate::layout::{Placement, Route};
 use crate::plan::{Emit, ExitKind, Id, Kind};
 use crate::shape::{Flavor, has_impl_trait, is_unit};
 use crate::syntax::{mentions, pat_names, rename_pat, visit_macro_args};
 use crate::verbatim::Verbatim;
 
-impl Cx<'_> {
+impl Printer<'_> {
     /// The binding's identifier, with the span (and so the hygiene) of the user's own.
     pub(super) fn name_of(&self, b: Id) -> Ident {
         Ident::new(&self.plan.rust_name(b), self.plan.bindings[b].span)
@@ -37,24 +38,26 @@ impl Cx<'_> {
         }
     }
 
-    pub(super) fn code(&self, code: &[Emit]) -> TokenStream {
-        code.iter().map(|e| self.emit(e)).collect()
+    pub(super) fn code(&self, code: &[Emit], at: &Placement) -> TokenStream {
+        code.iter().map(|e| self.emit(e, at)).collect()
     }
 
     /// Renames, exit markers and the resume placeholder, applied to a piece of user code.
-    pub(super) fn finish_piece<T>(
+    fn finish_piece<T>(
         &self,
+        at: &Placement,
         scope: &[Id],
         node: &mut T,
         visit: impl Fn(&mut dyn VisitMut, &mut T),
     ) {
-        self.finish_inner(scope, &[], node, visit);
+        self.finish_inner(at, scope, &[], node, visit);
     }
 
     /// [`finish_piece`](Self::finish_piece) for code taken out of a piece (an exit's value):
     /// `inner` are the names the piece declares around it, which hide the bindings outside.
-    pub(super) fn finish_inner<T>(
+    fn finish_inner<T>(
         &self,
+        at: &Placement,
         scope: &[Id],
         inner: &[String],
         node: &mut T,
@@ -65,15 +68,16 @@ impl Cx<'_> {
             let mut v = Verbatim::renaming(renames);
             visit(&mut v, node);
         }
-        let mut m = Markers { cx: self };
+        let mut m = Markers { printer: self, at };
         visit(&mut m, node);
     }
 
     /// A condition, conjunct by conjunct: what a `let` of a let chain binds is in scope (and
     /// renamed, if it must be) in the conjuncts after it. `next`: the first of `binds` (the
     /// chain's bindings in order) not yet bound.
-    pub(super) fn finish_cond(
+    fn finish_cond(
         &self,
+        at: &Placement,
         scope: &mut Vec<Id>,
         binds: &[Id],
         next: &mut usize,
@@ -81,11 +85,11 @@ impl Cx<'_> {
     ) {
         match e {
             Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
-                self.finish_cond(scope, binds, next, &mut b.left);
-                self.finish_cond(scope, binds, next, &mut b.right);
+                self.finish_cond(at, scope, binds, next, &mut b.left);
+                self.finish_cond(at, scope, binds, next, &mut b.right);
             }
             Expr::Let(l) => {
-                self.finish_piece(scope, &mut *l.expr, |v, e| v.visit_expr_mut(e));
+                self.finish_piece(at, scope, &mut *l.expr, |v, e| v.visit_expr_mut(e));
                 let mut names = Vec::new();
                 pat_names(&l.pat, &mut names);
                 let end = (*next + names.len()).min(binds.len());
@@ -94,11 +98,11 @@ impl Cx<'_> {
                 *l.pat = self.pat(&l.pat, mine);
                 scope.extend(mine);
             }
-            other => self.finish_piece(scope, other, |v, e| v.visit_expr_mut(e)),
+            other => self.finish_piece(at, scope, other, |v, e| v.visit_expr_mut(e)),
         }
     }
 
-    pub(super) fn pat(&self, pat: &Pat, binds: &[Id]) -> Pat {
+    fn pat(&self, pat: &Pat, binds: &[Id]) -> Pat {
         let mut pat = pat.clone();
         let renames: Vec<(String, String)> = binds
             .iter()
@@ -113,11 +117,11 @@ impl Cx<'_> {
         pat
     }
 
-    pub(super) fn emit(&self, e: &Emit) -> TokenStream {
+    fn emit(&self, e: &Emit, at: &Placement) -> TokenStream {
         match e {
             Emit::Stmt { stmt, piece, .. } => {
                 let mut stmt = stmt.clone();
-                self.finish_piece(&piece.scope, &mut stmt, |v, s| v.visit_stmt_mut(s));
+                self.finish_piece(at, &piece.scope, &mut stmt, |v, s| v.visit_stmt_mut(s));
                 quote!(#stmt)
             }
             Emit::Let {
@@ -127,9 +131,11 @@ impl Cx<'_> {
             } => {
                 let mut local = local.clone();
                 if let Some(init) = &mut local.init {
-                    self.finish_piece(&piece.scope, &mut *init.expr, |v, e| v.visit_expr_mut(e));
+                    self.finish_piece(at, &piece.scope, &mut *init.expr, |v, e| {
+                        v.visit_expr_mut(e)
+                    });
                     if let Some((_, d)) = &mut init.diverge {
-                        self.finish_piece(&piece.scope, &mut **d, |v, e| v.visit_expr_mut(e));
+                        self.finish_piece(at, &piece.scope, &mut **d, |v, e| v.visit_expr_mut(e));
                     }
                 }
                 local.pat = self.pat(&local.pat, binds);
@@ -144,9 +150,9 @@ impl Cx<'_> {
             } => {
                 let mut cond = cond.clone();
                 let mut scope = piece.scope.clone();
-                self.finish_cond(&mut scope, binds, &mut 0, &mut cond);
-                let then = self.code(then);
-                let els = self.code(els);
+                self.finish_cond(at, &mut scope, binds, &mut 0, &mut cond);
+                let then = self.code(then, at);
+                let els = self.code(els, at);
                 quote!(if #cond { #then } else { #els })
             }
             Emit::Match {
@@ -155,29 +161,29 @@ impl Cx<'_> {
                 arms,
             } => {
                 let mut scrutinee = scrutinee.clone();
-                self.finish_piece(&piece.scope, &mut scrutinee, |v, e| v.visit_expr_mut(e));
+                self.finish_piece(at, &piece.scope, &mut scrutinee, |v, e| v.visit_expr_mut(e));
                 let arms = arms.iter().map(|arm| {
                     let pat = self.pat(&arm.pat, &arm.binds);
                     let guard = arm.guard.as_ref().map(|g| {
                         let mut g = g.clone();
-                        self.finish_piece(&arm.piece.scope, &mut g, |v, e| v.visit_expr_mut(e));
+                        self.finish_piece(at, &arm.piece.scope, &mut g, |v, e| v.visit_expr_mut(e));
                         quote!(if #g)
                     });
-                    let body = self.code(&arm.body);
+                    let body = self.code(&arm.body, at);
                     let attrs = &arm.attrs;
                     quote!(#(#attrs)* #pat #guard => { #body })
                 });
                 quote!(match #scrutinee { #(#arms)* })
             }
             Emit::Block(inner) => {
-                let inner = self.code(inner);
+                let inner = self.code(inner, at);
                 quote!({ #inner })
             }
-            Emit::Exit(k) => self.exit(*k),
+            Emit::Exit(k) => self.exit(*k, at),
             Emit::Poll { fut, state, .. } => {
                 let f = self.name_of(*fut);
                 let span = self.point_span(*state);
-                let st = self.construct(*state, &[], &[]);
+                let st = self.construct(*state);
                 let store = quote_spanned!(span=> *__corio_frame = #st;);
                 // Resumed here, the future was polled in place before the state was taken out
                 // (see `poll_in_place`); entered from the dispatcher, it is polled now.
@@ -209,9 +215,9 @@ impl Cx<'_> {
             }
             Emit::Yield { value, piece, next } => {
                 let mut value = value.clone();
-                self.finish_piece(&piece.scope, &mut value, |v, e| v.visit_expr_mut(e));
+                self.finish_piece(at, &piece.scope, &mut value, |v, e| v.visit_expr_mut(e));
                 let y = self.shape.yield_ty;
-                let state = self.construct(*next, &piece.scope, &[]);
+                let state = self.construct(*next);
                 // Spanned at the point, so that rustc's borrow errors name the `yield_!`.
                 let span = self.point_span(*next);
                 let store = quote_spanned!(span=> *__corio_frame = #state;);
@@ -232,22 +238,21 @@ impl Cx<'_> {
         }
     }
 
-    pub(super) fn construct(&self, s: usize, _scope: &[Id], _inner: &[String]) -> TokenStream {
-        self.built.borrow_mut().insert(s);
+    pub(super) fn construct(&self, s: usize) -> TokenStream {
         let ident = state_ident(self.plan, s);
         let fields = self.plan.states[s].saved.iter().rev().map(|&b| {
-            let f = &self.fields[b];
+            let f = &self.layout.fields[b];
             let name = self.name_of(b);
             quote!(#f: #name)
         });
         quote!(__CorioFrame::#ident { #(#fields,)* })
     }
 
-    pub(super) fn exit(&self, k: usize) -> TokenStream {
+    fn exit(&self, k: usize, at: &Placement) -> TokenStream {
         let exit = &self.plan.exits[k];
         let assign = exit.assign.as_ref().map(|(t, v)| {
             let mut v = v.clone();
-            self.finish_inner(&exit.scope, &exit.inner, &mut v, |vis, e| {
+            self.finish_inner(at, &exit.scope, &exit.inner, &mut v, |vis, e| {
                 vis.visit_expr_mut(e)
             });
             // A construct with a `break` value assigns a value temporary with a type anchor,
@@ -256,32 +261,27 @@ impl Cx<'_> {
             let set = crate::normalize::set_value(t, &v, anchored);
             quote!(#set)
         });
-        match &exit.kind {
-            ExitKind::Goto(s) if self.loops.borrow().contains(s) => {
+        match (&at.routes[&k], &exit.kind) {
+            (Route::Continue(s), _) => {
                 let label = loop_label(*s);
                 quote!({ #assign continue #label; })
             }
-            ExitKind::Goto(s) if self.targets.borrow().contains(s) => {
+            (Route::Break(s), _) => {
                 let label = follow_label(*s);
                 let values = self.plan.states[*s].saved.iter().map(|&b| self.name_of(b));
                 quote!({ #assign break #label (#(#values,)*); })
             }
-            ExitKind::Goto(s)
-                if self.plan.states[*s].awaiting.is_some()
-                    && self.depth.get() < MAX_INLINE_DEPTH
-                    && let Some(inline) = self.inline_await(*s, assign.clone()) =>
-            {
-                inline
-            }
-            ExitKind::Goto(s) => {
-                let state = self.construct(*s, &exit.scope, &exit.inner);
+            (Route::Inline(inner), _) => self.inline_await(inner, assign),
+            (Route::Dispatch(s), _) => {
+                let state = self.construct(*s);
                 quote!({ #assign __corio_state = #state; continue '__corio_dispatch; })
             }
-            ExitKind::Return(value) => {
+            (Route::Return, ExitKind::Goto(_)) => unreachable!("a goto routed as a return"),
+            (Route::Return, ExitKind::Return(value)) => {
                 let value = match value {
                     Some(v) => {
                         let mut v = v.clone();
-                        self.finish_inner(&exit.scope, &exit.inner, &mut v, |vis, e| {
+                        self.finish_inner(at, &exit.scope, &exit.inner, &mut v, |vis, e| {
                             vis.visit_expr_mut(e)
                         });
                         quote!(#v)
@@ -323,7 +323,9 @@ impl Cx<'_> {
 
 /// Replaces `__corio_exit!(k)` with its transition and `__corio_resume!()` with the argument.
 struct Markers<'a, 'b> {
-    cx: &'a Cx<'b>,
+    printer: &'a Printer<'b>,
+    /// The copy of code being written: its state (for the resume value) and its routes.
+    at: &'a Placement,
 }
 
 impl VisitMut for Markers<'_, '_> {
@@ -331,18 +333,20 @@ impl VisitMut for Markers<'_, '_> {
         if let Expr::Macro(m) = e {
             if m.mac.path.is_ident("__corio_exit") {
                 let k: syn::LitInt = m.mac.parse_body().expect("exit marker");
-                let tokens = self.cx.exit(k.base10_parse().expect("exit number"));
+                let tokens = self
+                    .printer
+                    .exit(k.base10_parse().expect("exit number"), self.at);
                 *e = Expr::Verbatim(tokens);
                 return;
             }
             if m.mac.path.is_ident("__corio_resume") {
-                let at_await = match self.cx.plan.states[self.cx.current.get()].kind {
-                    Kind::Point(k) => self.cx.points[k].is_await,
+                let at_await = match self.printer.plan.states[self.at.state].kind {
+                    Kind::Point(k) => self.printer.points[k].is_await,
                     _ => false,
                 };
                 let tokens = if at_await {
                     quote!(__corio_ready)
-                } else if is_unit(self.cx.shape.resume_ty) {
+                } else if is_unit(self.printer.shape.resume_ty) {
                     quote!(())
                 } else {
                     quote_spanned!(Span::call_site()=> match __corio_arg.take() {
@@ -362,7 +366,9 @@ impl VisitMut for Markers<'_, '_> {
             && m.mac.path.is_ident("__corio_exit")
         {
             let k: syn::LitInt = m.mac.parse_body().expect("exit marker");
-            let tokens = self.cx.exit(k.base10_parse().expect("exit number"));
+            let tokens = self
+                .printer
+                .exit(k.base10_parse().expect("exit number"), self.at);
             *s = syn::Stmt::Expr(Expr::Verbatim(tokens), None);
             return;
         }

@@ -1,5 +1,8 @@
-//! Stage 6: the only file that writes tokens. It turns a finished [`Plan`] into the frame
-//! enum, the step and describe closures, and the function that returns the wrapper.
+//! Stage 7: the printer, the only stage that writes the state machine's tokens. It turns an
+//! analysed [`Plan`] and its [`Layout`] into the frame enum, the step and describe closures,
+//! and the function that returns the wrapper. It decides nothing: which arms, variants,
+//! followers, inline awaits and routes exist is the layout's; it keeps no state while it
+//! writes.
 //!
 //! Input:
 //!
@@ -9,7 +12,7 @@
 //! ```
 //!
 //! Output (abridged; `Loop2` is the `while` loop's head, `Join1` the code after it, both run
-//! as followers, see [`Cx::run`]):
+//! as followers, see `layout::Layouter::arm`):
 //!
 //! ```text
 //! fn count(n: u32) -> impl Coroutine<(), Yield = u32, Return = ()> + Inspect + Debug + Iterator<Item = u32> {
@@ -35,36 +38,28 @@
 //! }
 //! ```
 
-use proc_macro2::{TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
 use crate::ir::Point;
-use crate::plan::{Id, Kind, Plan, Set};
+use crate::layout::Layout;
+use crate::plan::{Id, Kind, Plan};
 use crate::shape::{Flavor, Shape, is_unit};
-use crate::syntax::mentions;
 
+mod arm;
 mod code;
-mod follow;
+mod function;
 
-struct Cx<'a> {
-    /// The state whose code is being written (the resume value refers to its point).
-    current: std::cell::Cell<usize>,
-    /// The loop heads whose Rust `loop` encloses the code being written: a `goto` to one of
-    /// them is a plain `continue`.
-    loops: std::cell::RefCell<Vec<usize>>,
-    /// The states whose code follows the code being written in its arm, each after a labelled
-    /// block the code is in: a `goto` to one of them is a `break` out of that block (see
-    /// `run`).
-    targets: std::cell::RefCell<Vec<usize>>,
-    /// How many inline copies of an await state's code enclose the code being written.
-    depth: std::cell::Cell<u32>,
-    /// The states some written code stores or goes to: the arms (and frame variants) to emit.
-    built: std::cell::RefCell<Set>,
+pub(crate) use function::{fallback, function};
+
+/// The printer: reads the plan and the layout, decides nothing, and has no state of its
+/// own.
+struct Printer<'a> {
     plan: &'a Plan,
     points: &'a [Point],
     shape: &'a Shape<'a>,
-    fields: Vec<Ident>,
+    layout: &'a Layout,
 }
 
 fn state_ident(plan: &Plan, s: usize) -> Ident {
@@ -85,91 +80,27 @@ fn point_static(k: usize) -> Ident {
     format_ident!("__CORIO_POINT_{}", k)
 }
 
-pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> TokenStream {
-    let mut saved_anywhere: Vec<Id> = plan
-        .states
-        .iter()
-        .flat_map(|s| s.saved.iter().copied())
-        .collect();
-    saved_anywhere.sort_unstable();
-    saved_anywhere.dedup();
-    let fields: Vec<Ident> = (0..plan.bindings.len())
-        .map(|b| {
-            let name = &plan.bindings[b].name;
-            let unique = saved_anywhere
-                .iter()
-                .filter(|&&o| &plan.bindings[o].name == name)
-                .count()
-                <= 1;
-            if unique {
-                format_ident!("{}", name)
-            } else {
-                format_ident!("{}_{}", name, b)
-            }
-        })
-        .collect();
-    let cx = Cx {
-        current: std::cell::Cell::new(0),
-        loops: std::cell::RefCell::new(Vec::new()),
-        targets: std::cell::RefCell::new(Vec::new()),
-        depth: std::cell::Cell::new(0),
-        built: std::cell::RefCell::new(Set::new()),
+pub(crate) fn generator(
+    plan: &Plan,
+    layout: &Layout,
+    points: &[Point],
+    shape: &Shape<'_>,
+) -> TokenStream {
+    let cx = Printer {
         plan,
         points,
         shape,
-        fields,
+        layout,
     };
-
-    // Arms for the states some code builds, found from `Start`: a state every way into which
-    // became a follower's `break` needs no arm and no variant.
-    let mut arms = std::collections::BTreeMap::new();
-    let mut builds = std::collections::BTreeMap::new();
-    let mut todo = vec![0];
-    while let Some(s) = todo.pop() {
-        if arms.contains_key(&s) {
-            continue;
-        }
-        cx.built.borrow_mut().clear();
-        arms.insert(s, cx.arm(s));
-        let built = cx.built.borrow().clone();
-        todo.extend(built.iter().copied());
-        builds.insert(s, built);
-    }
-    // Arms in program order, except that an arm comes after one that builds its state: rustc
-    // infers the fields' types in that order, and a method call needs its receiver's type
-    // known. (A follower's code moved into an earlier arm can leave a state's first builder
-    // after it in program order.)
-    let rank = |s: &usize| plan.states[*s].order;
-    let mut emitted = vec![0];
-    let mut ready: Set = builds[&0].clone();
-    while let Some(next) = ready
+    let generics: Vec<Ident> = layout
+        .kept
         .iter()
-        .copied()
-        .filter(|s| !emitted.contains(s))
-        .min_by_key(rank)
-    {
-        emitted.push(next);
-        ready.extend(builds[&next].iter().copied());
-    }
-    let order = emitted;
-    let mut kept: Vec<Id> = order
-        .iter()
-        .flat_map(|&s| plan.states[s].saved.iter().copied())
+        .map(|&b| format_ident!("T_{}", layout.fields[b]))
         .collect();
-    kept.sort_unstable();
-    kept.dedup();
-    let generics: Vec<Ident> = kept
-        .iter()
-        .map(|&b| format_ident!("T_{}", cx.fields[b]))
-        .collect();
-    let generic_of = |b: Id| format_ident!("T_{}", cx.fields[b]);
+    let generic_of = |b: Id| format_ident!("T_{}", layout.fields[b]);
 
-    // Variants: a step ends in `Start` (never) or at a suspension point, only those are ever
-    // stored, so they come first, and the step's first check is one tag range (see
-    // `rest_check`).
-    let mut variant_order = order.clone();
-    variant_order.sort_by_key(|&s| !matches!(plan.states[s].kind, Kind::Start | Kind::Point(_)));
-    let rest_states = variant_order
+    let rest_states = layout
+        .variants
         .iter()
         .filter(|&&s| matches!(plan.states[s].kind, Kind::Start | Kind::Point(_)))
         .map(|&s| {
@@ -188,13 +119,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
     // a `Pending` returns without moving anything, and only a ready value takes the state
     // out (the arm's `Emit::Poll` picks it up). A task woken spuriously, a future pending
     // several times (a lock, a partial read) or a task dump's trace poll costs no moves.
-    let awaits: Vec<(usize, usize, Id)> = order
-        .iter()
-        .filter_map(|&s| match (plan.states[s].kind, plan.states[s].awaiting) {
-            (Kind::Point(k), Some(fut)) => Some((s, k, fut)),
-            _ => None,
-        })
-        .collect();
+    let awaits = &layout.awaits;
     let early_lets = awaits.iter().map(|&(_, k, _)| {
         let early = early_ident(k);
         quote!(let mut #early = ::core::option::Option::None;)
@@ -202,7 +127,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
     let early_arms = awaits.iter().map(|&(s, k, fut)| {
         let early = early_ident(k);
         let ident = state_ident(plan, s);
-        let f = &cx.fields[fut];
+        let f = &layout.fields[fut];
         quote! {
             __CorioFrame::#ident { #f: __corio_awaited, .. } => {
                 match ::core::future::Future::poll(::core::pin::Pin::new(__corio_awaited), __corio_cx) {
@@ -227,20 +152,13 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
             }
         }
     };
-    let arms: Vec<TokenStream> = order
-        .iter()
-        .map(|s| arms.remove(s).expect("an arm"))
-        .collect();
-    // Only the anchors some arm uses (an unused one would leave its type unknown).
-    let anchors = shape.anchors.iter().filter(|a| {
-        arms.iter()
-            .any(|arm| mentions(arm, &|t| matches!(t, TokenTree::Ident(i) if i == *a)))
-    });
+    let arms: Vec<TokenStream> = layout.arms.iter().map(|arm| cx.arm(arm)).collect();
+    let anchors = &layout.anchors;
     let anchors = quote!(#(let #anchors = ::core::marker::PhantomData;)*);
-    let variants = variant_order.iter().map(|&s| {
+    let variants = layout.variants.iter().map(|&s| {
         let ident = state_ident(plan, s);
         let fields = plan.states[s].saved.iter().rev().map(|&b| {
-            let f = &cx.fields[b];
+            let f = &layout.fields[b];
             let t = generic_of(b);
             quote!(#f: #t)
         });
@@ -271,7 +189,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
     });
 
     let start_fields = plan.states[0].saved.iter().map(|&b| {
-        let f = &cx.fields[b];
+        let f = &layout.fields[b];
         let name = &plan.bindings[b].name;
         if name == "__corio_self" {
             let receiver = Ident::new("self", plan.bindings[b].span);
@@ -290,8 +208,11 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
         quote!(let mut __corio_arg = ::core::option::Option::Some(__corio_arg);)
     };
 
-    let describe_arms =
-        order.iter().filter_map(|&s| {
+    let describe_arms = layout
+        .arms
+        .iter()
+        .map(|a| a.chain[0].state)
+        .filter_map(|s| {
             // `Start` shows the arguments it holds, as Python's frame of a created generator
             // shows its arguments (F-probe-1).
             let k = match plan.states[s].kind {
@@ -306,12 +227,12 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
                 .iter()
                 .filter(|&&b| !plan.bindings[b].hidden())
                 .map(|&b| {
-                    let f = &cx.fields[b];
+                    let f = &layout.fields[b];
                     let v = format_ident!("__corio_v_{}", f);
                     quote!(#f: #v)
                 });
             let outs = saved.iter().filter(|&&b| !plan.bindings[b].hidden()).map(|&b| {
-            let f = &cx.fields[b];
+            let f = &layout.fields[b];
             let v = format_ident!("__corio_v_{}", f);
             let display = &plan.bindings[b].display;
             quote!(__corio_out(#display, (&&::corio::__private::Probe(#v)).__corio_debug());)
@@ -327,7 +248,7 @@ pub(crate) fn generator(plan: &Plan, points: &[Point], shape: &Shape<'_>) -> Tok
             let point = point_static(k);
             let (fut_bind, described) = match plan.states[s].awaiting {
                 Some(fut) => {
-                    let f = &cx.fields[fut];
+                    let f = &layout.fields[fut];
                     (
                         quote!(#f: __corio_awaited,),
                         quote!(::corio::__private::Described::awaiting(

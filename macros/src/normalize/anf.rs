@@ -14,6 +14,12 @@ use crate::suspend::{contains, is_yield_macro, yield_arg};
 
 impl Normalizer<'_> {
     /// A-normal form: `(statements to run first, the expression without suspension points)`.
+    ///
+    /// ```text
+    /// f(a(), x, yield_!(v)) + 1        ([let __corio_t1 = a(); Suspend { v, resume: let __corio_t2 = resume }],
+    ///                                   f(__corio_t1, x, __corio_t2) + 1)      // `x` is pure: left in place
+    /// a && yield_!(b)                  ([let t: bool; If { cond: a, then: [Suspend b → t], els: [t = false;] }], t)
+    /// ```
     pub(super) fn anf(&mut self, e: Expr) -> (Vec<Node>, Expr) {
         if !contains(&e) {
             return (Vec::new(), e);

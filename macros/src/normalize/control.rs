@@ -14,6 +14,15 @@ use crate::ir::{Arm, Node};
 use crate::suspend::{contains, is_yield_macro};
 
 impl Normalizer<'_> {
+    /// An expression statement with a suspension point inside.
+    ///
+    /// ```text
+    /// yield_!(v);                      Suspend { value: v, resume: None }
+    /// x = f().await;                   Suspend { value: f(), resume: Some(x = __corio_resume!();) }
+    /// while c { B }                    Loop { body: [If { cond: c, then: B, els: [Break] }] }
+    /// 'l: loop { B } / { B }           Loop { target: 'l, body: B } / Block { body: B }
+    /// g(a(), yield_!(v));              let t1 = a(); Suspend { v, resume: let t2 = resume }; g(t1, t2);
+    /// ```
     pub(super) fn stmt_expr(&mut self, e: Expr, semi: Option<syn::Token![;]>, out: &mut Vec<Node>) {
         if !contains(&e) {
             out.push(Node::Stmt(Stmt::Expr(e, semi)));
@@ -139,6 +148,12 @@ impl Normalizer<'_> {
         }
     }
 
+    /// `if` with a suspension point inside (`tail`: what its value becomes).
+    ///
+    /// ```text
+    /// if c { A } else if d { B }           If { cond: c, then: A, els: [If { cond: d, then: B, els: [] }] }
+    /// if let P = e && yield_!(v) { A }     'chain: { if let P = e { if yield_!(v) { A; break 'chain; } } }
+    /// ```
     pub(super) fn if_(&mut self, i: syn::ExprIf, tail: Tail, out: &mut Vec<Node>) {
         if let Some((head, rest)) = split_let_chain(&i.cond) {
             // `if let P = e && c { A } else { B }` with a suspension point in `c`: `&&` cannot
@@ -186,6 +201,11 @@ impl Normalizer<'_> {
         out.push(Node::If { cond, then, els });
     }
 
+    /// `match` with a suspension point in the scrutinee or an arm.
+    ///
+    /// ```text
+    /// match e { P if g => A, _ => B }      Match { scrutinee: e, arms: [P if g => A, _ => B] }
+    /// ```
     pub(super) fn match_(&mut self, m: syn::ExprMatch, tail: Tail, out: &mut Vec<Node>) {
         let (mut pre, scrutinee) = self.anf(*m.expr);
         out.append(&mut pre);
@@ -216,6 +236,13 @@ impl Normalizer<'_> {
         out.push(Node::Match { scrutinee, arms });
     }
 
+    /// `for` with a suspension point in its body, desugared as rustc does.
+    ///
+    /// ```text
+    /// 'l: for P in e { B }       Block { [ let mut __corio_iterN = IntoIterator::into_iter(e);
+    ///                                      Loop 'l { [Match { Iterator::next(&mut __corio_iterN),
+    ///                                                   Some(P) => B, None => Break 'l }] } ] }
+    /// ```
     pub(super) fn for_(&mut self, f: syn::ExprForLoop, out: &mut Vec<Node>) {
         let (mut pre, iterable) = self.anf(*f.expr);
         out.append(&mut pre);
@@ -266,6 +293,11 @@ impl Normalizer<'_> {
 
     /// An `if`/`match`/block/`loop` used as a value, with a suspension point inside:
     /// every way out assigns `t`.
+    ///
+    /// ```text
+    /// if c { yield_!(1); 2 } else { 3 }    If { cond: c, then: [Suspend 1; t = 2;], els: [t = 3;] }
+    /// loop { … break v; }                  Loop { target (value: t) }, and `break v` assigns t
+    /// ```
     pub(super) fn value_construct(&mut self, e: Expr, t: &Ident, out: &mut Vec<Node>) {
         match e {
             Expr::If(i) => self.if_(i, Tail::Value(t.clone()), out),
@@ -287,6 +319,10 @@ impl Normalizer<'_> {
 
     /// `unsafe { … }` with a suspension point inside: a block whose pieces of user code (all
     /// that is left between the suspension points) are each wrapped in `unsafe { … }` again.
+    ///
+    /// ```text
+    /// unsafe { f(); yield_!(g()); }        Block { [unsafe { f(); }; Suspend { unsafe { g() } }] }
+    /// ```
     pub(super) fn unsafe_block(&mut self, stmts: Vec<Stmt>, tail: Tail, out: &mut Vec<Node>) {
         let target = self.target(None, false, None);
         let mut body = self.block(stmts, tail);

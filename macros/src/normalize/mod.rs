@@ -216,6 +216,14 @@ impl Normalizer<'_> {
         out
     }
 
+    /// A `let` with a suspension point in its initialiser or `else`.
+    ///
+    /// ```text
+    /// let x = yield_!(v);               Suspend { value: v, resume: let x = __corio_resume!(); }
+    /// let x = f(y.await);               Suspend { y, resume: let t = resume }; let x = f(t);
+    /// let P = e else { D };             let (a, b) = match e { P => (a, b), _ => D };   (D suspends)
+    /// let x: T = if c { … } else { … }  let t: T; If { … t = …; … }; let x: T = t;
+    /// ```
     fn local(&mut self, mut local: Local, out: &mut Vec<Node>) {
         let Some(init) = &mut local.init else {
             out.push(Node::Let(local));

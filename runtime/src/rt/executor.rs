@@ -875,6 +875,7 @@ struct ResetCurrent;
 
 impl Drop for ResetCurrent {
     fn drop(&mut self) {
+        Reactor::set_current(None);
         let old = CURRENT.try_with(|c| c.borrow_mut().take()).ok().flatten();
         drop(old);
     }
@@ -892,6 +893,7 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
     let _recording = await_chain::Recording::start(config.debug, Some(main));
     let inner = Rc::new(LoopInner::new(config));
     CURRENT.with(|c| *c.borrow_mut() = Some(inner.clone()));
+    Reactor::set_current(Some(inner.reactor.clone()));
     let _reset = ResetCurrent;
     let outcome = drive(&inner, fut, main);
     inner.shutdown();

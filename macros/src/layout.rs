@@ -1,0 +1,482 @@
+//! Stage 6: the layout. Decides, from the analysed plan's data only, everything about the
+//! step closure that is not a token: which states get an arm (and a frame variant) and in
+//! what order, what the variants' fields are called, which loop heads and joins run as
+//! followers inside another state's arm, which `.await`s run their continuation inline, and
+//! how each exit of each copy of code is taken.
+//!
+//! Input: the analysed [`Plan`] and the [`Shape`]. Output: a [`Layout`], which `expand`
+//! prints without deciding anything. Invariants: arm 0 is `Start`'s; an arm comes after
+//! one that builds its state; every exit of every [`Placement`]'s code has a [`Route`];
+//! code that may hold a closure or an `async` block (`Facts::unique_types`) is never
+//! copied, since each copy would be a type of its own.
+//!
+//! ```text
+//! Suspend0 { i, n } => {                                   Arm { state: Suspend0,
+//!     let (i, n) = '__corio_to2: {                               chain: [Suspend0, Loop2] }
+//!         let i = i; let n = n; i += 1;
+//!         break '__corio_to2 (i, n)                        Route::Break(Loop2)
+//!     };
+//!     '__corio_loop2: loop {
+//!         if i < n { …; *frame = Suspend0 { i, n }; return … }
+//!         else { …; continue '__corio_loop2 }              Route::Continue(Loop2)
+//!     }
+//! }
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use quote::{ToTokens, format_ident, quote};
+use syn::Ident;
+
+use crate::analyze::facts::has_unique_types;
+use crate::plan::{Emit, ExitKind, Id, Kind, Piece, Plan, Set};
+use crate::shape::{Shape, has_impl_trait};
+
+/// How deep inline copies of await states nest (each level multiplies the copied code by the
+/// number of ways out of a segment, so this bounds the expansion's size).
+const MAX_INLINE_DEPTH: u32 = 2;
+
+/// How many states' code can follow an arm's own; each is a copy of code that may also have
+/// an arm of its own, so this bounds the expansion's size.
+const MAX_FOLLOWERS: usize = 2;
+
+pub(crate) struct Layout {
+    /// The frame field of each binding (a binding's name, made unique when two bindings
+    /// that some state keeps share it).
+    pub(crate) fields: Vec<Ident>,
+    /// The arms, in the order they are written.
+    pub(crate) arms: Vec<ArmLayout>,
+    /// The states with a frame variant, in the enum's order: those a step can end in
+    /// (`Start` and the suspension points) first, so that "at rest" is one tag range.
+    pub(crate) variants: Vec<usize>,
+    /// The bindings some variant keeps: one type parameter of the frame each.
+    pub(crate) kept: Vec<Id>,
+    /// `(state, point, future)` of each await state with an arm.
+    pub(crate) awaits: Vec<(usize, usize, Id)>,
+    /// The type anchors some arm uses.
+    pub(crate) anchors: Vec<Ident>,
+}
+
+/// One arm of the dispatch `match`: the state's own code, then its followers' (each after
+/// a labelled block the code before it breaks out of).
+pub(crate) struct ArmLayout {
+    /// `chain[0]` is the arm's state; the rest are its followers.
+    pub(crate) chain: Vec<Placement>,
+}
+
+/// One copy of a state's code in the step closure: in its own arm, as a follower, or inline
+/// after an `.await` that was ready at once (then without its first `Emit::Poll`).
+pub(crate) struct Placement {
+    pub(crate) state: usize,
+    /// How each exit of this copy is taken, by exit number.
+    pub(crate) routes: BTreeMap<usize, Route>,
+}
+
+/// How one exit of one copy of code is taken.
+pub(crate) enum Route {
+    /// To the loop head whose Rust `loop` encloses the code: `continue 'loop`.
+    Continue(usize),
+    /// To a follower whose code comes after the block the code is in: `break 'to (values)`.
+    Break(usize),
+    /// To an await state: poll the future in place; when it is ready, its code runs here.
+    Inline(Placement),
+    /// Build the state and go round the dispatcher.
+    Dispatch(usize),
+    /// Complete the coroutine.
+    Return,
+}
+
+/// Where a copy of code stands: which loops enclose it, which followers' blocks, and how
+/// many inline copies deep it is.
+#[derive(Clone)]
+struct Context {
+    loops: Vec<usize>,
+    targets: Vec<usize>,
+    depth: u32,
+}
+
+struct Layouter<'a> {
+    plan: &'a Plan,
+    /// A `return` writes the return type (and `__corio_expect`'s bounds): may they hold a
+    /// closure-like type? (Then code that returns is never copied.)
+    return_unique: bool,
+    /// A `yield_!` writes the yield type.
+    yield_unique: bool,
+}
+
+pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
+    let ret_ty = shape
+        .ret_ty
+        .filter(|ty| !has_impl_trait(ty))
+        .map(|ty| ty.to_token_stream());
+    let expect = shape.expect.clone().unwrap_or_default();
+    let l = Layouter {
+        plan,
+        return_unique: has_unique_types(quote!(#ret_ty #expect), &[]),
+        yield_unique: has_unique_types(shape.yield_ty.to_token_stream(), &[]),
+    };
+
+    // Arms for the states some code builds, found from `Start`: a state every way into which
+    // became a follower's `break` needs no arm and no variant.
+    let mut arms = BTreeMap::new();
+    let mut builds: BTreeMap<usize, Set> = BTreeMap::new();
+    let mut todo = vec![0];
+    while let Some(s) = todo.pop() {
+        if arms.contains_key(&s) {
+            continue;
+        }
+        let arm = l.arm(s);
+        let mut built = Set::new();
+        for p in &arm.chain {
+            l.builds(p, &plan.states[p.state].code, &mut built);
+        }
+        todo.extend(built.iter().copied());
+        builds.insert(s, built);
+        arms.insert(s, arm);
+    }
+    // Arms in program order, except that an arm comes after one that builds its state: rustc
+    // infers the fields' types in that order, and a method call needs its receiver's type
+    // known. (A follower's code moved into an earlier arm can leave a state's first builder
+    // after it in program order.)
+    let rank = |s: &usize| plan.states[*s].order;
+    let mut order = vec![0];
+    let mut ready: Set = builds[&0].clone();
+    while let Some(next) = ready
+        .iter()
+        .copied()
+        .filter(|s| !order.contains(s))
+        .min_by_key(rank)
+    {
+        order.push(next);
+        ready.extend(builds[&next].iter().copied());
+    }
+
+    let mut kept: Vec<Id> = order
+        .iter()
+        .flat_map(|&s| plan.states[s].saved.iter().copied())
+        .collect();
+    kept.sort_unstable();
+    kept.dedup();
+    let mut variants = order.clone();
+    variants.sort_by_key(|&s| !matches!(plan.states[s].kind, Kind::Start | Kind::Point(_)));
+    let awaits = order
+        .iter()
+        .filter_map(|&s| match (plan.states[s].kind, plan.states[s].awaiting) {
+            (Kind::Point(k), Some(fut)) => Some((s, k, fut)),
+            _ => None,
+        })
+        .collect();
+    let arms: Vec<ArmLayout> = order
+        .iter()
+        .map(|s| arms.remove(s).expect("an arm"))
+        .collect();
+    let mut used = BTreeSet::new();
+    for arm in &arms {
+        for p in &arm.chain {
+            l.anchors(p, &plan.states[p.state].code, shape, &mut used);
+        }
+    }
+    let anchors = shape
+        .anchors
+        .iter()
+        .filter(|a| used.contains(&a.to_string()))
+        .cloned()
+        .collect();
+    Layout {
+        fields: fields(plan),
+        arms,
+        variants,
+        kept,
+        awaits,
+        anchors,
+    }
+}
+
+/// A binding's field is its name, or `name_id` when another binding that some state keeps
+/// has the same name.
+fn fields(plan: &Plan) -> Vec<Ident> {
+    let mut saved_anywhere: Vec<Id> = plan
+        .states
+        .iter()
+        .flat_map(|s| s.saved.iter().copied())
+        .collect();
+    saved_anywhere.sort_unstable();
+    saved_anywhere.dedup();
+    (0..plan.bindings.len())
+        .map(|b| {
+            let name = &plan.bindings[b].name;
+            let unique = saved_anywhere
+                .iter()
+                .filter(|&&o| &plan.bindings[o].name == name)
+                .count()
+                <= 1;
+            if unique {
+                format_ident!("{}", name)
+            } else {
+                format_ident!("{}_{}", name, b)
+            }
+        })
+        .collect()
+}
+
+/// The exits of `code` that are the last thing it does: the last statement, or the last
+/// statement of a branch of an `if`, `match` or block that is itself last.
+fn tails(code: &[Emit]) -> Vec<usize> {
+    match code.last() {
+        Some(Emit::Exit(k)) => vec![*k],
+        Some(Emit::Block(inner)) => tails(inner),
+        Some(Emit::If { then, els, .. }) => {
+            let mut t = tails(then);
+            t.extend(tails(els));
+            t
+        }
+        Some(Emit::Match { arms, .. }) => arms.iter().flat_map(|a| tails(&a.body)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every exit `code` writes, in no particular order.
+fn exits_of(code: &[Emit], out: &mut Vec<usize>) {
+    for e in code {
+        match e {
+            Emit::Stmt { piece, .. } | Emit::Let { piece, .. } | Emit::Yield { piece, .. } => {
+                out.extend(&piece.exits)
+            }
+            Emit::If {
+                piece, then, els, ..
+            } => {
+                out.extend(&piece.exits);
+                exits_of(then, out);
+                exits_of(els, out);
+            }
+            Emit::Match { piece, arms, .. } => {
+                out.extend(&piece.exits);
+                for a in arms {
+                    out.extend(&a.piece.exits);
+                    exits_of(&a.body, out);
+                }
+            }
+            Emit::Block(inner) => exits_of(inner, out),
+            Emit::Exit(k) => out.push(*k),
+            Emit::Poll { .. } => {}
+        }
+    }
+}
+
+impl Layouter<'_> {
+    /// State `s`'s arm: its code, then the loop heads and joins it falls through to (at
+    /// most [`MAX_FOLLOWERS`]). The last statement of a loop body goes round the loop, the end
+    /// of an `if` branch goes to the join after it: instead of building the follower's state
+    /// and going through the dispatcher, the code breaks out of a labelled block after which
+    /// the follower's code runs. Leaving the block drops what the code before declared,
+    /// exactly where the dispatcher's `continue` dropped it; the optimiser then knows which
+    /// variant the resume came from, so yielding at the same point again stores only what
+    /// changed, and a state that every way into turned into a `break` needs no arm and no
+    /// frame variant.
+    fn arm(&self, s: usize) -> ArmLayout {
+        let mut chain = vec![s];
+        while chain.len() <= MAX_FOLLOWERS
+            && let Some(t) = self.follower(*chain.last().expect("not empty"), &chain)
+        {
+            chain.push(t);
+        }
+        let chain = (0..chain.len())
+            .map(|i| {
+                let st = chain[i];
+                let cx = Context {
+                    loops: if self.plan.states[st].kind == Kind::Head {
+                        vec![st]
+                    } else {
+                        Vec::new()
+                    },
+                    // The blocks nest: the first state's code is inside all of them.
+                    targets: chain[i + 1..].iter().rev().copied().collect(),
+                    depth: 0,
+                };
+                self.place(st, &self.plan.states[st].code, &cx)
+            })
+            .collect();
+        ArmLayout { chain }
+    }
+
+    /// The loop head or join `s`'s code falls through to, if it can follow `s` in its arm:
+    /// not if its code may hold a closure or an `async` block (a copy here and one in its own
+    /// arm would be two types).
+    fn follower(&self, s: usize, chain: &[usize]) -> Option<usize> {
+        let plan = self.plan;
+        let t = tails(&plan.states[s].code)
+            .into_iter()
+            .find_map(|k| match plan.exits[k].kind {
+                ExitKind::Goto(t) => Some(t),
+                ExitKind::Return(_) => None,
+            })?;
+        if !matches!(plan.states[t].kind, Kind::Head | Kind::Join) || chain.contains(&t) {
+            return None;
+        }
+        let redeclared = plan.states[t].redeclare.iter().any(|&b| {
+            plan.bindings[b]
+                .ty
+                .as_ref()
+                .is_some_and(|ty| has_unique_types(ty.to_token_stream(), &[]))
+        });
+        (!redeclared && !self.unique(&plan.states[t].code)).then_some(t)
+    }
+
+    /// A copy of `code` (state `s`'s) standing in `cx`: the route of each of its exits.
+    fn place(&self, s: usize, code: &[Emit], cx: &Context) -> Placement {
+        let mut exits = Vec::new();
+        exits_of(code, &mut exits);
+        let routes = exits.into_iter().map(|k| (k, self.route(k, cx))).collect();
+        Placement { state: s, routes }
+    }
+
+    fn route(&self, k: usize, cx: &Context) -> Route {
+        let plan = self.plan;
+        match plan.exits[k].kind {
+            ExitKind::Goto(s) if cx.loops.contains(&s) => Route::Continue(s),
+            ExitKind::Goto(s) if cx.targets.contains(&s) => Route::Break(s),
+            ExitKind::Goto(s)
+                if plan.states[s].awaiting.is_some()
+                    && cx.depth < MAX_INLINE_DEPTH
+                    && self.inlines(s) =>
+            {
+                let inner = Context {
+                    depth: cx.depth + 1,
+                    ..cx.clone()
+                };
+                Route::Inline(self.place(s, &plan.states[s].code[1..], &inner))
+            }
+            ExitKind::Goto(s) => Route::Dispatch(s),
+            ExitKind::Return(_) => Route::Return,
+        }
+    }
+
+    /// An `.await` polls its future where it stands; only `Pending` goes through the frame.
+    /// When it is ready at once, the code after it (the await state's code) runs inline.
+    ///
+    /// Not when that code may hold a closure or an `async` block: each copy would be a type
+    /// of its own, and both must fit the same frame field.
+    ///
+    /// Nor when that code assigns a binding the state redeclares (in scope, but dead at the
+    /// await, like `c` in `loop { …; c = f().await; }`): the copy's `let c;` would shadow the
+    /// enclosing code's `c`, and a `continue` to the loop head would see the old value (async
+    /// seed 42 program 338). Its own arm declares it where nothing else can see it.
+    fn inlines(&self, s: usize) -> bool {
+        let st = &self.plan.states[s];
+        st.redeclare.is_empty() && !self.unique(&st.code[1..])
+    }
+
+    /// May the code written for `code` hold a closure or an `async` block? (Inline copies
+    /// inside it never do: they are made only of code that does not.)
+    fn unique(&self, code: &[Emit]) -> bool {
+        code.iter().any(|e| match e {
+            Emit::Stmt { piece, .. } | Emit::Let { piece, .. } => self.piece_unique(piece),
+            Emit::If {
+                piece, then, els, ..
+            } => self.piece_unique(piece) || self.unique(then) || self.unique(els),
+            Emit::Match { piece, arms, .. } => {
+                self.piece_unique(piece)
+                    || arms
+                        .iter()
+                        .any(|a| self.piece_unique(&a.piece) || self.unique(&a.body))
+            }
+            Emit::Block(inner) => self.unique(inner),
+            Emit::Exit(k) => self.exit_unique(*k),
+            Emit::Yield { piece, .. } => self.piece_unique(piece) || self.yield_unique,
+            Emit::Poll { .. } => false,
+        })
+    }
+
+    fn piece_unique(&self, piece: &Piece) -> bool {
+        piece.facts.unique_types || piece.exits.iter().any(|&k| self.exit_unique(k))
+    }
+
+    fn exit_unique(&self, k: usize) -> bool {
+        let exit = &self.plan.exits[k];
+        exit.facts.unique_types || (matches!(exit.kind, ExitKind::Return(_)) && self.return_unique)
+    }
+
+    /// The states a copy of code builds (stores in the frame or hands to the dispatcher).
+    fn builds(&self, p: &Placement, code: &[Emit], out: &mut Set) {
+        fn stores(code: &[Emit], out: &mut Set) {
+            for e in code {
+                match e {
+                    Emit::Yield { next, .. } => {
+                        out.insert(*next);
+                    }
+                    Emit::Poll { state, .. } => {
+                        out.insert(*state);
+                    }
+                    Emit::If { then, els, .. } => {
+                        stores(then, out);
+                        stores(els, out);
+                    }
+                    Emit::Match { arms, .. } => arms.iter().for_each(|a| stores(&a.body, out)),
+                    Emit::Block(inner) => stores(inner, out),
+                    _ => {}
+                }
+            }
+        }
+        stores(code, out);
+        for route in p.routes.values() {
+            match route {
+                Route::Dispatch(s) => {
+                    out.insert(*s);
+                }
+                Route::Inline(inner) => {
+                    // On `Pending` the await state is stored.
+                    out.insert(inner.state);
+                    self.builds(inner, &self.plan.states[inner.state].code[1..], out);
+                }
+                Route::Continue(_) | Route::Break(_) | Route::Return => {}
+            }
+        }
+    }
+
+    /// The type anchors a copy of code mentions.
+    fn anchors(&self, p: &Placement, code: &[Emit], shape: &Shape<'_>, out: &mut BTreeSet<String>) {
+        fn pieces<'c>(code: &'c [Emit], out: &mut Vec<&'c Piece>) {
+            for e in code {
+                match e {
+                    Emit::Stmt { piece, .. }
+                    | Emit::Let { piece, .. }
+                    | Emit::Yield { piece, .. } => out.push(piece),
+                    Emit::If {
+                        piece, then, els, ..
+                    } => {
+                        out.push(piece);
+                        pieces(then, out);
+                        pieces(els, out);
+                    }
+                    Emit::Match { piece, arms, .. } => {
+                        out.push(piece);
+                        for a in arms {
+                            out.push(&a.piece);
+                            pieces(&a.body, out);
+                        }
+                    }
+                    Emit::Block(inner) => pieces(inner, out),
+                    Emit::Exit(_) | Emit::Poll { .. } => {}
+                }
+            }
+        }
+        let mut found = Vec::new();
+        pieces(code, &mut found);
+        for piece in found {
+            out.extend(piece.facts.anchors.iter().cloned());
+        }
+        for (&k, route) in &p.routes {
+            let exit = &self.plan.exits[k];
+            out.extend(exit.facts.anchors.iter().cloned());
+            if let Some((t, _)) = &exit.assign {
+                let anchor = crate::normalize::anchor(t);
+                if shape.anchors.contains(&anchor) {
+                    out.insert(anchor.to_string());
+                }
+            }
+            if let Route::Inline(inner) = route {
+                self.anchors(inner, &self.plan.states[inner.state].code[1..], shape, out);
+            }
+        }
+    }
+}
