@@ -45,7 +45,7 @@ fn status_created_suspended_closed_and_poll_after_ready_panics() {
     assert_eq!(f.status(), Status::Created);
     assert_eq!(
         format!("{f:?}"),
-        "integration::asyncs::add_later (CORO_CREATED)"
+        "integration::asyncs::add_later (CORO_CREATED, a = 5, b = 6)"
     );
     assert_eq!(poll_once(&mut f), Poll::Pending);
     assert_eq!(f.status(), Status::Suspended);

@@ -136,7 +136,11 @@ fn locals_without_debug_show_their_type_name() {
 fn name_and_debug() {
     let mut g = fib(10);
     assert_eq!(g.name(), "integration::inspect::fib");
-    assert_eq!(format!("{g:?}"), "integration::inspect::fib (GEN_CREATED)");
+    // Created: the arguments, as Python's frame of a generator that has not run shows them.
+    assert_eq!(
+        format!("{g:?}"),
+        "integration::inspect::fib (GEN_CREATED, limit = 10)"
+    );
     g.resume(());
     g.resume(());
     assert_eq!(

@@ -1274,3 +1274,89 @@ fn implied_bound_of_a_generic_return_type_written_out() {
     });
     assert_eq!(coro, plain);
 }
+
+// F-probe-3: recursion through `Box::pin(self_fn(..)).await`, the shape rustc's E0733 asks
+// for. The frame would hold its own type (E0720 "cannot resolve opaque type"); the box is
+// erased to a `dyn Future + Inspect`, so the await chain still reaches the innermost call.
+pub(crate) struct Tree {
+    value: u64,
+    children: Vec<std::rc::Rc<Tree>>,
+}
+
+#[corio::coroutine]
+async fn tree_sum(t: std::rc::Rc<Tree>) -> u64 {
+    let mut sum = t.value;
+    for child in t.children.clone() {
+        sum += Box::pin(tree_sum(child)).await;
+    }
+    corio_tests::PendingThen::new(1, ()).await;
+    trace(("visited", t.value));
+    sum
+}
+
+async fn tree_sum_plain(t: std::rc::Rc<Tree>) -> u64 {
+    let mut sum = t.value;
+    for child in t.children.clone() {
+        sum += Box::pin(tree_sum_plain(child)).await;
+    }
+    corio_tests::PendingThen::new(1, ()).await;
+    trace(("visited", t.value));
+    sum
+}
+
+impl Tree {
+    #[corio::coroutine]
+    async fn depth(&self) -> usize {
+        let mut deepest = 0;
+        for child in &self.children {
+            deepest = deepest.max(Box::pin(child.depth()).await);
+        }
+        corio_tests::PendingThen::new(1, ()).await;
+        deepest + 1
+    }
+}
+
+#[test]
+fn recursion_through_a_boxed_call() {
+    use corio::Inspect;
+    use std::rc::Rc;
+    let leaf = |value| {
+        Rc::new(Tree {
+            value,
+            children: Vec::new(),
+        })
+    };
+    let tree = Rc::new(Tree {
+        value: 1,
+        children: vec![
+            leaf(2),
+            Rc::new(Tree {
+                value: 3,
+                children: vec![leaf(4)],
+            }),
+        ],
+    });
+    let coro = outcome(|| corio_tests::block_on(tree_sum(tree.clone())));
+    let plain = outcome(|| corio_tests::block_on(tree_sum_plain(tree.clone())));
+    assert_eq!(coro, plain);
+    assert_eq!(coro.1, Ok("10".into()));
+    assert_eq!(corio_tests::block_on(tree.depth()), 3);
+
+    // Suspended in the leaf `4`: three coroutines deep, each seen through the erased box.
+    fn depth_after_a_poll<F: std::future::Future + Inspect + Unpin>(f: &mut F) -> usize {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let _ = std::future::Future::poll(std::pin::Pin::new(&mut *f), &mut cx);
+        let mut depth = 0;
+        let mut c: Option<&dyn Inspect> = Some(&*f);
+        while let Some(i) = c {
+            assert_eq!(i.name(), "integration::ordinary::tree_sum");
+            depth += 1;
+            c = i.awaiting();
+        }
+        depth
+    }
+    let mut outer = tree_sum(tree.clone());
+    // In the leaf `2` (two deep), in the leaf `4` under `3` (three deep), in `3`, at the root.
+    let depths: Vec<usize> = (0..4).map(|_| depth_after_a_poll(&mut outer)).collect();
+    assert_eq!(depths, [2, 3, 2, 1]);
+}

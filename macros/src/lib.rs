@@ -31,6 +31,7 @@ mod layout;
 mod main_attr;
 mod normalize;
 mod plan;
+mod recursion;
 mod ref_place;
 mod segment;
 mod shape;

@@ -147,7 +147,6 @@ fn the_iterator_matches_the_plain_loop() {
 /// Python's `inspect.getgeneratorlocals(fib(10))` on a generator that has not started gives
 /// its arguments, `{'limit': 10}`.
 #[test]
-#[ignore = "pass finding F-probe-1 (probe), see pass-findings"]
 fn a_created_generator_shows_its_arguments_as_locals_like_python() {
     let g = fib(10);
     assert_eq!(strings(&getgeneratorlocals(&g)), ["limit = 10"]);

@@ -213,8 +213,12 @@ pub(crate) fn generator(
         .iter()
         .map(|a| a.chain[0].state)
         .filter_map(|s| {
-            let Kind::Point(k) = plan.states[s].kind else {
-                return None;
+            // `Start` shows the arguments it holds, as Python's frame of a created generator
+            // shows its arguments (F-probe-1).
+            let k = match plan.states[s].kind {
+                Kind::Point(k) => Some(k),
+                Kind::Start => None,
+                _ => return None,
             };
             let ident = state_ident(plan, s);
             let mut saved = plan.states[s].saved.clone();
@@ -233,6 +237,14 @@ pub(crate) fn generator(
             let display = &plan.bindings[b].display;
             quote!(__corio_out(#display, (&&::corio::__private::Probe(#v)).__corio_debug());)
         });
+            let Some(k) = k else {
+                return Some(quote! {
+                    __CorioFrame::#ident { #(#binds,)* .. } => {
+                        #(#outs)*
+                        ::corio::__private::Described::NONE
+                    }
+                });
+            };
             let point = point_static(k);
             let (fut_bind, described) = match plan.states[s].awaiting {
                 Some(fut) => {

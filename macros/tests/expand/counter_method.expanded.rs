@@ -179,6 +179,22 @@ fn count(
                 NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _,
             };
             match __corio_frame {
+                __CorioFrame::Start {
+                    __corio_self: __corio_v___corio_self,
+                    n: __corio_v_n,
+                    ..
+                } => {
+                    __corio_out(
+                        "self",
+                        (&&::corio::__private::Probe(__corio_v___corio_self))
+                            .__corio_debug(),
+                    );
+                    __corio_out(
+                        "n",
+                        (&&::corio::__private::Probe(__corio_v_n)).__corio_debug(),
+                    );
+                    ::corio::__private::Described::NONE
+                }
                 __CorioFrame::Suspend0 {
                     __corio_self: __corio_v___corio_self,
                     n: __corio_v_n,

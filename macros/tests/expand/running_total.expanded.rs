@@ -139,6 +139,7 @@ fn running_total() -> impl ::corio::__private::Coroutine<
                 NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _,
             };
             match __corio_frame {
+                __CorioFrame::Start { .. } => ::corio::__private::Described::NONE,
                 __CorioFrame::Suspend0 { total: __corio_v_total, .. } => {
                     __corio_out(
                         "total",

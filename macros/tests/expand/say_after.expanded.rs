@@ -184,6 +184,21 @@ fn say_after(
                 NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _,
             };
             match __corio_frame {
+                __CorioFrame::Start {
+                    delay: __corio_v_delay,
+                    what: __corio_v_what,
+                    ..
+                } => {
+                    __corio_out(
+                        "delay",
+                        (&&::corio::__private::Probe(__corio_v_delay)).__corio_debug(),
+                    );
+                    __corio_out(
+                        "what",
+                        (&&::corio::__private::Probe(__corio_v_what)).__corio_debug(),
+                    );
+                    ::corio::__private::Described::NONE
+                }
                 __CorioFrame::Suspend0 {
                     __corio_fut0: __corio_awaited,
                     what: __corio_v_what,

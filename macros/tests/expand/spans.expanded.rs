@@ -181,6 +181,13 @@ fn spans(
                 NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _,
             };
             match __corio_frame {
+                __CorioFrame::Start { text: __corio_v_text, .. } => {
+                    __corio_out(
+                        "text",
+                        (&&::corio::__private::Probe(__corio_v_text)).__corio_debug(),
+                    );
+                    ::corio::__private::Described::NONE
+                }
                 __CorioFrame::Suspend0 {
                     bytes: __corio_v_bytes,
                     i: __corio_v_i,

@@ -277,6 +277,13 @@ fn ticks(
                 NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _,
             };
             match __corio_frame {
+                __CorioFrame::Start { n: __corio_v_n, .. } => {
+                    __corio_out(
+                        "n",
+                        (&&::corio::__private::Probe(__corio_v_n)).__corio_debug(),
+                    );
+                    ::corio::__private::Described::NONE
+                }
                 __CorioFrame::Suspend0 { __corio_fut0: __corio_awaited, .. } => {
                     ::corio::__private::Described::awaiting(
                         &__CORIO_POINT_0,

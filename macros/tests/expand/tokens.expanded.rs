@@ -133,6 +133,13 @@ fn tokens<'a>(
                 NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _,
             };
             match __corio_frame {
+                __CorioFrame::Start { text: __corio_v_text, .. } => {
+                    __corio_out(
+                        "text",
+                        (&&::corio::__private::Probe(__corio_v_text)).__corio_debug(),
+                    );
+                    ::corio::__private::Described::NONE
+                }
                 __CorioFrame::Suspend0 {
                     rest: __corio_v_rest,
                     end: __corio_v_end,

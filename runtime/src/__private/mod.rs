@@ -16,6 +16,7 @@ mod fallback;
 mod generator;
 mod infer;
 mod probe;
+mod recursion;
 mod try_trait;
 
 #[cfg(test)]
@@ -28,6 +29,7 @@ pub use probe::{
     AwaitBoxed, AwaitInPlace, BoxedKind, InPlaceKind, NoInspect, Probe, RenderDebug, RenderName,
     ViaInspect,
 };
+pub use recursion::{EraseFuture, EraseInspect, InspectFuture, Recursive};
 pub use try_trait::{FromResidual, Try, branch, from_residual};
 
 pub use crate::coroutine::{Coroutine, CoroutineState, Inspect};

@@ -566,7 +566,15 @@ fn classify(errors: &[Diag]) -> Outcome {
     if errors.iter().all(ours) {
         return Outcome::OurRule(key(&errors[0], 70));
     }
-    if errors.iter().all(|d| borrowck(d) || partial(d)) {
+    // In a generic fn rustc adds "the parameter type `P` may not live long enough" (E0310,
+    // E0311) next to the borrow error; README lists it with the borrow (F16).
+    let generic_outlives = |d: &Diag| {
+        matches!(d.code.as_deref(), Some("E0310" | "E0311")) && errors.iter().any(borrowck)
+    };
+    if errors
+        .iter()
+        .all(|d| borrowck(d) || partial(d) || generic_outlives(d))
+    {
         return Outcome::RustcRule(if errors.iter().any(partial) {
             PARTIAL_MOVE
         } else {
@@ -575,7 +583,7 @@ fn classify(errors: &[Diag]) -> Outcome {
     }
     let d = errors
         .iter()
-        .find(|d| !(ours(d) || borrowck(d) || partial(d)))
+        .find(|d| !(ours(d) || borrowck(d) || partial(d) || generic_outlives(d)))
         .unwrap_or(&errors[0]);
     Outcome::Other(key(d, 110))
 }
@@ -594,5 +602,31 @@ fn key(d: &Diag, max: usize) -> String {
     match &d.code {
         Some(code) => format!("{code} {key}"),
         None => key,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(code: &str, message: &str) -> Diag {
+        Diag {
+            is_error: true,
+            code: Some(code.into()),
+            message: message.into(),
+            rendered: String::new(),
+            places: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_generic_outlives_error_next_to_a_borrow_is_the_borrow() {
+        let borrow = diag("E0597", "`item` does not live long enough");
+        let outlives = diag("E0310", "the parameter type `P` may not live long enough");
+        assert_eq!(
+            classify(&[borrow, outlives.clone()]),
+            Outcome::RustcRule(BORROW_NOT_SEEN)
+        );
+        assert!(matches!(classify(&[outlives]), Outcome::Other(_)));
     }
 }
