@@ -15,6 +15,7 @@
 //! order; `order` is program order; statements after one that never goes on form a state of
 //! their own that nothing leads to (so that liveness does not flow back from them).
 
+use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
@@ -308,37 +309,22 @@ impl Lower<'_> {
                 }
                 Node::Suspend {
                     point,
-                    value,
+                    mut value,
                     resume,
                 } if self.awaits[point] => {
-                    // let mut __corio_futK = <the future, stored in place or boxed>;
-                    // then poll it at the entry of state `SuspendK` until it is ready.
+                    // `let mut __corio_futK = <the future>;` (`Emit::Await`), then poll it at
+                    // the entry of state `SuspendK` until it is ready.
                     let span = value.span();
-                    let fut_ident = quote::format_ident!("__corio_fut{}", point);
-                    let stmt: Stmt = syn::parse2(quote::quote_spanned! {span=>
-                        let mut #fut_ident = {
-                            let __corio_into = ::core::future::IntoFuture::into_future(#value);
-                            (&__corio_into).__corio_await_kind().store(__corio_into)
-                        };
-                    })
-                    .expect("a let statement");
-                    let Stmt::Local(mut local) = stmt else {
-                        unreachable!()
-                    };
-                    let mut piece = self.piece(|v| {
-                        if let Some(init) = &mut local.init {
-                            v.visit_expr_mut(&mut init.expr);
-                        }
-                    });
-                    piece.facts = facts::of(local.to_token_stream());
-                    let fut =
-                        self.scope
-                            .bind(fut_ident.to_string(), true, false, None, fut_ident.span());
+                    let mut piece = self.piece(|v| v.visit_expr_mut(&mut value));
+                    piece.facts = facts::of(value.to_token_stream());
+                    let name = format!("__corio_fut{point}");
+                    let fut = self.scope.bind(name, true, false, None, Span::call_site());
                     self.scope.bindings[fut].site = span;
-                    code.push(Emit::Let {
-                        local,
+                    code.push(Emit::Await {
+                        value,
                         piece,
-                        binds: vec![fut],
+                        fut,
+                        span,
                     });
                     self.scope.stack.push(fut);
                     let next = self.new_state(Kind::Point(point));
