@@ -1,5 +1,8 @@
 //! The benchmark's peer: `http_server`'s routes on hyper + tokio's current_thread runtime
-//! (`cargo run --release --example tokio_http_server -- [--port N] [--tls]`).
+//! (`cargo run --release --example tokio_http_server -- [--port N] [--tls] [--loops N]`);
+//! `--loops N` runs tokio's multi-thread runtime with N worker threads instead (one
+//! listener, connections spread over the workers by tokio's work stealing), the peer of
+//! `http_server --loops N`.
 //!
 //! Everything but the runtime is shared with `http_server` (routes, options, TLS setup with
 //! rustls on *ring*, hyper's HTTP/1.1 settings): tokio's TCP listener and streams through
@@ -56,9 +59,15 @@ fn run(args: args::Args) -> io::Result<()> {
         None
     };
     let scheme = if acceptor.is_some() { "https" } else { "http" };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = match args.loops {
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        Some(workers) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()?,
+    };
     runtime.block_on(async move {
         let listener = TcpListener::bind(("127.0.0.1", args.port)).await?;
         eprintln!("listening on {scheme}://{}", listener.local_addr()?);
@@ -94,7 +103,7 @@ fn http1(header_timeout: Duration) -> http1::Builder {
 }
 
 fn handle(req: Request<Incoming>) -> Ready<Result<Response<routes::Body>, Infallible>> {
-    ready(Ok(routes::route(req, None)))
+    ready(Ok(routes::route(req)))
 }
 
 async fn connection(

@@ -46,11 +46,42 @@ fn start(header_timeout: Duration, tls: Option<Arc<rustls::ServerConfig>>) -> So
             let config = server::Config {
                 header_timeout,
                 tls,
+                loops: None,
             };
             server::serve(listener, config).await
         })
     });
     rx.recv().expect("the server thread failed to start")
+}
+
+/// Starts the server on `n` loops, as `http_server --loops N --port 0` runs it: one thread
+/// each, every loop with its own `SO_REUSEPORT` listener of one port; returns where it
+/// listens.
+fn start_loops(n: usize) -> SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let first = server::FirstPort::new();
+        let rt = corio::Runtime::builder().loops(n).build();
+        rt.run_loops(|loops| {
+            let (tx, first) = (tx.clone(), &first);
+            async move {
+                let listener = server::bind_shared(&loops, 0, first).await.unwrap();
+                // Every loop says it listens: the test starts once all of them do.
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                let config = server::Config {
+                    header_timeout: Duration::from_secs(10),
+                    tls: None,
+                    loops: Some(loops),
+                };
+                server::serve(listener, config).await
+            }
+        })
+    });
+    let addrs: Vec<SocketAddr> = (0..n)
+        .map(|_| rx.recv().expect("a server loop failed to start"))
+        .collect();
+    assert!(addrs.iter().all(|a| *a == addrs[0]), "one port: {addrs:?}");
+    addrs[0]
 }
 
 fn start_plain() -> SocketAddr {
@@ -528,6 +559,110 @@ fn https_with_certificate_files() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `GET /tasks`'s text cut into its loops' parts: `(loop header, the part)`.
+fn loop_parts(dump: &str) -> Vec<(&str, &str)> {
+    let starts: Vec<usize> = dump
+        .match_indices("loop ")
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || dump.as_bytes()[i - 1] == b'\n')
+        .collect();
+    starts
+        .iter()
+        .enumerate()
+        .map(|(k, &at)| {
+            let end = starts.get(k + 1).copied().unwrap_or(dump.len());
+            let part = &dump[at..end];
+            (part.lines().next().unwrap(), part)
+        })
+        .collect()
+}
+
+/// Two loops serve one port (`--loops 2`): many connections from a user's HTTP client are all
+/// answered, the kernel gives some to each loop, and `GET /tasks` shows every loop with the
+/// connections it serves.
+#[test]
+fn two_loops_serve_one_port() {
+    const CONNS: usize = 40;
+    let addr = start_loops(2);
+    client(async move {
+        let mut senders = Vec::new();
+        for i in 0..CONNS {
+            let mut sender = connect(addr).await;
+            let path = if i % 2 == 0 { "/" } else { "/hash?rounds=1" };
+            let (res, body) = send(&mut sender, request(Method::GET, path, empty())).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            assert!(!body.is_empty());
+            senders.push(sender); // kept open: each is a live connection task
+        }
+        let (res, body) = send(&mut senders[0], request(Method::GET, "/tasks", empty())).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let dump = std::str::from_utf8(&body).unwrap();
+        let parts = loop_parts(dump);
+        assert_eq!(parts.len(), 2, "one part per loop of the server: {dump}");
+        assert_ne!(parts[0].0, parts[1].0, "{dump}");
+        // Every connection but the asking one waits on its socket, in its coroutine.
+        let waiting = "`conn.await`, waiting on readable";
+        let per_loop: Vec<usize> = parts
+            .iter()
+            .map(|(_, p)| p.matches(waiting).count())
+            .collect();
+        assert_eq!(per_loop.iter().sum::<usize>(), CONNS - 1, "{dump}");
+        // 40 connections from distinct ports: the kernel's hash puts some on each
+        // listener (all on one: probability 2^-39).
+        assert!(per_loop.iter().all(|&n| n > 0), "{per_loop:?}: {dump}");
+        // Running: the connection asking, on its loop, and the task that renders the
+        // other loop's part, on that loop.
+        for (_, part) in &parts {
+            assert_eq!(part.matches(" running, spawned at ").count(), 1, "{dump}");
+        }
+        // Each part counts its tasks: its loop's main future, its connections and the
+        // running one; 40 connections in all.
+        let total: usize = parts
+            .iter()
+            .map(|(head, _)| {
+                let n = head.split(": ").nth(1).unwrap().trim_end_matches(" tasks");
+                n.parse::<usize>().unwrap() - 1
+            })
+            .sum();
+        assert_eq!(total, CONNS + 1, "{dump}");
+    });
+}
+
+/// `GET /hash?rounds=N`: SHA-256 chained N times over a 1 KiB block, checked against values
+/// from Python's `hashlib` (`d = sha256(d + bytes(i % 256 for i in range(1024)))` N times
+/// from 32 zero bytes); bad queries are a 400 that says why.
+#[test]
+fn hash_route_is_a_real_sha256_chain() {
+    const ONE: &str = "620939918b3f7487014fb3af53f0d03cb3062ca162175ae6e54049b63a8de8d2";
+    const THREE: &str = "446fc0300f7f03044ee03ea5a308c75da02ad055489e950465c6ea18878540d7";
+    const SIXTEEN: &str = "8b3c6f2245527ce5ff5c3119a181f7c580d9262cab098229ca44f2950c4bb4ff";
+    let addr = start_plain();
+    client(async move {
+        let mut sender = connect(addr).await;
+        for (path, want) in [
+            ("/hash?rounds=1", ONE),
+            ("/hash?rounds=3", THREE),
+            ("/hash?rounds=16", SIXTEEN),
+            ("/hash", SIXTEEN), // the default
+        ] {
+            let (res, body) = send(&mut sender, request(Method::GET, path, empty())).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            assert_eq!(body, want, "{path}");
+        }
+        for (path, says) in [
+            ("/hash?rounds=0", "rounds must be 1 to 8192"),
+            ("/hash?rounds=8193", "rounds must be 1 to 8192"),
+            ("/hash?rounds=ten", "\"ten\""),
+            ("/hash?size=3", "unknown query parameter \"size=3\""),
+        ] {
+            let (res, body) = send(&mut sender, request(Method::GET, path, empty())).await;
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path}");
+            let text = std::str::from_utf8(&body).unwrap();
+            assert!(text.contains(says), "{path}: {text}");
+        }
+    });
+}
+
 #[test]
 fn command_line_options() {
     let parse = |line: &str| args::parse(line.split_whitespace().map(String::from));
@@ -538,12 +673,16 @@ fn command_line_options() {
     assert_eq!((all.port, all.tls), (0, true));
     assert_eq!(all.cert.as_deref(), Some(std::path::Path::new("c.pem")));
     assert_eq!(all.header_timeout, Duration::from_millis(250));
+    assert_eq!(defaults.loops, None);
+    assert_eq!(parse("--loops 2").unwrap().loops, Some(2));
     for (line, says) in [
         ("--port", "--port needs a value"),
         ("--port 70000", "--port \"70000\""),
         ("--tls --cert c.pem", "--cert and --key go together"),
         ("--cert c.pem --key k.pem", "need --tls"),
         ("--verbose", "unknown argument \"--verbose\""),
+        ("--loops 0", "at least one loop"),
+        ("--loops two", "--loops \"two\""),
     ] {
         let e = parse(line)
             .err()

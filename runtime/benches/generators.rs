@@ -1,9 +1,13 @@
-//! Time per yield of three generators, each against the same work (the same statements in
+//! Time per yield of four generators, each against the same work (the same statements in
 //! the same order) as a hand-written
 //! `Iterator`, `genawaiter`, and a generator built on a rustc `async` block; also frame sizes
 //! and the cost behind `Box<dyn Iterator>` (a resume the optimiser cannot see through).
 //!
 //! Run: `cargo bench -p corio --bench generators` (`CORIO_BENCH_N` sets the yields per run).
+//! `CORIO_BENCH_ONLY=<row>/<contender>` (e.g. `spans/corio`) runs only that contender,
+//! `CORIO_BENCH_REPS` times (default 5): `runtime/benches/instructions.sh` runs each under
+//! cachegrind at two repetition counts, so the difference is instructions per item, a measure
+//! the machine's load does not change.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -49,6 +53,26 @@ fn tokens<'a>(text: &'a str) {
         let token = &rest[..end];
         rest = &rest[end..];
         yield_!(token);
+    }
+}
+
+/// The tokenizer of issue 20: byte offsets of the space-separated words, with the loops that
+/// find them in the body (no library search).
+#[corio::coroutine(yield = (usize, usize))]
+fn spans(text: &str) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i] != b' ' {
+            i += 1;
+        }
+        if i > start {
+            yield_!((start, i));
+        }
     }
 }
 
@@ -110,6 +134,36 @@ impl<'a> Iterator for HandTokens<'a> {
         let token = &self.rest[..end];
         self.rest = &self.rest[end..];
         Some(token)
+    }
+}
+
+/// Keeps its position in a local while it scans (what one writes by hand; working on
+/// `self.i` directly costs 68 instructions per span instead of 56).
+struct HandSpans<'a> {
+    bytes: &'a [u8],
+    i: usize,
+}
+
+impl Iterator for HandSpans<'_> {
+    type Item = (usize, usize);
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let bytes = self.bytes;
+        let mut i = self.i;
+        while i < bytes.len() {
+            while i < bytes.len() && bytes[i] == b' ' {
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i] != b' ' {
+                i += 1;
+            }
+            if i > start {
+                self.i = i;
+                return Some((start, i));
+            }
+        }
+        self.i = i;
+        None
     }
 }
 
@@ -179,6 +233,26 @@ fn genawaiter_tokens(text: &str) -> impl Iterator<Item = &str> + '_ {
             let token = &rest[..end];
             rest = &rest[end..];
             co.yield_(token).await;
+        }
+    })
+    .into_iter()
+}
+
+fn genawaiter_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    genawaiter::rc::Gen::new(move |co| async move {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            while i < bytes.len() && bytes[i] == b' ' {
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i] != b' ' {
+                i += 1;
+            }
+            if i > start {
+                co.yield_((start, i)).await;
+            }
         }
     })
     .into_iter()
@@ -285,12 +359,49 @@ fn async_tokens(text: &str) -> AsyncGen<&str, impl Future<Output = ()>> {
     })
 }
 
+fn async_spans(text: &str) -> AsyncGen<(usize, usize), impl Future<Output = ()>> {
+    async_gen(move |slot| async move {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            while i < bytes.len() && bytes[i] == b' ' {
+                i += 1;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i] != b' ' {
+                i += 1;
+            }
+            if i > start {
+                YieldNow {
+                    slot: slot.clone(),
+                    value: Some((start, i)),
+                }
+                .await;
+            }
+        }
+    })
+}
+
 // ---- harness -------------------------------------------------------------------------------
 
-/// Best of 5 runs, in ns per item; every item passes through `black_box`.
-fn time<I: Iterator>(items: u64, make: impl Fn() -> I) -> f64 {
-    let mut best = f64::MAX;
-    for _ in 0..5 {
+/// Whether `label` (`row/contender`) runs, and how many times: every contender 5 times, or
+/// only the one `CORIO_BENCH_ONLY` names, `CORIO_BENCH_REPS` times.
+fn reps(label: &str) -> usize {
+    match std::env::var("CORIO_BENCH_ONLY") {
+        Ok(only) if only != label => 0,
+        Ok(_) => std::env::var("CORIO_BENCH_REPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5),
+        Err(_) => 5,
+    }
+}
+
+/// Best of the runs, in ns per item; every item passes through `black_box`. NaN when the
+/// contender does not run.
+fn time<I: Iterator>(label: &str, items: u64, make: impl Fn() -> I) -> f64 {
+    let mut best = f64::NAN;
+    for _ in 0..reps(label) {
         let start = Instant::now();
         let mut count = 0u64;
         for x in make() {
@@ -304,9 +415,9 @@ fn time<I: Iterator>(items: u64, make: impl Fn() -> I) -> f64 {
 }
 
 /// Like [`time`], but every `next` goes through an opaque `&mut dyn Iterator`.
-fn time_dyn(items: u64, make: impl Fn() -> Box<dyn Iterator<Item = u64>>) -> f64 {
-    let mut best = f64::MAX;
-    for _ in 0..5 {
+fn time_dyn(label: &str, items: u64, make: impl Fn() -> Box<dyn Iterator<Item = u64>>) -> f64 {
+    let mut best = f64::NAN;
+    for _ in 0..reps(label) {
         let mut it = make();
         let start = Instant::now();
         let mut count = 0u64;
@@ -337,44 +448,60 @@ fn main() {
     println!("ns per yield (best of 5)   hand    corio  genawaiter  async-block   corio/hand");
     row(
         "counter",
-        time(n, || HandCounter {
+        time("counter/hand", n, || HandCounter {
             i: 0,
             n: black_box(n),
         }),
-        time(n, || counter(black_box(n))),
-        time(n, || genawaiter_counter(black_box(n))),
-        time(n, || async_counter(black_box(n))),
+        time("counter/corio", n, || counter(black_box(n))),
+        time("counter/genawaiter", n, || genawaiter_counter(black_box(n))),
+        time("counter/async", n, || async_counter(black_box(n))),
     );
     row(
         "fibonacci",
-        time(n, || HandFib {
+        time("fib/hand", n, || HandFib {
             a: 0,
             b: 1,
             i: 0,
             n: black_box(n),
         }),
-        time(n, || fib(black_box(n))),
-        time(n, || genawaiter_fib(black_box(n))),
-        time(n, || async_fib(black_box(n))),
+        time("fib/corio", n, || fib(black_box(n))),
+        time("fib/genawaiter", n, || genawaiter_fib(black_box(n))),
+        time("fib/async", n, || async_fib(black_box(n))),
     );
     row(
         "tokenizer (per token)",
-        time(words, || HandTokens {
+        time("tokens/hand", words, || HandTokens {
             rest: black_box(&text),
         }),
-        time(words, || tokens(black_box(&text))),
-        time(words, || genawaiter_tokens(black_box(&text))),
-        time(words, || async_tokens(black_box(&text))),
+        time("tokens/corio", words, || tokens(black_box(&text))),
+        time("tokens/genawaiter", words, || {
+            genawaiter_tokens(black_box(&text))
+        }),
+        time("tokens/async", words, || async_tokens(black_box(&text))),
     );
-    let dyn_hand = time_dyn(n, || {
+    row(
+        "byte spans (per span)",
+        time("spans/hand", words, || HandSpans {
+            bytes: black_box(&text).as_bytes(),
+            i: 0,
+        }),
+        time("spans/corio", words, || spans(black_box(&text))),
+        time("spans/genawaiter", words, || {
+            genawaiter_spans(black_box(&text))
+        }),
+        time("spans/async", words, || async_spans(black_box(&text))),
+    );
+    let dyn_hand = time_dyn("dyn/hand", n, || {
         Box::new(HandCounter {
             i: 0,
             n: black_box(n),
         })
     });
-    let dyn_corio = time_dyn(n, || Box::new(counter(black_box(n))));
-    let dyn_gena = time_dyn(n, || Box::new(genawaiter_counter(black_box(n))));
-    let dyn_rustc = time_dyn(n, || Box::new(async_counter(black_box(n))));
+    let dyn_corio = time_dyn("dyn/corio", n, || Box::new(counter(black_box(n))));
+    let dyn_gena = time_dyn("dyn/genawaiter", n, || {
+        Box::new(genawaiter_counter(black_box(n)))
+    });
+    let dyn_rustc = time_dyn("dyn/async", n, || Box::new(async_counter(black_box(n))));
     row(
         "counter, Box<dyn>",
         dyn_hand,
@@ -382,7 +509,7 @@ fn main() {
         dyn_gena,
         dyn_rustc,
     );
-    let dyn_tagged = time_dyn(n, || {
+    let dyn_tagged = time_dyn("dyn/tagged", n, || {
         Box::new(HandTagged {
             tag: 0,
             i: 0,
@@ -412,5 +539,11 @@ fn main() {
         size_of::<HandTokens<'_>>(),
         size_of_val(&tokens("")),
         size_of_val(&*async_tokens("").fut)
+    );
+    println!(
+        "byte spans           {:>6} {:>8} {:>8}",
+        size_of::<HandSpans<'_>>(),
+        size_of_val(&spans("")),
+        size_of_val(&*async_spans("").fut)
     );
 }

@@ -1,5 +1,6 @@
-//! A Redis-compatible server on one corio loop:
-//! `cargo run --release --example redis_server -- --port 6379`, then `redis-cli -p 6379`.
+//! A Redis-compatible server on corio:
+//! `cargo run --release --example redis_server -- [--port 6379] [--loops N]`, then
+//! `redis-cli -p 6379`.
 //!
 //! It speaks RESP2 (multibulk arrays and inline commands) and implements strings with
 //! expiry, lists and pub/sub with Redis's semantics and reply types: PING ECHO QUIT GET SET
@@ -15,10 +16,19 @@
 //! across reads waits in the connection's buffer. Nothing blocks the loop: a client that
 //! reads slowly only holds its own task, and one that sends without pause yields to the
 //! others after every full buffer.
+//!
+//! `--loops N` serves on N loops, one per thread: each binds the port with `SO_REUSEPORT`
+//! and serves the connections the kernel gives it. They share one keyspace (behind a lock
+//! that each command holds for its own run, so every command is atomic as in Redis), and a
+//! `PUBLISH` reaches the subscribers of every loop (the other loops' at their next turn,
+//! through their remote handles) and counts them all.
 
 use std::io::{self, ErrorKind};
 use std::rc::Rc;
+use std::sync::OnceLock;
 use std::time::Duration;
+
+use corio::Loops;
 
 use corio::net::{TcpListener, TcpStream};
 
@@ -31,8 +41,13 @@ mod pubsub;
 #[path = "redis_server/resp.rs"]
 mod resp;
 
-use commands::{After, Server};
-use pubsub::Client;
+#[allow(
+    unused_imports,
+    reason = "the integration tests read the per-loop counter"
+)]
+pub(crate) use commands::connections_here;
+use commands::{After, Keyspace, Server};
+use pubsub::{Client, LoopCounts};
 use resp::{Parsed, Reply, Request};
 
 /// How much a connection reads at a time, and the size its buffer returns to.
@@ -217,67 +232,151 @@ async fn expire_cycle(server: Rc<Server>) {
     let mut tick = corio::interval(Duration::from_millis(100));
     loop {
         tick.tick().await;
-        server
-            .db
-            .borrow_mut()
-            .expire_cycle(Duration::from_millis(2));
+        server.db.lock().expire_cycle(Duration::from_millis(2));
     }
 }
 
-/// Serves Redis clients on `listener` until an accept fails.
+/// Serves Redis clients on `listener` until an accept fails, on one loop.
+#[allow(dead_code, reason = "the integration tests serve this way")]
 pub(crate) async fn serve(listener: TcpListener) -> io::Result<()> {
-    let server = Rc::new(Server::new());
-    let cycle = corio::spawn_named("expire_cycle", expire_cycle(server.clone()));
+    serve_on(listener, Rc::new(Server::new())).await
+}
+
+/// Serves Redis clients on `listener` with `server` (this loop's part of the server) until
+/// an accept fails. Loop 0 of a multi-loop server runs the expiry cycle for all of them.
+pub(crate) async fn serve_on(listener: TcpListener, server: Rc<Server>) -> io::Result<()> {
+    server.serve_here();
+    let cycle = match &server.loops {
+        Some(loops) if loops.index() != 0 => None,
+        _ => Some(corio::spawn_named(
+            "expire_cycle",
+            expire_cycle(server.clone()),
+        )),
+    };
     let res = loop {
         let (stream, _peer) = match listener.accept().await {
             Ok(conn) => conn,
             Err(e) => break Err(e),
         };
         stream.set_nodelay(true)?;
+        server.connections.set(server.connections.get() + 1);
         // A dropped Task keeps running; a failed connection only ends its own task.
         drop(corio::spawn(connection(server.clone(), stream)));
     };
-    cycle.cancel();
+    if let Some(cycle) = cycle {
+        cycle.cancel();
+    }
     res
 }
 
-/// `--port N` (default 6379).
-fn port_from_args() -> io::Result<u16> {
+/// What the loops of one multi-loop server share: the keyspace and the subscriber counts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shared {
+    pub(crate) db: Keyspace,
+    pub(crate) counts: LoopCounts,
+    /// The port loop 0 bound (`None`: it failed), for the others when asked for port 0.
+    pub(crate) port: std::sync::Arc<OnceLock<Option<u16>>>,
+}
+
+/// This loop's `SO_REUSEPORT` listener on `port` of 127.0.0.1 and its part of the server.
+/// With port 0, loop 0 binds first and the others bind the port it got.
+pub(crate) async fn bind_loop(
+    loops: Loops,
+    port: u16,
+    shared: &Shared,
+) -> io::Result<(TcpListener, Rc<Server>)> {
+    let listener = if port != 0 {
+        TcpListener::bind_reuseport(("127.0.0.1", port))?
+    } else if loops.index() == 0 {
+        let bound = TcpListener::bind_reuseport("127.0.0.1:0");
+        let got = bound.as_ref().ok().and_then(|l| l.local_addr().ok());
+        let _ = shared.port.set(got.map(|a| a.port()));
+        bound?
+    } else {
+        let first = loop {
+            match shared.port.get() {
+                Some(first) => break *first,
+                // Loop 0 binds at its first step; this wait is a turn or two.
+                None => corio::sleep(Duration::from_millis(1)).await,
+            }
+        };
+        let port = first.ok_or_else(|| io::Error::other("loop 0 could not bind the port"))?;
+        TcpListener::bind_reuseport(("127.0.0.1", port))?
+    };
+    let server = Server::on_loop(shared.db.clone(), loops, shared.counts.clone());
+    Ok((listener, Rc::new(server)))
+}
+
+/// `[--port N] [--loops N]`: the port (default 6379) and the number of loops (`None`: one,
+/// on the main thread).
+fn parse_args() -> io::Result<(u16, Option<usize>)> {
     let mut args = std::env::args().skip(1);
-    let mut port = 6379;
+    let (mut port, mut loops) = (6379, None);
+    let invalid = |msg: String| io::Error::new(ErrorKind::InvalidInput, msg);
     while let Some(arg) = args.next() {
-        let invalid = |msg: String| io::Error::new(ErrorKind::InvalidInput, msg);
+        let mut value = |name: &str| {
+            args.next()
+                .ok_or_else(|| invalid(format!("{name} needs a value")))
+        };
         match arg.as_str() {
             "--port" | "-p" => {
-                let value = args
-                    .next()
-                    .ok_or_else(|| invalid("--port needs a value".into()))?;
-                port = value
+                let v = value("--port")?;
+                port = v
                     .parse()
-                    .map_err(|e| invalid(format!("--port {value:?}: {e}")))?;
+                    .map_err(|e| invalid(format!("--port {v:?}: {e}")))?;
+            }
+            "--loops" => {
+                let v = value("--loops")?;
+                loops = match v.parse::<usize>() {
+                    Ok(0) => return Err(invalid(format!("--loops {v:?}: at least one loop"))),
+                    Ok(n) => Some(n),
+                    Err(e) => return Err(invalid(format!("--loops {v:?}: {e}"))),
+                };
             }
             other => {
                 return Err(invalid(format!(
-                    "unknown argument {other:?} (usage: redis_server [--port N])"
+                    "unknown argument {other:?} (usage: redis_server [--port N] [--loops N])"
                 )));
             }
         }
     }
-    Ok(port)
+    Ok((port, loops))
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+async fn until_signal(listener: TcpListener, server: Rc<Server>) -> io::Result<()> {
+    match corio::select(serve_on(listener, server), corio::signal::ctrl_c()).await {
+        corio::Either::Left(res) => res,
+        corio::Either::Right(res) => {
+            eprintln!("redis_server: signal received, shutting down");
+            res
+        }
+    }
 }
 
 #[allow(dead_code)] // the integration test includes this file for `serve`
 fn main() -> io::Result<()> {
-    let port = port_from_args()?;
-    corio::run(async move {
-        let listener = TcpListener::bind(("127.0.0.1", port))?;
-        eprintln!("listening on {}", listener.local_addr()?);
-        match corio::select(serve(listener), corio::signal::ctrl_c()).await {
-            corio::Either::Left(res) => res,
-            corio::Either::Right(res) => {
-                eprintln!("redis_server: signal received, shutting down");
-                res
+    let (port, loops) = parse_args()?;
+    let Some(n) = loops else {
+        return corio::run(async move {
+            let listener = TcpListener::bind(("127.0.0.1", port))?;
+            eprintln!("listening on {}", listener.local_addr()?);
+            until_signal(listener, Rc::new(Server::new())).await
+        });
+    };
+    let shared = Shared::default();
+    let rt = corio::Runtime::builder().loops(n).build();
+    rt.run_loops(|loops| {
+        let shared = &shared;
+        async move {
+            let (index, len) = (loops.index(), loops.len());
+            let (listener, server) = bind_loop(loops, port, shared).await?;
+            if index == 0 {
+                eprintln!("listening on {} with {len} loops", listener.local_addr()?);
             }
+            until_signal(listener, server).await
         }
     })
+    .into_iter()
+    .collect()
 }

@@ -35,6 +35,9 @@ pub fn yield_now() -> YieldNow {
 
 /// The future of [`yield_now`].
 ///
+/// A clone of a `YieldNow` that has already yielded completes when polled, as the original
+/// would.
+///
 /// # Examples
 ///
 /// ```
@@ -43,7 +46,7 @@ pub fn yield_now() -> YieldNow {
 ///     y.await;
 /// });
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow {
     yielded: bool,

@@ -73,6 +73,7 @@
 #[doc(hidden)]
 pub mod __private;
 mod as_completed;
+mod asyncio_names;
 mod blocking;
 mod callbacks;
 mod combinators;
@@ -109,6 +110,7 @@ use rt::waker;
 pub use observe::debug;
 
 pub use as_completed::{AsCompleted, AsCompletedNext, as_completed};
+pub use asyncio_names::{gather, race, run_in_thread};
 pub use blocking::{Blocking, spawn_blocking};
 pub use callbacks::{CallbackHandle, call_at, call_later, call_soon};
 #[doc(hidden)]

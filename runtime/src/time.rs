@@ -125,6 +125,30 @@ pub struct Sleep {
     key: Option<TimerKey>,
 }
 
+/// A clone ends at the same deadline; it registers its own timer when first polled, so a
+/// `#[corio::coroutine(clone)] async fn` suspended at a `sleep` can be cloned.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// corio::run(async {
+///     let nap = corio::sleep(Duration::from_millis(1));
+///     let same = nap.clone();
+///     assert_eq!(nap.deadline(), same.deadline());
+///     corio::join!(nap, same).await;
+/// });
+/// ```
+impl Clone for Sleep {
+    fn clone(&self) -> Self {
+        Sleep {
+            deadline: self.deadline,
+            key: None,
+        }
+    }
+}
+
 impl Sleep {
     /// When this sleep ends.
     ///

@@ -456,3 +456,69 @@ fn dump_all_shows_every_loop_and_task_infos_name_their_loop() {
         );
     }
 }
+
+/// The multi-loop APIs from a `#[corio::coroutine]` body: `Loops`, `call_soon_threadsafe`
+/// answered through a oneshot, `dump_all`, and two `bind_reuseport` listeners on one port.
+#[corio::coroutine]
+async fn multi_loop_apis_from_a_coroutine(loops: corio::Loops) -> std::io::Result<String> {
+    use corio::net::{TcpListener, TcpStream};
+    let other = loops.remote((loops.index() + 1) % loops.len()).clone();
+    let (tx, rx) = futures::channel::oneshot::channel();
+    other
+        .call_soon_threadsafe(move || {
+            let _ = tx.send(corio::running_loop().map(|h| h.id()));
+        })
+        .map_err(std::io::Error::other)?;
+    let answered = rx.await.map_err(std::io::Error::other)?;
+    assert_eq!(
+        answered,
+        Some(other.id()),
+        "the callback ran on the other loop"
+    );
+
+    let first = TcpListener::bind_reuseport("127.0.0.1:0")?;
+    let addr = first.local_addr()?;
+    let second = TcpListener::bind_reuseport(addr)?;
+    assert_eq!(second.local_addr()?, addr);
+    let client = TcpStream::connect(addr).await?;
+    let accepted = corio::select(first.accept(), second.accept()).await;
+    let (conn, _) = match accepted {
+        corio::Either::Left(res) | corio::Either::Right(res) => res?,
+    };
+    assert_eq!(conn.peer_addr()?, client.local_addr()?);
+
+    // Wait until the other loop has been asked too, so that both dumps see both loops.
+    ASKED.fetch_add(1, Ordering::SeqCst);
+    while ASKED.load(Ordering::SeqCst) < loops.len() {
+        corio::sleep(Duration::from_millis(1)).await;
+    }
+    let text = corio::dump_all().await;
+    ASKED.fetch_add(1, Ordering::SeqCst);
+    while ASKED.load(Ordering::SeqCst) < 2 * loops.len() {
+        corio::sleep(Duration::from_millis(1)).await;
+    }
+    Ok(text)
+}
+
+static ASKED: AtomicUsize = AtomicUsize::new(0);
+
+#[test]
+fn the_multi_loop_apis_work_from_coroutines() {
+    let rt = corio::Runtime::builder().loops(2).build();
+    let texts = rt.run_loops(|loops| async move {
+        let ids: Vec<_> = loops.remotes().iter().map(|r| r.id()).collect();
+        (multi_loop_apis_from_a_coroutine(loops).await.unwrap(), ids)
+    });
+    for (text, ids) in texts {
+        for id in ids {
+            assert!(
+                text.contains(&format!("loop {id}:")),
+                "loop {id} missing in\n{text}"
+            );
+        }
+        assert!(
+            text.contains("multi_loop_apis_from_a_coroutine at "),
+            "{text}"
+        );
+    }
+}

@@ -2,9 +2,16 @@
 //! corio loops on different threads, with the cancellation guarantees of corio's local
 //! `sync::mpsc` and `sync::oneshot` checked again across loops (`tests/sync.rs`,
 //! `src/sync/mpsc.rs` have the local versions).
+//!
+//! The later tests are `#[corio::coroutine]`s, where async-channel's `send`/`recv` futures
+//! (which borrow the handle) cannot be held across an await of the coroutine: each operation
+//! runs on a clone of the handle in a nested `async move` block, as the borrowing rule says.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
@@ -98,14 +105,16 @@ fn a_send_chosen_then_cancelled_passes_the_room_on_across_loops() {
         assert_eq!(rx.try_recv(), Ok(0)); // room: A is chosen
         a.cancel();
         let a = a.await;
+        let mut landed = Vec::new();
+        // A's send completed before the cancel reached its loop: its item fills the
+        // channel, and B can only finish once it is taken.
+        if a.is_ok() {
+            landed.push(soon("recv", rx.recv()).await.unwrap());
+        }
         soon("B's send", b).await.unwrap();
-        let mut landed = vec![soon("recv", rx.recv()).await.unwrap()];
+        landed.push(soon("recv", rx.recv()).await.unwrap());
         match a {
-            // A's send completed before the cancel reached its loop: both landed, in order.
-            Ok(()) => {
-                landed.push(soon("recv", rx.recv()).await.unwrap());
-                assert_eq!(landed, [1, 2]);
-            }
+            Ok(()) => assert_eq!(landed, [1, 2]),
             Err(e) => {
                 assert!(e.is_cancelled());
                 assert_eq!(landed, [2], "A's cancelled send must not land");
@@ -220,4 +229,291 @@ fn oneshot_between_loops_and_its_cancellations() {
         other.remote.spawn(async move { drop(tx) }).await.unwrap();
         assert_eq!(soon("the oneshot", rx).await, Err(oneshot::Canceled));
     });
+}
+
+/// A waker that only notes that it was woken.
+struct Flag(AtomicBool);
+
+impl std::task::Wake for Flag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Polls `fut` once with a waker that only notes a wake-up: `fut` is then a registered
+/// waiter that the test drops (cancels) after checking that it was chosen.
+fn poll_once<F: Future + Unpin>(fut: &mut F) -> (Poll<F::Output>, Arc<Flag>) {
+    let flag = Arc::new(Flag(AtomicBool::new(false)));
+    let waker = Waker::from(flag.clone());
+    (Pin::new(fut).poll(&mut Context::from_waker(&waker)), flag)
+}
+
+/// A `recv` waiting first is woken by a send from another loop and dropped before it runs:
+/// the item is the next waiter's, not lost.
+#[corio::coroutine]
+async fn a_woken_recv_dropped_before_it_runs(other: RemoteHandle) -> Option<u32> {
+    let (tx, rx) = async_channel::bounded::<u32>(1);
+    let first = rx.clone();
+    let mut a = Box::pin(async move { first.recv().await.ok() });
+    let (polled, woken) = poll_once(&mut a);
+    assert!(polled.is_pending(), "A waits first");
+    let second = rx.clone();
+    let b = corio::spawn(async move { second.recv().await.ok() });
+    settle().await; // B waits behind A
+    let sent = other.spawn(async move { tx.send(7).await.is_ok() });
+    let sent = soon("the send on the other loop", sent).await;
+    assert!(sent.unwrap());
+    assert!(woken.0.load(Ordering::SeqCst), "the send chose A");
+    drop(a); // chosen for the item, cancelled before it ran
+    soon("B's recv", b).await.unwrap()
+}
+
+#[test]
+fn a_recv_woken_from_another_loop_then_dropped_passes_the_item_on() {
+    let other = Looper::start();
+    let remote = other.remote.clone();
+    let got = corio::run(async move { a_woken_recv_dropped_before_it_runs(remote).await });
+    assert_eq!(got, Some(7));
+}
+
+/// A bounded `send` waiting first is given the room a `recv` on another loop opens, and is
+/// dropped before it runs: its item never lands, the room goes to the next sender.
+#[corio::coroutine]
+async fn a_send_given_room_then_dropped(other: RemoteHandle) -> Vec<u32> {
+    let (tx, rx) = async_channel::bounded::<u32>(1);
+    tx.try_send(0).unwrap();
+    let first = tx.clone();
+    let mut a = Box::pin(async move { first.send(1).await.is_ok() });
+    let (polled, woken) = poll_once(&mut a);
+    assert!(polled.is_pending(), "A waits for room first");
+    let second = tx.clone();
+    let b = corio::spawn(async move { second.send(2).await.is_ok() });
+    settle().await; // B waits behind A
+    let taker = rx.clone();
+    let took = other.spawn(async move { taker.recv().await.ok() });
+    let took = soon("the recv on the other loop", took).await;
+    assert_eq!(took.unwrap(), Some(0));
+    assert!(woken.0.load(Ordering::SeqCst), "the room went to A");
+    drop(a); // chosen for the room, cancelled before it ran
+    let b_sent = soon("B's send", b).await;
+    assert!(b_sent.unwrap(), "B gets the room");
+    drop(tx);
+    let mut landed = Vec::new();
+    while let Ok(v) = rx.try_recv() {
+        landed.push(v);
+    }
+    landed
+}
+
+#[test]
+fn a_send_given_room_from_another_loop_then_dropped_passes_the_room_on() {
+    let other = Looper::start();
+    let remote = other.remote.clone();
+    let landed = corio::run(async move { a_send_given_room_then_dropped(remote).await });
+    assert_eq!(landed, [2], "A's cancelled send must not land");
+}
+
+/// Receives until the channel ends; with `cancel_often`, every attempt races a
+/// `yield_now` that is polled first, so that the `recv` is often dropped after a send on
+/// another loop woke it and before it ran.
+#[corio::coroutine]
+async fn receive_all(rx: async_channel::Receiver<u32>, cancel_often: bool) -> (Vec<u32>, u32) {
+    let mut got = Vec::new();
+    let mut cancelled = 0;
+    loop {
+        let rx = rx.clone();
+        let attempt = async move { rx.recv().await };
+        let res = if cancel_often {
+            match corio::select(corio::yield_now(), attempt).await {
+                corio::Either::Left(()) => {
+                    cancelled += 1; // the recv was dropped, woken or not
+                    continue;
+                }
+                corio::Either::Right(res) => res,
+            }
+        } else {
+            attempt.await
+        };
+        match res {
+            Ok(v) => got.push(v),
+            Err(_) => return (got, cancelled), // closed and drained
+        }
+    }
+}
+
+/// Two receivers on one loop, one of them cancelling its `recv` over and over, while
+/// another loop sends: every item arrives exactly once, each receiver sees its share in
+/// order, and nobody is left asleep beside an item (that would hang, and time out).
+#[test]
+fn recvs_cancelled_while_sends_arrive_from_another_loop_lose_nothing() {
+    const N: u32 = 3000;
+    let other = Looper::start();
+    let (tx, rx) = async_channel::bounded::<u32>(4);
+    let sender = other.remote.spawn(async move {
+        for i in 0..N {
+            tx.send(i).await.unwrap();
+            if i % 7 == 0 {
+                corio::yield_now().await;
+            }
+        }
+        // dropping `tx` ends the receivers once the buffer is drained
+    });
+    let (a, b) = corio::run(async move {
+        let a = corio::spawn(receive_all(rx.clone(), true));
+        let b = corio::spawn(receive_all(rx, false));
+        let a = corio::timeout(Duration::from_secs(60), a).await;
+        let b = corio::timeout(Duration::from_secs(60), b).await;
+        (
+            a.expect("a receiver waits forever").unwrap(),
+            b.expect("a receiver waits forever").unwrap(),
+        )
+    });
+    sender.join().unwrap();
+    let ((a, cancelled), (b, _)) = (a, b);
+    assert!(
+        cancelled > 0,
+        "no recv was cancelled: the test tests nothing"
+    );
+    assert!(
+        a.is_sorted() && b.is_sorted(),
+        "each receiver's share in order"
+    );
+    let mut all = [a, b].concat();
+    all.sort_unstable();
+    assert_eq!(all, (0..N).collect::<Vec<_>>(), "every item exactly once");
+}
+
+/// Sends `0..n` one after another, each racing a `yield_now` polled first, so that many
+/// sends are cancelled after a `recv` on another loop made room; the values whose send
+/// completed, in order.
+#[corio::coroutine]
+async fn send_racing_cancels(tx: async_channel::Sender<u32>, n: u32) -> Vec<u32> {
+    let mut sent = Vec::new();
+    for i in 0..n {
+        let tx = tx.clone();
+        let attempt = async move { tx.send(i).await };
+        if let corio::Either::Right(res) = corio::select(corio::yield_now(), attempt).await {
+            res.unwrap();
+            sent.push(i);
+        }
+    }
+    sent
+}
+
+/// A sender whose bounded sends are often cancelled while a receiver on another loop
+/// drains the channel: exactly the sends that completed land, in order; no cancelled one.
+#[test]
+fn sends_cancelled_while_room_opens_on_another_loop_land_exactly_when_they_complete() {
+    const N: u32 = 3000;
+    let other = Looper::start();
+    let (tx, rx) = async_channel::bounded::<u32>(1);
+    let receiver = other.remote.spawn(async move {
+        let mut got = Vec::new();
+        while let Ok(v) = rx.recv().await {
+            got.push(v);
+        }
+        got
+    });
+    let sent = corio::run(async move { send_racing_cancels(tx, N).await });
+    let got = receiver.join().unwrap();
+    assert!(
+        sent.len() < N as usize,
+        "no send was cancelled: the test tests nothing"
+    );
+    assert!(!sent.is_empty());
+    assert_eq!(got, sent);
+}
+
+/// `close` on one loop wakes the receivers and the senders that wait on another loop: the
+/// receivers end, the senders get their items back.
+#[corio::coroutine]
+async fn close_wakes_the_other_loops_waiters(other: RemoteHandle) -> (Vec<bool>, Vec<u32>) {
+    let (tx, rx) = async_channel::bounded::<u32>(1);
+    let receivers: Vec<_> = (0..2)
+        .map(|_| {
+            let rx = rx.clone();
+            other.spawn(async move { rx.recv().await.is_err() })
+        })
+        .collect();
+    settle().await;
+    assert!(tx.close(), "the first close closes");
+    let mut ended = Vec::new();
+    for r in receivers {
+        ended.push(soon("a receiver on the other loop", r).await.unwrap());
+    }
+
+    let (tx, rx) = async_channel::bounded::<u32>(1);
+    tx.try_send(0).unwrap();
+    let senders: Vec<_> = [1, 2]
+        .into_iter()
+        .map(|v| {
+            let tx = tx.clone();
+            other.spawn(async move { tx.send(v).await.map_err(|e| e.into_inner()) })
+        })
+        .collect();
+    settle().await;
+    rx.close();
+    let mut returned = Vec::new();
+    for s in senders {
+        match soon("a sender on the other loop", s).await.unwrap() {
+            Ok(()) => panic!("a send into a closed channel succeeded"),
+            Err(v) => returned.push(v),
+        }
+    }
+    (ended, returned)
+}
+
+#[test]
+fn close_wakes_waiters_on_another_loop() {
+    let other = Looper::start();
+    let remote = other.remote.clone();
+    let (ended, returned) =
+        corio::run(async move { close_wakes_the_other_loops_waiters(remote).await });
+    assert_eq!(ended, [true, true]);
+    assert_eq!(returned, [1, 2]);
+}
+
+/// A task on `other` that sends `v` on `tx`; whether the send succeeded.
+fn spawn_send(
+    other: &RemoteHandle,
+    tx: &async_channel::Sender<u32>,
+    v: u32,
+) -> corio::RemoteTask<bool> {
+    let tx = tx.clone();
+    other.spawn(async move { tx.send(v).await.is_ok() })
+}
+
+/// A task on another loop waiting to send is cancelled through its `RemoteTask`: its item
+/// never lands and the room goes to the next sender; a dropped `RemoteTask` leaves its task
+/// running, and its send lands.
+#[corio::coroutine]
+async fn remote_tasks_cancelled_and_dropped(other: RemoteHandle) -> Vec<u32> {
+    let (tx, rx) = async_channel::bounded::<u32>(1);
+    tx.try_send(0).unwrap();
+    let cancelled = spawn_send(&other, &tx, 1);
+    settle().await;
+    let detached = spawn_send(&other, &tx, 2);
+    settle().await;
+    cancelled.cancel();
+    let cancelled = soon("the cancel", cancelled).await;
+    assert!(cancelled.unwrap_err().is_cancelled());
+    drop(detached); // keeps running on the other loop
+    let mut landed = Vec::new();
+    for _ in 0..2 {
+        let rx = rx.clone();
+        landed.push(soon("recv", async move { rx.recv().await }).await.unwrap());
+    }
+    drop(tx);
+    let rx2 = rx.clone();
+    let third = soon("the end", async move { rx2.recv().await }).await;
+    assert!(third.is_err(), "nothing else landed: {third:?}");
+    landed
+}
+
+#[test]
+fn a_remote_task_cancelled_or_dropped_across_loops_keeps_the_channel_right() {
+    let other = Looper::start();
+    let remote = other.remote.clone();
+    let landed = corio::run(async move { remote_tasks_cancelled_and_dropped(remote).await });
+    assert_eq!(landed, [0, 2]);
 }

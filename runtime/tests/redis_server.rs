@@ -32,6 +32,44 @@ fn start() -> SocketAddr {
     rx.recv_timeout(TIMEOUT).expect("server started")
 }
 
+/// Starts a server on `n` loops, as `redis_server --loops N --port 0` runs it, on a thread
+/// of its own; its address and the loops' remote handles.
+fn start_loops(n: usize) -> (SocketAddr, Vec<corio::RemoteHandle>) {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let shared = redis_server::Shared::default();
+        let rt = corio::Runtime::builder().loops(n).build();
+        rt.run_loops(|loops| {
+            let (tx, shared) = (tx.clone(), &shared);
+            async move {
+                let remotes = loops.remotes().to_vec();
+                let (listener, server) = redis_server::bind_loop(loops, 0, shared).await?;
+                tx.send((listener.local_addr()?, remotes))
+                    .expect("test is waiting");
+                redis_server::serve_on(listener, server).await
+            }
+        })
+    });
+    let started: Vec<_> = (0..n)
+        .map(|_| rx.recv_timeout(TIMEOUT).expect("server loop started"))
+        .collect();
+    assert!(started.iter().all(|(a, _)| *a == started[0].0), "one port");
+    started.into_iter().next().unwrap()
+}
+
+/// How many connections each loop accepted, asked on each loop through its remote handle
+/// from this plain thread.
+fn connections_per_loop(remotes: &[corio::RemoteHandle]) -> Vec<u64> {
+    remotes
+        .iter()
+        .map(|r| {
+            r.spawn(async { redis_server::connections_here() })
+                .join()
+                .unwrap()
+        })
+        .collect()
+}
+
 fn client(addr: SocketAddr) -> Connection {
     let con = redis::Client::open(format!("redis://{addr}/"))
         .and_then(|c| c.get_connection_with_timeout(TIMEOUT))
@@ -942,4 +980,90 @@ fn a_task_dump_shows_each_client_where_it_waits() {
         std::io::Result::Ok(())
     })
     .unwrap();
+}
+
+/// Two loops serve one port (`--loops 2`) with one keyspace: many clients of the `redis`
+/// crate, spread by the kernel over both loops, each see the keys the others wrote, and
+/// `INCR`s from many threads at once are atomic.
+#[test]
+fn two_loops_serve_one_port_with_one_keyspace() {
+    const CLIENTS: usize = 40;
+    let (addr, remotes) = start_loops(2);
+    let mut cons: Vec<Connection> = (0..CLIENTS).map(|_| client(addr)).collect();
+    for (i, con) in cons.iter_mut().enumerate() {
+        let () = con.set(format!("k{i}"), i).unwrap();
+    }
+    for (i, con) in cons.iter_mut().enumerate() {
+        let j = (i + 1) % CLIENTS;
+        let v: usize = con.get(format!("k{j}")).unwrap();
+        assert_eq!(v, j, "connection {i} reads what connection {j} wrote");
+    }
+    let per_loop = connections_per_loop(&remotes);
+    assert_eq!(per_loop.iter().sum::<u64>(), CLIENTS as u64);
+    // 40 connections from distinct ports: the kernel's hash puts some on each loop
+    // (all on one: probability 2^-39).
+    assert!(per_loop.iter().all(|&n| n > 0), "{per_loop:?}");
+
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut con = client(addr);
+                for _ in 0..250 {
+                    let _: i64 = con.incr("hits", 1).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let hits: i64 = cons[0].get("hits").unwrap();
+    assert_eq!(hits, 2000, "no INCR lost between the loops");
+    assert_eq!(cmd(&mut cons[1], &["DBSIZE"]).unwrap(), Value::Int(41));
+}
+
+/// `PUBLISH` on a two-loop server reaches the subscribers of both loops, in order, and
+/// counts them all; an `UNSUBSCRIBE` on either loop is counted at once.
+#[test]
+fn publish_reaches_subscribers_on_every_loop() {
+    const SUBS: usize = 24;
+    let (addr, remotes) = start_loops(2);
+    let mut sub_cons: Vec<Connection> = (0..SUBS).map(|_| client(addr)).collect();
+    let mut subs: Vec<_> = sub_cons
+        .iter_mut()
+        .map(|con| {
+            let mut sub = con.as_pubsub();
+            sub.set_read_timeout(Some(TIMEOUT)).unwrap();
+            sub.subscribe("news").unwrap();
+            sub
+        })
+        .collect();
+    let per_loop = connections_per_loop(&remotes);
+    assert!(per_loop.iter().all(|&n| n > 0), "{per_loop:?}");
+    let mut publisher = client(addr);
+    for msg in ["one", "two", "three"] {
+        assert_eq!(
+            cmd(&mut publisher, &["PUBLISH", "news", msg]).unwrap(),
+            Value::Int(SUBS as i64)
+        );
+    }
+    for sub in &mut subs {
+        for msg in ["one", "two", "three"] {
+            let m = sub.get_message().unwrap();
+            assert_eq!(
+                (m.get_channel_name(), m.get_payload::<String>().unwrap()),
+                ("news", msg.into())
+            );
+        }
+    }
+    subs[0].unsubscribe("news").unwrap();
+    subs[SUBS - 1].unsubscribe("news").unwrap();
+    assert_eq!(
+        cmd(&mut publisher, &["PUBLISH", "news", "four"]).unwrap(),
+        Value::Int(SUBS as i64 - 2)
+    );
+    assert_eq!(
+        cmd(&mut publisher, &["PUBLISH", "sports", "x"]).unwrap(),
+        Value::Int(0)
+    );
 }

@@ -15,10 +15,14 @@ pub(crate) struct Args {
     pub(crate) key: Option<PathBuf>,
     /// How long a client may take to send a request's headers (and, with TLS, its handshake).
     pub(crate) header_timeout: Duration,
+    /// `--loops N`: serve on N corio loops, one per thread, each accepting on its own
+    /// `SO_REUSEPORT` listener of the port (the tokio peer reads it as N worker threads of
+    /// tokio's multi-thread runtime). `None`: one loop (current_thread) on the main thread.
+    pub(crate) loops: Option<usize>,
 }
 
 pub(crate) const USAGE: &str = "usage: http_server [--port N] [--tls [--cert FILE --key FILE]] \
-                                [--header-timeout-ms MS]";
+                                [--header-timeout-ms MS] [--loops N]";
 
 /// Parses `args` (without the program name).
 pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
@@ -28,6 +32,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
         cert: None,
         key: None,
         header_timeout: Duration::from_secs(10),
+        loops: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -46,6 +51,14 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, Stri
                     .parse()
                     .map_err(|e| format!("--header-timeout-ms {v:?}: {e}"))?;
                 parsed.header_timeout = Duration::from_millis(ms);
+            }
+            "--loops" => {
+                let v = value("--loops")?;
+                match v.parse::<usize>() {
+                    Ok(0) => return Err(format!("--loops {v:?}: at least one loop")),
+                    Ok(n) => parsed.loops = Some(n),
+                    Err(e) => return Err(format!("--loops {v:?}: {e}")),
+                }
             }
             "-h" | "--help" => return Err(USAGE.to_string()),
             other => return Err(format!("unknown argument {other:?}")),

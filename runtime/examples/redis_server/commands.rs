@@ -3,27 +3,88 @@
 //! Every command writes its reply into the connection's output buffer; none allocates on
 //! the way except to store new keys and values.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use corio::Loops;
 
 use super::db::{Db, WrongType};
-use super::pubsub::{Client, PubSub};
+use super::pubsub::{Client, LoopCounts, PubSub};
 use super::resp::{Argv, Reply, parse_i64};
 
-/// What the server shares between connections.
+/// What the server shares between the connections of one loop.
 #[derive(Debug)]
 pub(crate) struct Server {
-    pub(crate) db: RefCell<Db>,
+    /// The keys: one keyspace for every loop of the server.
+    pub(crate) db: Keyspace,
+    /// This loop's subscribers (a published message reaches the other loops' through
+    /// their remote handles, see [`publish`]).
     pub(crate) pubsub: RefCell<PubSub>,
+    /// The server's loops when it runs on several (`--loops N`).
+    pub(crate) loops: Option<Loops>,
+    /// Connections this loop accepted (Redis's `total_connections_received`, per loop).
+    pub(crate) connections: Cell<u64>,
 }
 
 impl Server {
+    /// A server on one loop.
     pub(crate) fn new() -> Self {
         Server {
-            db: RefCell::new(Db::new()),
+            db: Keyspace::default(),
             pubsub: RefCell::new(PubSub::default()),
+            loops: None,
+            connections: Cell::new(0),
         }
+    }
+
+    /// This loop's part of a server on several loops, which share `db` and `counts`.
+    pub(crate) fn on_loop(db: Keyspace, loops: Loops, counts: LoopCounts) -> Self {
+        Server {
+            db,
+            pubsub: RefCell::new(PubSub::on_loop(loops.index(), loops.len(), counts)),
+            loops: Some(loops),
+            connections: Cell::new(0),
+        }
+    }
+
+    /// Makes this the server that messages published on other loops are delivered to on
+    /// this thread.
+    pub(crate) fn serve_here(self: &Rc<Self>) {
+        HERE.with_borrow_mut(|here| *here = Some(self.clone()));
+    }
+}
+
+thread_local! {
+    /// The server of the loop on this thread, for messages published on another loop.
+    static HERE: RefCell<Option<Rc<Server>>> = const { RefCell::new(None) };
+}
+
+/// How many connections the loop on this thread accepted (0 without a server here).
+#[allow(dead_code, reason = "the integration tests read it")]
+pub(crate) fn connections_here() -> u64 {
+    HERE.with_borrow(|here| here.as_ref().map_or(0, |s| s.connections.get()))
+}
+
+/// The keyspace, shared by the loops of a multi-loop server. Each command holds the lock
+/// for its own run only (never across an await), so a command is atomic as in Redis; on
+/// one loop the lock is never contended.
+#[derive(Debug, Clone)]
+pub(crate) struct Keyspace(Arc<Mutex<Db>>);
+
+impl Default for Keyspace {
+    fn default() -> Self {
+        Keyspace(Arc::new(Mutex::new(Db::new())))
+    }
+}
+
+impl Keyspace {
+    /// The keys, for one command.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Db> {
+        // A panic in a command leaves the keyspace as it was between two of its steps,
+        // which is what Redis would have after a crash: serve on.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -95,7 +156,7 @@ commands! {
     b"TTL" => "ttl", 2, |c, a| ttl(c, a, 1000);
     b"PTTL" => "pttl", 2, |c, a| ttl(c, a, 1);
     b"PERSIST" => "persist", 2, persist;
-    b"DBSIZE" => "dbsize", 1, |c, _| { let n = c.server.db.borrow().len(); int(c, n as i64) };
+    b"DBSIZE" => "dbsize", 1, |c, _| { let n = c.server.db.lock().len(); int(c, n as i64) };
     b"FLUSHALL" => "flushall", -1, flushall;
     b"LPUSH" => "lpush", -3, |c, a| push(c, a, VecDeque::push_front);
     b"RPUSH" => "rpush", -3, |c, a| push(c, a, VecDeque::push_back);
@@ -215,7 +276,7 @@ fn quit(c: &mut Ctx<'_>, _: Argv<'_>) -> After {
 }
 
 fn get(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    match c.server.db.borrow_mut().get_str(a.get(1)) {
+    match c.server.db.lock().get_str(a.get(1)) {
         Ok(Some(v)) => c.out.bulk(v),
         Ok(None) => c.out.nil(),
         Err(WrongType) => c.out.error(WRONGTYPE),
@@ -258,7 +319,7 @@ fn set(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
         }
         i += 1;
     }
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let expires_at = match expire {
         None => None,
         Some((n, unit)) => {
@@ -286,19 +347,19 @@ fn set(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
 }
 
 fn del(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let n = a.iter_from(1).filter(|k| db.remove(k)).count();
     int(c, n as i64)
 }
 
 fn exists(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let n = a.iter_from(1).filter(|k| db.exists(k)).count();
     int(c, n as i64)
 }
 
 fn incr_by(c: &mut Ctx<'_>, key: &[u8], by: i64) -> After {
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let slot = match db.get_str(key) {
         Err(WrongType) => return error(c, WRONGTYPE),
         Ok(slot) => slot,
@@ -329,7 +390,7 @@ fn incr_by(c: &mut Ctx<'_>, key: &[u8], by: i64) -> After {
 }
 
 fn mget(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     c.out.array(a.len() - 1);
     for key in a.iter_from(1) {
         match db.get_str(key) {
@@ -344,7 +405,7 @@ fn mset(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     if a.len().is_multiple_of(2) {
         return error(c, "ERR wrong number of arguments for 'mset' command");
     }
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     for i in (1..a.len()).step_by(2) {
         db.set(a.get(i), a.get(i + 1), None, false);
     }
@@ -378,7 +439,7 @@ fn expire(c: &mut Ctx<'_>, a: Argv<'_>, unit: i64, name: &str) -> After {
     let Some(amount) = parse_i64(a.get(2)) else {
         return error(c, NOT_INTEGER);
     };
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let now = db.now();
     let Some(at) = amount.checked_mul(unit).and_then(|ms| ms.checked_add(now)) else {
         return error(c, &format!("ERR invalid expire time in '{name}' command"));
@@ -406,7 +467,7 @@ fn expire(c: &mut Ctx<'_>, a: Argv<'_>, unit: i64, name: &str) -> After {
 
 /// TTL/PTTL: -2 no key, -1 no deadline, else the time left in `unit` ms, rounded.
 fn ttl(c: &mut Ctx<'_>, a: Argv<'_>, unit: i64) -> After {
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let now = db.now();
     let left = match db.entry(a.get(1)) {
         None => -2,
@@ -419,7 +480,7 @@ fn ttl(c: &mut Ctx<'_>, a: Argv<'_>, unit: i64) -> After {
 }
 
 fn persist(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let had = db.entry(a.get(1)).is_some_and(|e| e.expires_at.is_some());
     if had {
         db.set_expiry(a.get(1), None);
@@ -435,12 +496,12 @@ fn flushall(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     {
         return error(c, SYNTAX);
     }
-    c.server.db.borrow_mut().clear();
+    c.server.db.lock().clear();
     ok(c)
 }
 
 fn push(c: &mut Ctx<'_>, a: Argv<'_>, at_end: fn(&mut VecDeque<Vec<u8>>, Vec<u8>)) -> After {
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let list = match db.list_or_create(a.get(1)) {
         Ok(l) => l,
         Err(WrongType) => return error(c, WRONGTYPE),
@@ -471,7 +532,7 @@ fn pop(c: &mut Ctx<'_>, a: Argv<'_>, take: fn(&mut VecDeque<Vec<u8>>) -> Option<
         }
     };
     let key = a.get(1);
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let list = match db.get_list(key) {
         Err(WrongType) => return error(c, WRONGTYPE),
         Ok(None) => {
@@ -502,7 +563,7 @@ fn pop(c: &mut Ctx<'_>, a: Argv<'_>, take: fn(&mut VecDeque<Vec<u8>>) -> Option<
 }
 
 fn llen(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    let n = match c.server.db.borrow_mut().get_list(a.get(1)) {
+    let n = match c.server.db.lock().get_list(a.get(1)) {
         Err(WrongType) => return error(c, WRONGTYPE),
         Ok(l) => l.map_or(0, |l| l.len()),
     };
@@ -513,7 +574,7 @@ fn lrange(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     let (Some(start), Some(stop)) = (parse_i64(a.get(2)), parse_i64(a.get(3))) else {
         return error(c, NOT_INTEGER);
     };
-    let mut db = c.server.db.borrow_mut();
+    let mut db = c.server.db.lock();
     let list = match db.get_list(a.get(1)) {
         Err(WrongType) => return error(c, WRONGTYPE),
         Ok(None) => {
@@ -544,8 +605,27 @@ fn lrange(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     After::Continue
 }
 
+/// Delivers to this loop's subscribers at once and to the other loops' at their next turn
+/// (in the order published from here); the count includes the subscribers there.
 fn publish(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    let n = c.server.pubsub.borrow_mut().publish(a.get(1), a.get(2));
+    let (channel, message) = (a.get(1), a.get(2));
+    let mut n = c.server.pubsub.borrow_mut().publish(channel, message);
+    if let Some(loops) = &c.server.loops {
+        for (index, subscribers) in c.server.pubsub.borrow().elsewhere(channel) {
+            let (channel, message) = (channel.to_vec(), message.to_vec());
+            let delivered = loops.remote(index).call_soon_threadsafe(move || {
+                HERE.with_borrow(|here| {
+                    if let Some(server) = here {
+                        server.pubsub.borrow_mut().publish(&channel, &message);
+                    }
+                });
+            });
+            // A loop that has finished has no subscribers left to count.
+            if delivered.is_ok() {
+                n += subscribers;
+            }
+        }
+    }
     int(c, n as i64)
 }
 

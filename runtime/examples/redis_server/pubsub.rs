@@ -9,6 +9,7 @@
 use std::cell::{Cell, RefCell};
 use std::net::Shutdown;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use corio::net::TcpStream;
 use corio::sync::Event;
@@ -56,14 +57,68 @@ impl Client {
 #[derive(Debug, Default)]
 pub(crate) struct PubSub {
     channels: HashMap<Box<[u8]>, Vec<Rc<Client>>>,
+    /// On a multi-loop server: this loop's index, the number of loops and every loop's
+    /// subscriber counts.
+    shared: Option<(usize, usize, LoopCounts)>,
+}
+
+/// How many subscribers each channel has on each loop of a multi-loop server, so that a
+/// `PUBLISH` knows which loops to deliver to and how many clients it reached.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LoopCounts(Arc<Mutex<HashMap<Box<[u8]>, Vec<usize>>>>);
+
+impl LoopCounts {
+    fn add(&self, loops: usize, index: usize, channel: &[u8], delta: isize) {
+        let mut counts = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if !counts.contains_key(channel) {
+            counts.insert(channel.into(), vec![0; loops]);
+        }
+        let per_loop = counts.get_mut(channel).expect("inserted above");
+        per_loop[index] = per_loop[index].saturating_add_signed(delta);
+        if per_loop.iter().all(|&n| n == 0) {
+            counts.remove(channel);
+        }
+    }
 }
 
 impl PubSub {
+    /// The subscribers of loop `index` of `loops`, which share `counts`.
+    pub(crate) fn on_loop(index: usize, loops: usize, counts: LoopCounts) -> Self {
+        PubSub {
+            channels: HashMap::new(),
+            shared: Some((index, loops, counts)),
+        }
+    }
+
+    /// The other loops that have subscribers to `channel`, and how many.
+    pub(crate) fn elsewhere(&self, channel: &[u8]) -> Vec<(usize, usize)> {
+        let Some((me, _, counts)) = &self.shared else {
+            return Vec::new();
+        };
+        let counts = counts.0.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.get(channel).map_or_else(Vec::new, |per_loop| {
+            per_loop
+                .iter()
+                .enumerate()
+                .filter(|&(index, &n)| index != *me && n > 0)
+                .map(|(index, &n)| (index, n))
+                .collect()
+        })
+    }
+
+    /// Counts a subscriber more (`delta` 1) or less (-1) for `channel` on this loop.
+    fn count(&self, channel: &[u8], delta: isize) {
+        if let Some((me, loops, counts)) = &self.shared {
+            counts.add(*loops, *me, channel, delta);
+        }
+    }
+
     /// Subscribes `client` to `channel`, replying `subscribe`, like Redis, even when it
     /// already was.
     pub(crate) fn subscribe(&mut self, client: &Rc<Client>, channel: &[u8], out: &mut Vec<u8>) {
         let mut mine = client.channels.borrow_mut();
         if mine.insert(channel.into()) {
+            self.count(channel, 1);
             match self.channels.get_mut(channel) {
                 Some(subs) => subs.push(client.clone()),
                 None => {
@@ -104,11 +159,17 @@ impl PubSub {
     }
 
     fn forget(&mut self, client: &Rc<Client>, channel: &[u8]) {
-        if let Some(subs) = self.channels.get_mut(channel) {
-            subs.retain(|c| !Rc::ptr_eq(c, client));
-            if subs.is_empty() {
-                self.channels.remove(channel);
-            }
+        let Some(subs) = self.channels.get_mut(channel) else {
+            return;
+        };
+        let before = subs.len();
+        subs.retain(|c| !Rc::ptr_eq(c, client));
+        let (removed, empty) = (subs.len() < before, subs.is_empty());
+        if empty {
+            self.channels.remove(channel);
+        }
+        if removed {
+            self.count(channel, -1);
         }
     }
 

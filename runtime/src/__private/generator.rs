@@ -349,7 +349,9 @@ where
     }
 }
 
-/// Reads like `fib (GEN_SUSPENDED at src/fib.rs:4:9 `yield_!(a)`, a = 1, b = 2)`.
+/// Reads like `fib (GEN_SUSPENDED at src/fib.rs:4:9 `yield_!(a)`, a = 1, b = 2)`; an async
+/// coroutine suspended at an `.await` of another coroutine ends with `, awaiting ` and that
+/// one's text (Python's `cr_await`), down the chain.
 impl<S, F, D> fmt::Debug for Gen<S, F, D>
 where
     S: Frame,
@@ -377,6 +379,11 @@ pub(crate) fn debug_coroutine(
     }
     for local in c.locals() {
         write!(f, ", {local}")?;
+    }
+    if let Some(inner) = c.awaiting() {
+        // Only async coroutines await, so the inner one uses the `CORO_*` names.
+        f.write_str(", awaiting ")?;
+        debug_coroutine(inner, true, f)?;
     }
     f.write_str(")")
 }

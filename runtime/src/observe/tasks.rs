@@ -17,8 +17,9 @@ use crate::status::{Local, Status, SuspendPoint};
 ///
 /// `status` is `Created` before the task's first poll, `Running` for the task that asked
 /// (and for the main future while it runs), `Suspended` for a task waiting to be polled again
-/// (woken or not), and `Closed` for a task that finished but whose output has not been taken
-/// through its [`Task`](crate::Task) handle yet.
+/// (woken or not). A task that finished (completed, panicked or was cancelled) is no longer
+/// listed, even while its [`Task`](crate::Task) handle still holds its output: asyncio's
+/// `all_tasks()` lists only tasks that are not done.
 ///
 /// `chain` is the await chain recorded when the task last suspended, outermost first: one
 /// [`Frame`] per `#[corio::coroutine]` it was awaiting through, down to what the innermost
@@ -57,7 +58,7 @@ pub struct TaskInfo {
     pub id: TaskId,
     /// The name given to [`spawn_named`](crate::spawn_named); `"main"` for the main future.
     pub name: Option<String>,
-    /// Created, running, suspended or closed (see above).
+    /// Created, running or suspended (see above; finished tasks are not listed).
     pub status: Status,
     /// Where the task was spawned (or where `run` was called, for the main future).
     pub spawned_at: &'static Location<'static>,
@@ -212,9 +213,9 @@ fn is_main(id: TaskId) -> bool {
 /// Returns every task of the running loop, oldest first, the main future included:
 /// asyncio's `all_tasks()` with each task's await chain.
 ///
-/// Outside a loop it returns an empty `Vec`. Finished tasks whose output nobody has taken yet
-/// are listed as `Closed`; a task's entry is gone once its output was taken or its handle
-/// dropped.
+/// Outside a loop it returns an empty `Vec`. Only tasks that have not finished are listed
+/// (asyncio's `all_tasks()`): a task leaves the listing when it completes, panics or is
+/// cancelled, whether or not its [`Task`](crate::Task) handle is still held.
 ///
 /// # Examples
 ///

@@ -401,9 +401,8 @@ impl LoopInner {
     /// Records that the task in `cell` finished: wakes its awaiter, or frees the slot when no
     /// handle is left. `cell` is dropped (if it is) after every borrow is released.
     ///
-    /// A `cancelled` task keeps the `CANCEL` flag with `DONE`, which takes it out of
-    /// `tasks()` and dumps (asyncio's `all_tasks()` lists only tasks that are not done; a
-    /// task that completed keeps its entry as `Closed` until its output is taken).
+    /// A `cancelled` task keeps the `CANCEL` flag with `DONE`. Either way `DONE` takes it out
+    /// of `tasks()` and dumps (asyncio's `all_tasks()` lists only tasks that are not done).
     fn complete(&self, task: TaskRef, cell: Pin<Box<dyn RawTask>>, cancelled: bool) {
         let mut awaiter = None;
         let dropped = {
@@ -550,12 +549,13 @@ impl LoopInner {
             .slots
             .iter()
             .enumerate()
-            // A cancelled task is gone for good, even while its handle is held (issue 16).
-            .filter(|(_, s)| s.word != 0 && !(s.is(DONE) && s.is(CANCEL)))
+            // A finished task is gone from the listing, even while its handle is held:
+            // asyncio's `all_tasks()` lists only tasks that are not done (issue 16 for a
+            // cancelled one; a completed one too since the probe session).
+            .filter(|(_, s)| s.word != 0 && !s.is(DONE))
             .map(|(index, s)| {
                 let id = TaskId(NonZeroU64::new(s.id()).unwrap_or(NonZeroU64::MIN));
                 let status = match &s.cell {
-                    _ if s.is(DONE) => Status::Closed,
                     None => Status::Running,
                     Some(cell) if cell.started() => Status::Suspended,
                     Some(_) => Status::Created,
@@ -875,6 +875,7 @@ struct ResetCurrent;
 
 impl Drop for ResetCurrent {
     fn drop(&mut self) {
+        Reactor::set_current(None);
         let old = CURRENT.try_with(|c| c.borrow_mut().take()).ok().flatten();
         drop(old);
     }
@@ -892,6 +893,7 @@ pub(crate) fn block_on<F: Future>(config: Config, fut: F) -> F::Output {
     let _recording = await_chain::Recording::start(config.debug, Some(main));
     let inner = Rc::new(LoopInner::new(config));
     CURRENT.with(|c| *c.borrow_mut() = Some(inner.clone()));
+    Reactor::set_current(Some(inner.reactor.clone()));
     let _reset = ResetCurrent;
     let outcome = drive(&inner, fut, main);
     inner.shutdown();

@@ -59,8 +59,14 @@ use polling::{AsSource, Event, Events, PollMode};
 use slab::Slab;
 
 use crate::rt::await_chain::{self, WaitingOn};
-use crate::rt::executor;
 use crate::rt::waker::Shared;
+
+thread_local! {
+    /// The reactor of the loop running on this thread, set and cleared by the executor's
+    /// `block_on` beside its own current loop: an I/O source finds its reactor here
+    /// without reaching up into the executor.
+    static CURRENT: RefCell<Option<Rc<Reactor>>> = const { RefCell::new(None) };
+}
 
 #[cfg(unix)]
 pub(crate) mod sys;
@@ -215,8 +221,18 @@ impl Reactor {
     ///
     /// An `io::ErrorKind::Other` error when no corio loop runs on this thread.
     pub(crate) fn current() -> io::Result<Rc<Self>> {
-        executor::try_with_current(|l| l.reactor.clone())
+        CURRENT
+            .try_with(|c| c.borrow().clone())
+            .ok()
+            .flatten()
             .ok_or_else(|| io::Error::other("there is no running corio loop on this thread"))
+    }
+
+    /// Makes `reactor` the running loop's reactor on this thread (`None`: no loop runs).
+    pub(crate) fn set_current(reactor: Option<Rc<Self>>) {
+        // During thread teardown the slot may be gone: then there is nothing to set.
+        let old = CURRENT.try_with(|c| c.replace(reactor)).ok().flatten();
+        drop(old);
     }
 
     pub(crate) fn has_sources(&self) -> bool {

@@ -15,12 +15,14 @@
 //! | [`mpsc`] | | a stream of items from several producers |
 //! | [`broadcast`] | | every value, for every receiver (the last `capacity` kept) |
 //! | [`watch`] | | the latest value, and a change to it |
+//! | [`threadsafe::mpsc`], [`threadsafe::oneshot`] | `loop.call_soon_threadsafe` | the same as [`mpsc`] and [`oneshot`], between loops on other threads (`Send` ends) |
 //!
 //! All of them follow the same rules:
 //!
 //! * **Handles are cheap clones, and futures borrow nothing.** Every handle is an `Rc` inside
 //!   (so it is `!Send`: these are for one loop on one thread), and every future it returns owns
-//!   a clone of what it needs. The futures are `'static` and `Unpin`, so they can be stored,
+//!   a clone of what it needs ([`threadsafe`]'s channels are the `Send` exception, on
+//!   `Arc`s). The futures are `'static` and `Unpin`, so they can be stored,
 //!   and awaited on locals inside `#[corio::coroutine]` bodies.
 //! * **Waiters are served first come, first served, without barging.** A future joins the back
 //!   of the queue on its first pending poll. A release hands what it releases (the lock's data,
@@ -74,6 +76,7 @@ mod queue;
 mod semaphore;
 #[cfg(test)]
 mod testutil;
+pub mod threadsafe;
 mod waiters;
 pub mod watch;
 

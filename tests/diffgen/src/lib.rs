@@ -2171,10 +2171,16 @@ impl Gen {
     }
 }
 
-/// A literal or a name: what may be copied into an `async move` block.
+/// A literal or a name: what may be copied into an `async move` block. Not a call such as
+/// `f(6i64)`: that would move the signature's `impl Fn` parameter `f` into the block, and a
+/// later `f(..)` would not compile (corio-diffrun, seed 999 async case 58).
 fn is_simple(e: &str) -> bool {
     e.chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '(' | ')' | '-'))
+        && !e
+            .as_bytes()
+            .windows(2)
+            .any(|w| (w[0].is_ascii_alphanumeric() || w[0] == b'_') && w[1] == b'(')
 }
 
 /// `break 'a { … }` reads as a labeled block: parenthesize (rustc's break_with_label_and_loop).
@@ -2189,6 +2195,14 @@ fn break_value(e: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_literals_and_names_move_into_async_blocks() {
+        assert!(is_simple("(-3i64)"));
+        assert!(is_simple("x"));
+        assert!(!is_simple("f(6i64)"));
+        assert!(!is_simple("ctx.tick(1i64)"));
+    }
 
     #[test]
     fn deterministic() {
