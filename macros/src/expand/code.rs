@@ -1,7 +1,7 @@
 //! Writing a state's code: each `Emit` as tokens, user code with its bindings renamed and
 //! its exit markers replaced by transitions, and the transitions themselves.
 //!
-//! Input: `Emit`s and exits of the analysed [`Plan`]. Output: tokens.
+//! Input: `Emit`s and exits of the analysed `Plan`. Output: tokens.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
