@@ -1074,3 +1074,203 @@ twin! {
 fn format_width_and_precision_are_uses() {
     same!(format_width_and_precision_are_uses(1));
 }
+
+/// `method_twin! { impl Type { yield = Y; fn coro / plain (params) -> Ret { body } } }`: a
+/// method (`&self`, `&mut self`, …) as a generator named `coro` and as a plain method named
+/// `plain`, whose `yield_!(v)` traces `v`.
+macro_rules! method_twin {
+    (
+        impl $ty:ty {
+            yield = $y:ty;
+            fn $coro:ident / $plain:ident ($($params:tt)*) -> $ret:ty $body:block
+        }
+    ) => {
+        #[allow(unused, unreachable_code, clippy::all)]
+        mod $coro {
+            use super::*;
+            use corio::yield_;
+            impl $ty {
+                #[corio::coroutine(yield = $y)]
+                pub(crate) fn $coro($($params)*) -> $ret $body
+            }
+            mod plain {
+                use super::super::*;
+                macro_rules! yield_ {
+                    ($e:expr) => {
+                        plain_yield($e)
+                    };
+                }
+                impl $ty {
+                    pub(crate) fn $plain($($params)*) -> $ret $body
+                }
+            }
+        }
+    };
+}
+
+// F20 (corpus): a `ref`/`ref mut` binding on a place behind a reference (`self.field` with
+// `&self` or `&mut self`, a field of a `&T` argument) kept across a suspension point borrows
+// data outside the coroutine, which the frame may hold; only a `ref` on a place of the frame
+// (an owned local, `ref-pattern-across-yield`) is the borrowing rule.
+#[derive(Debug)]
+pub(crate) struct Lits {
+    literals: Option<Vec<u32>>,
+    name: String,
+}
+
+method_twin! {
+    impl Lits {
+        yield = usize;
+        fn total_coro / total_plain(&self) -> usize {
+            match self.literals {
+                Some(ref lits) => {
+                    yield_!(lits.len());
+                    let Lits { ref name, .. } = *self;
+                    yield_!(name.len());
+                    lits.iter().map(|&l| l as usize).sum::<usize>() + name.len()
+                }
+                None => 0,
+            }
+        }
+    }
+}
+
+method_twin! {
+    impl Lits {
+        yield = usize;
+        fn sort_coro / sort_plain(&mut self) -> usize {
+            let n = self.name.len();
+            if let Some(ref mut lits) = self.literals {
+                yield_!(lits.len());
+                lits.sort();
+                lits.dedup();
+                yield_!(lits.len());
+                return lits.len() + n;
+            }
+            match self.name {
+                ref mut s if s.is_empty() => {
+                    s.push('?');
+                    s.len()
+                }
+                ref mut s => {
+                    yield_!(s.len());
+                    s.push('!');
+                    s.len()
+                }
+            }
+        }
+    }
+}
+
+twin! {
+    yield = u32;
+    fn ref_behind_a_reference_argument[](lits: &Lits, pairs: &mut [(u32, String)]) -> usize {
+        let mut n = 0;
+        if let Some(ref v) = lits.literals {
+            for &x in v {
+                yield_!(x);
+            }
+            n += v.len();
+        }
+        for pair in pairs.iter_mut() {
+            let (ref mut k, ref s) = *pair;
+            yield_!(*k);
+            *k += s.len() as u32;
+        }
+        let Lits { ref name, .. } = *lits;
+        yield_!(name.len() as u32);
+        n + name.len()
+    }
+}
+
+#[test]
+fn ref_on_a_place_behind_a_reference() {
+    let new = |l: Option<Vec<u32>>, name: &str| Lits {
+        literals: l,
+        name: name.into(),
+    };
+    for l in [None, Some(vec![3, 1, 3, 2])] {
+        for name in ["", "ab"] {
+            let s = new(l.clone(), name);
+            let coro = outcome(|| drain(s.total_coro()));
+            assert_eq!(coro, outcome(|| s.total_plain()));
+            let (mut a, mut b) = (new(l.clone(), name), new(l.clone(), name));
+            let coro = outcome(|| drain(a.sort_coro()));
+            assert_eq!(coro, outcome(|| b.sort_plain()));
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            let mut p = [(1, "x".to_string()), (2, "yz".to_string())];
+            let mut q = p.clone();
+            let coro = outcome(|| drain(ref_behind_a_reference_argument::coro(&s, &mut p)));
+            let plain = outcome(|| ref_behind_a_reference_argument::plain::run(&s, &mut q));
+            assert_eq!((coro, p), (plain, q));
+        }
+    }
+}
+
+// F17 (corpus): a `let … else` whose `else` diverges through a block that suspends and ends
+// in a call returning `!` (`unsafe { …; yield_!(()); unreachable_unchecked() };`, or a fn of
+// the user's): the split block lost its `!` type (E0308 "expected `(u32,)`, found `()`").
+twin! {
+    yield = u32;
+    fn let_else_diverging_through_a_suspending_block[](v: Option<u32>, w: Result<u32, u32>) -> u32 {
+        let Some(x) = v else {
+            {
+                yield_!(0);
+                fail(1)
+            };
+        };
+        let Ok(y) = w else {
+            unsafe {
+                yield_!(x);
+                // SAFETY: never reached: the test only passes `Err` with `v == None`, which
+                // diverged above.
+                core::hint::unreachable_unchecked()
+            };
+        };
+        let z = {
+            {
+                yield_!(y);
+                x + y
+            };
+        };
+        trace(z);
+        x + y
+    }
+}
+
+#[test]
+fn let_else_diverging_through_a_suspending_block() {
+    for (v, w) in [(Some(1), Ok(2)), (None, Ok(2)), (None, Err(3))] {
+        same!(let_else_diverging_through_a_suspending_block(v, w));
+    }
+}
+
+// F18 (corpus): a lifetime bound that a plain fn gets from its generic return type's fields
+// (`Iter<'a, &'new str>` holds a `&'a &'new str`, so `'new: 'a`) is lost inside `impl
+// Coroutine<Return = …>` (rustc: "lifetime may not live long enough … `'new` must outlive
+// `'a`"); README lists it, with the remedy of writing the bound out, as here.
+pub(crate) struct Keys<'a, T>(std::slice::Iter<'a, T>);
+
+twin! {
+    yield = usize;
+    fn implied_bound_written_out['a, 'new: 'a](v: Keys<'a, &'static str>) -> Keys<'a, &'new str> {
+        yield_!(v.0.len());
+        v
+    }
+}
+
+#[test]
+fn implied_bound_of_a_generic_return_type_written_out() {
+    let words = ["a", "b"];
+    let coro = outcome(|| {
+        drain(implied_bound_written_out::coro(Keys(words.iter())))
+            .0
+            .count()
+    });
+    let plain = outcome(|| {
+        implied_bound_written_out::plain::run(Keys(words.iter()))
+            .0
+            .count()
+    });
+    assert_eq!(coro, plain);
+}

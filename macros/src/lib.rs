@@ -31,6 +31,7 @@ mod layout;
 mod main_attr;
 mod normalize;
 mod plan;
+mod ref_place;
 mod segment;
 mod shape;
 mod signature;

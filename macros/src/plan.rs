@@ -34,6 +34,10 @@ pub(crate) struct Binding {
     pub(crate) borrows: Option<(Id, Option<String>)>,
     /// Initialised by an expression that certainly makes an owned value (not a reference).
     pub(crate) owned: bool,
+    /// An argument's written type (`&Self` for `&self`), for the `ref` rule.
+    pub(crate) arg_ty: Option<Type>,
+    /// A `ref` binding of a place certainly inside the frame (`ref_place::frame_refs`).
+    pub(crate) ref_local: bool,
 }
 
 impl Binding {
@@ -197,6 +201,8 @@ pub(crate) struct Arg {
     pub(crate) display: String,
     pub(crate) mutable: bool,
     pub(crate) span: Span,
+    /// The written type (`&Self` for `&self`, `Self` for `self`), when the argument has one.
+    pub(crate) ty: Option<Type>,
 }
 
 /// What the layout needs to know about a piece of user code (`analyze::facts`).

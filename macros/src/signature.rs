@@ -34,6 +34,7 @@ pub(crate) fn inputs(sig: &syn::Signature) -> Inputs {
     for (i, input) in sig.inputs.iter().enumerate() {
         match input {
             FnArg::Receiver(r) => {
+                let receiver_span = r.self_token.span;
                 let mut r = r.clone();
                 let mutable = r.mutability.take().is_some();
                 if r.reference.is_some() {
@@ -50,7 +51,13 @@ pub(crate) fn inputs(sig: &syn::Signature) -> Inputs {
                     name: "__corio_self".into(),
                     display: "self".into(),
                     mutable: mutable && input_is_value_receiver(input),
-                    span: Span::call_site(),
+                    // `self` is hygienic: the frame's `self` and the body's renamed `self`
+                    // must have the receiver's context (a method written by `macro_rules!`).
+                    span: receiver_span,
+                    ty: match input {
+                        FnArg::Receiver(orig) => Some((*orig.ty).clone()),
+                        FnArg::Typed(_) => None,
+                    },
                 });
             }
             FnArg::Typed(t) => match &*t.pat {
@@ -65,6 +72,10 @@ pub(crate) fn inputs(sig: &syn::Signature) -> Inputs {
                         display: p.ident.to_string(),
                         mutable: matches!(&*t_pat(input), Pat::Ident(o) if o.mutability.is_some()),
                         span: p.ident.span(),
+                        ty: match input {
+                            FnArg::Typed(orig) => Some((*orig.ty).clone()),
+                            FnArg::Receiver(_) => None,
+                        },
                     });
                 }
                 pat => {
@@ -81,6 +92,7 @@ pub(crate) fn inputs(sig: &syn::Signature) -> Inputs {
                         display: name.to_string(),
                         mutable: false,
                         span: Span::call_site(),
+                        ty: Some((**ty).clone()),
                     });
                 }
             },

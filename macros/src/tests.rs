@@ -83,6 +83,7 @@ fn saved_at_points(body: syn::Block, args: &[&str]) -> Vec<Vec<String>> {
             display: a.to_string(),
             mutable: false,
             span: proc_macro2::Span::call_site(),
+            ty: None,
         })
         .collect();
     let awaits: Vec<bool> = normalized.points.iter().map(|p| p.is_await).collect();

@@ -1355,3 +1355,34 @@ fn command_dispatch_matching_on_as_str_with_awaits_in_the_arms() {
     assert_eq!(corio::run(dispatch2("len".into(), vec!["2".into()])), 1);
     assert_eq!(corio::run(dispatch2("nope".into(), Vec::new())), 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Callbacks that return futures: `move |x| async move { … }` and a generic `F: Fn(u32) -> Fut`
+// parameter, called and awaited several times. (A Rust 2024 `async |x| …` closure cannot be:
+// its call borrows the closure, a local, across the await; README lists it.)
+
+#[corio::coroutine]
+async fn uses_closure_returning_future() -> u32 {
+    let base = 10;
+    let fetch = move |x: u32| async move {
+        corio::yield_now().await;
+        x + base
+    };
+    let a = fetch(1).await;
+    let b = fetch(2).await;
+    a + b
+}
+#[corio::coroutine]
+async fn calls_generic<F, Fut>(f: F) -> u32
+where
+    F: Fn(u32) -> Fut,
+    Fut: Future<Output = u32>,
+{
+    let a = f(1).await;
+    a + f(2).await
+}
+#[test]
+fn closures_that_return_futures_are_called_and_awaited_repeatedly() {
+    assert_eq!(corio::run(uses_closure_returning_future()), 23);
+    assert_eq!(corio::run(calls_generic(|x| async move { x * 3 })), 9);
+}

@@ -124,7 +124,7 @@ pub(crate) fn check(plan: &Plan, errors: &mut Errors) {
             if !reported.insert(b) {
                 continue;
             }
-            if binding.by_ref {
+            if binding.by_ref && binding.ref_local {
                 errors.push(syn::Error::new(
                     binding.site,
                     format!(
@@ -134,6 +134,10 @@ pub(crate) fn check(plan: &Plan, errors: &mut Errors) {
                         binding.name
                     ),
                 ));
+            } else if binding.by_ref {
+                // A `ref` on a place behind a reference (or not known to be in the frame):
+                // rustc judges it.
+                continue;
             } else if let Some((target, method)) = &binding.borrows {
                 let target = &plan.bindings[*target];
                 if let Some(method) = method {
@@ -158,6 +162,20 @@ pub(crate) fn check(plan: &Plan, errors: &mut Errors) {
                             "{shown} borrows the local `{}` (through `.{method}()`) and is held across a \
                              suspension point; the state machine cannot store borrows of its own locals: \
                              {remedy}, or move the borrowing code into an `async move {{ ... }}` block",
+                            target.display
+                        ),
+                    ));
+                    continue;
+                }
+                if binding.name.starts_with("__corio_iter") {
+                    // `for x in &local` / `for x in &mut local`.
+                    errors.push(syn::Error::new(
+                        binding.site,
+                        format!(
+                            "the loop's iterator borrows the local `{0}` and is held across a \
+                             suspension point; the state machine cannot store borrows of its \
+                             own locals: iterate over an owned value (`{0}.clone()`, `into_iter()`), keep \
+                             an index, or move the borrowing code into an `async move {{ ... }}` block",
                             target.display
                         ),
                     ));

@@ -192,7 +192,8 @@ pub(crate) fn generator(
         let f = &layout.fields[b];
         let name = &plan.bindings[b].name;
         if name == "__corio_self" {
-            quote!(#f: self)
+            let receiver = Ident::new("self", plan.bindings[b].span);
+            quote!(#f: #receiver)
         } else {
             let arg = Ident::new(name, plan.bindings[b].span);
             quote!(#f: #arg)

@@ -162,6 +162,31 @@ impl Normalizer<'_> {
         // A block whose value is used and whose last statement is `e;` has the type of
         // `{ e; }`: `()`, or `!` when `e` diverges (`panic!(…);`, `loop {}`, `exit(1);`). Make
         // that block its value, so that rustc types it as it types the plain function.
+        // The same when `e;` is a block that suspends (`unsafe { …; yield_!(()); f() };`): it is
+        // `!` when its own tail is, so that tail becomes `f();` and the block the value (F17).
+        if !matches!(tail, Tail::Discard)
+            && let Some(Stmt::Expr(last @ (Expr::Unsafe(_) | Expr::Block(_)), Some(_))) =
+                stmts.last()
+            && contains(last)
+        {
+            let Some(Stmt::Expr(mut e, Some(_))) = stmts.pop() else {
+                unreachable!()
+            };
+            let inner = match &mut e {
+                Expr::Unsafe(u) => Some(&mut u.block.stmts),
+                Expr::Block(b) if b.label.is_none() => Some(&mut b.block.stmts),
+                _ => None,
+            };
+            match inner {
+                Some(inner) => {
+                    if let Some(Stmt::Expr(_, semi @ None)) = inner.last_mut() {
+                        *semi = Some(Default::default());
+                    }
+                    stmts.push(Stmt::Expr(e, None));
+                }
+                None => stmts.push(Stmt::Expr(e, Some(Default::default()))),
+            }
+        }
         if !matches!(tail, Tail::Discard)
             && let Some(last) = stmts.last()
             && is_value_statement(last)

@@ -70,6 +70,7 @@ pub(crate) fn segment(
     for a in args {
         let id = l.scope.bind(a.name.clone(), a.mutable, false, None, a.span);
         l.scope.bindings[id].display = a.display.clone();
+        l.scope.bindings[id].arg_ty = a.ty.clone();
         l.scope.stack.push(id);
     }
     let start = l.new_state(Kind::Start);
@@ -170,6 +171,10 @@ impl Lower<'_> {
                     };
                     let (pat, ty) = (pat.clone(), ty.cloned());
                     let binds = self.scope.pattern(&pat, ty.as_ref());
+                    if let Some(init) = &local.init {
+                        let refs = self.scope.frame_refs(&local.pat, &init.expr, &[]);
+                        self.scope.mark_frame_refs(&binds, &refs);
+                    }
                     if let (Some(init), [b]) = (&local.init, binds.as_slice()) {
                         self.scope.bindings[*b].borrows =
                             borrow::borrow_of(&self.scope, &init.expr);
@@ -242,6 +247,7 @@ impl Lower<'_> {
                 } => {
                     let rest: Vec<Node> = iter.collect();
                     let cont = self.join_for(&rest, k);
+                    let refs = self.scope.cond_frame_refs(&cond, &mut Vec::new());
                     let mut piece = self.piece(|v| v.visit_expr_mut(&mut cond));
                     piece.facts = facts::of(cond.to_token_stream());
                     let mut names = Vec::new();
@@ -250,6 +256,7 @@ impl Lower<'_> {
                         .into_iter()
                         .map(|(n, m, r, span)| self.scope.bind(n, m, r, None, span))
                         .collect();
+                    self.scope.mark_frame_refs(&binds, &refs);
                     let inner = self.scope.stack.len();
                     self.scope.stack.extend(&binds);
                     let then = self.seq(then, cont);
@@ -272,6 +279,10 @@ impl Lower<'_> {
                 } => {
                     let rest: Vec<Node> = iter.collect();
                     let cont = self.join_for(&rest, k);
+                    let arm_refs: Vec<Vec<String>> = arms
+                        .iter()
+                        .map(|a| self.scope.frame_refs(&a.pat, &scrutinee, &[]))
+                        .collect();
                     let mut piece = self.piece(|v| v.visit_expr_mut(&mut scrutinee));
                     piece.facts = facts::of(scrutinee.to_token_stream());
                     let mut earms = Vec::new();
@@ -284,6 +295,7 @@ impl Lower<'_> {
                     {
                         let inner = self.scope.stack.len();
                         let binds = self.scope.pattern(&pat, None);
+                        self.scope.mark_frame_refs(&binds, &arm_refs[earms.len()]);
                         self.scope.stack.extend(&binds);
                         let mut piece = self.piece(|v| {
                             if let Some(g) = &mut guard {
