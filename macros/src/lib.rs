@@ -31,7 +31,6 @@ mod layout;
 mod main_attr;
 mod normalize;
 mod plan;
-mod ref_place;
 mod segment;
 mod shape;
 mod signature;
