@@ -239,9 +239,10 @@ fn tails(code: &[Emit]) -> Vec<usize> {
 fn exits_of(code: &[Emit], out: &mut Vec<usize>) {
     for e in code {
         match e {
-            Emit::Stmt { piece, .. } | Emit::Let { piece, .. } | Emit::Yield { piece, .. } => {
-                out.extend(&piece.exits)
-            }
+            Emit::Stmt { piece, .. }
+            | Emit::Let { piece, .. }
+            | Emit::Await { piece, .. }
+            | Emit::Yield { piece, .. } => out.extend(&piece.exits),
             Emit::If {
                 piece, then, els, ..
             } => {
@@ -370,7 +371,9 @@ impl Layouter<'_> {
     /// inside it never do: they are made only of code that does not.)
     fn unique(&self, code: &[Emit]) -> bool {
         code.iter().any(|e| match e {
-            Emit::Stmt { piece, .. } | Emit::Let { piece, .. } => self.piece_unique(piece),
+            Emit::Stmt { piece, .. } | Emit::Let { piece, .. } | Emit::Await { piece, .. } => {
+                self.piece_unique(piece)
+            }
             Emit::If {
                 piece, then, els, ..
             } => self.piece_unique(piece) || self.unique(then) || self.unique(els),
@@ -440,6 +443,7 @@ impl Layouter<'_> {
                 match e {
                     Emit::Stmt { piece, .. }
                     | Emit::Let { piece, .. }
+                    | Emit::Await { piece, .. }
                     | Emit::Yield { piece, .. } => out.push(piece),
                     Emit::If {
                         piece, then, els, ..

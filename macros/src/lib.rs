@@ -32,7 +32,6 @@ mod main_attr;
 mod normalize;
 mod plan;
 mod recursion;
-mod ref_place;
 mod segment;
 mod shape;
 mod signature;

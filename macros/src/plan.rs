@@ -130,6 +130,14 @@ pub(crate) enum Emit {
         piece: Piece,
         next: usize,
     },
+    /// `let mut fut = <value's future, stored in place or boxed>;` before an `.await`
+    /// (the state it goes to polls it). `span`: the awaited expression's.
+    Await {
+        value: Expr,
+        piece: Piece,
+        fut: Id,
+        span: Span,
+    },
     /// Polls the future in `fut`; on `Pending` stores the frame as `state` and returns.
     Poll {
         fut: Id,

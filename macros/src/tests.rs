@@ -213,3 +213,150 @@ fn expand_one() {
         println!("{}", expand_file(Path::new(&path)));
     }
 }
+
+/// Each stage's output for `running_total`, as `docs/pass-map.md` walks it: the normalized
+/// nodes, the states after segment and analyze, and the layout's arms. Kept in step with the
+/// document: when this changes, so does the page.
+#[test]
+fn pass_map_walkthrough() {
+    use crate::ir::Node;
+    use crate::layout::Route;
+    use crate::plan::{Emit, ExitKind, Kind};
+    use quote::quote;
+    use std::fmt::Write;
+
+    fn node(n: &Node, d: usize, out: &mut String) {
+        let p = " ".repeat(d * 2);
+        match n {
+            Node::Stmt(s) => writeln!(out, "{p}Stmt({})", quote!(#s)),
+            Node::Let(l) => writeln!(out, "{p}Let({})", quote!(#l)),
+            Node::Suspend {
+                point,
+                value,
+                resume,
+            } => {
+                let r = resume.as_deref().map(|r| {
+                    let mut o = String::new();
+                    node(r, 0, &mut o);
+                    o.trim().to_string()
+                });
+                writeln!(out, "{p}Suspend({point}, {}) resume {r:?}", quote!(#value))
+            }
+            Node::Loop { target, body } => {
+                writeln!(out, "{p}Loop({target})").unwrap();
+                body.iter().for_each(|n| node(n, d + 1, out));
+                Ok(())
+            }
+            Node::Return(v) => writeln!(out, "{p}Return({})", quote!(#v)),
+            _ => writeln!(out, "{p}other"),
+        }
+        .unwrap();
+    }
+    fn code(c: &[Emit], out: &mut String) {
+        for e in c {
+            match e {
+                Emit::Stmt { stmt, .. } => write!(out, " Stmt({})", quote!(#stmt)),
+                Emit::Let { local, .. } => write!(out, " Let({})", quote!(#local)),
+                Emit::Yield { value, next, .. } => {
+                    write!(out, " Yield({}) -> {next}", quote!(#value))
+                }
+                Emit::Exit(k) => write!(out, " Exit({k})"),
+                _ => write!(out, " other"),
+            }
+            .unwrap();
+        }
+    }
+
+    let item: syn::ItemFn = syn::parse_quote! {
+        fn running_total() -> i64 {
+            let mut total = 0;
+            loop {
+                let x = yield_!(total);
+                if x == 0 {
+                    return total;
+                }
+                total += x;
+            }
+        }
+    };
+    let mut errors = crate::errors::Errors::default();
+    let body = crate::normalize::normalize(&item.block, true, &mut errors);
+    let mut out = String::new();
+    body.nodes.iter().for_each(|n| node(n, 0, &mut out));
+    let awaits: Vec<bool> = body.points.iter().map(|p| p.is_await).collect();
+    let mut plan = crate::segment::segment(body.nodes, &[], &body.targets, &awaits, &mut errors);
+    crate::analyze::analyze(&mut plan, 0, &mut errors);
+    errors.propagate().unwrap();
+    for (i, s) in plan.states.iter().enumerate() {
+        let kind = match s.kind {
+            Kind::Start => "Start".to_string(),
+            Kind::Point(k) => format!("Point({k})"),
+            Kind::Join => "Join".into(),
+            Kind::Head => "Head".into(),
+        };
+        let saved: Vec<&str> = s
+            .saved
+            .iter()
+            .map(|&b| plan.bindings[b].name.as_str())
+            .collect();
+        write!(out, "state {i} {kind} dead={} saved={saved:?}:", s.dead).unwrap();
+        code(&s.code, &mut out);
+        out.push('\n');
+    }
+    for (k, e) in plan.exits.iter().enumerate() {
+        match &e.kind {
+            ExitKind::Goto(s) => writeln!(out, "exit {k}: Goto({s})"),
+            ExitKind::Return(v) => writeln!(out, "exit {k}: Return({})", quote!(#v)),
+        }
+        .unwrap();
+    }
+    let i64_ty: syn::Type = syn::parse_quote!(i64);
+    let name: syn::Ident = syn::parse_quote!(running_total);
+    let shape = crate::shape::Shape {
+        flavor: crate::shape::Flavor::Generator,
+        name: &name,
+        yield_ty: &i64_ty,
+        resume_ty: &i64_ty,
+        ret_ty: Some(&i64_ty),
+        anchors: &body.anchors,
+        expect: None,
+    };
+    let layout = crate::layout::layout(&plan, &shape);
+    for arm in &layout.arms {
+        let chain: Vec<usize> = arm.chain.iter().map(|p| p.state).collect();
+        write!(out, "arm {chain:?}").unwrap();
+        for (k, r) in arm.chain.iter().flat_map(|p| &p.routes) {
+            let r = match r {
+                Route::Continue(s) => format!("Continue({s})"),
+                Route::Break(s) => format!("Break({s})"),
+                Route::Inline(p) => format!("Inline({})", p.state),
+                Route::Dispatch(s) => format!("Dispatch({s})"),
+                Route::Return => "Return".into(),
+            };
+            write!(out, " {k}:{r}").unwrap();
+        }
+        out.push('\n');
+    }
+    writeln!(out, "variants {:?}", layout.variants).unwrap();
+    let expected = "\
+Let(let mut total = 0 ;)
+Let(let __corio_t1 ;)
+Loop(0)
+  Suspend(0, total) resume Some(\"Let(let x = __corio_resume ! () ;)\")
+  Stmt(if x == 0 { return total ; })
+  Stmt(total += x ;)
+Return(__corio_t1)
+state 0 Start dead=false saved=[]: Let(let mut total = 0 ;) Exit(0)
+state 1 Join dead=true saved=[]:
+state 2 Head dead=false saved=[\"total\"]: Yield(total) -> 3
+state 3 Point(0) dead=false saved=[\"total\"]: Let(let x = __corio_resume ! () ;) Stmt(if x == 0 { __corio_exit ! (1usize) ; }) Stmt(total += x ;) Exit(2)
+exit 0: Goto(2)
+exit 1: Return(total)
+exit 2: Goto(2)
+exit 3: Return(__corio_t1)
+arm [0, 2] 0:Break(2)
+arm [3, 2] 1:Return 2:Break(2)
+variants [0, 3]
+";
+    assert_eq!(out, expected);
+}

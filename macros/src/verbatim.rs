@@ -3,6 +3,13 @@
 //! `?`, `break`/`continue` to a construct that contains a suspension point). It tracks the
 //! scopes inside the piece (blocks, patterns, closures) so that an inner `let x` hides the
 //! outer `x`. The same walk renames free occurrences when a binding must be renamed.
+//!
+//! ```text
+//! analyse:  if x == 0 { return total; }     if x == 0 { __corio_exit!(1); }   uses {x, total}
+//!           let v = f(a)?;                  let v = match branch(f(a)) { Continue(v) => v,
+//!                                               Break(r) => __corio_exit!(2) };    exit 2: Return(from_residual(r))
+//! rename:   total += x;   (x → __corio_x_4) total += __corio_x_4;
+//! ```
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;

@@ -82,6 +82,12 @@ fn transfer(plan: &Plan, code: &[Emit]) -> Set {
                 l.extend(exits_live(plan, &piece.exits));
                 l
             }
+            Emit::Await { piece, fut, .. } => {
+                let mut l: Set = live.iter().copied().filter(|b| b != fut).collect();
+                l.extend(&piece.uses);
+                l.extend(exits_live(plan, &piece.exits));
+                l
+            }
             Emit::If {
                 piece,
                 binds,
@@ -147,7 +153,9 @@ fn defs_in(code: &[Emit], exits: &[Exit], out: &mut Set) {
                 out.extend(defs);
                 piece(p, out);
             }
-            Emit::Let { piece: p, .. } | Emit::Yield { piece: p, .. } => piece(p, out),
+            Emit::Let { piece: p, .. }
+            | Emit::Await { piece: p, .. }
+            | Emit::Yield { piece: p, .. } => piece(p, out),
             Emit::Poll { .. } => {}
             Emit::Exit(k) => out.extend(exits[*k].def),
             Emit::If {
@@ -182,7 +190,9 @@ fn transitions(code: &[Emit], plan: &Plan, out: &mut Vec<(usize, Vec<Id>, Vec<St
     };
     for e in code {
         match e {
-            Emit::Stmt { piece, .. } | Emit::Let { piece, .. } => exits(piece, out),
+            Emit::Stmt { piece, .. } | Emit::Let { piece, .. } | Emit::Await { piece, .. } => {
+                exits(piece, out)
+            }
             Emit::If {
                 piece, then, els, ..
             } => {

@@ -10,8 +10,8 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Expr, Pat, Type};
 
+use super::ref_place::{self, Root};
 use crate::plan::{Binding, Id};
-use crate::ref_place::{self, Root};
 use crate::syntax::pat_names;
 
 #[derive(Default)]

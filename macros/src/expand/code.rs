@@ -1,7 +1,7 @@
 //! Writing a state's code: each `Emit` as tokens, user code with its bindings renamed and
 //! its exit markers replaced by transitions, and the transitions themselves.
 //!
-//! Input: `Emit`s and exits of the analysed [`Plan`]. Output: tokens.
+//! Input: `Emit`s and exits of the analysed `Plan`. Output: tokens.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
@@ -140,6 +140,24 @@ impl Printer<'_> {
                 }
                 local.pat = self.pat(&local.pat, binds);
                 quote!(#local)
+            }
+            Emit::Await {
+                value,
+                piece,
+                fut,
+                span,
+            } => {
+                let mut value = value.clone();
+                self.finish_piece(at, &piece.scope, &mut value, |v, e| v.visit_expr_mut(e));
+                let f = self.name_of(*fut);
+                // The future is stored in place, or boxed when it is not `Unpin` (the kind
+                // is chosen by autoref specialisation on `__corio_await_kind`).
+                quote_spanned! {*span=>
+                    let mut #f = {
+                        let __corio_into = ::core::future::IntoFuture::into_future(#value);
+                        (&__corio_into).__corio_await_kind().store(__corio_into)
+                    };
+                }
             }
             Emit::If {
                 cond,

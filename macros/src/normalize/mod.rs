@@ -20,6 +20,7 @@ use syn::{Block, Expr, Ident, Local, Stmt, parse_quote};
 mod anf;
 mod control;
 mod source;
+mod unsafe_code;
 
 pub(crate) use source::source_text;
 

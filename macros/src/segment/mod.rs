@@ -15,6 +15,7 @@
 //! order; `order` is program order; statements after one that never goes on form a state of
 //! their own that nothing leads to (so that liveness does not flow back from them).
 
+use proc_macro2::Span;
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
@@ -24,9 +25,10 @@ use crate::analyze::scope::Scope;
 use crate::analyze::{assigns, borrow, facts};
 use crate::errors::Errors;
 use crate::ir::{Arm, Node, Target};
-use crate::plan::{Arg, EArm, Emit, Exit, ExitKind, Facts, Id, Kind, Piece, Plan, Set, State};
+use crate::plan::{Arg, EArm, Emit, Exit, ExitKind, Id, Kind, Plan, Set, State};
 use crate::syntax::cond_names;
-use crate::verbatim::{RawExit, Verbatim};
+
+mod exits;
 
 #[derive(Clone, Copy)]
 enum Cont {
@@ -105,144 +107,19 @@ impl Lower<'_> {
         self.order += 1;
     }
 
-    fn cont_exit(&mut self, k: Cont) -> usize {
-        let kind = match k {
-            Cont::Goto(s) => ExitKind::Goto(s),
-            Cont::FallOff => ExitKind::Return(None),
-        };
-        self.exits.push(Exit {
-            kind,
-            assign: None,
-            def: None,
-            scope: self.scope.stack.clone(),
-            inner: Vec::new(),
-            facts: Facts::default(),
-        });
-        self.exits.len() - 1
-    }
-
-    fn find_target(
-        &self,
-        label: Option<&str>,
-        _is_continue: bool,
-    ) -> Option<(usize, Cont, Option<usize>)> {
-        self.active.iter().rev().copied().find(|&(t, _, _)| {
-            let target = &self.targets[t];
-            match label {
-                Some(l) => target.label.as_deref() == Some(l),
-                None => target.is_loop,
-            }
-        })
-    }
-
-    /// Analyses a piece of verbatim code: its reads, and its exits (rewritten to markers).
-    fn piece(&mut self, visit: impl FnOnce(&mut Verbatim)) -> Piece {
-        let mut v = Verbatim::analyse(self.exits.len());
-        visit(&mut v);
-        let uses = v
-            .uses
-            .iter()
-            .filter_map(|n| self.scope.resolve(n))
-            .collect();
-        let assigns = v
-            .assigns
-            .iter()
-            .filter_map(|n| self.scope.resolve(n))
-            .collect();
-        let mut exits = Vec::new();
-        for found in v.exits {
-            let (kind, assign) = match found.exit {
-                RawExit::Return(value) => (ExitKind::Return(value), None),
-                RawExit::Break {
-                    label,
-                    value,
-                    tokens,
-                } => match self.find_target(label.as_deref(), false) {
-                    Some((t, cont, _)) => {
-                        let assign = match (value, &self.targets[t].value) {
-                            (Some(v), Some(temp)) => Some((temp.clone(), v)),
-                            (Some(v), None) => {
-                                self.errors.error(&v, "`break` with a value needs a `loop` or labeled block used as a value");
-                                None
-                            }
-                            (None, _) => None,
-                        };
-                        let kind = match cont {
-                            Cont::Goto(s) => ExitKind::Goto(s),
-                            Cont::FallOff => ExitKind::Return(None),
-                        };
-                        (kind, assign)
-                    }
-                    None => {
-                        let message = match &label {
-                            Some(l) => format!(
-                                "`break '{l}` has no enclosing loop or block labeled `'{l}`: \
-                                 check the label, or label the loop or block it leaves \
-                                 (`'{l}: loop {{ ... }}`)"
-                            ),
-                            None => "`break` outside of a loop: a `break` without a label \
-                                     leaves the innermost `loop`, `while` or `for`; move it \
-                                     into one, or label the block it leaves \
-                                     (`'done: { ... break 'done; }`)"
-                                .to_string(),
-                        };
-                        self.errors.push(syn::Error::new_spanned(tokens, message));
-                        (ExitKind::Return(None), None)
-                    }
-                },
-                RawExit::Continue { label, tokens } => {
-                    let found = self.find_target(label.as_deref(), true);
-                    match found.and_then(|(_, _, head)| head) {
-                        Some(head) => (ExitKind::Goto(head), None),
-                        None => {
-                            let message = match (&label, found) {
-                                (Some(l), Some(_)) => format!(
-                                    "`continue '{l}` names a labeled block, not a loop: \
-                                     `continue` goes to a loop's next iteration; leave the \
-                                     block with `break '{l}`"
-                                ),
-                                (Some(l), None) => format!(
-                                    "`continue '{l}` has no enclosing loop labeled `'{l}`: \
-                                     check the label, or label the loop (`'{l}: loop {{ ... }}`)"
-                                ),
-                                (None, _) => "`continue` outside of a loop: it goes to the \
-                                              next iteration of the innermost `loop`, `while` \
-                                              or `for`; move it into one"
-                                    .to_string(),
-                            };
-                            self.errors.push(syn::Error::new_spanned(tokens, message));
-                            (ExitKind::Return(None), None)
-                        }
-                    }
-                }
-            };
-            let def = assign
-                .as_ref()
-                .and_then(|(t, _)| self.scope.resolve(&t.to_string()));
-            let facts = match (&kind, &assign) {
-                (_, Some((_, v))) | (ExitKind::Return(Some(v)), None) => {
-                    facts::of(v.to_token_stream())
-                }
-                _ => Facts::default(),
-            };
-            self.exits.push(Exit {
-                kind,
-                assign,
-                def,
-                scope: self.scope.stack.clone(),
-                inner: found.inner,
-                facts,
-            });
-            exits.push(self.exits.len() - 1);
-        }
-        Piece {
-            scope: self.scope.stack.clone(),
-            uses,
-            assigns,
-            exits,
-            facts: Facts::default(),
-        }
-    }
+    /// The code of a sequence of nodes, in the state being filled; `k`: where control goes
+    /// when the sequence ends. A node that contains a suspension point ends the sequence: the
+    /// rest goes into the states it starts.
+    ///
+    /// ```text
+    /// Stmt / Let                      Emit::Stmt / Emit::Let, in this state
+    /// Suspend (yield_!(v)), rest      Yield { v, next: Suspend<k> }      Suspend<k>: resume, rest
+    /// Suspend (f.await), rest         Await { f, fut }; Exit → Suspend<k>  Suspend<k>: Poll fut, resume, rest
+    /// If / Match, rest                If / Match (branches end in Exit → Join<n>)  Join<n>: rest
+    /// Loop { body }, rest             Exit → Loop<h>     Loop<h>: body, Exit → Loop<h>; break → Join<n>: rest
+    /// Return(v)                       Stmt(__corio_exit!(k)) with Exit { Return(v) }
+    /// (end)                           Exit → k
+    /// ```
     fn seq(&mut self, nodes: Vec<Node>, k: Cont) -> Vec<Emit> {
         let mark = self.scope.stack.len();
         let mut code = Vec::new();
@@ -313,37 +190,22 @@ impl Lower<'_> {
                 }
                 Node::Suspend {
                     point,
-                    value,
+                    mut value,
                     resume,
                 } if self.awaits[point] => {
-                    // let mut __corio_futK = <the future, stored in place or boxed>;
-                    // then poll it at the entry of state `SuspendK` until it is ready.
+                    // `let mut __corio_futK = <the future>;` (`Emit::Await`), then poll it at
+                    // the entry of state `SuspendK` until it is ready.
                     let span = value.span();
-                    let fut_ident = quote::format_ident!("__corio_fut{}", point);
-                    let stmt: Stmt = syn::parse2(quote::quote_spanned! {span=>
-                        let mut #fut_ident = {
-                            let __corio_into = ::core::future::IntoFuture::into_future(#value);
-                            (&__corio_into).__corio_await_kind().store(__corio_into)
-                        };
-                    })
-                    .expect("a let statement");
-                    let Stmt::Local(mut local) = stmt else {
-                        unreachable!()
-                    };
-                    let mut piece = self.piece(|v| {
-                        if let Some(init) = &mut local.init {
-                            v.visit_expr_mut(&mut init.expr);
-                        }
-                    });
-                    piece.facts = facts::of(local.to_token_stream());
-                    let fut =
-                        self.scope
-                            .bind(fut_ident.to_string(), true, false, None, fut_ident.span());
+                    let mut piece = self.piece(|v| v.visit_expr_mut(&mut value));
+                    piece.facts = facts::of(value.to_token_stream());
+                    let name = format!("__corio_fut{point}");
+                    let fut = self.scope.bind(name, true, false, None, Span::call_site());
                     self.scope.bindings[fut].site = span;
-                    code.push(Emit::Let {
-                        local,
+                    code.push(Emit::Await {
+                        value,
                         piece,
-                        binds: vec![fut],
+                        fut,
+                        span,
                     });
                     self.scope.stack.push(fut);
                     let next = self.new_state(Kind::Point(point));
