@@ -6,6 +6,7 @@
 #
 #   bash hyper/benches/loops-http.sh                     # 5 rounds of 8 s: about 5 minutes
 #   ROUNDS=1 SECS=1 bash hyper/benches/loops-http.sh     # a smoke run (under a minute)
+#   PIPELINE=8 WRK_THREADS=1 bash hyper/benches/loops-http.sh   # a cheaper client (see below)
 #
 # Routes, with wrk (Debian's package; installed with apt-get if missing), keep-alive,
 # WRK_THREADS (default 2) threads and CONNS (default 64) connections:
@@ -27,6 +28,10 @@ SECS=${SECS:-8}
 CONNS=${CONNS:-64}
 WRK_THREADS=${WRK_THREADS:-2}
 ROUNDS_HASH=${ROUNDS_HASH:-16}
+# PIPELINE=N: each wrk connection sends N requests in one write (HTTP/1.1 pipelining, which
+# hyper serves in order); it cuts the client's own CPU per request, which on a 2-core machine
+# shares the cores with the servers.
+PIPELINE=${PIPELINE:-1}
 PORT=${PORT:-18490}
 
 if ! command -v wrk >/dev/null; then
@@ -43,6 +48,19 @@ work=$(mktemp -d)
 trap 'kill "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 ulimit -n 65536 2>/dev/null || true
 hz=$(getconf CLK_TCK)
+wrk_script=()
+if [ "$PIPELINE" -gt 1 ]; then
+    cat >"$work/pipeline.lua" <<LUA
+init = function(args)
+    local path = wrk.path
+    local r = {}
+    for i = 1, $PIPELINE do r[i] = wrk.format(nil, path) end
+    req = table.concat(r)
+end
+request = function() return req end
+LUA
+    wrk_script=(-s "$work/pipeline.lua")
+fi
 
 # start_server NAME: starts the server NAME stands for, waits until it listens
 start_server() {
@@ -87,7 +105,7 @@ for round in $(seq "$ROUNDS"); do
             path=/
             [ "$route" = cpu ] && path="/hash?rounds=$ROUNDS_HASH"
             t0=$(cpu_ticks)
-            out=$(wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECS}s" "http://127.0.0.1:$PORT$path")
+            out=$(wrk -t"$WRK_THREADS" -c"$CONNS" -d"${SECS}s" "${wrk_script[@]}" "http://127.0.0.1:$PORT$path")
             t1=$(cpu_ticks)
             rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
             total=$(awk '/requests in/ {print $1}' <<<"$out")
@@ -104,7 +122,7 @@ done
 
 echo
 echo "measured in $((SECONDS - started)) s (build excluded)"
-echo "medians of $ROUNDS rounds of ${SECS}s, wrk -t$WRK_THREADS -c$CONNS; corio-N = http_server --loops N,"
+echo "medians of $ROUNDS rounds of ${SECS}s, wrk -t$WRK_THREADS -c$CONNS, pipeline $PIPELINE; corio-N = http_server --loops N,"
 echo "tokio-mt2 = the same routes on hyper + tokio multi-thread with 2 workers"
 python3 - "$results" <<'EOF'
 import sys, statistics
