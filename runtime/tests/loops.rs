@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use corio::{RemoteHandle, RemoteTask, TaskError};
 
+mod loops_common;
+use loops_common::Looper;
+
 fn assert_send_sync_clone<T: Send + Sync + Clone>() {}
 fn assert_send<T: Send>() {}
 
@@ -14,44 +17,6 @@ fn assert_send<T: Send>() {}
 fn the_remote_types_cross_threads() {
     assert_send_sync_clone::<RemoteHandle>();
     assert_send::<RemoteTask<String>>();
-}
-
-/// A loop on its own thread that runs until `stop` is set, and its remote handle.
-struct Looper {
-    remote: RemoteHandle,
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
-}
-
-impl Looper {
-    fn start() -> Self {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
-        let thread = thread::spawn(move || {
-            corio::run(async move {
-                tx.send(corio::running_loop().unwrap().remote()).unwrap();
-                while !stopped.load(Ordering::SeqCst) {
-                    corio::sleep(Duration::from_millis(1)).await;
-                }
-            })
-        });
-        let remote = rx.recv().unwrap();
-        Self {
-            remote,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Looper {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
-    }
 }
 
 #[test]
