@@ -950,6 +950,26 @@ twin! {
     }
 }
 
+// F-scale-1 (diffrun): a `return a` in a conjunct after the chain's `let Some(a)`, where the
+// chain's `a` shadows an outer `a` (a closure) and is renamed because the body shadows it
+// again across a point: the `return`'s value named the outer closure (E0308).
+twin! {
+    yield = i64;
+    fn return_in_a_let_chain_names_the_chains_binding[](p: i64) -> i64 {
+        let a = |z: i64| z * 7;
+        if let Some(a) = Some(p + 1) && p != (if a == 1 { return a } else { 9 }) {
+            let mut n = 0;
+            loop {
+                if a != p + 1 || n == 3 { return a * 100 + n }
+                let a = p;
+                yield_!(a);
+                n += 1;
+            }
+        }
+        a(p)
+    }
+}
+
 // F15 (corpus): a suspending `loop` used as a value, as the right operand of `||`.
 twin! {
     yield = ();
@@ -966,6 +986,9 @@ fn let_chains_and_short_circuits_that_suspend() {
     for p in [4, 2, 13] {
         same!(let_chain_suspending_in_two_conjuncts(p));
         same!(let_chain_with_a_suspending_block_in_a_scrutinee(p));
+    }
+    for p in [0, 9, 4] {
+        same!(return_in_a_let_chain_names_the_chains_binding(p));
     }
     same!(suspending_loop_as_an_or_operand(true));
     same!(suspending_loop_as_an_or_operand(false));

@@ -482,3 +482,17 @@ diff_case! {
     }
     p = 3, salt = 1
 }
+
+// F-scale-2 (async seed 1005 case 51): an `if` operand whose then-branch is `return` of an
+// awaited value, and whose else-branch's type comes only from a method on an awaited value.
+// What was left of the `return` after its await assigned the value temporary, so the code
+// after the `if`, copied into that arm, used the temporary before a later arm fixed its type
+// (E0282 at the `if`). What is left of a jump after its suspension points assigns nothing.
+diff_async_case! {
+    #[corio::coroutine]
+    async fn operand_if_whose_branch_returns_an_awaited_value(ctx: Ctx, p: i64) -> Result<i64, i64> {
+        let a = -((if p > 4 { return Ok(ctx.pending(3, p).await) } else { ctx.later(1, p).await.val() }) & 1023i64);
+        Ok(a + (if p < 9 { return Ok(ctx.pending(2, a).await + 1) } else { ctx.later(1, p).await.val() }))
+    }
+    p = 3, salt = 1
+}

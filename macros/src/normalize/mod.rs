@@ -384,7 +384,13 @@ impl Normalizer<'_> {
                 e => {
                     let (mut pre, e) = self.anf(e);
                     out.append(&mut pre);
-                    out.push(self.set(t, &e));
+                    // `return f(x.await)`: what is left after the suspension point jumps
+                    // too, and assigns nothing (as below).
+                    if diverges(&e) {
+                        out.push(Node::Stmt(Stmt::Expr(e, Some(Default::default()))));
+                    } else {
+                        out.push(self.set(t, &e));
+                    }
                 }
             }
         } else if diverges(&e) {

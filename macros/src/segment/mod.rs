@@ -25,8 +25,8 @@ use crate::analyze::scope::Scope;
 use crate::analyze::{assigns, borrow, facts};
 use crate::errors::Errors;
 use crate::ir::{Arm, Node, Target};
-use crate::plan::{Arg, EArm, Emit, Exit, ExitKind, Id, Kind, Plan, Set, State};
-use crate::syntax::cond_names;
+use crate::plan::{Arg, EArm, Emit, Exit, ExitKind, Id, Kind, Piece, Plan, Set, State};
+use crate::syntax::pat_names;
 
 mod exits;
 
@@ -248,17 +248,12 @@ impl Lower<'_> {
                     let rest: Vec<Node> = iter.collect();
                     let cont = self.join_for(&rest, k);
                     let refs = self.scope.cond_frame_refs(&cond, &mut Vec::new());
-                    let mut piece = self.piece(|v| v.visit_expr_mut(&mut cond));
-                    piece.facts = facts::of(cond.to_token_stream());
-                    let mut names = Vec::new();
-                    cond_names(&cond, &mut names);
-                    let binds: Vec<Id> = names
-                        .into_iter()
-                        .map(|(n, m, r, span)| self.scope.bind(n, m, r, None, span))
-                        .collect();
-                    self.scope.mark_frame_refs(&binds, &refs);
                     let inner = self.scope.stack.len();
-                    self.scope.stack.extend(&binds);
+                    let mut piece = self.empty_piece();
+                    let mut binds = Vec::new();
+                    self.cond_piece(&mut cond, &mut piece, &mut binds);
+                    piece.facts = facts::of(cond.to_token_stream());
+                    self.scope.mark_frame_refs(&binds, &refs);
                     let then = self.seq(then, cont);
                     self.scope.stack.truncate(inner);
                     let els = self.seq(els, cont);
@@ -399,6 +394,49 @@ impl Lower<'_> {
         }
         self.scope.stack.truncate(mark);
         code
+    }
+
+    fn empty_piece(&self) -> Piece {
+        Piece {
+            scope: self.scope.stack.clone(),
+            uses: Set::new(),
+            assigns: Set::new(),
+            exits: Vec::new(),
+            facts: Default::default(),
+        }
+    }
+
+    /// Analyses an `if`'s condition conjunct by conjunct, binding what each `let` of a let
+    /// chain binds (into `binds` and the scope) before the conjuncts after it: an exit there
+    /// (`return a`) names the chain's `a`, renamed with it if it must be, not an outer `a`.
+    /// The piece keeps the scope before the condition, and only reads of bindings outside it.
+    fn cond_piece(&mut self, e: &mut Expr, piece: &mut Piece, binds: &mut Vec<Id>) {
+        let part = match e {
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                self.cond_piece(&mut b.left, piece, binds);
+                self.cond_piece(&mut b.right, piece, binds);
+                return;
+            }
+            Expr::Let(l) => {
+                let part = self.piece(|v| v.visit_expr_mut(&mut l.expr));
+                let mut names = Vec::new();
+                pat_names(&l.pat, &mut names);
+                for (n, m, r, span) in names {
+                    let b = self.scope.bind(n, m, r, None, span);
+                    binds.push(b);
+                    self.scope.stack.push(b);
+                }
+                part
+            }
+            other => self.piece(|v| v.visit_expr_mut(other)),
+        };
+        piece
+            .uses
+            .extend(part.uses.iter().filter(|b| !binds.contains(b)));
+        piece
+            .assigns
+            .extend(part.assigns.iter().filter(|b| !binds.contains(b)));
+        piece.exits.extend(part.exits);
     }
 
     fn join_for(&mut self, rest: &[Node], k: Cont) -> Cont {
