@@ -1,4 +1,12 @@
-//! `#[corio::coroutine(yield = T, resume = R, clone)]` arguments.
+//! Stage 1a: the `#[corio::coroutine(yield = T, resume = R, clone)]` arguments.
+//!
+//! Input: the attribute's tokens. Output: [`Args`], or one spanned error per bad argument
+//! (all of them, not only the first). Pure.
+//!
+//! ```text
+//! yield = u32, resume = String      Args { yield_ty: Some(u32), resume_ty: Some(String), clone: false }
+//! yield = u32, yield = u8           error: duplicate `yield` argument
+//! ```
 
 use syn::parse::{Parse, ParseStream};
 use syn::{Token, Type};

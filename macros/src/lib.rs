@@ -17,7 +17,8 @@
 //!
 //! `docs/pass-map.md` walks one coroutine through the stages.
 //!
-//! Shared helpers: `verbatim` (what a piece of user code reads, assigns and where it leaves),
+//! Shared helpers: `verbatim` (what a piece of user code reads, assigns and where it leaves,
+//! and cutting it into `plan::Code`, whose parts the printer fills in),
 //! `syntax` (pattern names, macro arguments), `suspend` (finding suspension points).
 #![forbid(unsafe_code)]
 

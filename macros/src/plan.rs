@@ -4,15 +4,19 @@
 //! [`Binding`], filled in by `segment` (the states and their code), then by `analyze`
 //! (liveness, saved sets, renames, dead states).
 //!
+//! User code is held as [`Code`]: its tokens, cut where the printer fills something in (an
+//! exit's route, the resume value, a binding's name, a pattern's renamed bindings). No marker
+//! stands in user syntax for an exit: an exit is a [`Part::Exit`] of the code it leaves.
+//!
 //! Invariants, once `analyze` has run: state 0 is `Start`; every `Emit::Exit`, every
-//! `Piece::exits` entry and every `__corio_exit!(k)` marker indexes `Plan::exits`; a dead
+//! `Piece::exits` entry and every [`Part::Exit`] indexes `Plan::exits`; a dead
 //! state has no code and saves nothing; `saved` lists the bindings a state's frame variant
 //! holds, in declaration order.
 
 use std::collections::BTreeSet;
 
-use proc_macro2::Span;
-use syn::{Expr, Ident, Local, Pat, Stmt, Type};
+use proc_macro2::{Delimiter, Literal, Span, TokenStream};
+use syn::{Ident, Pat, Stmt, Type};
 
 pub(crate) type Id = usize;
 pub(crate) type Set = BTreeSet<Id>;
@@ -74,12 +78,12 @@ pub(crate) struct State {
 )]
 pub(crate) enum ExitKind {
     Goto(usize),
-    Return(Option<Expr>),
+    Return(Option<Code>),
 }
 
 pub(crate) struct Exit {
     pub(crate) kind: ExitKind,
-    pub(crate) assign: Option<(Ident, Expr)>,
+    pub(crate) assign: Option<(Ident, Code)>,
     /// The binding `assign` sets (a `break value` out of a construct used as a value).
     pub(crate) def: Option<Id>,
     pub(crate) scope: Vec<Id>,
@@ -102,38 +106,42 @@ pub(crate) struct Piece {
 
 pub(crate) enum Emit {
     Stmt {
-        stmt: Stmt,
+        stmt: Code,
         piece: Piece,
         defs: Set,
     },
+    /// A `let`, its pattern a [`Part::Pattern`] of `local`.
     Let {
-        local: Local,
+        local: Code,
+        /// It has an initialiser (`let x;` has none).
+        init: bool,
         piece: Piece,
         binds: Vec<Id>,
     },
+    /// An `if`; each `let` of a let chain in `cond` has its pattern as a [`Part::Pattern`].
     If {
-        cond: Expr,
+        cond: Code,
         piece: Piece,
         binds: Vec<Id>,
         then: Vec<Emit>,
         els: Vec<Emit>,
     },
     Match {
-        scrutinee: Expr,
+        scrutinee: Code,
         piece: Piece,
         arms: Vec<EArm>,
     },
     Block(Vec<Emit>),
     Exit(usize),
     Yield {
-        value: Expr,
+        value: Code,
         piece: Piece,
         next: usize,
     },
     /// `let mut fut = <value's future, stored in place or boxed>;` before an `.await`
     /// (the state it goes to polls it). `span`: the awaited expression's.
     Await {
-        value: Expr,
+        value: Code,
         piece: Piece,
         fut: Id,
         span: Span,
@@ -149,7 +157,7 @@ pub(crate) enum Emit {
 pub(crate) struct EArm {
     pub(crate) attrs: Vec<syn::Attribute>,
     pub(crate) pat: Pat,
-    pub(crate) guard: Option<Expr>,
+    pub(crate) guard: Option<Code>,
     pub(crate) binds: Vec<Id>,
     pub(crate) piece: Piece,
     pub(crate) body: Vec<Emit>,
@@ -183,16 +191,6 @@ impl Plan {
                 .find(|&&s| &self.bindings[s].name == name)
                 == Some(&b)
     }
-
-    /// `(name, renamed name)` for renamed bindings visible in `scope`, minus names declared in
-    /// `inner` (inside the piece of code, around the spot).
-    pub(crate) fn renames_in(&self, scope: &[Id], inner: &[String]) -> Vec<(String, String)> {
-        self.renamed
-            .iter()
-            .filter(|&&b| self.visible(b, scope, inner))
-            .map(|&b| (self.bindings[b].name.clone(), self.rust_name(b)))
-            .collect()
-    }
 }
 
 /// An argument of the coroutine: `Start`'s fields.
@@ -215,4 +213,38 @@ pub(crate) struct Facts {
     /// The type anchors (`normalize::anchor`) it mentions: the step closure declares only
     /// those some arm uses (an unused one would leave its type unknown).
     pub(crate) anchors: BTreeSet<String>,
+}
+
+/// A piece of user code as the printer writes it: tokens, cut at the places where the pass
+/// fills something in. `segment` makes it (`verbatim::cut`) while it analyses the code, so
+/// nothing later looks into user syntax to find an exit or a name.
+#[derive(Default)]
+pub(crate) struct Code(pub(crate) Vec<Part>);
+
+pub(crate) enum Part {
+    /// Tokens as written (a group among them holds no part of its own).
+    Tokens(TokenStream),
+    /// A delimited group with parts inside.
+    Group(Delimiter, Span, Code),
+    /// Where the code leaves its segment: `Plan::exits[k]`, printed as the layout's route.
+    Exit(usize),
+    /// The value the coroutine is resumed with (`normalize` wrote `__corio_resume!()`).
+    Resume,
+    /// A free occurrence of a name: the binding it resolves to, if any, is printed under its
+    /// generated name (`Plan::rust_name`).
+    Name(Ident, Option<Id>),
+    /// A shorthand field (`Pt { y }`) naming a binding: `y: __corio_y_2` if it is renamed.
+    Field(Ident, Option<Id>),
+    /// A string literal whose `{name}`s name bindings (a format string): rewritten when one
+    /// of them is renamed. `text` is its value; each name is a char range of it.
+    Format {
+        lit: Literal,
+        text: String,
+        names: Vec<(usize, usize, Option<Id>)>,
+    },
+    /// A pattern that binds `binds` (a `let`, a let chain's `let`), renamed with them.
+    Pattern(Pat, Vec<Id>),
+    /// The initialiser of a `let … else`: in parentheses when it ends in `}` as printed
+    /// (syn's rule, which needs the printed parts).
+    ElseInit(Code),
 }

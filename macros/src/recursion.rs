@@ -13,6 +13,11 @@ use syn::visit_mut::VisitMut;
 /// Erases the operand of each `Box::pin(<fn name>(..)).await` in `block` (`name(..)`,
 /// `Self::name(..)`, or a method `x.name(..)`: a tree's `child.depth()`; a method of that name
 /// on another type is erased too, harmlessly).
+///
+/// ```text
+/// Box::pin(walk(n - 1)).await     { (&Recursive::new(Box::pin(walk(n - 1)))).__corio_erase() }.await
+/// Box::pin(other(n)).await        (unchanged)
+/// ```
 pub(crate) fn erase_recursive_awaits(block: &mut syn::Block, name: &Ident) {
     Erase(name).visit_block_mut(block);
 }

@@ -3,8 +3,6 @@
 //! macro arguments. Pure functions of syntax; no stage state.
 
 use proc_macro2::{TokenStream, TokenTree};
-use quote::ToTokens;
-use syn::punctuated::Punctuated;
 use syn::visit_mut::VisitMut;
 use syn::{Expr, Pat, Token};
 
@@ -104,27 +102,6 @@ impl MatchesArgs {
         } = self;
         let guard = guard.map(|(if_token, g)| quote::quote!(#if_token #g));
         m.tokens = quote::quote!(#value #comma #pat #guard #trailing);
-    }
-}
-
-/// Visits the expressions in the arguments of a macro whose arguments are comma-separated
-/// expressions (`vec!`, `format!`, `assert!`, …) or of `matches!` (its value and guard), and
-/// writes them back; other macros are left alone.
-pub(crate) fn visit_macro_args(m: &mut syn::Macro, mut visit: impl FnMut(&mut Expr)) {
-    if let Some(mut args) = MatchesArgs::parse(m) {
-        visit(&mut args.value);
-        if let Some((_, g)) = &mut args.guard {
-            visit(g);
-        }
-        args.write(m);
-        return;
-    }
-    let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
-    if let Ok(mut args) = m.parse_body_with(parser) {
-        for arg in args.iter_mut() {
-            visit(arg);
-        }
-        m.tokens = args.into_token_stream();
     }
 }
 

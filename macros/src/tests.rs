@@ -252,14 +252,38 @@ fn pass_map_walkthrough() {
         }
         .unwrap();
     }
+    /// User code with its parts shown: `⟨exit k⟩`, `⟨resume⟩`.
+    fn show(c: &crate::plan::Code) -> String {
+        use crate::plan::Part;
+        let parts: Vec<String> =
+            c.0.iter()
+                .map(|p| match p {
+                    Part::Tokens(t) => t.to_string(),
+                    Part::Group(d, _, inner) => {
+                        let (open, close) = match d {
+                            proc_macro2::Delimiter::Parenthesis => ("(", ")"),
+                            proc_macro2::Delimiter::Brace => ("{", "}"),
+                            proc_macro2::Delimiter::Bracket => ("[", "]"),
+                            proc_macro2::Delimiter::None => ("", ""),
+                        };
+                        format!("{open} {} {close}", show(inner))
+                    }
+                    Part::Exit(k) => format!("⟨exit {k}⟩"),
+                    Part::Resume => "⟨resume⟩".into(),
+                    Part::Name(i, _) | Part::Field(i, _) => i.to_string(),
+                    Part::Format { lit, .. } => lit.to_string(),
+                    Part::Pattern(pat, _) => quote!(#pat).to_string(),
+                    Part::ElseInit(inner) => show(inner),
+                })
+                .collect();
+        parts.join(" ")
+    }
     fn code(c: &[Emit], out: &mut String) {
         for e in c {
             match e {
-                Emit::Stmt { stmt, .. } => write!(out, " Stmt({})", quote!(#stmt)),
-                Emit::Let { local, .. } => write!(out, " Let({})", quote!(#local)),
-                Emit::Yield { value, next, .. } => {
-                    write!(out, " Yield({}) -> {next}", quote!(#value))
-                }
+                Emit::Stmt { stmt, .. } => write!(out, " Stmt({})", show(stmt)),
+                Emit::Let { local, .. } => write!(out, " Let({})", show(local)),
+                Emit::Yield { value, next, .. } => write!(out, " Yield({}) -> {next}", show(value)),
                 Emit::Exit(k) => write!(out, " Exit({k})"),
                 _ => write!(out, " other"),
             }
@@ -306,7 +330,10 @@ fn pass_map_walkthrough() {
     for (k, e) in plan.exits.iter().enumerate() {
         match &e.kind {
             ExitKind::Goto(s) => writeln!(out, "exit {k}: Goto({s})"),
-            ExitKind::Return(v) => writeln!(out, "exit {k}: Return({})", quote!(#v)),
+            ExitKind::Return(v) => {
+                let v = v.as_ref().map(show).unwrap_or_default();
+                writeln!(out, "exit {k}: Return({v})")
+            }
         }
         .unwrap();
     }
@@ -349,7 +376,7 @@ Return(__corio_t1)
 state 0 Start dead=false saved=[]: Let(let mut total = 0 ;) Exit(0)
 state 1 Join dead=true saved=[]:
 state 2 Head dead=false saved=[\"total\"]: Yield(total) -> 3
-state 3 Point(0) dead=false saved=[\"total\"]: Let(let x = __corio_resume ! () ;) Stmt(if x == 0 { __corio_exit ! (1usize) ; }) Stmt(total += x ;) Exit(2)
+state 3 Point(0) dead=false saved=[\"total\"]: Let(let x = ⟨resume⟩ ;) Stmt(if x == 0 { ⟨exit 1⟩ ; }) Stmt(total += x ;) Exit(2)
 exit 0: Goto(2)
 exit 1: Return(total)
 exit 2: Goto(2)
@@ -359,4 +386,109 @@ arm [3, 2] 1:Return 2:Break(2)
 variants [0, 3]
 ";
     assert_eq!(out, expected);
+}
+
+/// Writes the expansion of every `#[corio::coroutine]` function in the Rust files under
+/// `$CORIO_DUMP_SRC` (`:`-separated files or folders) to `$CORIO_DUMP_OUT/<hash of input>`,
+/// so that two versions of the pass can be compared with `diff -r` (how the exits-as-data
+/// change was checked token for token).
+#[test]
+#[ignore = "a tool: dumps expansions to compare two versions of the pass"]
+fn dump_expansions() {
+    use quote::ToTokens;
+    use std::hash::{Hash, Hasher};
+    use syn::visit::Visit;
+    struct Found(Vec<(proc_macro2::TokenStream, proc_macro2::TokenStream)>);
+    impl Found {
+        fn take(
+            &mut self,
+            attrs: &[syn::Attribute],
+            item: impl Fn(Vec<syn::Attribute>) -> proc_macro2::TokenStream,
+        ) {
+            let Some(k) = attrs.iter().position(|a| {
+                a.path()
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "coroutine")
+            }) else {
+                return;
+            };
+            let args = match &attrs[k].meta {
+                syn::Meta::List(l) => l.tokens.clone(),
+                _ => proc_macro2::TokenStream::new(),
+            };
+            let mut rest = attrs.to_vec();
+            rest.remove(k);
+            self.0.push((args, item(rest)));
+        }
+    }
+    impl<'a> Visit<'a> for Found {
+        fn visit_item_fn(&mut self, f: &'a syn::ItemFn) {
+            self.take(&f.attrs, |attrs| {
+                let mut f = f.clone();
+                f.attrs = attrs;
+                f.to_token_stream()
+            });
+            syn::visit::visit_item_fn(self, f);
+        }
+        fn visit_impl_item_fn(&mut self, f: &'a syn::ImplItemFn) {
+            self.take(&f.attrs, |attrs| {
+                let mut f = f.clone();
+                f.attrs = attrs;
+                f.to_token_stream()
+            });
+            syn::visit::visit_impl_item_fn(self, f);
+        }
+    }
+    fn files(p: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        if p.is_dir() {
+            let mut entries: Vec<_> = std::fs::read_dir(p)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            entries.sort();
+            for e in entries {
+                files(&e, out);
+            }
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p.to_path_buf());
+        }
+    }
+    let (Ok(src), Ok(out)) = (
+        std::env::var("CORIO_DUMP_SRC"),
+        std::env::var("CORIO_DUMP_OUT"),
+    ) else {
+        return;
+    };
+    std::fs::create_dir_all(&out).unwrap();
+    let mut paths = Vec::new();
+    for s in src.split(':') {
+        files(std::path::Path::new(s), &mut paths);
+    }
+    let (mut n, mut skipped) = (0, 0);
+    for path in paths {
+        let Ok(file) = syn::parse_file(&std::fs::read_to_string(&path).unwrap()) else {
+            skipped += 1;
+            continue;
+        };
+        let mut found = Found(Vec::new());
+        found.visit_file(&file);
+        for (args, input) in found.0 {
+            let key = format!("{args}\n{input}");
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            key.hash(&mut h);
+            let expanded =
+                std::panic::catch_unwind(|| crate::coroutine::expand(args.clone(), input.clone()))
+                    .map(|t| t.to_string())
+                    .unwrap_or_else(|_| "PANIC".into());
+            std::fs::write(
+                format!("{out}/{:016x}", h.finish()),
+                format!("{key}\n=====\n{expanded}"),
+            )
+            .unwrap();
+            n += 1;
+        }
+    }
+    println!("{n} expansions, {skipped} files not parsed");
 }

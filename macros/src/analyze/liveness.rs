@@ -226,9 +226,7 @@ fn transitions(code: &[Emit], plan: &Plan, out: &mut Vec<(usize, Vec<Id>, Vec<St
 /// state declares it again where it is assigned (rustc could not infer its type here).
 fn drop_idle_deferred(code: &mut Vec<Emit>, defs: &Set) {
     code.retain(|e| match e {
-        Emit::Let { local, binds, .. } => {
-            local.init.is_some() || binds.iter().any(|b| defs.contains(b))
-        }
+        Emit::Let { init, binds, .. } => *init || binds.iter().any(|b| defs.contains(b)),
         _ => true,
     });
     for e in code {

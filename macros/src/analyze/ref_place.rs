@@ -9,6 +9,14 @@
 //! every constructor pattern on the way down matches a value whose type is known not to be a
 //! reference (a constructor pattern on a reference switches to by-reference binding, and the
 //! binding then points behind that reference). Anything else is left to rustc.
+//!
+//! Input: a pattern, the place it matches, and what the body knows of each root binding.
+//! Output: the names of the `ref` bindings that borrow the frame. Pure.
+//!
+//! ```text
+//! let ref a = v;              (v: a local)            ["a"]
+//! let Some(ref a) = self.o;   (&self)                 []     (behind a reference)
+//! ```
 
 use syn::{Expr, Member, Pat, Type, UnOp};
 

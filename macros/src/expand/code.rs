@@ -1,20 +1,27 @@
-//! Writing a state's code: each `Emit` as tokens, user code with its bindings renamed and
-//! its exit markers replaced by transitions, and the transitions themselves.
+//! Writing a state's code: each `Emit` as tokens, user code ([`Code`]) with its names as
+//! the bindings' generated names and its exits as transitions, and the transitions
+//! themselves.
 //!
-//! Input: `Emit`s and exits of the analysed `Plan`. Output: tokens.
+//! Input: `Emit`s and exits of the analysed `Plan`, and the copy of code being written (its
+//! state and routes). Output: tokens. Nothing here looks into user syntax: every place to
+//! fill in is a [`Part`] of the code.
+//!
+//! ```text
+//! [Tokens(if), Name(x), Tokens(== 0), Group({ [Exit(1), Tokens(;)] })]
+//!     → if x == 0 { { let __corio_ret: i64 = total; …; return …Complete(__corio_ret); } ; }
+//! ```
 
-use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{quote, quote_spanned};
-use syn::visit_mut::VisitMut;
-use syn::{Expr, Ident, Pat};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::{Ident, Pat};
 
 use super::arm::{follow_label, loop_label};
 use super::{Printer, early_ident, state_ident};
 use crate::layout::{Placement, Route};
-use crate::plan::{Emit, ExitKind, Id, Kind};
+use crate::plan::{Code, Emit, ExitKind, Id, Kind, Part};
 use crate::shape::{Flavor, has_impl_trait, is_unit};
-use crate::syntax::{mentions, pat_names, rename_pat, visit_macro_args};
-use crate::verbatim::Verbatim;
+use crate::syntax::rename_pat;
+use crate::verbatim::format;
 
 impl Printer<'_> {
     /// The binding's identifier, with the span (and so the hygiene) of the user's own.
@@ -42,63 +49,82 @@ impl Printer<'_> {
         code.iter().map(|e| self.emit(e, at)).collect()
     }
 
-    /// Renames, exit markers and the resume placeholder, applied to a piece of user code.
-    fn finish_piece<T>(
-        &self,
-        at: &Placement,
-        scope: &[Id],
-        node: &mut T,
-        visit: impl Fn(&mut dyn VisitMut, &mut T),
-    ) {
-        self.finish_inner(at, scope, &[], node, visit);
-    }
-
-    /// [`finish_piece`](Self::finish_piece) for code taken out of a piece (an exit's value):
-    /// `inner` are the names the piece declares around it, which hide the bindings outside.
-    fn finish_inner<T>(
-        &self,
-        at: &Placement,
-        scope: &[Id],
-        inner: &[String],
-        node: &mut T,
-        visit: impl Fn(&mut dyn VisitMut, &mut T),
-    ) {
-        let renames = self.plan.renames_in(scope, inner);
-        if !renames.is_empty() {
-            let mut v = Verbatim::renaming(renames);
-            visit(&mut v, node);
+    /// A piece of user code, its parts filled in for the copy `at`.
+    fn user(&self, code: &Code, at: &Placement) -> TokenStream {
+        let mut out = TokenStream::new();
+        for part in &code.0 {
+            match part {
+                Part::Tokens(t) => out.extend(t.clone()),
+                Part::Group(d, span, inner) => {
+                    let mut g = Group::new(*d, self.user(inner, at));
+                    g.set_span(*span);
+                    out.extend([TokenTree::Group(g)]);
+                }
+                Part::Exit(k) => out.extend(self.exit(*k, at)),
+                Part::Resume => out.extend(self.resume(at)),
+                Part::Name(ident, b) => match b {
+                    Some(b) if self.plan.renamed.contains(b) => out.extend([TokenTree::Ident(
+                        Ident::new(&self.plan.rust_name(*b), ident.span()),
+                    )]),
+                    _ => out.extend([TokenTree::Ident(ident.clone())]),
+                },
+                Part::Field(ident, b) => match b {
+                    Some(b) if self.plan.renamed.contains(b) => {
+                        let to = Ident::new(&self.plan.rust_name(*b), ident.span());
+                        out.extend(quote!(#ident: #to));
+                    }
+                    _ => out.extend([TokenTree::Ident(ident.clone())]),
+                },
+                Part::Format { lit, text, names } => {
+                    let renames: Vec<(usize, usize, String)> = names
+                        .iter()
+                        .filter_map(|&(start, end, b)| {
+                            let b = b.filter(|b| self.plan.renamed.contains(b))?;
+                            Some((start, end, self.plan.rust_name(b)))
+                        })
+                        .collect();
+                    let lit = if renames.is_empty() {
+                        lit.clone()
+                    } else {
+                        let mut new =
+                            proc_macro2::Literal::string(&format::rewrite(text, &renames));
+                        new.set_span(lit.span());
+                        new
+                    };
+                    out.extend([TokenTree::Literal(lit)]);
+                }
+                Part::Pattern(pat, binds) => self.pat(pat, binds).to_tokens(&mut out),
+                Part::ElseInit(inner) => {
+                    let init = self.user(inner, at);
+                    let brace = matches!(init.clone().into_iter().last(),
+                        Some(TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Brace);
+                    if brace {
+                        let g = Group::new(proc_macro2::Delimiter::Parenthesis, init);
+                        out.extend([TokenTree::Group(g)]);
+                    } else {
+                        out.extend(init);
+                    }
+                }
+            }
         }
-        let mut m = Markers { printer: self, at };
-        visit(&mut m, node);
+        out
     }
 
-    /// A condition, conjunct by conjunct: what a `let` of a let chain binds is in scope (and
-    /// renamed, if it must be) in the conjuncts after it. `next`: the first of `binds` (the
-    /// chain's bindings in order) not yet bound.
-    fn finish_cond(
-        &self,
-        at: &Placement,
-        scope: &mut Vec<Id>,
-        binds: &[Id],
-        next: &mut usize,
-        e: &mut Expr,
-    ) {
-        match e {
-            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
-                self.finish_cond(at, scope, binds, next, &mut b.left);
-                self.finish_cond(at, scope, binds, next, &mut b.right);
-            }
-            Expr::Let(l) => {
-                self.finish_piece(at, scope, &mut *l.expr, |v, e| v.visit_expr_mut(e));
-                let mut names = Vec::new();
-                pat_names(&l.pat, &mut names);
-                let end = (*next + names.len()).min(binds.len());
-                let mine = &binds[*next..end];
-                *next = end;
-                *l.pat = self.pat(&l.pat, mine);
-                scope.extend(mine);
-            }
-            other => self.finish_piece(at, scope, other, |v, e| v.visit_expr_mut(e)),
+    /// The value a resume brings (`__corio_resume!()` in `normalize`'s output).
+    fn resume(&self, at: &Placement) -> TokenStream {
+        let at_await = match self.plan.states[at.state].kind {
+            Kind::Point(k) => self.points[k].is_await,
+            _ => false,
+        };
+        if at_await {
+            quote!(__corio_ready)
+        } else if is_unit(self.shape.resume_ty) {
+            quote!(())
+        } else {
+            quote_spanned!(Span::call_site()=> match __corio_arg.take() {
+                ::core::option::Option::Some(arg) => arg,
+                ::core::option::Option::None => ::core::unreachable!(),
+            })
         }
     }
 
@@ -119,36 +145,12 @@ impl Printer<'_> {
 
     fn emit(&self, e: &Emit, at: &Placement) -> TokenStream {
         match e {
-            Emit::Stmt { stmt, piece, .. } => {
-                let mut stmt = stmt.clone();
-                self.finish_piece(at, &piece.scope, &mut stmt, |v, s| v.visit_stmt_mut(s));
-                quote!(#stmt)
-            }
-            Emit::Let {
-                local,
-                piece,
-                binds,
-            } => {
-                let mut local = local.clone();
-                if let Some(init) = &mut local.init {
-                    self.finish_piece(at, &piece.scope, &mut *init.expr, |v, e| {
-                        v.visit_expr_mut(e)
-                    });
-                    if let Some((_, d)) = &mut init.diverge {
-                        self.finish_piece(at, &piece.scope, &mut **d, |v, e| v.visit_expr_mut(e));
-                    }
-                }
-                local.pat = self.pat(&local.pat, binds);
-                quote!(#local)
-            }
+            Emit::Stmt { stmt, .. } => self.user(stmt, at),
+            Emit::Let { local, .. } => self.user(local, at),
             Emit::Await {
-                value,
-                piece,
-                fut,
-                span,
+                value, fut, span, ..
             } => {
-                let mut value = value.clone();
-                self.finish_piece(at, &piece.scope, &mut value, |v, e| v.visit_expr_mut(e));
+                let value = self.user(value, at);
                 let f = self.name_of(*fut);
                 // The future is stored in place, or boxed when it is not `Unpin` (the kind
                 // is chosen by autoref specialisation on `__corio_await_kind`).
@@ -160,31 +162,21 @@ impl Printer<'_> {
                 }
             }
             Emit::If {
-                cond,
-                piece,
-                binds,
-                then,
-                els,
+                cond, then, els, ..
             } => {
-                let mut cond = cond.clone();
-                let mut scope = piece.scope.clone();
-                self.finish_cond(at, &mut scope, binds, &mut 0, &mut cond);
+                let cond = self.user(cond, at);
                 let then = self.code(then, at);
                 let els = self.code(els, at);
                 quote!(if #cond { #then } else { #els })
             }
             Emit::Match {
-                scrutinee,
-                piece,
-                arms,
+                scrutinee, arms, ..
             } => {
-                let mut scrutinee = scrutinee.clone();
-                self.finish_piece(at, &piece.scope, &mut scrutinee, |v, e| v.visit_expr_mut(e));
+                let scrutinee = self.user(scrutinee, at);
                 let arms = arms.iter().map(|arm| {
                     let pat = self.pat(&arm.pat, &arm.binds);
                     let guard = arm.guard.as_ref().map(|g| {
-                        let mut g = g.clone();
-                        self.finish_piece(at, &arm.piece.scope, &mut g, |v, e| v.visit_expr_mut(e));
+                        let g = self.user(g, at);
                         quote!(if #g)
                     });
                     let body = self.code(&arm.body, at);
@@ -231,9 +223,8 @@ impl Printer<'_> {
                     ::core::mem::drop(#f);
                 }
             }
-            Emit::Yield { value, piece, next } => {
-                let mut value = value.clone();
-                self.finish_piece(at, &piece.scope, &mut value, |v, e| v.visit_expr_mut(e));
+            Emit::Yield { value, next, .. } => {
+                let value = self.user(value, at);
                 let y = self.shape.yield_ty;
                 let state = self.construct(*next);
                 // Spanned at the point, so that rustc's borrow errors name the `yield_!`.
@@ -269,10 +260,7 @@ impl Printer<'_> {
     fn exit(&self, k: usize, at: &Placement) -> TokenStream {
         let exit = &self.plan.exits[k];
         let assign = exit.assign.as_ref().map(|(t, v)| {
-            let mut v = v.clone();
-            self.finish_inner(at, &exit.scope, &exit.inner, &mut v, |vis, e| {
-                vis.visit_expr_mut(e)
-            });
+            let v = self.user(v, at);
             // A construct with a `break` value assigns a value temporary with a type anchor,
             // or the `bool` temporary of `a || loop { … break true; }`.
             let anchored = self.shape.anchors.contains(&crate::normalize::anchor(t));
@@ -297,13 +285,7 @@ impl Printer<'_> {
             (Route::Return, ExitKind::Goto(_)) => unreachable!("a goto routed as a return"),
             (Route::Return, ExitKind::Return(value)) => {
                 let value = match value {
-                    Some(v) => {
-                        let mut v = v.clone();
-                        self.finish_inner(at, &exit.scope, &exit.inner, &mut v, |vis, e| {
-                            vis.visit_expr_mut(e)
-                        });
-                        quote!(#v)
-                    }
+                    Some(v) => self.user(v, at),
                     None => quote!(()),
                 };
                 let complete = match self.shape.flavor {
@@ -337,71 +319,4 @@ impl Printer<'_> {
             }
         }
     }
-}
-
-/// Replaces `__corio_exit!(k)` with its transition and `__corio_resume!()` with the argument.
-struct Markers<'a, 'b> {
-    printer: &'a Printer<'b>,
-    /// The copy of code being written: its state (for the resume value) and its routes.
-    at: &'a Placement,
-}
-
-impl VisitMut for Markers<'_, '_> {
-    fn visit_expr_mut(&mut self, e: &mut Expr) {
-        if let Expr::Macro(m) = e {
-            if m.mac.path.is_ident("__corio_exit") {
-                let k: syn::LitInt = m.mac.parse_body().expect("exit marker");
-                let tokens = self
-                    .printer
-                    .exit(k.base10_parse().expect("exit number"), self.at);
-                *e = Expr::Verbatim(tokens);
-                return;
-            }
-            if m.mac.path.is_ident("__corio_resume") {
-                let at_await = match self.printer.plan.states[self.at.state].kind {
-                    Kind::Point(k) => self.printer.points[k].is_await,
-                    _ => false,
-                };
-                let tokens = if at_await {
-                    quote!(__corio_ready)
-                } else if is_unit(self.printer.shape.resume_ty) {
-                    quote!(())
-                } else {
-                    quote_spanned!(Span::call_site()=> match __corio_arg.take() {
-                        ::core::option::Option::Some(arg) => arg,
-                        ::core::option::Option::None => ::core::unreachable!(),
-                    })
-                };
-                *e = Expr::Verbatim(tokens);
-                return;
-            }
-        }
-        syn::visit_mut::visit_expr_mut(self, e);
-    }
-
-    fn visit_stmt_mut(&mut self, s: &mut syn::Stmt) {
-        if let syn::Stmt::Macro(m) = s
-            && m.mac.path.is_ident("__corio_exit")
-        {
-            let k: syn::LitInt = m.mac.parse_body().expect("exit marker");
-            let tokens = self
-                .printer
-                .exit(k.base10_parse().expect("exit number"), self.at);
-            *s = syn::Stmt::Expr(Expr::Verbatim(tokens), None);
-            return;
-        }
-        syn::visit_mut::visit_stmt_mut(self, s);
-    }
-
-    /// Exit markers inside an expression-like macro's arguments (`vec![f()?]`).
-    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        if mentions(
-            &m.tokens,
-            &|t| matches!(t, TokenTree::Ident(i) if i == "__corio_exit"),
-        ) {
-            visit_macro_args(m, |e| self.visit_expr_mut(e));
-        }
-    }
-
-    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }

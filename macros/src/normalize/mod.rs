@@ -11,6 +11,13 @@
 //!   when it knows which state they leave to.
 //!
 //! Constructs without a suspension point are kept exactly as written.
+//!
+//! Input: the function's body as written (validated). Output: an [`ir::Body`](Body): the
+//! `Node`s, the loops and blocks `break` can leave (`Target`s), the suspension points, the
+//! type anchors of value temporaries. Invariants: every `yield_!`/`.await` is a
+//! `Node::Suspend` at statement level, whose `resume` (if any) reads the resume value as
+//! `__corio_resume!()`; a `Node::Stmt`/`Node::Let` contains no suspension point; evaluation
+//! order is the written one.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
@@ -84,7 +91,7 @@ pub(crate) fn anchor(t: &Ident) -> Ident {
 }
 
 /// `t = e;`, through `t`'s type anchor if it has one.
-pub(crate) fn set_value(t: &Ident, e: &Expr, anchored: bool) -> Stmt {
+pub(crate) fn set_value(t: &Ident, e: &impl quote::ToTokens, anchored: bool) -> Stmt {
     if anchored {
         let a = anchor(t);
         parse_quote!(#t = ::corio::__private::typed(&#a, #e);)
@@ -141,6 +148,15 @@ impl Normalizer<'_> {
         self.targets.len() - 1
     }
 
+    /// A block's statements as nodes; its value goes where `tail` says.
+    ///
+    /// ```text
+    /// { let a = f(); let b = g(a.await); b }   (tail: Return)
+    ///     Let(let a = f();)
+    ///     Suspend { value: a, resume: Let(let mut __corio_t1 = __corio_resume!();) }
+    ///     Let(let b = g(__corio_t1);)
+    ///     Return(b)
+    /// ```
     fn block(&mut self, mut stmts: Vec<Stmt>, tail: Tail) -> Vec<Node> {
         let mut out = Vec::new();
         // A macro in statement position without a `;` at the end of a block is its value
@@ -297,6 +313,13 @@ impl Normalizer<'_> {
     }
 
     /// A temporary assigned on every way out of a construct used as a value.
+    ///
+    /// ```text
+    /// if c { yield_!(1) } else { 2 }      Let(let __corio_t1;)
+    ///                                     If c { Suspend(1) …; Stmt(__corio_t1 = <resume value>;) }
+    ///                                        else { Stmt(__corio_t1 = 2;) }
+    ///                                     → the expression `__corio_t1`
+    /// ```
     fn value_temp(&mut self, e: Expr, ty: Option<&syn::Type>) -> (Vec<Node>, Expr) {
         let t = self.temp();
         self.anchors.push(t.clone());
@@ -313,6 +336,11 @@ impl Normalizer<'_> {
     }
 
     /// `yield_!(v)` / `fut.await` as a whole expression: its operand, normalized.
+    ///
+    /// ```text
+    /// yield_!(f(x.await))    Some((nodes of x.await, f(__corio_t1), span, `yield_!(…)`, false))
+    /// a + 1                  None
+    /// ```
     fn direct_suspend(&mut self, e: &Expr) -> Option<(Vec<Node>, Expr, Span, TokenStream, bool)> {
         match e {
             Expr::Macro(m) if is_yield_macro(&m.mac) => {
@@ -337,6 +365,13 @@ impl Normalizer<'_> {
         }
     }
 
+    /// A block's last expression, as `tail` says: dropped, returned, or assigned.
+    ///
+    /// ```text
+    /// v            Discard: Stmt(v;)     Return: Return(v)     Value(t): Stmt(t = v;)
+    /// if c { yield_!(1) } else { 2 }     Return: If c { Suspend(1) …; Return(<resume value>) }
+    ///                                            else { Return(2) }
+    /// ```
     fn tail(&mut self, e: Expr, tail: Tail, out: &mut Vec<Node>) {
         // `#[allow(deprecated)] usize::MAX` as a block's value: an attribute on an expression
         // is only stable on a statement or a block's tail, so the value stays a block's tail.
@@ -375,6 +410,12 @@ impl Normalizer<'_> {
     }
 
     /// `t = e;`, with `e`'s suspension points (including inside `if`/`match`/blocks) lowered.
+    ///
+    /// ```text
+    /// f(x.await)          Suspend { x, resume: let mut __corio_t2 = __corio_resume!(); }
+    ///                     Stmt(t = f(__corio_t2);)
+    /// return g(x.await)   Suspend { … }  Stmt(return g(__corio_t2);)   (no assignment)
+    /// ```
     fn assign_value(&mut self, e: Expr, t: &Ident, out: &mut Vec<Node>) {
         if contains(&e) {
             match e {

@@ -1,4 +1,10 @@
 //! The source text of a suspension point, for `SuspendPoint::source` in task dumps.
+//!
+//! Input: the point's tokens as written. Output: its text, spaced as in the source file.
+//!
+//! ```text
+//! yield_!( x + 1 )   (tokens)      "yield_!( x + 1 )"
+//! ```
 
 use proc_macro2::{Span, TokenStream};
 

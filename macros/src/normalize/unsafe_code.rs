@@ -55,6 +55,10 @@ fn unsafe_cond(e: &mut Expr) {
 
 /// Wraps the user code of the nodes of an `unsafe` block in `unsafe { … }` (see
 /// `Normalizer::unsafe_block`).
+///
+/// ```text
+/// Let(let p = f();)  Suspend { *p }      Let(let p = unsafe { f() };)  Suspend { unsafe { *p } }
+/// ```
 pub(super) fn wrap_unsafe(nodes: &mut [Node]) {
     for node in nodes {
         match node {

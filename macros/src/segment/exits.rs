@@ -3,9 +3,9 @@
 //! the loops and blocks around the code (`Lower::active`), with a spanned error and a remedy
 //! when there is none.
 //!
-//! Input: a piece of verbatim code, walked by `verbatim::Verbatim` (which replaces each way
-//! out with a `__corio_exit!(k)` marker). Output: a [`Piece`]: the bindings it reads and
-//! assigns, its exits.
+//! Input: a piece of verbatim code, walked by `verbatim::Verbatim` (which puts a placeholder
+//! for a [`Part::Exit`] at each way out, and one for each free name, resolved here). Output:
+//! a [`Piece`]: the bindings it reads and assigns, its exits, their values cut into `Code`.
 //!
 //! ```text
 //! 'outer: loop { … if done { break 'outer; } … }     Exit { kind: Goto(<state after the loop>) }
@@ -13,12 +13,10 @@
 //! continue 'block;   ('block is a labeled block)      error: names a labeled block, not a loop
 //! ```
 
-use quote::ToTokens;
-
 use super::{Cont, Lower};
 use crate::analyze::facts;
-use crate::plan::{Exit, ExitKind, Facts, Piece};
-use crate::verbatim::{RawExit, Verbatim};
+use crate::plan::{Exit, ExitKind, Facts, Part, Piece};
+use crate::verbatim::{self, RawExit, Verbatim};
 
 impl Lower<'_> {
     pub(super) fn cont_exit(&mut self, k: Cont) -> usize {
@@ -51,10 +49,28 @@ impl Lower<'_> {
         })
     }
 
-    /// Analyses a piece of verbatim code: its reads, and its exits (rewritten to markers).
+    /// Analyses a piece of verbatim code: its reads, and its exits (placeholders in it).
     pub(super) fn piece(&mut self, visit: impl FnOnce(&mut Verbatim)) -> Piece {
-        let mut v = Verbatim::analyse(self.exits.len());
+        let holes = std::mem::take(&mut self.holes);
+        let base = holes.0.len();
+        let mut v = Verbatim::analyse(self.exits.len(), holes);
         visit(&mut v);
+        // The names the walk found free resolve here, where the scope is the piece's.
+        for part in v.holes.0[base..].iter_mut().flatten() {
+            match part {
+                Part::Name(ident, b) | Part::Field(ident, b) => {
+                    *b = self.scope.resolve(&ident.to_string())
+                }
+                Part::Format { text, names, .. } => {
+                    let chars: Vec<char> = text.chars().collect();
+                    for (start, end, b) in names {
+                        let name: String = chars[*start..*end].iter().collect();
+                        *b = self.scope.resolve(&name);
+                    }
+                }
+                _ => {}
+            }
+        }
         let uses = v
             .uses
             .iter()
@@ -68,7 +84,10 @@ impl Lower<'_> {
         let mut exits = Vec::new();
         for found in v.exits {
             let (kind, assign) = match found.exit {
-                RawExit::Return(value) => (ExitKind::Return(value), None),
+                RawExit::Return(value) => (
+                    ExitKind::Return(value.map(|e| verbatim::cut(&e, &mut v.holes))),
+                    None,
+                ),
                 RawExit::Break {
                     label,
                     value,
@@ -76,9 +95,11 @@ impl Lower<'_> {
                 } => match self.find_target(label.as_deref(), false) {
                     Some((t, cont, _)) => {
                         let assign = match (value, &self.targets[t].value) {
-                            (Some(v), Some(temp)) => Some((temp.clone(), v)),
-                            (Some(v), None) => {
-                                self.errors.error(&v, "`break` with a value needs a `loop` or labeled block used as a value");
+                            (Some(e), Some(temp)) => {
+                                Some((temp.clone(), verbatim::cut(&e, &mut v.holes)))
+                            }
+                            (Some(e), None) => {
+                                self.errors.error(&e, "`break` with a value needs a `loop` or labeled block used as a value");
                                 None
                             }
                             (None, _) => None,
@@ -136,8 +157,8 @@ impl Lower<'_> {
                 .as_ref()
                 .and_then(|(t, _)| self.scope.resolve(&t.to_string()));
             let facts = match (&kind, &assign) {
-                (_, Some((_, v))) | (ExitKind::Return(Some(v)), None) => {
-                    facts::of(v.to_token_stream())
+                (_, Some((_, code))) | (ExitKind::Return(Some(code)), None) => {
+                    facts::of(code.source())
                 }
                 _ => Facts::default(),
             };
@@ -151,6 +172,7 @@ impl Lower<'_> {
             });
             exits.push(self.exits.len() - 1);
         }
+        self.holes = v.holes;
         Piece {
             scope: self.scope.stack.clone(),
             uses,

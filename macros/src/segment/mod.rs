@@ -25,9 +25,10 @@ use crate::analyze::scope::Scope;
 use crate::analyze::{assigns, borrow, facts};
 use crate::errors::Errors;
 use crate::ir::{Arm, Node, Target};
-use crate::plan::{Arg, EArm, Emit, Exit, ExitKind, Id, Kind, Piece, Plan, Set, State};
-use crate::syntax::pat_names;
+use crate::plan::{Arg, Code, EArm, Emit, Exit, ExitKind, Kind, Part, Plan, Set, State};
+use crate::verbatim::Holes;
 
+mod code;
 mod exits;
 
 #[derive(Clone, Copy)]
@@ -47,6 +48,8 @@ struct Lower<'a> {
     order: usize,
     items: Vec<Stmt>,
     errors: &'a mut Errors,
+    /// The parts the placeholders of the code being cut stand for (`verbatim::cut`).
+    holes: Holes,
 }
 
 pub(crate) fn segment(
@@ -66,6 +69,7 @@ pub(crate) fn segment(
         order: 0,
         items: Vec::new(),
         errors,
+        holes: Holes::default(),
     };
     for a in args {
         let id = l.scope.bind(a.name.clone(), a.mutable, false, None, a.span);
@@ -117,7 +121,7 @@ impl Lower<'_> {
     /// Suspend (f.await), rest         Await { f, fut }; Exit → Suspend<k>  Suspend<k>: Poll fut, resume, rest
     /// If / Match, rest                If / Match (branches end in Exit → Join<n>)  Join<n>: rest
     /// Loop { body }, rest             Exit → Loop<h>     Loop<h>: body, Exit → Loop<h>; break → Join<n>: rest
-    /// Return(v)                       Stmt(__corio_exit!(k)) with Exit { Return(v) }
+    /// Return(v)                       Stmt(⟨exit k⟩) with Exit { Return(v) }
     /// (end)                           Exit → k
     /// ```
     fn seq(&mut self, nodes: Vec<Node>, k: Cont) -> Vec<Emit> {
@@ -126,6 +130,8 @@ impl Lower<'_> {
         let mut iter = nodes.into_iter();
         let mut terminated = false;
         while let Some(node) = iter.next() {
+            // Each node's code is cut right after it is walked: no placeholder is left.
+            self.holes.clear();
             match node {
                 Node::Stmt(Stmt::Item(item)) => self.items.push(Stmt::Item(item)),
                 Node::Stmt(mut stmt) => {
@@ -139,7 +145,8 @@ impl Lower<'_> {
                         .filter_map(|n| self.scope.resolve(n))
                         .collect();
                     let mut piece = self.piece(|v| v.visit_stmt_mut(&mut stmt));
-                    piece.facts = facts::of(stmt.to_token_stream());
+                    let stmt = self.cut(&stmt);
+                    piece.facts = facts::of(stmt.source());
                     code.push(Emit::Stmt { stmt, piece, defs });
                     if jumps {
                         // What follows is unreachable: a state of its own that nothing leads
@@ -156,6 +163,9 @@ impl Lower<'_> {
                     }
                 }
                 Node::Let(mut local) => {
+                    // What the borrowing rule reads of the initialiser, before exits and
+                    // names in it become placeholders.
+                    let written = local.init.as_ref().map(|i| (*i.expr).clone());
                     let mut piece = self.piece(|v| {
                         if let Some(init) = &mut local.init {
                             v.visit_expr_mut(&mut init.expr);
@@ -164,26 +174,31 @@ impl Lower<'_> {
                             }
                         }
                     });
-                    piece.facts = facts::of(local.to_token_stream());
                     let (pat, ty) = match &local.pat {
                         Pat::Type(pt) => (&*pt.pat, Some(&*pt.ty)),
                         p => (p, None),
                     };
                     let (pat, ty) = (pat.clone(), ty.cloned());
                     let binds = self.scope.pattern(&pat, ty.as_ref());
-                    if let Some(init) = &local.init {
-                        let refs = self.scope.frame_refs(&local.pat, &init.expr, &[]);
+                    if let Some(init) = &written {
+                        let refs = self.scope.frame_refs(&local.pat, init, &[]);
                         self.scope.mark_frame_refs(&binds, &refs);
                     }
-                    if let (Some(init), [b]) = (&local.init, binds.as_slice()) {
-                        self.scope.bindings[*b].borrows =
-                            borrow::borrow_of(&self.scope, &init.expr);
-                        self.scope.bindings[*b].owned =
-                            borrow::is_owned_init(&init.expr, ty.as_ref());
+                    if let (Some(init), [b]) = (&written, binds.as_slice()) {
+                        self.scope.bindings[*b].borrows = borrow::borrow_of(&self.scope, init);
+                        self.scope.bindings[*b].owned = borrow::is_owned_init(init, ty.as_ref());
                     }
                     self.scope.stack.extend(&binds);
+                    let pat = std::mem::replace(&mut local.pat, Pat::Verbatim(Default::default()));
+                    let span = pat.span();
+                    let hole = self.holes.put(Part::Pattern(pat, binds.clone()), span);
+                    local.pat = Pat::Verbatim(hole.into_token_stream());
+                    let init = local.init.is_some();
+                    let local = self.cut_local(local);
+                    piece.facts = facts::of(local.source());
                     code.push(Emit::Let {
                         local,
+                        init,
                         piece,
                         binds,
                     });
@@ -197,7 +212,8 @@ impl Lower<'_> {
                     // the entry of state `SuspendK` until it is ready.
                     let span = value.span();
                     let mut piece = self.piece(|v| v.visit_expr_mut(&mut value));
-                    piece.facts = facts::of(value.to_token_stream());
+                    let value = self.cut(&value);
+                    piece.facts = facts::of(value.source());
                     let name = format!("__corio_fut{point}");
                     let fut = self.scope.bind(name, true, false, None, Span::call_site());
                     self.scope.bindings[fut].site = span;
@@ -230,7 +246,8 @@ impl Lower<'_> {
                     resume,
                 } => {
                     let mut piece = self.piece(|v| v.visit_expr_mut(&mut value));
-                    piece.facts = facts::of(value.to_token_stream());
+                    let value = self.cut(&value);
+                    piece.facts = facts::of(value.source());
                     let next = self.new_state(Kind::Point(point));
                     code.push(Emit::Yield { value, piece, next });
                     self.begin(next);
@@ -252,7 +269,8 @@ impl Lower<'_> {
                     let mut piece = self.empty_piece();
                     let mut binds = Vec::new();
                     self.cond_piece(&mut cond, &mut piece, &mut binds);
-                    piece.facts = facts::of(cond.to_token_stream());
+                    let cond = self.cut(&cond);
+                    piece.facts = facts::of(cond.source());
                     self.scope.mark_frame_refs(&binds, &refs);
                     let then = self.seq(then, cont);
                     self.scope.stack.truncate(inner);
@@ -279,7 +297,8 @@ impl Lower<'_> {
                         .map(|a| self.scope.frame_refs(&a.pat, &scrutinee, &[]))
                         .collect();
                     let mut piece = self.piece(|v| v.visit_expr_mut(&mut scrutinee));
-                    piece.facts = facts::of(scrutinee.to_token_stream());
+                    let scrutinee = self.cut(&scrutinee);
+                    piece.facts = facts::of(scrutinee.source());
                     let mut earms = Vec::new();
                     for Arm {
                         attrs,
@@ -297,7 +316,11 @@ impl Lower<'_> {
                                 v.visit_expr_mut(g);
                             }
                         });
-                        let g = guard.as_ref().map(|g| quote::quote!(if #g));
+                        let guard = guard.map(|g| self.cut(&g));
+                        let g = guard.as_ref().map(|g| {
+                            let g = g.source();
+                            quote::quote!(if #g)
+                        });
                         piece.facts = facts::of(quote::quote!(#(#attrs)* #pat #g));
                         let body = self.seq(body, cont);
                         self.scope.stack.truncate(inner);
@@ -364,9 +387,10 @@ impl Lower<'_> {
                             v.visit_expr_mut(e);
                         }
                     });
+                    let value = value.map(|v| self.cut(&v));
                     let facts = value
                         .as_ref()
-                        .map(|v| facts::of(v.to_token_stream()))
+                        .map(|v| facts::of(v.source()))
                         .unwrap_or_default();
                     self.exits.push(Exit {
                         kind: ExitKind::Return(value),
@@ -379,7 +403,7 @@ impl Lower<'_> {
                     let exit = self.exits.len() - 1;
                     piece.exits.push(exit);
                     code.push(Emit::Stmt {
-                        stmt: syn::parse_quote!(__corio_exit!(#exit);),
+                        stmt: Code(vec![Part::Exit(exit)]),
                         piece,
                         defs: Set::new(),
                     });
@@ -394,49 +418,6 @@ impl Lower<'_> {
         }
         self.scope.stack.truncate(mark);
         code
-    }
-
-    fn empty_piece(&self) -> Piece {
-        Piece {
-            scope: self.scope.stack.clone(),
-            uses: Set::new(),
-            assigns: Set::new(),
-            exits: Vec::new(),
-            facts: Default::default(),
-        }
-    }
-
-    /// Analyses an `if`'s condition conjunct by conjunct, binding what each `let` of a let
-    /// chain binds (into `binds` and the scope) before the conjuncts after it: an exit there
-    /// (`return a`) names the chain's `a`, renamed with it if it must be, not an outer `a`.
-    /// The piece keeps the scope before the condition, and only reads of bindings outside it.
-    fn cond_piece(&mut self, e: &mut Expr, piece: &mut Piece, binds: &mut Vec<Id>) {
-        let part = match e {
-            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
-                self.cond_piece(&mut b.left, piece, binds);
-                self.cond_piece(&mut b.right, piece, binds);
-                return;
-            }
-            Expr::Let(l) => {
-                let part = self.piece(|v| v.visit_expr_mut(&mut l.expr));
-                let mut names = Vec::new();
-                pat_names(&l.pat, &mut names);
-                for (n, m, r, span) in names {
-                    let b = self.scope.bind(n, m, r, None, span);
-                    binds.push(b);
-                    self.scope.stack.push(b);
-                }
-                part
-            }
-            other => self.piece(|v| v.visit_expr_mut(other)),
-        };
-        piece
-            .uses
-            .extend(part.uses.iter().filter(|b| !binds.contains(b)));
-        piece
-            .assigns
-            .extend(part.assigns.iter().filter(|b| !binds.contains(b)));
-        piece.exits.extend(part.exits);
     }
 
     fn join_for(&mut self, rest: &[Node], k: Cont) -> Cont {

@@ -2,23 +2,37 @@
 //! reads, which it assigns as a whole, and where it leaves the current segment (`return`,
 //! `?`, `break`/`continue` to a construct that contains a suspension point). It tracks the
 //! scopes inside the piece (blocks, patterns, closures) so that an inner `let x` hides the
-//! outer `x`. The same walk renames free occurrences when a binding must be renamed.
+//! outer `x`.
+//!
+//! Input: a syntax tree of user code (a statement, a `let`'s initialiser, a condition, …).
+//! Output: its free names (`uses`), whole assignments (`assigns`) and exits (`exits`); and,
+//! for [`cut`](cut::cut), the tree with a placeholder at each place the printer fills in: an
+//! exit, the resume value, a free name (renamed later if its binding is), a format string.
+//! Invariant: each placeholder's part is in `holes`; the walk never looks into closures'
+//! or items' exits, which are their own.
 //!
 //! ```text
-//! analyse:  if x == 0 { return total; }     if x == 0 { __corio_exit!(1); }   uses {x, total}
-//!           let v = f(a)?;                  let v = match branch(f(a)) { Continue(v) => v,
-//!                                               Break(r) => __corio_exit!(2) };    exit 2: Return(from_residual(r))
-//! rename:   total += x;   (x → __corio_x_4) total += __corio_x_4;
+//! if x == 0 { return total; }     if ⟨x⟩ == 0 { ⟨exit 1⟩; }          uses {x, total}
+//! let v = f(a)?;                  let v = match branch(⟨f⟩(⟨a⟩)) { Continue(v) => v,
+//!                                     Break(r) => ⟨exit 2⟩ };        exit 2: Return(from_residual(r))
 //! ```
+//!
+//! The same walk, in rename mode, renames `self` in a method's body (`coroutine`).
 
-use proc_macro2::{TokenStream, TokenTree};
-use quote::ToTokens;
+use proc_macro2::TokenStream;
+use quote::quote;
 use std::collections::BTreeSet;
-use syn::punctuated::Punctuated;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Expr, Pat, Token, parse_quote};
+use syn::{Expr, Pat, parse_quote};
 
-use crate::syntax::{MatchesArgs, cond_names, pat_names};
+use crate::plan::Part;
+use crate::syntax::{cond_names, pat_names};
+
+pub(crate) mod cut;
+pub(crate) mod format;
+mod macros;
+
+pub(crate) use cut::{Holes, cut};
 
 /// Where a piece of code leaves its segment.
 pub(crate) enum RawExit {
@@ -56,23 +70,23 @@ pub(crate) struct Verbatim {
     pub(crate) exits: Vec<Found>,
     /// When set, free occurrences of these names are renamed instead of analysed.
     pub(crate) rename: Vec<(String, String)>,
-    /// First exit number to use for markers.
+    /// First exit number to use for [`Part::Exit`]s.
     pub(crate) exit_base: usize,
+    /// The parts the placeholders in the tree stand for (analysis mode).
+    pub(crate) holes: Holes,
 }
 
 fn is_single_ident(e: &Expr) -> bool {
     matches!(e, Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some())
 }
 
-fn marker(k: usize) -> Expr {
-    parse_quote!(__corio_exit!(#k))
-}
-
 impl Verbatim {
-    /// Analysis mode: exits are numbered from `exit_base`.
-    pub(crate) fn analyse(exit_base: usize) -> Self {
+    /// Analysis mode: exits are numbered from `exit_base`; placeholders are added to
+    /// `holes`.
+    pub(crate) fn analyse(exit_base: usize, holes: Holes) -> Self {
         Verbatim {
             exit_base,
+            holes,
             ..Verbatim::default()
         }
     }
@@ -99,10 +113,24 @@ impl Verbatim {
             .map(|(_, to)| to.as_str())
     }
 
-    fn free(&mut self, name: &str) {
-        if !self.declared(name) {
-            self.uses.insert(name.to_string());
+    /// A use of `ident`: if it is free (not declared inside the piece), a read of the
+    /// binding outside, and in analysis mode the placeholder of its [`Part::Name`].
+    fn free(&mut self, ident: &proc_macro2::Ident) -> Option<proc_macro2::Ident> {
+        let name = ident.to_string();
+        if self.declared(&name) {
+            return None;
         }
+        self.uses.insert(name);
+        self.analysing().then(|| {
+            self.holes
+                .put(Part::Name(ident.clone(), None), ident.span())
+        })
+    }
+
+    /// An expression that stands for `part`.
+    fn hole(&mut self, part: Part) -> Expr {
+        let h = self.holes.put(part, proc_macro2::Span::call_site());
+        Expr::Verbatim(quote!(#h))
     }
 
     fn exit(&mut self, exit: RawExit) -> Expr {
@@ -111,7 +139,7 @@ impl Verbatim {
             exit,
             inner: self.scopes.clone(),
         });
-        marker(k)
+        self.hole(Part::Exit(k))
     }
 
     fn bind(&mut self, pat: &Pat) {
@@ -120,143 +148,17 @@ impl Verbatim {
         self.scopes.extend(names.into_iter().map(|(n, ..)| n));
     }
 
-    fn scan_tokens(&mut self, tokens: TokenStream) -> TokenStream {
-        let mut out = Vec::new();
-        let mut prev_dot = false;
-        for tt in tokens {
-            let tt = match tt {
-                TokenTree::Ident(ident) => {
-                    let name = ident.to_string();
-                    let tt = if prev_dot {
-                        TokenTree::Ident(ident)
-                    } else if let Some(to) = self.renamed(&name) {
-                        TokenTree::Ident(proc_macro2::Ident::new(to, ident.span()))
-                    } else {
-                        self.free(&name);
-                        TokenTree::Ident(ident)
-                    };
-                    prev_dot = false;
-                    tt
-                }
-                TokenTree::Group(g) => {
-                    let inner = self.scan_tokens(g.stream());
-                    let mut ng = proc_macro2::Group::new(g.delimiter(), inner);
-                    ng.set_span(g.span());
-                    prev_dot = false;
-                    TokenTree::Group(ng)
-                }
-                TokenTree::Literal(lit) => {
-                    prev_dot = false;
-                    TokenTree::Literal(self.scan_format_string(lit))
-                }
-                TokenTree::Punct(p) => {
-                    prev_dot = p.as_char() == '.';
-                    TokenTree::Punct(p)
-                }
-            };
-            out.push(tt);
-        }
-        out.into_iter().collect()
-    }
-
-    /// `"{name}"` and `"{name:?}"` in a string literal are uses of `name`.
-    fn scan_format_string(&mut self, lit: proc_macro2::Literal) -> proc_macro2::Literal {
-        let Ok(syn::Lit::Str(s)) = syn::parse2::<syn::Lit>(TokenTree::Literal(lit.clone()).into())
-        else {
-            return lit;
-        };
-        let text = s.value();
-        let mut names = Vec::new();
-        let bytes: Vec<char> = text.chars().collect();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == '{' {
-                if bytes.get(i + 1) == Some(&'{') {
-                    i += 2;
-                    continue;
-                }
-                let start = i + 1;
-                let mut j = start;
-                while j < bytes.len() && (bytes[j].is_alphanumeric() || bytes[j] == '_') {
-                    j += 1;
-                }
-                if j > start
-                    && matches!(bytes.get(j), Some('}') | Some(':'))
-                    && !bytes[start].is_ascii_digit()
-                {
-                    names.push((start, j, bytes[start..j].iter().collect::<String>()));
-                }
-                // `{:width$}`, `{:.prec$}`, `{x:>w$.p$}`: names before a `$` in the spec.
-                if bytes.get(j) == Some(&':') {
-                    let mut k = j + 1;
-                    while k < bytes.len() && bytes[k] != '}' {
-                        if bytes[k].is_alphabetic() || bytes[k] == '_' {
-                            let from = k;
-                            while k < bytes.len() && (bytes[k].is_alphanumeric() || bytes[k] == '_')
-                            {
-                                k += 1;
-                            }
-                            if bytes.get(k) == Some(&'$') {
-                                names.push((from, k, bytes[from..k].iter().collect::<String>()));
-                            }
-                        } else {
-                            k += 1;
-                        }
-                    }
-                    j = k;
-                }
-                i = j;
-            } else {
-                i += 1;
-            }
-        }
-        let mut changed = false;
-        let mut rebuilt = String::new();
-        let mut last = 0;
-        for (start, end, name) in names {
-            if let Some(to) = self.renamed(&name).map(str::to_string) {
-                rebuilt.extend(&bytes[last..start]);
-                rebuilt.push_str(&to);
-                last = end;
-                changed = true;
-            } else {
-                self.free(&name);
-            }
-        }
-        if !changed {
-            return lit;
-        }
-        rebuilt.extend(&bytes[last..]);
-        let mut new = proc_macro2::Literal::string(&rebuilt);
-        new.set_span(lit.span());
-        new
-    }
-
     fn analysing(&self) -> bool {
         self.rename.is_empty()
-    }
-
-    /// `matches!(value, pattern if guard)`: the names the pattern binds are in scope in the
-    /// guard. False (tokens untouched) when the arguments do not have that shape.
-    fn visit_matches(&mut self, m: &mut syn::Macro) -> bool {
-        let Some(mut args) = MatchesArgs::parse(m) else {
-            return false;
-        };
-        self.visit_expr_mut(&mut args.value);
-        let mark = self.scopes.len();
-        self.bind(&args.pat);
-        if let Some((_, g)) = &mut args.guard {
-            self.visit_expr_mut(g);
-        }
-        self.scopes.truncate(mark);
-        args.write(m);
-        true
     }
 }
 
 impl VisitMut for Verbatim {
     fn visit_expr_mut(&mut self, e: &mut Expr) {
         match e {
+            Expr::Macro(m) if self.analysing() && m.mac.path.is_ident("__corio_resume") => {
+                *e = self.hole(Part::Resume);
+            }
             Expr::Path(p) if p.qself.is_none() && p.path.segments.len() == 1 => {
                 let ident = &p.path.segments[0].ident;
                 if p.path.segments[0].arguments.is_none() {
@@ -264,17 +166,19 @@ impl VisitMut for Verbatim {
                     if let Some(to) = self.renamed(&name) {
                         let to = proc_macro2::Ident::new(to, ident.span());
                         *e = parse_quote!(#to);
-                    } else {
-                        self.free(&name);
+                    } else if let Some(h) = self.free(&ident.clone()) {
+                        p.path.segments[0].ident = h;
                     }
                 }
             }
             Expr::Assign(a) if is_single_ident(&a.left) => {
                 // Assigning a whole binding does not read it.
                 if let Expr::Path(p) = &mut *a.left {
-                    let ident = &p.path.segments[0].ident;
+                    let ident = p.path.segments[0].ident.clone();
                     if self.analysing() && !self.declared(&ident.to_string()) {
                         self.assigns.insert(ident.to_string());
+                        let part = Part::Name(ident.clone(), None);
+                        p.path.segments[0].ident = self.holes.put(part, ident.span());
                     }
                     if let Some(to) = self.renamed(&ident.to_string()) {
                         let to = proc_macro2::Ident::new(to, ident.span());
@@ -433,52 +337,7 @@ impl VisitMut for Verbatim {
     }
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        // Arguments that are comma-separated expressions (`format!`, `vec!`, `assert!`, …) are
-        // visited as expressions: a name a closure or a `match` arm inside binds is not a use
-        // of the binding outside, and `?`, `return`, `break` and `continue` leave the segment
-        // as anywhere else. `matches!` is visited with its pattern's scope (`visit_matches`).
-        // Other macros: every identifier counts (see `scan_tokens`).
-        if self.visit_matches(m) {
-            return;
-        }
-        let parser = Punctuated::<Expr, Token![,]>::parse_terminated;
-        let Ok(mut args) = m.parse_body_with(parser) else {
-            m.tokens = self.scan_tokens(std::mem::take(&mut m.tokens));
-            return;
-        };
-        let mut named = Vec::new();
-        self.macros += 1;
-        for arg in args.iter_mut() {
-            match arg {
-                // `name = value` in a format macro: `name` is the argument's own.
-                Expr::Assign(a) if is_single_ident(&a.left) => {
-                    named.push(a.left.to_token_stream().to_string());
-                    self.visit_expr_mut(&mut a.right);
-                }
-                Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(_),
-                    ..
-                }) => {}
-                _ => self.visit_expr_mut(arg),
-            }
-        }
-        self.macros -= 1;
-        // Format strings last, with the named arguments in scope.
-        let mark = self.scopes.len();
-        self.scopes.extend(named);
-        for arg in args.iter_mut() {
-            if let Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                attrs,
-            }) = arg
-            {
-                let lit = syn::Lit::new(self.scan_format_string(s.token()));
-                let attrs = std::mem::take(attrs);
-                *arg = Expr::Lit(syn::ExprLit { attrs, lit });
-            }
-        }
-        self.scopes.truncate(mark);
-        m.tokens = args.into_token_stream();
+        self.macro_args(m);
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
@@ -486,6 +345,20 @@ impl VisitMut for Verbatim {
     /// A shorthand field (`Pt { y }`) whose name is renamed names its field:
     /// `Pt { y: __corio_y_2 }`.
     fn visit_field_value_mut(&mut self, f: &mut syn::FieldValue) {
+        // Analysis: a free shorthand field is a `Part::Field`, printed `y` or `y: __corio_y_2`.
+        if self.analysing()
+            && f.colon_token.is_none()
+            && let (syn::Member::Named(m), Expr::Path(p)) = (&f.member, &f.expr)
+            && p.path.is_ident(m)
+        {
+            let name = m.to_string();
+            if !self.declared(&name) {
+                self.uses.insert(name);
+                let h = self.holes.put(Part::Field(m.clone(), None), m.span());
+                f.member = syn::Member::Named(h);
+            }
+            return;
+        }
         self.visit_expr_mut(&mut f.expr);
         if f.colon_token.is_none() {
             let same = matches!((&f.member, &f.expr), (syn::Member::Named(m), Expr::Path(p)) if p.path.is_ident(m));
