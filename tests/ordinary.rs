@@ -1456,3 +1456,53 @@ fn fall_off_after_a_statement_that_diverged() {
     );
     assert_eq!(same!(unit_alias_falls_off(2)), r#"Ok("()")"#);
 }
+
+// Corpus (time's `SignedDuration::fmt`): a `macro_rules!` of the same name defined in each
+// branch of an `if`. The pass hoists the body's items to the top of the step closure, so the
+// first branch's uses saw the second definition (E0308 "expected `f64`, found integer"); they
+// are renamed apart now, and so is a local macro that shadows an outer one used before it.
+macro_rules! describe {
+    ($v:expr) => {
+        format!("outer {}", $v)
+    };
+}
+
+twin! {
+    yield = String;
+    fn same_macro_name_in_two_branches[](v: f64) -> String {
+        yield_!(describe!(v));
+        let s = if v > 1.0 {
+            macro_rules! describe {
+                ($x:expr) => {
+                    format!("big {:.1}", $x)
+                };
+            }
+            yield_!(describe!(v));
+            vec![describe!(v * 2.0)]
+        } else {
+            macro_rules! describe {
+                ($x:expr) => {
+                    match $x as u32 {
+                        0 => String::from("zero"),
+                        n => format!("small {n}"),
+                    }
+                };
+            }
+            yield_!(describe!(v));
+            vec![describe!(v * 2.0)]
+        };
+        s.concat()
+    }
+}
+
+#[test]
+fn local_macros_keep_their_textual_scope() {
+    assert_eq!(
+        same!(same_macro_name_in_two_branches(2.5)),
+        r#"Ok("\"big 5.0\"")"#
+    );
+    assert_eq!(
+        same!(same_macro_name_in_two_branches(0.5)),
+        r#"Ok("\"small 1\"")"#
+    );
+}
