@@ -30,7 +30,7 @@ pub use probe::{
     ViaInspect,
 };
 pub use recursion::{EraseFuture, EraseInspect, InspectFuture, Recursive};
-pub use try_trait::{FromResidual, Try, branch, from_residual};
+pub use try_trait::{FromResidual, Try, branch, from_residual, residual};
 
 pub use crate::coroutine::{Coroutine, CoroutineState, Inspect};
 pub use crate::status::{Local, PointKind, Status, SuspendPoint};
