@@ -1578,3 +1578,38 @@ fn returned_closure_of_a_generic_fn_gets_its_signature() {
     assert_eq!(coro, plain);
     assert_eq!(coro.1, Ok("4".into()));
 }
+
+// Corpus (num-bigint's `div_three_halves_by_two`): deferred bindings assigned by a
+// destructuring assignment, `let (q, r1); … (q, r1) = f();`, across a suspension point
+// (E0425 "cannot find value `r1`": the assignment was not seen as assigning them).
+twin! {
+    yield = u32;
+    fn deferred_bindings_assigned_by_destructuring[](a: u32, b: u32) -> u32 {
+        let (mut q, r, d);
+        yield_!(a);
+        if a < b {
+            (q, r) = (a / 2, a % 2);
+            yield_!(q);
+            d = q * 3;
+        } else {
+            [q, _] = [b, a];
+            yield_!(q);
+            (r, (d, _)) = (b + 1, (a - b, ()));
+        }
+        yield_!(r);
+        q += 1;
+        q + r + d
+    }
+}
+
+#[test]
+fn deferred_bindings_assigned_by_a_destructuring_assignment() {
+    assert_eq!(
+        same!(deferred_bindings_assigned_by_destructuring(5, 9)),
+        r#"Ok("10")"#
+    );
+    assert_eq!(
+        same!(deferred_bindings_assigned_by_destructuring(9, 5)),
+        r#"Ok("16")"#
+    );
+}
