@@ -24,7 +24,7 @@ mod tests;
 
 pub use fallback::Unreachable;
 pub use generator::{Described, Frame, Gen, Sink, Step, future, generator, stream};
-pub use infer::typed;
+pub use infer::{FallOff, FallOffNever, typed};
 pub use probe::{
     AwaitBoxed, AwaitInPlace, BoxedKind, InPlaceKind, NoInspect, Probe, RenderDebug, RenderName,
     ViaInspect,
