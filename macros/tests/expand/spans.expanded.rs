@@ -4,7 +4,7 @@ fn spans(
     (),
     Yield = (usize, usize),
     Return = (),
-> + ::corio::__private::Inspect + ::core::fmt::Debug + ::core::iter::Iterator<
+> + ::corio::__private::Inspect + ::core::fmt::Debug + ::core::iter::FusedIterator<
     Item = (usize, usize),
 > {
     static __CORIO_POINT_0: ::corio::__private::SuspendPoint = ::corio::__private::SuspendPoint {
