@@ -11,7 +11,8 @@
 //! ZPOPMAX ZCARD ZSCORE ZREM ZRANGE (by rank) PUBLISH SUBSCRIBE UNSUBSCRIBE, so that
 //! redis-benchmark's default test list runs; and around them SELECT (database 0 only),
 //! INFO, COMMAND (COUNT, INFO, DOCS), CLIENT (SETNAME, GETNAME, SETINFO, ID) and CONFIG GET
-//! (`save` and `appendonly`, which redis-benchmark reads: this server never persists). Any
+//! (`save` and `appendonly`, which redis-benchmark reads: this server never persists), and
+//! MULTI/EXEC/DISCARD transactions (no WATCH). Any
 //! other command gets Redis's unknown-command error and the connection goes on. The
 //! modules under `redis_server/` hold the protocol (`resp`), the keyspace (`db`), the
 //! commands (`commands`, with `collections` and `admin`) and the channels (`pubsub`).

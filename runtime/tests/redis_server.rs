@@ -480,6 +480,18 @@ fn redis_benchmark_default_tests_and_first_commands() {
             Value::Array(vec![]),
         ])])
     );
+    // `redis::pipe().atomic()` wraps the pipeline in MULTI/EXEC.
+    let (n, list): (i64, Vec<String>) = redis::pipe()
+        .atomic()
+        .incr("tx", 5)
+        .ignore()
+        .incr("tx", 1)
+        .rpush("txl", "a")
+        .ignore()
+        .lrange("txl", 0, -1)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!((n, list), (6, vec!["a".to_string()]));
     assert_eq!(
         cmd(&mut c, &["CLIENT", "SETNAME", "me"]).unwrap(),
         Value::Okay
@@ -1056,6 +1068,29 @@ fn oracle_against_real_redis() {
         &["CLIENT", "GETNAME"],
         &["CLIENT", "SETNAME", "a b"],
         &["INFO", "nosuchsection"],
+        // Transactions (MULTI/EXEC/DISCARD; WATCH is not implemented).
+        &["EXEC"],
+        &["DISCARD"],
+        &["MULTI"],
+        &["SET", "a", "1"],
+        &["INCR", "a"],
+        &["LPUSH", "a", "x"],
+        &["MULTI"],
+        &["EXEC"],
+        &["MULTI"],
+        &["SET", "b", "2"],
+        &["DISCARD"],
+        &["GET", "b"],
+        &["MULTI"],
+        &["SET", "c", "1"],
+        &["NOSUCH", "x"],
+        &["GET"],
+        &["EXEC"],
+        &["GET", "c"],
+        &["MULTI"],
+        &["PING"],
+        &["EXEC", "x"],
+        &["EXEC"],
         &["SUBSCRIBE", "c1", "c2", "c1"],
         &["GET", "x"],
         &["PING"],
