@@ -480,6 +480,20 @@ fn redis_benchmark_default_tests_and_first_commands() {
             Value::Array(vec![]),
         ])])
     );
+    // SCAN, as the redis crate iterates it (redis-cli --scan and --bigkeys too).
+    for i in 0..50 {
+        cmd(&mut c, &["SET", &format!("scan:{i}"), "v"]).unwrap();
+    }
+    let mut scanned: Vec<String> = c
+        .scan_match::<_, String>("scan:*")
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    scanned.sort_by_key(|k| k[5..].parse::<u32>().unwrap());
+    assert_eq!(
+        scanned,
+        (0..50).map(|i| format!("scan:{i}")).collect::<Vec<_>>()
+    );
     // `redis::pipe().atomic()` wraps the pipeline in MULTI/EXEC.
     let (n, list): (i64, Vec<String>) = redis::pipe()
         .atomic()
@@ -1068,6 +1082,10 @@ fn oracle_against_real_redis() {
         &["CLIENT", "GETNAME"],
         &["CLIENT", "SETNAME", "a b"],
         &["INFO", "nosuchsection"],
+        &["SCAN", "x"],
+        &["SCAN", "0", "COUNT", "0"],
+        &["SCAN", "0", "COUNT", "x"],
+        &["SCAN", "0", "MATCH"],
         // Transactions (MULTI/EXEC/DISCARD; WATCH is not implemented).
         &["EXEC"],
         &["DISCARD"],

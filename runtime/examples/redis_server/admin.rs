@@ -17,6 +17,51 @@ pub(super) fn keys(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     After::Continue
 }
 
+/// SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]: a step of an iteration over the keys
+/// (see `Db::scan` for the order and the guarantee). MATCH and TYPE filter a step's keys after
+/// they were chosen, as in Redis, so a step may return none before the end.
+pub(super) fn scan(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let Some(cursor) = std::str::from_utf8(a.get(1))
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
+        return error(c, "ERR invalid cursor");
+    };
+    let (mut pattern, mut count, mut kind) = (None, 10usize, None);
+    let mut i = 2;
+    while i < a.len() {
+        let (opt, value) = (a.get(i), (i + 1 < a.len()).then(|| a.get(i + 1)));
+        match (opt.to_ascii_uppercase().as_slice(), value) {
+            (b"MATCH", Some(p)) => pattern = Some(p),
+            (b"COUNT", Some(n)) => match parse_i64(n) {
+                Some(n) if n >= 1 => count = n as usize,
+                Some(_) => return error(c, "ERR syntax error"),
+                None => return error(c, NOT_INTEGER),
+            },
+            (b"TYPE", Some(t)) => kind = Some(t),
+            _ => return error(c, "ERR syntax error"),
+        }
+        i += 2;
+    }
+    let db = c.server.db.lock();
+    let (next, batch) = db.scan(cursor, count);
+    let keys: Vec<&[u8]> = batch
+        .into_iter()
+        .filter(|(k, v)| {
+            pattern.is_none_or(|p| glob(p, k))
+                && kind.is_none_or(|t| t.eq_ignore_ascii_case(v.type_name().as_bytes()))
+        })
+        .map(|(k, _)| k)
+        .collect();
+    c.out.array(2);
+    c.out.bulk(next.to_string().as_bytes());
+    c.out.array(keys.len());
+    for k in keys {
+        c.out.bulk(k);
+    }
+    After::Continue
+}
+
 pub(super) fn type_(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     let name = c
         .server

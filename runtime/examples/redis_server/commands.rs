@@ -199,6 +199,7 @@ commands! {
     b"ZREM" => "zrem", -3, collections::zrem;
     b"ZRANGE" => "zrange", -4, collections::zrange;
     b"KEYS" => "keys", 2, admin::keys;
+    b"SCAN" => "scan", -2, admin::scan;
     b"TYPE" => "type", 2, admin::type_;
     b"SELECT" => "select", 2, admin::select;
     b"INFO" => "info", -1, admin::info;
