@@ -10,7 +10,8 @@
 //! SPOP HSET HMSET HGET HDEL HLEN HEXISTS HGETALL HKEYS HVALS ZADD (NX XX GT LT CH) ZPOPMIN
 //! ZPOPMAX ZCARD ZSCORE ZREM ZRANGE (by rank) PUBLISH SUBSCRIBE UNSUBSCRIBE, so that
 //! redis-benchmark's default test list runs; and around them SELECT (database 0 only),
-//! INFO, COMMAND (COUNT, INFO, DOCS), CLIENT (SETNAME, GETNAME, SETINFO, ID) and CONFIG GET
+//! INFO, COMMAND (COUNT, INFO, DOCS), CLIENT (SETNAME, GETNAME, SETINFO, ID), HELLO (RESP2
+//! only: `HELLO 3` gets NOPROTO) and CONFIG GET
 //! (`save` and `appendonly`, which redis-benchmark reads: this server never persists), and
 //! MULTI/EXEC/DISCARD transactions (no WATCH). Any
 //! other command gets Redis's unknown-command error and the connection goes on. The

@@ -480,6 +480,26 @@ fn redis_benchmark_default_tests_and_first_commands() {
             Value::Array(vec![]),
         ])])
     );
+    // HELLO: RESP2 only (RESP3 clients are told NOPROTO and stay on RESP2).
+    let Value::Array(hello) = cmd(&mut c, &["HELLO", "2", "SETNAME", "h"]).unwrap() else {
+        panic!("HELLO answers an array");
+    };
+    assert_eq!(
+        hello[..6],
+        [
+            bulk("server"),
+            bulk("redis"),
+            bulk("version"),
+            bulk("7.0.15"),
+            bulk("proto"),
+            Value::Int(2)
+        ]
+    );
+    assert_eq!(cmd(&mut c, &["CLIENT", "GETNAME"]).unwrap(), bulk("h"));
+    assert_eq!(
+        err(&mut c, &["HELLO", "3"]),
+        "NOPROTO unsupported protocol version"
+    );
     // SCAN, as the redis crate iterates it (redis-cli --scan and --bigkeys too).
     for i in 0..50 {
         cmd(&mut c, &["SET", &format!("scan:{i}"), "v"]).unwrap();
@@ -1082,6 +1102,11 @@ fn oracle_against_real_redis() {
         &["CLIENT", "GETNAME"],
         &["CLIENT", "SETNAME", "a b"],
         &["INFO", "nosuchsection"],
+        // (`HELLO 3` is left out: redis-server switches to RESP3, this server answers
+        // NOPROTO and stays on RESP2.)
+        &["HELLO", "4"],
+        &["HELLO", "x"],
+        &["HELLO", "2", "FOO"],
         &["SCAN", "x"],
         &["SCAN", "0", "COUNT", "0"],
         &["SCAN", "0", "COUNT", "x"],

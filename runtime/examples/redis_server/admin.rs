@@ -225,6 +225,60 @@ pub(super) fn client(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     }
 }
 
+/// HELLO [protover [AUTH user pass] [SETNAME name]]: the handshake of RESP3-aware clients.
+/// This server speaks RESP2 only, so `HELLO 3` gets Redis's `NOPROTO` (a client then stays
+/// on RESP2); `HELLO` and `HELLO 2` answer the server's description. The default user has no
+/// password, as Redis's: AUTH with any password succeeds.
+pub(super) fn hello(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    if a.len() >= 2 {
+        match parse_i64(a.get(1)) {
+            None => return error(c, "ERR Protocol version is not an integer or out of range"),
+            Some(2) => {}
+            Some(_) => return error(c, "NOPROTO unsupported protocol version"),
+        }
+    }
+    let mut name = None;
+    let mut i = 2;
+    while i < a.len() {
+        let opt = a.get(i).to_ascii_uppercase();
+        match opt.as_slice() {
+            b"AUTH" if i + 2 < a.len() => i += 3,
+            b"SETNAME" if i + 1 < a.len() => {
+                name = Some(a.get(i + 1));
+                i += 2;
+            }
+            _ => {
+                return error(
+                    c,
+                    &format!(
+                        "ERR Syntax error in HELLO option '{}'",
+                        lossy(a.get(i), 128)
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(name) = name {
+        *c.client.name.borrow_mut() = (!name.is_empty()).then(|| name.to_vec());
+    }
+    c.out.array(14);
+    for (key, value) in [("server", "redis"), ("version", "7.0.15")] {
+        c.out.bulk(key.as_bytes());
+        c.out.bulk(value.as_bytes());
+    }
+    c.out.bulk(b"proto");
+    c.out.int(2);
+    c.out.bulk(b"id");
+    c.out.int(c.client.id as i64);
+    for (key, value) in [("mode", "standalone"), ("role", "master")] {
+        c.out.bulk(key.as_bytes());
+        c.out.bulk(value.as_bytes());
+    }
+    c.out.bulk(b"modules");
+    c.out.array(0);
+    After::Continue
+}
+
 pub(super) fn append(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     let mut db = c.server.db.lock();
     match db.get_str(a.get(1)) {

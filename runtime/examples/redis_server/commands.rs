@@ -205,6 +205,7 @@ commands! {
     b"INFO" => "info", -1, admin::info;
     b"COMMAND" => "command", -1, admin::command;
     b"CLIENT" => "client", -2, admin::client;
+    b"HELLO" => "hello", -1, admin::hello;
     b"APPEND" => "append", 3, admin::append;
     b"STRLEN" => "strlen", 2, admin::strlen;
     b"SETNX" => "setnx", 3, admin::setnx;
