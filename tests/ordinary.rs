@@ -1383,3 +1383,126 @@ fn recursion_through_a_boxed_call() {
     let depths: Vec<usize> = (0..4).map(|_| depth_after_a_poll(&mut outer)).collect();
     assert_eq!(depths, [2, 3, 2, 1]);
 }
+
+// Corpus (bytes' `abort`): a body whose tail is `#[cfg(…)]`'d out ends with no tail; its type
+// is `!` because a statement before the last suspension point diverges, but the arm that falls
+// off the end returned `()` (E0308 "expected `u32`, found `()`"). The cfg'd tail is now
+// `#[cfg(…)] { return tail; }`, and falling off a body whose return type is not `()` is
+// `FallOff`, unreachable as in the plain fn; an alias of `()` still returns `()`.
+twin! {
+    yield = u32;
+    fn tail_compiled_out_after_a_diverging_block[](v: u32) -> u32 {
+        if v == 0 {
+            return 7;
+        }
+        yield_!(v);
+        {
+            fail(v);
+        }
+        yield_!(v + 1);
+        #[cfg(any())]
+        {
+            v + 2
+        }
+    }
+}
+
+twin! {
+    yield = u32;
+    fn tail_compiled_in[](v: u32) -> u32 {
+        yield_!(v);
+        #[cfg(all())]
+        {
+            v + 1
+        }
+    }
+}
+
+twin! {
+    yield = u32;
+    fn generic_body_that_returns_before_its_end[T: Debug](v: T, n: u32) -> T {
+        yield_!(n);
+        {
+            return v;
+        }
+        yield_!(n + 1);
+    }
+}
+
+pub(crate) type Unit = ();
+
+twin! {
+    yield = u32;
+    fn unit_alias_falls_off[](v: u32) -> Unit {
+        yield_!(v);
+        trace(v + 1);
+    }
+}
+
+#[test]
+fn fall_off_after_a_statement_that_diverged() {
+    assert_eq!(
+        same!(tail_compiled_out_after_a_diverging_block(0)),
+        r#"Ok("7")"#
+    );
+    assert_eq!(
+        same!(tail_compiled_out_after_a_diverging_block(3)),
+        r#"Err("fail 3")"#
+    );
+    assert_eq!(same!(tail_compiled_in(4)), r#"Ok("5")"#);
+    assert_eq!(
+        same!(generic_body_that_returns_before_its_end("x", 1)),
+        r#"Ok("\"x\"")"#
+    );
+    assert_eq!(same!(unit_alias_falls_off(2)), r#"Ok("()")"#);
+}
+
+// Corpus (time's `SignedDuration::fmt`): a `macro_rules!` of the same name defined in each
+// branch of an `if`. The pass hoists the body's items to the top of the step closure, so the
+// first branch's uses saw the second definition (E0308 "expected `f64`, found integer"); they
+// are renamed apart now, and so is a local macro that shadows an outer one used before it.
+macro_rules! describe {
+    ($v:expr) => {
+        format!("outer {}", $v)
+    };
+}
+
+twin! {
+    yield = String;
+    fn same_macro_name_in_two_branches[](v: f64) -> String {
+        yield_!(describe!(v));
+        let s = if v > 1.0 {
+            macro_rules! describe {
+                ($x:expr) => {
+                    format!("big {:.1}", $x)
+                };
+            }
+            yield_!(describe!(v));
+            vec![describe!(v * 2.0)]
+        } else {
+            macro_rules! describe {
+                ($x:expr) => {
+                    match $x as u32 {
+                        0 => String::from("zero"),
+                        n => format!("small {n}"),
+                    }
+                };
+            }
+            yield_!(describe!(v));
+            vec![describe!(v * 2.0)]
+        };
+        s.concat()
+    }
+}
+
+#[test]
+fn local_macros_keep_their_textual_scope() {
+    assert_eq!(
+        same!(same_macro_name_in_two_branches(2.5)),
+        r#"Ok("\"big 5.0\"")"#
+    );
+    assert_eq!(
+        same!(same_macro_name_in_two_branches(0.5)),
+        r#"Ok("\"small 1\"")"#
+    );
+}

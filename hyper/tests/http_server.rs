@@ -244,22 +244,73 @@ fn chunked_echo_on_the_wire() {
 }
 
 #[test]
-fn unknown_routes_are_404() {
+fn unknown_paths_are_404_and_wrong_methods_405_with_allow() {
     let addr = start_plain();
     client(async move {
         let mut sender = connect(addr).await;
-        for (method, path) in [
-            (Method::GET, "/nope"),
-            (Method::GET, "/echo"),
-            (Method::POST, "/"),
-            (Method::PUT, "/echo"),
-            (Method::DELETE, "/tasks"),
-            (Method::GET, "/tasks/"),
+        for (method, path, status, allow) in [
+            (Method::GET, "/nope", StatusCode::NOT_FOUND, None),
+            (Method::DELETE, "/tasks", StatusCode::NOT_FOUND, None),
+            (Method::GET, "/tasks/", StatusCode::NOT_FOUND, None),
+            (
+                Method::GET,
+                "/echo",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("POST"),
+            ),
+            (
+                Method::PUT,
+                "/echo",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("POST"),
+            ),
+            (
+                Method::POST,
+                "/",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("GET, HEAD"),
+            ),
+            (
+                Method::DELETE,
+                "/hash",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("GET, HEAD"),
+            ),
         ] {
             let (res, _) = send(&mut sender, request(method.clone(), path, empty())).await;
-            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{method} {path}");
+            assert_eq!(res.status(), status, "{method} {path}");
+            let got = res.headers().get("allow").map(|v| v.to_str().unwrap());
+            assert_eq!(got, allow, "{method} {path}");
         }
         // and the connection is still good afterwards
+        let (res, body) = send(&mut sender, request(Method::GET, "/", empty())).await;
+        assert_eq!(
+            (res.status(), &body[..]),
+            (StatusCode::OK, &b"Hello, World!"[..])
+        );
+    });
+}
+
+/// `curl -I`: HEAD answers where GET does, with GET's status and headers and no body, and
+/// the connection stays usable (a body sent after a HEAD answer would desync it).
+#[test]
+fn head_is_get_without_the_body() {
+    let addr = start_plain();
+    client(async move {
+        let mut sender = connect(addr).await;
+        for path in ["/", "/hash?rounds=1", "/tasks"] {
+            let (get, _) = send(&mut sender, request(Method::GET, path, empty())).await;
+            let (head, body) = send(&mut sender, request(Method::HEAD, path, empty())).await;
+            assert_eq!(head.status(), StatusCode::OK, "HEAD {path}");
+            assert_eq!(
+                head.headers().get(CONTENT_TYPE),
+                get.headers().get(CONTENT_TYPE),
+                "HEAD {path}"
+            );
+            assert!(body.is_empty(), "HEAD {path} sent a body");
+        }
+        let (res, _) = send(&mut sender, request(Method::HEAD, "/nope", empty())).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
         let (res, body) = send(&mut sender, request(Method::GET, "/", empty())).await;
         assert_eq!(
             (res.status(), &body[..]),

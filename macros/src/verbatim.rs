@@ -7,7 +7,7 @@
 //! ```text
 //! analyse:  if x == 0 { return total; }     if x == 0 { __corio_exit!(1); }   uses {x, total}
 //!           let v = f(a)?;                  let v = match branch(f(a)) { Continue(v) => v,
-//!                                               Break(r) => __corio_exit!(2) };    exit 2: Return(from_residual(r))
+//!                                               Break(r) => __corio_exit!(2) };    exit 2: Return(residual(|| match r? {}))
 //! rename:   total += x;   (x → __corio_x_4) total += __corio_x_4;
 //! ```
 
@@ -15,6 +15,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use std::collections::BTreeSet;
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Token, parse_quote};
 
@@ -293,8 +294,21 @@ impl VisitMut for Verbatim {
             Expr::Try(t) if self.closures == 0 && self.analysing() => {
                 self.visit_expr_mut(&mut t.expr);
                 let inner = &t.expr;
-                let residual: Expr =
-                    parse_quote!(::corio::__private::from_residual(__corio_residual));
+                // The residual is converted by a real `?` carrying the user's `?` token (and
+                // the residual named at the operand), in a closure whose return type rustc
+                // takes from the coroutine's: a conversion error reads and points as in the
+                // plain fn ("`?` couldn't convert the error to …" at the `?`).
+                // Both in the expansion's context, so that rustc joins them into one span
+                // from the operand's first token to the `?`.
+                let mut question = t.question_token;
+                question.span = proc_macro2::Span::call_site().located_at(question.span);
+                let operand = proc_macro2::Ident::new(
+                    "__corio_residual",
+                    proc_macro2::Span::call_site().located_at(inner.span()),
+                );
+                let residual: Expr = parse_quote!(::corio::__private::residual(
+                    move || match #operand #question {}
+                ));
                 let exit = self.exit(RawExit::Return(Some(residual)));
                 *e = parse_quote!(match ::corio::__private::branch(#inner) {
                     ::corio::__private::ControlFlow::Continue(__corio_value) => __corio_value,

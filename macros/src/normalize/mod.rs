@@ -337,7 +337,20 @@ impl Normalizer<'_> {
         }
     }
 
-    fn tail(&mut self, e: Expr, tail: Tail, out: &mut Vec<Node>) {
+    fn tail(&mut self, mut e: Expr, tail: Tail, out: &mut Vec<Node>) {
+        // `#[cfg(…)] { abort() }` as the body's value: when it is compiled out, the body has
+        // no tail and its type is that of its statements (`!` after `{ exit(1); }`), so it is
+        // `#[cfg(…)] { return e; }`, and the body then falls off its end (bytes' `abort`).
+        if matches!(tail, Tail::Return)
+            && !contains(&e)
+            && let Some(attrs) = expr_attrs(&mut e)
+            && attrs.iter().any(|a| a.path().is_ident("cfg"))
+        {
+            let attrs = std::mem::take(attrs);
+            let stmt: Expr = parse_quote!(#(#attrs)* { return #e; });
+            self.stmt_expr(stmt, None, out);
+            return;
+        }
         // `#[allow(deprecated)] usize::MAX` as a block's value: an attribute on an expression
         // is only stable on a statement or a block's tail, so the value stays a block's tail.
         let e = if has_outer_attrs(&e) && !contains(&e) && !matches!(tail, Tail::Discard) {
@@ -402,4 +415,24 @@ impl Normalizer<'_> {
             out.push(self.set(t, &e));
         }
     }
+}
+
+/// The outer attributes of the expressions that can be a block's tail with one
+/// (`#[cfg(…)] { … }`, `#[cfg(…)] f(x)`).
+fn expr_attrs(e: &mut Expr) -> Option<&mut Vec<syn::Attribute>> {
+    Some(match e {
+        Expr::Block(x) => &mut x.attrs,
+        Expr::Unsafe(x) => &mut x.attrs,
+        Expr::If(x) => &mut x.attrs,
+        Expr::Match(x) => &mut x.attrs,
+        Expr::Loop(x) => &mut x.attrs,
+        Expr::Macro(x) => &mut x.attrs,
+        Expr::Call(x) => &mut x.attrs,
+        Expr::MethodCall(x) => &mut x.attrs,
+        Expr::Path(x) => &mut x.attrs,
+        Expr::Lit(x) => &mut x.attrs,
+        Expr::Struct(x) => &mut x.attrs,
+        Expr::Tuple(x) => &mut x.attrs,
+        _ => return None,
+    })
 }

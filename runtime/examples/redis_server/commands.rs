@@ -14,6 +14,11 @@ use super::db::{Db, WrongType};
 use super::pubsub::{Client, LoopCounts, PubSub};
 use super::resp::{Argv, Reply, parse_i64};
 
+#[path = "admin.rs"]
+mod admin;
+#[path = "collections.rs"]
+mod collections;
+
 /// What the server shares between the connections of one loop.
 #[derive(Debug)]
 pub(crate) struct Server {
@@ -120,6 +125,9 @@ const SYNTAX: &str = "ERR syntax error";
 
 macro_rules! commands {
     ($($upper:literal => $name:literal, $arity:expr, $run:expr;)*) => {
+        /// Every command's name and arity, in table order (`COMMAND`, `COMMAND COUNT`).
+        const NAMES: &[(&str, i32)] = &[$(($name, $arity)),*];
+
         /// Finds a command by its name, in any case, without allocating.
         fn lookup(name: &[u8]) -> Option<&'static Command> {
             let mut upper = [0u8; 16];
@@ -168,6 +176,38 @@ commands! {
     b"SUBSCRIBE" => "subscribe", -2, subscribe;
     b"UNSUBSCRIBE" => "unsubscribe", -1, unsubscribe;
     b"CONFIG" => "config", -2, config;
+    b"SADD" => "sadd", -3, collections::sadd;
+    b"SREM" => "srem", -3, collections::srem;
+    b"SCARD" => "scard", 2, collections::scard;
+    b"SISMEMBER" => "sismember", 3, collections::sismember;
+    b"SMEMBERS" => "smembers", 2, collections::smembers;
+    b"SPOP" => "spop", -2, collections::spop;
+    b"HSET" => "hset", -4, |c, a| collections::hset(c, a, "hset");
+    b"HMSET" => "hmset", -4, |c, a| collections::hset(c, a, "hmset");
+    b"HGET" => "hget", 3, collections::hget;
+    b"HDEL" => "hdel", -3, collections::hdel;
+    b"HLEN" => "hlen", 2, collections::hlen;
+    b"HEXISTS" => "hexists", 3, collections::hexists;
+    b"HGETALL" => "hgetall", 2, |c, a| collections::hgetall(c, a, true, true);
+    b"HKEYS" => "hkeys", 2, |c, a| collections::hgetall(c, a, true, false);
+    b"HVALS" => "hvals", 2, |c, a| collections::hgetall(c, a, false, true);
+    b"ZADD" => "zadd", -4, collections::zadd;
+    b"ZPOPMIN" => "zpopmin", -2, |c, a| collections::zpop(c, a, false);
+    b"ZPOPMAX" => "zpopmax", -2, |c, a| collections::zpop(c, a, true);
+    b"ZCARD" => "zcard", 2, collections::zcard;
+    b"ZSCORE" => "zscore", 3, collections::zscore;
+    b"ZREM" => "zrem", -3, collections::zrem;
+    b"ZRANGE" => "zrange", -4, collections::zrange;
+    b"KEYS" => "keys", 2, admin::keys;
+    b"TYPE" => "type", 2, admin::type_;
+    b"SELECT" => "select", 2, admin::select;
+    b"INFO" => "info", -1, admin::info;
+    b"COMMAND" => "command", -1, admin::command;
+    b"CLIENT" => "client", -2, admin::client;
+    b"APPEND" => "append", 3, admin::append;
+    b"STRLEN" => "strlen", 2, admin::strlen;
+    b"SETNX" => "setnx", 3, admin::setnx;
+    b"GETSET" => "getset", 3, admin::getset;
 }
 
 /// Runs one request (`argv.get(0)` is the command name) and appends its reply to `out`.
@@ -285,7 +325,7 @@ fn get(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
 }
 
 fn set(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    let (mut nx, mut xx, mut keep_ttl) = (false, false, false);
+    let (mut nx, mut xx, mut keep_ttl, mut get) = (false, false, false, false);
     let mut expire: Option<(i64, i64)> = None; // (amount, ms per unit)
     let mut i = 3;
     while i < a.len() {
@@ -295,6 +335,8 @@ fn set(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
             nx = true;
         } else if opt.eq_ignore_ascii_case(b"XX") && !nx {
             xx = true;
+        } else if opt.eq_ignore_ascii_case(b"GET") {
+            get = true;
         } else if opt.eq_ignore_ascii_case(b"KEEPTTL") && expire.is_none() {
             keep_ttl = true;
         } else if (opt.eq_ignore_ascii_case(b"EX") || opt.eq_ignore_ascii_case(b"PX"))
@@ -335,15 +377,33 @@ fn set(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
         }
     };
     let key = a.get(1);
+    // With GET the reply is the old string (nil when none) whether or not the value is
+    // set; a key of another type refuses the whole command.
+    let old = if get {
+        match db.get_str(key) {
+            Err(WrongType) => return error(c, WRONGTYPE),
+            Ok(old) => Some(old.map(|s| s.clone())),
+        }
+    } else {
+        None
+    };
+    let reply = |c: &mut Ctx<'_>, set: bool| {
+        match &old {
+            Some(Some(v)) => c.out.bulk(v),
+            Some(None) => c.out.nil(),
+            None if set => c.out.simple("OK"),
+            None => c.out.nil(),
+        }
+        After::Continue
+    };
     if nx || xx {
         let exists = db.exists(key);
         if (nx && exists) || (xx && !exists) {
-            c.out.nil();
-            return After::Continue;
+            return reply(c, false);
         }
     }
     db.set(key, a.get(2), expires_at, keep_ttl);
-    ok(c)
+    reply(c, true)
 }
 
 fn del(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
@@ -558,7 +618,7 @@ fn pop(c: &mut Ctx<'_>, a: Argv<'_>, take: fn(&mut VecDeque<Vec<u8>>) -> Option<
             }
         }
     }
-    db.drop_if_empty_list(key);
+    db.drop_if_empty(key);
     After::Continue
 }
 
@@ -683,12 +743,49 @@ fn config(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     )
 }
 
-/// Whether `text` matches the glob `pattern` (`*` and `?`, as CONFIG GET's patterns).
+/// Whether `text` matches the glob `pattern`, as Redis's `stringmatchlen` (KEYS, CONFIG
+/// GET): `*`, `?`, `[abc]`, `[^abc]`, `[a-z]`, and `\\x` for a literal `x`.
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
     match pattern.split_first() {
         None => text.is_empty(),
         Some((b'*', rest)) => (0..=text.len()).any(|i| glob(rest, &text[i..])),
         Some((b'?', rest)) => !text.is_empty() && glob(rest, &text[1..]),
+        Some((b'[', rest)) => {
+            let Some((&t, text_rest)) = text.split_first() else {
+                return false;
+            };
+            let (negate, mut p) = match rest.split_first() {
+                Some((b'^', r)) => (true, r),
+                _ => (false, rest),
+            };
+            let mut hit = false;
+            loop {
+                match p {
+                    [] => break, // an unclosed class ends the pattern, as in Redis
+                    [b']', r @ ..] => {
+                        p = r;
+                        break;
+                    }
+                    [b'\\', x, r @ ..] => {
+                        hit |= *x == t;
+                        p = r;
+                    }
+                    [lo, b'-', hi, r @ ..] if *hi != b']' => {
+                        let (lo, hi) = if lo <= hi { (*lo, *hi) } else { (*hi, *lo) };
+                        hit |= (lo..=hi).contains(&t);
+                        p = r;
+                    }
+                    [x, r @ ..] => {
+                        hit |= *x == t;
+                        p = r;
+                    }
+                }
+            }
+            hit != negate && glob(p, text_rest)
+        }
+        Some((b'\\', rest)) if !rest.is_empty() => {
+            text.first() == Some(&rest[0]) && glob(&rest[1..], &text[1..])
+        }
         Some((&p, rest)) => text.first() == Some(&p) && glob(rest, &text[1..]),
     }
 }
@@ -716,5 +813,11 @@ mod tests {
         assert!(glob(b"*only", b"appendonly"));
         assert!(!glob(b"save*x", b"save"));
         assert!(!glob(b"sav", b"save"));
+        assert!(glob(b"h[ae]llo", b"hallo"));
+        assert!(!glob(b"h[^e]llo", b"hello"));
+        assert!(glob(b"h[a-c]llo", b"hbllo"));
+        assert!(!glob(b"h[a-c]llo", b"hdllo"));
+        assert!(glob(b"a\\*b", b"a*b"));
+        assert!(!glob(b"a\\*b", b"axb"));
     }
 }

@@ -1,16 +1,16 @@
-//! The keyspace: strings and lists, with expiry that is lazy on access plus periodic
+//! The keyspace: strings, lists, sets, hashes and sorted sets, with expiry that is lazy on access plus periodic
 //! sampling, as Redis does it.
 //!
 //! Deadlines are milliseconds on a clock that reads like Unix time (so that the overflow
 //! checks on `EXPIRE`/`SET EX` match Redis's) but advances with the monotonic clock, so that
 //! a change of the system time does not expire keys early or late.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use hashbrown::HashMap;
 use hashbrown::hash_map::EntryRef;
-use indexmap::IndexSet;
+use indexmap::{IndexMap, IndexSet};
 
 /// A value stored under a key.
 #[derive(Debug)]
@@ -19,6 +19,115 @@ pub(crate) enum Value {
     Str(Vec<u8>),
     /// A list; never empty (the key is removed with its last element).
     List(VecDeque<Vec<u8>>),
+    /// A set; never empty. Indexable, so that `SPOP` picks a member at random in O(1).
+    Set(IndexSet<Vec<u8>>),
+    /// A hash; never empty. Fields in insertion order (as Redis's small hashes answer).
+    Hash(IndexMap<Vec<u8>, Vec<u8>>),
+    /// A sorted set; never empty.
+    ZSet(ZSet),
+}
+
+impl Value {
+    /// The type's name as `TYPE` answers it.
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
+            Value::Hash(_) => "hash",
+            Value::ZSet(_) => "zset",
+        }
+    }
+
+    /// Whether this is a collection with nothing left in it (its key must go).
+    fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::List(l) => l.is_empty(),
+            Value::Set(s) => s.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            Value::ZSet(z) => z.is_empty(),
+        }
+    }
+}
+
+/// A score, ordered by `f64::total_cmp` (a sorted set never holds NaN; `-0.0` is stored as
+/// `0.0`, which Redis treats as equal).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Score(pub(crate) f64);
+
+impl Eq for Score {}
+
+impl PartialOrd for Score {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Score {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// A sorted set: members by score, then by member bytes (Redis's order), and each member's
+/// score.
+#[derive(Debug, Default)]
+pub(crate) struct ZSet {
+    scores: HashMap<Vec<u8>, f64>,
+    ordered: BTreeSet<(Score, Vec<u8>)>,
+}
+
+impl ZSet {
+    /// How many members.
+    pub(crate) fn len(&self) -> usize {
+        self.scores.len()
+    }
+
+    /// Whether there are no members.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.scores.is_empty()
+    }
+
+    /// The score of `member`.
+    pub(crate) fn score(&self, member: &[u8]) -> Option<f64> {
+        self.scores.get(member).copied()
+    }
+
+    /// Sets `member`'s score; its previous score, if it had one.
+    pub(crate) fn insert(&mut self, member: &[u8], score: f64) -> Option<f64> {
+        let score = score + 0.0; // -0.0 becomes 0.0
+        let old = self.scores.insert(member.to_vec(), score);
+        if let Some(old) = old {
+            self.ordered.remove(&(Score(old), member.to_vec()));
+        }
+        self.ordered.insert((Score(score), member.to_vec()));
+        old
+    }
+
+    /// Removes and returns the lowest (`max == false`) or highest member and its score.
+    pub(crate) fn pop(&mut self, max: bool) -> Option<(Vec<u8>, f64)> {
+        let (score, member) = if max {
+            self.ordered.pop_last()?
+        } else {
+            self.ordered.pop_first()?
+        };
+        self.scores.remove(&member);
+        Some((member, score.0))
+    }
+
+    /// Removes `member`; whether it was there.
+    pub(crate) fn remove(&mut self, member: &[u8]) -> bool {
+        match self.scores.remove(member) {
+            Some(score) => self.ordered.remove(&(Score(score), member.to_vec())),
+            None => false,
+        }
+    }
+
+    /// The members in order, with their scores.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], f64)> {
+        self.ordered.iter().map(|(s, m)| (m.as_slice(), s.0))
+    }
 }
 
 /// A value and its deadline.
@@ -139,6 +248,56 @@ impl Db {
         }
     }
 
+    /// The live value under `key`, if any.
+    pub(crate) fn value(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.entry(key).map(|e| &mut e.value)
+    }
+
+    /// The live value under `key`, or a new one from `make` stored there first (the caller
+    /// fills it at once: collections are never left empty).
+    pub(crate) fn value_or_insert(&mut self, key: &[u8], make: fn() -> Value) -> &mut Value {
+        if self.entry(key).is_none() {
+            self.map.insert(
+                key.into(),
+                Entry {
+                    value: make(),
+                    expires_at: None,
+                },
+            );
+        }
+        &mut self.map.get_mut(key).expect("just made live").value
+    }
+
+    /// Removes `key` if it holds a collection that is now empty (after a pop or removal).
+    pub(crate) fn drop_if_empty(&mut self, key: &[u8]) {
+        if self
+            .map
+            .get(key)
+            .is_some_and(|e| e.value.is_empty_collection())
+        {
+            self.remove(key);
+        }
+    }
+
+    /// The live keys (`KEYS`), in the map's order, as Redis answers in its hash order.
+    pub(crate) fn live_keys(&self) -> impl Iterator<Item = &[u8]> {
+        let now = self.now();
+        self.map
+            .iter()
+            .filter(move |(_, e)| e.expires_at.is_none_or(|at| at > now))
+            .map(|(k, _)| &**k)
+    }
+
+    /// How many keys have a deadline (`INFO keyspace`'s `expires`).
+    pub(crate) fn volatile_len(&self) -> usize {
+        self.volatile.len()
+    }
+
+    /// A pseudo-random number (`SPOP`'s choice).
+    pub(crate) fn random(&mut self) -> u64 {
+        self.next_random()
+    }
+
     /// Stores a string, reusing the old string's allocation when there is one. `keep_ttl`
     /// keeps the old deadline; otherwise `expires_at` replaces it.
     pub(crate) fn set(
@@ -191,13 +350,6 @@ impl Db {
             self.volatile.swap_remove(key);
         }
         live
-    }
-
-    /// Removes `key` if it holds an empty list (after a pop).
-    pub(crate) fn drop_if_empty_list(&mut self, key: &[u8]) {
-        if matches!(self.map.get(key), Some(Entry { value: Value::List(l), .. }) if l.is_empty()) {
-            self.remove(key);
-        }
     }
 
     /// Sets or clears the deadline of a live key; whether the key exists.

@@ -34,7 +34,14 @@ pub(crate) struct Client {
     pub(crate) channels: RefCell<IndexSet<Box<[u8]>>>,
     /// Set when the client went over [`OUTPUT_LIMIT`]: its task closes the connection.
     pub(crate) killed: Cell<bool>,
+    /// The name given with `CLIENT SETNAME`.
+    pub(crate) name: RefCell<Option<Vec<u8>>>,
+    /// `CLIENT ID`: unique in the process, increasing in connection order.
+    pub(crate) id: u64,
 }
+
+/// The last client id handed out.
+static LAST_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Client {
     pub(crate) fn new(stream: TcpStream) -> Self {
@@ -44,6 +51,8 @@ impl Client {
             wake: Event::new(),
             channels: RefCell::default(),
             killed: Cell::new(false),
+            name: RefCell::new(None),
+            id: LAST_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
         }
     }
 
