@@ -14,11 +14,11 @@ thread_local! {
 }
 
 /// An event of either form: a yield, or something the body logs.
-fn trace(event: impl Debug) {
+pub(crate) fn trace(event: impl Debug) {
     TRACE.with(|t| t.borrow_mut().push(format!("{event:?}")));
 }
 
-fn take_trace() -> Vec<String> {
+pub(crate) fn take_trace() -> Vec<String> {
     TRACE.with(|t| std::mem::take(&mut *t.borrow_mut()))
 }
 
@@ -30,7 +30,7 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Runs `f` and returns its events and its result (`Err(message)` when it panicked).
-fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, String>) {
+pub(crate) fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, String>) {
     take_trace();
     let r = catch_unwind(AssertUnwindSafe(f))
         .map(|r| format!("{r:?}"))
@@ -39,7 +39,7 @@ fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, Stri
 }
 
 /// Drives a generator to the end, tracing its yields.
-fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
+pub(crate) fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
     loop {
         match g.resume(()) {
             CoroutineState::Yielded(y) => trace(("yield", y)),
@@ -49,12 +49,12 @@ fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
 }
 
 /// A twin's result as the tests compare it (`Ok(Debug)` or `Err(panic message)`).
-fn shown(r: &Result<String, String>) -> String {
+pub(crate) fn shown(r: &Result<String, String>) -> String {
     format!("{r:?}")
 }
 
 /// The plain form's `yield_!`.
-fn plain_yield<Y: Debug>(y: Y) {
+pub(crate) fn plain_yield<Y: Debug>(y: Y) {
     trace(("yield", y));
 }
 
@@ -1382,4 +1382,234 @@ fn recursion_through_a_boxed_call() {
     // In the leaf `2` (two deep), in the leaf `4` under `3` (three deep), in `3`, at the root.
     let depths: Vec<usize> = (0..4).map(|_| depth_after_a_poll(&mut outer)).collect();
     assert_eq!(depths, [2, 3, 2, 1]);
+}
+
+// Corpus (bytes' `abort`): a body whose tail is `#[cfg(…)]`'d out ends with no tail; its type
+// is `!` because a statement before the last suspension point diverges, but the arm that falls
+// off the end returned `()` (E0308 "expected `u32`, found `()`"). The cfg'd tail is now
+// `#[cfg(…)] { return tail; }`, and falling off a body whose return type is not `()` is
+// `FallOff`, unreachable as in the plain fn; an alias of `()` still returns `()`.
+twin! {
+    yield = u32;
+    fn tail_compiled_out_after_a_diverging_block[](v: u32) -> u32 {
+        if v == 0 {
+            return 7;
+        }
+        yield_!(v);
+        {
+            fail(v);
+        }
+        yield_!(v + 1);
+        #[cfg(any())]
+        {
+            v + 2
+        }
+    }
+}
+
+twin! {
+    yield = u32;
+    fn tail_compiled_in[](v: u32) -> u32 {
+        yield_!(v);
+        #[cfg(all())]
+        {
+            v + 1
+        }
+    }
+}
+
+twin! {
+    yield = u32;
+    fn generic_body_that_returns_before_its_end[T: Debug](v: T, n: u32) -> T {
+        yield_!(n);
+        {
+            return v;
+        }
+        yield_!(n + 1);
+    }
+}
+
+// Corpus (http's `StatusCode::as_str`): two `#[cfg]`'d blocks at the end of the body, one
+// for each configuration; whichever is compiled in is the tail (the first one was a statement
+// of the wrong type). A block before a cfg'd tail that is also compiled in stays a statement.
+twin! {
+    yield = u32;
+    fn first_of_two_cfg_tails[](v: u32) -> u32 {
+        yield_!(v);
+        #[cfg(all())]
+        {
+            v + 1
+        }
+        #[cfg(any())]
+        {
+            v + 2
+        }
+    }
+}
+
+twin! {
+    yield = u32;
+    fn cfg_statement_before_a_cfg_tail[](v: u32) -> u32 {
+        yield_!(v);
+        #[cfg(all())]
+        {
+            trace(v);
+        }
+        #[cfg(all())]
+        #[allow(unused_parens)]
+        {
+            (v + 2)
+        }
+    }
+}
+
+pub(crate) type Unit = ();
+
+twin! {
+    yield = u32;
+    fn unit_alias_falls_off[](v: u32) -> Unit {
+        yield_!(v);
+        trace(v + 1);
+    }
+}
+
+#[test]
+fn fall_off_after_a_statement_that_diverged() {
+    assert_eq!(
+        same!(tail_compiled_out_after_a_diverging_block(0)),
+        r#"Ok("7")"#
+    );
+    assert_eq!(
+        same!(tail_compiled_out_after_a_diverging_block(3)),
+        r#"Err("fail 3")"#
+    );
+    assert_eq!(same!(tail_compiled_in(4)), r#"Ok("5")"#);
+    assert_eq!(
+        same!(generic_body_that_returns_before_its_end("x", 1)),
+        r#"Ok("\"x\"")"#
+    );
+    assert_eq!(same!(unit_alias_falls_off(2)), r#"Ok("()")"#);
+    assert_eq!(same!(first_of_two_cfg_tails(1)), r#"Ok("2")"#);
+    assert_eq!(same!(cfg_statement_before_a_cfg_tail(1)), r#"Ok("3")"#);
+}
+
+// Corpus (time's `SignedDuration::fmt`): a `macro_rules!` of the same name defined in each
+// branch of an `if`. The pass hoists the body's items to the top of the step closure, so the
+// first branch's uses saw the second definition (E0308 "expected `f64`, found integer"); they
+// are renamed apart now, and so is a local macro that shadows an outer one used before it.
+macro_rules! describe {
+    ($v:expr) => {
+        format!("outer {}", $v)
+    };
+}
+
+twin! {
+    yield = String;
+    fn same_macro_name_in_two_branches[](v: f64) -> String {
+        yield_!(describe!(v));
+        let s = if v > 1.0 {
+            macro_rules! describe {
+                ($x:expr) => {
+                    format!("big {:.1}", $x)
+                };
+            }
+            yield_!(describe!(v));
+            vec![describe!(v * 2.0)]
+        } else {
+            macro_rules! describe {
+                ($x:expr) => {
+                    match $x as u32 {
+                        0 => String::from("zero"),
+                        n => format!("small {n}"),
+                    }
+                };
+            }
+            yield_!(describe!(v));
+            vec![describe!(v * 2.0)]
+        };
+        s.concat()
+    }
+}
+
+#[test]
+fn local_macros_keep_their_textual_scope() {
+    assert_eq!(
+        same!(same_macro_name_in_two_branches(2.5)),
+        r#"Ok("\"big 5.0\"")"#
+    );
+    assert_eq!(
+        same!(same_macro_name_in_two_branches(0.5)),
+        r#"Ok("\"small 1\"")"#
+    );
+}
+
+// Corpus (hashbrown's `equivalent_key`, `make_hasher`): a closure returned through `-> impl
+// Fn(&(K, V)) -> bool + '_` by a generic fn. `__corio_expect`, which gives the closure its
+// signature from the bound, was left out when the fn had type parameters (E0282 "type
+// annotations needed", "implementation of `Fn` is not general enough"); it now repeats the
+// fn's generics and is named with them.
+twin! {
+    yield = u32;
+    fn returned_closure_of_a_generic_fn[Q: PartialEq<K> + ?Sized, K, V](k: &Q) -> impl Fn(&(K, V)) -> bool + '_ {
+        yield_!(1);
+        move |x| *k == x.0
+    }
+}
+
+twin! {
+    yield = u32;
+    fn returned_closure_with_a_const_parameter[const N: usize, T: Clone](k: [T; N]) -> impl Fn(&[T; N]) -> usize {
+        yield_!(N as u32);
+        move |x| x.len() + k.len()
+    }
+}
+
+#[test]
+fn returned_closure_of_a_generic_fn_gets_its_signature() {
+    let pair = (3u32, "v");
+    let coro =
+        outcome(|| drain(returned_closure_of_a_generic_fn::coro::<u32, u32, &str>(&3))(&pair));
+    let plain =
+        outcome(|| returned_closure_of_a_generic_fn::plain::run::<u32, u32, &str>(&3)(&pair));
+    assert_eq!(coro, plain);
+    assert_eq!(coro.1, Ok("true".into()));
+    let coro = outcome(|| drain(returned_closure_with_a_const_parameter::coro([1, 2]))(&[3, 4]));
+    let plain = outcome(|| returned_closure_with_a_const_parameter::plain::run([1, 2])(&[3, 4]));
+    assert_eq!(coro, plain);
+    assert_eq!(coro.1, Ok("4".into()));
+}
+
+// Corpus (num-bigint's `div_three_halves_by_two`): deferred bindings assigned by a
+// destructuring assignment, `let (q, r1); … (q, r1) = f();`, across a suspension point
+// (E0425 "cannot find value `r1`": the assignment was not seen as assigning them).
+twin! {
+    yield = u32;
+    fn deferred_bindings_assigned_by_destructuring[](a: u32, b: u32) -> u32 {
+        let (mut q, r, d);
+        yield_!(a);
+        if a < b {
+            (q, r) = (a / 2, a % 2);
+            yield_!(q);
+            d = q * 3;
+        } else {
+            [q, _] = [b, a];
+            yield_!(q);
+            (r, (d, _)) = (b + 1, (a - b, ()));
+        }
+        yield_!(r);
+        q += 1;
+        q + r + d
+    }
+}
+
+#[test]
+fn deferred_bindings_assigned_by_a_destructuring_assignment() {
+    assert_eq!(
+        same!(deferred_bindings_assigned_by_destructuring(5, 9)),
+        r#"Ok("10")"#
+    );
+    assert_eq!(
+        same!(deferred_bindings_assigned_by_destructuring(9, 5)),
+        r#"Ok("16")"#
+    );
 }

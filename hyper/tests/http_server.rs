@@ -244,22 +244,73 @@ fn chunked_echo_on_the_wire() {
 }
 
 #[test]
-fn unknown_routes_are_404() {
+fn unknown_paths_are_404_and_wrong_methods_405_with_allow() {
     let addr = start_plain();
     client(async move {
         let mut sender = connect(addr).await;
-        for (method, path) in [
-            (Method::GET, "/nope"),
-            (Method::GET, "/echo"),
-            (Method::POST, "/"),
-            (Method::PUT, "/echo"),
-            (Method::DELETE, "/tasks"),
-            (Method::GET, "/tasks/"),
+        for (method, path, status, allow) in [
+            (Method::GET, "/nope", StatusCode::NOT_FOUND, None),
+            (Method::DELETE, "/tasks", StatusCode::NOT_FOUND, None),
+            (Method::GET, "/tasks/", StatusCode::NOT_FOUND, None),
+            (
+                Method::GET,
+                "/echo",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("POST"),
+            ),
+            (
+                Method::PUT,
+                "/echo",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("POST"),
+            ),
+            (
+                Method::POST,
+                "/",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("GET, HEAD"),
+            ),
+            (
+                Method::DELETE,
+                "/hash",
+                StatusCode::METHOD_NOT_ALLOWED,
+                Some("GET, HEAD"),
+            ),
         ] {
             let (res, _) = send(&mut sender, request(method.clone(), path, empty())).await;
-            assert_eq!(res.status(), StatusCode::NOT_FOUND, "{method} {path}");
+            assert_eq!(res.status(), status, "{method} {path}");
+            let got = res.headers().get("allow").map(|v| v.to_str().unwrap());
+            assert_eq!(got, allow, "{method} {path}");
         }
         // and the connection is still good afterwards
+        let (res, body) = send(&mut sender, request(Method::GET, "/", empty())).await;
+        assert_eq!(
+            (res.status(), &body[..]),
+            (StatusCode::OK, &b"Hello, World!"[..])
+        );
+    });
+}
+
+/// `curl -I`: HEAD answers where GET does, with GET's status and headers and no body, and
+/// the connection stays usable (a body sent after a HEAD answer would desync it).
+#[test]
+fn head_is_get_without_the_body() {
+    let addr = start_plain();
+    client(async move {
+        let mut sender = connect(addr).await;
+        for path in ["/", "/hash?rounds=1", "/tasks"] {
+            let (get, _) = send(&mut sender, request(Method::GET, path, empty())).await;
+            let (head, body) = send(&mut sender, request(Method::HEAD, path, empty())).await;
+            assert_eq!(head.status(), StatusCode::OK, "HEAD {path}");
+            assert_eq!(
+                head.headers().get(CONTENT_TYPE),
+                get.headers().get(CONTENT_TYPE),
+                "HEAD {path}"
+            );
+            assert!(body.is_empty(), "HEAD {path} sent a body");
+        }
+        let (res, _) = send(&mut sender, request(Method::HEAD, "/nope", empty())).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
         let (res, body) = send(&mut sender, request(Method::GET, "/", empty())).await;
         assert_eq!(
             (res.status(), &body[..]),
@@ -444,6 +495,45 @@ async fn connect_tls(addr: SocketAddr, cert: CertificateDer<'static>) -> SendReq
     let (sender, conn) = http1::handshake(CorioIo::new(tls)).await.unwrap();
     drop(corio::spawn(conn));
     sender
+}
+
+/// A client that offers ALPN (`curl --http1.1` offers `http/1.1`, `curl --http1.0` only
+/// `http/1.0`) gets the protocol it asked for and its answer; before, `http/1.0` alone made
+/// the handshake fail with `no_application_protocol`.
+#[test]
+fn https_negotiates_the_alpn_protocol_the_client_offers() {
+    let (addr, cert) = tls_server(Duration::from_secs(10));
+    client(async move {
+        for (alpn, version) in [
+            (&b"http/1.1"[..], hyper::Version::HTTP_11),
+            (&b"http/1.0"[..], hyper::Version::HTTP_10),
+        ] {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(cert.clone()).unwrap();
+            let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(tls::provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+            config.alpn_protocols = vec![alpn.to_vec()];
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let name = ServerName::try_from("localhost").unwrap();
+            let tls = futures_rustls::TlsConnector::from(Arc::new(config))
+                .connect(name, stream)
+                .await
+                .expect("the handshake succeeds");
+            assert_eq!(tls.get_ref().1.alpn_protocol(), Some(alpn));
+            let (mut sender, conn) = http1::handshake(CorioIo::new(tls)).await.unwrap();
+            drop(corio::spawn(conn));
+            let mut req = request(Method::GET, "/", empty());
+            *req.version_mut() = version;
+            let (res, body) = send(&mut sender, req).await;
+            assert_eq!(
+                (res.status(), res.version(), &body[..]),
+                (StatusCode::OK, version, &b"Hello, World!"[..])
+            );
+        }
+    });
 }
 
 #[test]

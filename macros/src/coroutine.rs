@@ -73,6 +73,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     let mut block = (*item.block).clone();
     let mut rename_self = Verbatim::renaming(vec![("self".into(), "__corio_self".into())]);
     rename_self.visit_block_mut(&mut block);
+    crate::local_macros::rename_local_macros(&mut block);
     if flavor == Flavor::AsyncFn {
         crate::recursion::erase_recursive_awaits(&mut block, &sig.ident);
     }

@@ -28,6 +28,7 @@ mod errors;
 mod expand;
 mod ir;
 mod layout;
+mod local_macros;
 mod main_attr;
 mod normalize;
 mod plan;

@@ -7,7 +7,7 @@
 //! ```text
 //! analyse:  if x == 0 { return total; }     if x == 0 { __corio_exit!(1); }   uses {x, total}
 //!           let v = f(a)?;                  let v = match branch(f(a)) { Continue(v) => v,
-//!                                               Break(r) => __corio_exit!(2) };    exit 2: Return(from_residual(r))
+//!                                               Break(r) => __corio_exit!(2) };    exit 2: Return(residual(|| match r? {}))
 //! rename:   total += x;   (x → __corio_x_4) total += __corio_x_4;
 //! ```
 
@@ -15,6 +15,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use std::collections::BTreeSet;
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, Pat, Token, parse_quote};
 
@@ -64,11 +65,43 @@ fn is_single_ident(e: &Expr) -> bool {
     matches!(e, Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some())
 }
 
+/// A binding, or a tuple or array of them (and `_`): the left side of an assignment that
+/// assigns whole bindings.
+fn is_assignee(e: &Expr) -> bool {
+    match e {
+        Expr::Paren(p) => is_assignee(&p.expr),
+        Expr::Tuple(t) => t.elems.iter().all(is_assignee),
+        Expr::Array(a) => a.elems.iter().all(is_assignee),
+        Expr::Infer(_) => true,
+        e => is_single_ident(e),
+    }
+}
+
 fn marker(k: usize) -> Expr {
     parse_quote!(__corio_exit!(#k))
 }
 
 impl Verbatim {
+    /// The bindings an assignment assigns (`is_assignee`): recorded, and renamed.
+    fn assignee(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Paren(p) => self.assignee(&mut p.expr),
+            Expr::Tuple(t) => t.elems.iter_mut().for_each(|e| self.assignee(e)),
+            Expr::Array(a) => a.elems.iter_mut().for_each(|e| self.assignee(e)),
+            Expr::Path(p) => {
+                let ident = &p.path.segments[0].ident;
+                if self.analysing() && !self.declared(&ident.to_string()) {
+                    self.assigns.insert(ident.to_string());
+                }
+                if let Some(to) = self.renamed(&ident.to_string()) {
+                    let to = proc_macro2::Ident::new(to, ident.span());
+                    *e = parse_quote!(#to);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Analysis mode: exits are numbered from `exit_base`.
     pub(crate) fn analyse(exit_base: usize) -> Self {
         Verbatim {
@@ -269,18 +302,10 @@ impl VisitMut for Verbatim {
                     }
                 }
             }
-            Expr::Assign(a) if is_single_ident(&a.left) => {
-                // Assigning a whole binding does not read it.
-                if let Expr::Path(p) = &mut *a.left {
-                    let ident = &p.path.segments[0].ident;
-                    if self.analysing() && !self.declared(&ident.to_string()) {
-                        self.assigns.insert(ident.to_string());
-                    }
-                    if let Some(to) = self.renamed(&ident.to_string()) {
-                        let to = proc_macro2::Ident::new(to, ident.span());
-                        *a.left = parse_quote!(#to);
-                    }
-                }
+            Expr::Assign(a) if is_assignee(&a.left) => {
+                // Assigning a whole binding does not read it (nor do the bindings of a
+                // destructuring assignment, `(q, r1) = f();`).
+                self.assignee(&mut a.left);
                 self.visit_expr_mut(&mut a.right);
             }
             Expr::Return(r) if self.closures == 0 && self.analysing() => {
@@ -293,8 +318,21 @@ impl VisitMut for Verbatim {
             Expr::Try(t) if self.closures == 0 && self.analysing() => {
                 self.visit_expr_mut(&mut t.expr);
                 let inner = &t.expr;
-                let residual: Expr =
-                    parse_quote!(::corio::__private::from_residual(__corio_residual));
+                // The residual is converted by a real `?` carrying the user's `?` token (and
+                // the residual named at the operand), in a closure whose return type rustc
+                // takes from the coroutine's: a conversion error reads and points as in the
+                // plain fn ("`?` couldn't convert the error to …" at the `?`).
+                // Both in the expansion's context, so that rustc joins them into one span
+                // from the operand's first token to the `?`.
+                let mut question = t.question_token;
+                question.span = proc_macro2::Span::call_site().located_at(question.span);
+                let operand = proc_macro2::Ident::new(
+                    "__corio_residual",
+                    proc_macro2::Span::call_site().located_at(inner.span()),
+                );
+                let residual: Expr = parse_quote!(::corio::__private::residual(
+                    move || match #operand #question {}
+                ));
                 let exit = self.exit(RawExit::Return(Some(residual)));
                 *e = parse_quote!(match ::corio::__private::branch(#inner) {
                     ::corio::__private::ControlFlow::Continue(__corio_value) => __corio_value,

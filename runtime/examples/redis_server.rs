@@ -3,12 +3,20 @@
 //! `redis-cli -p 6379`.
 //!
 //! It speaks RESP2 (multibulk arrays and inline commands) and implements strings with
-//! expiry, lists and pub/sub with Redis's semantics and reply types: PING ECHO QUIT GET SET
-//! DEL EXISTS INCR DECR INCRBY DECRBY MGET MSET EXPIRE PEXPIRE TTL PTTL PERSIST DBSIZE
-//! FLUSHALL LPUSH RPUSH LPOP RPOP LLEN LRANGE PUBLISH SUBSCRIBE UNSUBSCRIBE, and CONFIG GET
-//! (`save` and `appendonly`, which redis-benchmark reads: this server never persists). The
-//! modules under `redis_server/` hold the protocol (`resp`), the
-//! keyspace (`db`), the commands (`commands`) and the channels (`pubsub`).
+//! expiry, lists, sets, hashes, sorted sets and pub/sub with Redis's semantics and reply
+//! types: PING ECHO QUIT GET SET (NX XX EX PX KEEPTTL GET) DEL EXISTS INCR DECR INCRBY
+//! DECRBY MGET MSET APPEND STRLEN SETNX GETSET EXPIRE PEXPIRE TTL PTTL PERSIST DBSIZE
+//! FLUSHALL KEYS SCAN TYPE LPUSH RPUSH LPOP RPOP LLEN LRANGE SADD SREM SCARD SISMEMBER SMEMBERS
+//! SPOP HSET HMSET HGET HDEL HLEN HEXISTS HGETALL HKEYS HVALS ZADD (NX XX GT LT CH) ZPOPMIN
+//! ZPOPMAX ZCARD ZSCORE ZREM ZRANGE (by rank) PUBLISH SUBSCRIBE UNSUBSCRIBE, so that
+//! redis-benchmark's default test list runs; and around them SELECT (database 0 only),
+//! INFO, COMMAND (COUNT, INFO, DOCS), CLIENT (SETNAME, GETNAME, SETINFO, ID), HELLO (RESP2
+//! only: `HELLO 3` gets NOPROTO) and CONFIG GET
+//! (`save` and `appendonly`, which redis-benchmark reads: this server never persists), and
+//! MULTI/EXEC/DISCARD transactions (no WATCH). Any
+//! other command gets Redis's unknown-command error and the connection goes on. The
+//! modules under `redis_server/` hold the protocol (`resp`), the keyspace (`db`), the
+//! commands (`commands`, with `collections` and `admin`) and the channels (`pubsub`).
 //!
 //! Each client is one `#[corio::coroutine]` ([`connection`]), so `corio::dump()` shows every
 //! client and where it waits. A connection reads whatever has arrived, runs every complete

@@ -370,6 +370,169 @@ fn lists() {
     assert_eq!(c.get::<_, String>("l").unwrap(), "now a string");
 }
 
+/// Every command of `redis-benchmark`'s default test list, with the arguments it sends,
+/// answers without an error: redis-benchmark stops at the first error reply, so a missing
+/// command ends the whole run (it stopped at SADD before sets, hashes and sorted sets were
+/// here). Then the replies users see first, as redis-server 7.0 gives them.
+#[test]
+fn redis_benchmark_default_tests_and_first_commands() {
+    let mut c = client(start());
+    let rand = "element:000000000042";
+    for args in [
+        &["PING"][..],
+        &["SET", "key:000000000042", "xxx"],
+        &["GET", "key:000000000042"],
+        &["INCR", "counter:000000000042"],
+        &["LPUSH", "mylist", "xxx"],
+        &["RPUSH", "mylist", "xxx"],
+        &["LPOP", "mylist"],
+        &["RPOP", "mylist"],
+        &["SADD", "myset", rand],
+        &["HSET", "myhash", rand, "xxx"],
+        &["SPOP", "myset"],
+        &["ZADD", "myzset", "0", rand],
+        &["ZPOPMIN", "myzset"],
+        &["LRANGE", "mylist", "0", "99"],
+        &["MSET", "key:1", "xxx", "key:2", "xxx"],
+    ] {
+        assert!(cmd(&mut c, args).is_ok(), "{args:?}");
+    }
+    cmd(&mut c, &["FLUSHALL"]).unwrap();
+    let bulks = |v: &[&str]| Value::Array(v.iter().map(|s| bulk(s)).collect());
+    assert_eq!(
+        cmd(&mut c, &["SADD", "s", "a", "b", "a"]).unwrap(),
+        Value::Int(2)
+    );
+    assert_eq!(cmd(&mut c, &["SCARD", "s"]).unwrap(), Value::Int(2));
+    let mut popped: Vec<String> = c.spop("s").unwrap();
+    popped.extend(c.spop::<_, Vec<String>>("s").unwrap());
+    popped.sort();
+    assert_eq!(popped, ["a", "b"]);
+    assert_eq!(cmd(&mut c, &["EXISTS", "s"]).unwrap(), Value::Int(0));
+    assert_eq!(cmd(&mut c, &["SPOP", "s"]).unwrap(), Value::Nil);
+    assert_eq!(
+        cmd(&mut c, &["HSET", "h", "f", "v", "g", "w"]).unwrap(),
+        Value::Int(2)
+    );
+    assert_eq!(cmd(&mut c, &["HGET", "h", "f"]).unwrap(), bulk("v"));
+    assert_eq!(
+        cmd(&mut c, &["HGETALL", "h"]).unwrap(),
+        bulks(&["f", "v", "g", "w"])
+    );
+    assert_eq!(
+        cmd(&mut c, &["ZADD", "z", "2", "b", "1", "a", "0.1", "c"]).unwrap(),
+        Value::Int(3)
+    );
+    assert_eq!(
+        cmd(&mut c, &["ZPOPMIN", "z", "2"]).unwrap(),
+        bulks(&["c", "0.10000000000000001", "a", "1"])
+    );
+    let mut keys: Vec<String> = c.keys("*").unwrap();
+    keys.sort();
+    assert_eq!(keys, ["h", "z"]);
+    assert_eq!(
+        cmd(&mut c, &["TYPE", "h"]).unwrap(),
+        Value::SimpleString("hash".into())
+    );
+    assert_eq!(
+        cmd(&mut c, &["TYPE", "z"]).unwrap(),
+        Value::SimpleString("zset".into())
+    );
+    assert_eq!(
+        err(&mut c, &["SADD", "h", "x"]),
+        "WRONGTYPE Operation against a key holding the wrong kind of value"
+    );
+    assert_eq!(
+        cmd(&mut c, &["SET", "k", "new", "GET"]).unwrap(),
+        Value::Nil
+    );
+    assert_eq!(
+        cmd(&mut c, &["SET", "k", "newer", "GET"]).unwrap(),
+        bulk("new")
+    );
+    assert_eq!(cmd(&mut c, &["SELECT", "0"]).unwrap(), Value::Okay);
+    assert_eq!(
+        err(&mut c, &["SELECT", "1"]),
+        "ERR DB index is out of range"
+    );
+    let info: String = redis::cmd("INFO").query(&mut c).unwrap();
+    assert!(info.contains("redis_version:"), "{info}");
+    assert!(info.contains("db0:keys=3,expires=0"), "{info}");
+    let Value::Int(count) = cmd(&mut c, &["COMMAND", "COUNT"]).unwrap() else {
+        panic!("COMMAND COUNT is an integer");
+    };
+    let Value::Array(table) = cmd(&mut c, &["COMMAND"]).unwrap() else {
+        panic!("COMMAND is an array");
+    };
+    assert_eq!(table.len() as i64, count);
+    assert_eq!(
+        cmd(&mut c, &["COMMAND", "INFO", "get"]).unwrap(),
+        Value::Array(vec![Value::Array(vec![
+            bulk("get"),
+            Value::Int(2),
+            Value::Array(vec![]),
+            Value::Int(0),
+            Value::Int(0),
+            Value::Int(0),
+            Value::Array(vec![]),
+            Value::Array(vec![]),
+            Value::Array(vec![]),
+            Value::Array(vec![]),
+        ])])
+    );
+    // HELLO: RESP2 only (RESP3 clients are told NOPROTO and stay on RESP2).
+    let Value::Array(hello) = cmd(&mut c, &["HELLO", "2", "SETNAME", "h"]).unwrap() else {
+        panic!("HELLO answers an array");
+    };
+    assert_eq!(
+        hello[..6],
+        [
+            bulk("server"),
+            bulk("redis"),
+            bulk("version"),
+            bulk("7.0.15"),
+            bulk("proto"),
+            Value::Int(2)
+        ]
+    );
+    assert_eq!(cmd(&mut c, &["CLIENT", "GETNAME"]).unwrap(), bulk("h"));
+    assert_eq!(
+        err(&mut c, &["HELLO", "3"]),
+        "NOPROTO unsupported protocol version"
+    );
+    // SCAN, as the redis crate iterates it (redis-cli --scan and --bigkeys too).
+    for i in 0..50 {
+        cmd(&mut c, &["SET", &format!("scan:{i}"), "v"]).unwrap();
+    }
+    let mut scanned: Vec<String> = c
+        .scan_match::<_, String>("scan:*")
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    scanned.sort_by_key(|k| k[5..].parse::<u32>().unwrap());
+    assert_eq!(
+        scanned,
+        (0..50).map(|i| format!("scan:{i}")).collect::<Vec<_>>()
+    );
+    // `redis::pipe().atomic()` wraps the pipeline in MULTI/EXEC.
+    let (n, list): (i64, Vec<String>) = redis::pipe()
+        .atomic()
+        .incr("tx", 5)
+        .ignore()
+        .incr("tx", 1)
+        .rpush("txl", "a")
+        .ignore()
+        .lrange("txl", 0, -1)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!((n, list), (6, vec!["a".to_string()]));
+    assert_eq!(
+        cmd(&mut c, &["CLIENT", "SETNAME", "me"]).unwrap(),
+        Value::Okay
+    );
+    assert_eq!(cmd(&mut c, &["CLIENT", "GETNAME"]).unwrap(), bulk("me"));
+}
+
 #[test]
 fn errors_keep_the_connection() {
     let mut c = client(start());
@@ -868,6 +1031,109 @@ fn oracle_against_real_redis() {
         &["CONFIG", "GET", "save"],
         &["CONFIG", "GET", "appendonly"],
         &["CONFIG", "GET", "maxmemory"],
+        // Sets, hashes, sorted sets and the commands users try first (deterministic ones:
+        // SPOP of one member, KEYS of one match, insertion-ordered small hashes).
+        &["FLUSHALL"],
+        &["SADD", "st", "a", "b", "a"],
+        &["SADD", "st", "c"],
+        &["SCARD", "st"],
+        &["SISMEMBER", "st", "a"],
+        &["SREM", "st", "a", "b", "zz"],
+        &["SMEMBERS", "st"],
+        &["SPOP", "st"],
+        &["SPOP", "st"],
+        &["SPOP", "st", "2"],
+        &["SPOP", "st", "-1"],
+        &["EXISTS", "st"],
+        &["HSET", "h", "f1", "v1", "f2", "v2"],
+        &["HSET", "h", "f1", "v3"],
+        &["HSET", "h", "f1"],
+        &["HGET", "h", "f1"],
+        &["HGET", "h", "nope"],
+        &["HGETALL", "h"],
+        &["HKEYS", "h"],
+        &["HVALS", "h"],
+        &["HLEN", "h"],
+        &["HEXISTS", "h", "f2"],
+        &["HDEL", "h", "f1", "f9"],
+        &["HMSET", "h", "a", "1"],
+        &["ZADD", "z", "1", "a", "2", "b", "0", "c"],
+        &["ZADD", "z", "NX", "5", "a", "7", "d"],
+        &["ZADD", "z", "XX", "CH", "3", "a", "9", "e"],
+        &["ZADD", "z", "GT", "CH", "1", "a", "10", "b"],
+        &["ZADD", "z", "1.5", "f", "-inf", "g", "0.1", "h"],
+        &["ZADD", "z", "abc", "x"],
+        &["ZADD", "z", "1"],
+        &["ZADD", "z", "NX", "XX", "1", "a"],
+        &["ZRANGE", "z", "0", "-1", "WITHSCORES"],
+        &["ZRANGE", "z", "1", "2"],
+        &["ZSCORE", "z", "h"],
+        &["ZCARD", "z"],
+        &["ZPOPMIN", "z"],
+        &["ZPOPMIN", "z", "2"],
+        &["ZPOPMAX", "z"],
+        &["ZPOPMIN", "nokey"],
+        &["ZREM", "z", "a", "b", "zz"],
+        &["SET", "str", "x"],
+        &["SADD", "str", "a"],
+        &["HGET", "str", "f"],
+        &["ZADD", "str", "1", "a"],
+        &["SET", "h", "v", "GET"],
+        &["KEYS", "h"],
+        &["KEYS", "[hq]"],
+        &["KEYS", "s?r"],
+        &["KEYS", "nomatch*"],
+        &["TYPE", "z"],
+        &["TYPE", "h"],
+        &["TYPE", "str"],
+        &["TYPE", "nokey"],
+        &["SELECT", "0"],
+        &["SELECT", "x"],
+        &["APPEND", "str", "yz"],
+        &["APPEND", "new", "ab"],
+        &["STRLEN", "str"],
+        &["SETNX", "str", "1"],
+        &["SETNX", "fresh", "1"],
+        &["GETSET", "fresh", "2"],
+        &["SET", "str", "v", "GET"],
+        &["SET", "nokey2", "v", "NX", "GET"],
+        &["COMMAND", "FOO"],
+        &["CLIENT", "SETNAME", "myname"],
+        &["CLIENT", "GETNAME"],
+        &["CLIENT", "SETNAME", "a b"],
+        &["INFO", "nosuchsection"],
+        // (`HELLO 3` is left out: redis-server switches to RESP3, this server answers
+        // NOPROTO and stays on RESP2.)
+        &["HELLO", "4"],
+        &["HELLO", "x"],
+        &["HELLO", "2", "FOO"],
+        &["SCAN", "x"],
+        &["SCAN", "0", "COUNT", "0"],
+        &["SCAN", "0", "COUNT", "x"],
+        &["SCAN", "0", "MATCH"],
+        // Transactions (MULTI/EXEC/DISCARD; WATCH is not implemented).
+        &["EXEC"],
+        &["DISCARD"],
+        &["MULTI"],
+        &["SET", "a", "1"],
+        &["INCR", "a"],
+        &["LPUSH", "a", "x"],
+        &["MULTI"],
+        &["EXEC"],
+        &["MULTI"],
+        &["SET", "b", "2"],
+        &["DISCARD"],
+        &["GET", "b"],
+        &["MULTI"],
+        &["SET", "c", "1"],
+        &["NOSUCH", "x"],
+        &["GET"],
+        &["EXEC"],
+        &["GET", "c"],
+        &["MULTI"],
+        &["PING"],
+        &["EXEC", "x"],
+        &["EXEC"],
         &["SUBSCRIBE", "c1", "c2", "c1"],
         &["GET", "x"],
         &["PING"],

@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use http_body_util::{Either, Full};
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
 /// A response body: a fixed text, or the request body streamed back (`POST /echo`).
@@ -25,7 +25,7 @@ pub(crate) const HASH_BLOCK: usize = 1024;
 /// which it renders asynchronously over all its loops).
 #[allow(dead_code, reason = "the tokio peer has no task dump")]
 pub(crate) fn is_tasks(req: &Request<Incoming>) -> bool {
-    req.method() == Method::GET && req.uri().path() == "/tasks"
+    (req.method() == Method::GET || req.method() == Method::HEAD) && req.uri().path() == "/tasks"
 }
 
 /// The answer to `GET /tasks`: the task dump `text`.
@@ -36,8 +36,18 @@ pub(crate) fn tasks(text: String) -> Response<Body> {
 
 /// Answers one request; `GET /tasks` is a 404 here (a runtime with a task dump answers it
 /// before calling this, see [`is_tasks`]).
+///
+/// `HEAD` is answered wherever `GET` is, with the same status and headers (hyper leaves the
+/// body out on the wire), as curl -I and HTTP itself expect. A known path asked with a
+/// method it does not serve is `405 Method Not Allowed` with an `Allow` header; an unknown
+/// path is `404`.
 pub(crate) fn route(req: Request<Incoming>) -> Response<Body> {
-    match (req.method(), req.uri().path()) {
+    let method = if req.method() == Method::HEAD {
+        &Method::GET
+    } else {
+        req.method()
+    };
+    match (method, req.uri().path()) {
         (&Method::GET, "/") => text_response(StatusCode::OK, Bytes::from_static(b"Hello, World!")),
         // The request body goes back as it arrives, chunk by chunk, whatever its size and
         // framing: hyper reads it while it writes the response (content-length in gives
@@ -50,8 +60,21 @@ pub(crate) fn route(req: Request<Incoming>) -> Response<Body> {
             }
             Err(msg) => text_response(StatusCode::BAD_REQUEST, Bytes::from(msg)),
         },
+        (_, "/" | "/hash") => not_allowed("GET, HEAD"),
+        (_, "/echo") => not_allowed("POST"),
         _ => text_response(StatusCode::NOT_FOUND, Bytes::from_static(b"Not Found\n")),
     }
+}
+
+/// `405 Method Not Allowed` for a known path, naming the methods it serves.
+fn not_allowed(allow: &'static str) -> Response<Body> {
+    let mut res = text_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        Bytes::from_static(b"Method Not Allowed\n"),
+    );
+    res.headers_mut()
+        .insert(ALLOW, HeaderValue::from_static(allow));
+    res
 }
 
 /// The `rounds=N` of `GET /hash?rounds=N` ([`DEFAULT_ROUNDS`] without one), or why the

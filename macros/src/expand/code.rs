@@ -304,7 +304,16 @@ impl Printer<'_> {
                         });
                         quote!(#v)
                     }
-                    None => quote!(()),
+                    // The end of a body without a tail (or a bare `return;`): `()`, or, when
+                    // the declared return type is another, unreachable as in the plain fn,
+                    // whose statement that diverged may be in an earlier arm (`FallOff`).
+                    None => match self.shape.ret_ty {
+                        Some(ty) if !has_impl_trait(ty) && !is_unit(ty) => quote!({
+                            use ::corio::__private::FallOffNever as _;
+                            ::corio::__private::FallOff::<#ty>::new().value()
+                        }),
+                        _ => quote!(()),
+                    },
                 };
                 let complete = match self.shape.flavor {
                     Flavor::Generator => {

@@ -107,7 +107,17 @@ impl Normalizer<'_> {
                 (pre, Expr::Field(f))
             }
             Expr::Try(mut t) => {
-                let (pre, inner) = self.anf(*t.expr);
+                let span = t.expr.span();
+                let (pre, mut inner) = self.anf(*t.expr);
+                // `f().await?`: the temporary the operand became is spanned at the operand,
+                // so that rustc's error on a `?` that cannot convert points at the user's code.
+                if let Expr::Path(p) = &mut inner
+                    && let Some(ident) = p.path.get_ident()
+                    && ident.to_string().starts_with("__corio_")
+                {
+                    let at = proc_macro2::Span::call_site().located_at(span);
+                    p.path.segments[0].ident = proc_macro2::Ident::new(&ident.to_string(), at);
+                }
                 t.expr = Box::new(inner);
                 (pre, Expr::Try(t))
             }

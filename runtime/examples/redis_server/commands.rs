@@ -14,6 +14,11 @@ use super::db::{Db, WrongType};
 use super::pubsub::{Client, LoopCounts, PubSub};
 use super::resp::{Argv, Reply, parse_i64};
 
+#[path = "admin.rs"]
+mod admin;
+#[path = "collections.rs"]
+mod collections;
+
 /// What the server shares between the connections of one loop.
 #[derive(Debug)]
 pub(crate) struct Server {
@@ -120,6 +125,9 @@ const SYNTAX: &str = "ERR syntax error";
 
 macro_rules! commands {
     ($($upper:literal => $name:literal, $arity:expr, $run:expr;)*) => {
+        /// Every command's name and arity, in table order (`COMMAND`, `COMMAND COUNT`).
+        const NAMES: &[(&str, i32)] = &[$(($name, $arity)),*];
+
         /// Finds a command by its name, in any case, without allocating.
         fn lookup(name: &[u8]) -> Option<&'static Command> {
             let mut upper = [0u8; 16];
@@ -168,6 +176,40 @@ commands! {
     b"SUBSCRIBE" => "subscribe", -2, subscribe;
     b"UNSUBSCRIBE" => "unsubscribe", -1, unsubscribe;
     b"CONFIG" => "config", -2, config;
+    b"SADD" => "sadd", -3, collections::sadd;
+    b"SREM" => "srem", -3, collections::srem;
+    b"SCARD" => "scard", 2, collections::scard;
+    b"SISMEMBER" => "sismember", 3, collections::sismember;
+    b"SMEMBERS" => "smembers", 2, collections::smembers;
+    b"SPOP" => "spop", -2, collections::spop;
+    b"HSET" => "hset", -4, |c, a| collections::hset(c, a, "hset");
+    b"HMSET" => "hmset", -4, |c, a| collections::hset(c, a, "hmset");
+    b"HGET" => "hget", 3, collections::hget;
+    b"HDEL" => "hdel", -3, collections::hdel;
+    b"HLEN" => "hlen", 2, collections::hlen;
+    b"HEXISTS" => "hexists", 3, collections::hexists;
+    b"HGETALL" => "hgetall", 2, |c, a| collections::hgetall(c, a, true, true);
+    b"HKEYS" => "hkeys", 2, |c, a| collections::hgetall(c, a, true, false);
+    b"HVALS" => "hvals", 2, |c, a| collections::hgetall(c, a, false, true);
+    b"ZADD" => "zadd", -4, collections::zadd;
+    b"ZPOPMIN" => "zpopmin", -2, |c, a| collections::zpop(c, a, false);
+    b"ZPOPMAX" => "zpopmax", -2, |c, a| collections::zpop(c, a, true);
+    b"ZCARD" => "zcard", 2, collections::zcard;
+    b"ZSCORE" => "zscore", 3, collections::zscore;
+    b"ZREM" => "zrem", -3, collections::zrem;
+    b"ZRANGE" => "zrange", -4, collections::zrange;
+    b"KEYS" => "keys", 2, admin::keys;
+    b"SCAN" => "scan", -2, admin::scan;
+    b"TYPE" => "type", 2, admin::type_;
+    b"SELECT" => "select", 2, admin::select;
+    b"INFO" => "info", -1, admin::info;
+    b"COMMAND" => "command", -1, admin::command;
+    b"CLIENT" => "client", -2, admin::client;
+    b"HELLO" => "hello", -1, admin::hello;
+    b"APPEND" => "append", 3, admin::append;
+    b"STRLEN" => "strlen", 2, admin::strlen;
+    b"SETNX" => "setnx", 3, admin::setnx;
+    b"GETSET" => "getset", 3, admin::getset;
 }
 
 /// Runs one request (`argv.get(0)` is the command name) and appends its reply to `out`.
@@ -178,7 +220,14 @@ pub(crate) fn execute(
     argv: Argv<'_>,
 ) -> After {
     let name = argv.get(0);
+    let in_multi = client.multi.borrow().is_some();
+    if let Some(after) = transaction(server, client, out, argv) {
+        return after;
+    }
     let Some(cmd) = lookup(name) else {
+        if in_multi {
+            client.multi_failed.set(true);
+        }
         let mut msg = format!(
             "ERR unknown command '{}', with args beginning with: ",
             lossy(name, 128)
@@ -196,10 +245,20 @@ pub(crate) fn execute(
     };
     let n = argv.len() as i32;
     if (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
+        if in_multi {
+            client.multi_failed.set(true);
+        }
         out.error(&format!(
             "ERR wrong number of arguments for '{}' command",
             cmd.name
         ));
+        return After::Continue;
+    }
+    if in_multi && cmd.name != "quit" {
+        if let Some(queue) = client.multi.borrow_mut().as_mut() {
+            queue.push(argv.to_owned_argv());
+        }
+        out.simple("QUEUED");
         return After::Continue;
     }
     if client.subscribed() && !matches!(cmd.name, "subscribe" | "unsubscribe" | "ping" | "quit") {
@@ -217,6 +276,80 @@ pub(crate) fn execute(
         },
         argv,
     )
+}
+
+/// MULTI, EXEC and DISCARD: `Some` when `argv` is one of them (answered here), else `None`.
+/// Between MULTI and EXEC every other command is checked (name, arity) and queued; EXEC runs
+/// the queue with nothing in between, so on one loop a transaction is atomic as in Redis
+/// (on several loops each command still takes the keyspace lock for itself). WATCH is not
+/// implemented.
+fn transaction(
+    server: &Server,
+    client: &Rc<Client>,
+    out: &mut Vec<u8>,
+    argv: Argv<'_>,
+) -> Option<After> {
+    let name = argv.get(0);
+    let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
+    if !(is(b"MULTI") || is(b"EXEC") || is(b"DISCARD")) {
+        return None;
+    }
+    let in_multi = client.multi.borrow().is_some();
+    if argv.len() != 1 {
+        let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let msg = format!("wrong number of arguments for '{lower}' command");
+        if in_multi && is(b"EXEC") {
+            // A refused EXEC ends the transaction at once, as Redis's execCommandAbort.
+            client.multi.borrow_mut().take();
+            client.multi_failed.set(false);
+            out.error(&format!(
+                "EXECABORT Transaction discarded because of: {msg}"
+            ));
+        } else {
+            if in_multi {
+                client.multi_failed.set(true);
+            }
+            out.error(&format!("ERR {msg}"));
+        }
+        return Some(After::Continue);
+    }
+    if client.subscribed() {
+        return None; // the subscribe-mode error, from `execute`
+    }
+    if is(b"MULTI") {
+        if in_multi {
+            out.error("ERR MULTI calls can not be nested");
+        } else {
+            *client.multi.borrow_mut() = Some(Vec::new());
+            client.multi_failed.set(false);
+            out.simple("OK");
+        }
+        return Some(After::Continue);
+    }
+    let queued = client.multi.borrow_mut().take();
+    let failed = client.multi_failed.replace(false);
+    let Some(queued) = queued else {
+        let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let upper = lower.to_ascii_uppercase();
+        out.error(&format!("ERR {upper} without MULTI"));
+        return Some(After::Continue);
+    };
+    if is(b"DISCARD") {
+        out.simple("OK");
+        return Some(After::Continue);
+    }
+    if failed {
+        out.error("EXECABORT Transaction discarded because of previous errors.");
+        return Some(After::Continue);
+    }
+    out.array(queued.len());
+    let mut after = After::Continue;
+    for request in &queued {
+        if execute(server, client, out, request.argv()) == After::Close {
+            after = After::Close;
+        }
+    }
+    Some(after)
 }
 
 /// At most `max` bytes of `b`, as text.
@@ -285,7 +418,7 @@ fn get(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
 }
 
 fn set(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
-    let (mut nx, mut xx, mut keep_ttl) = (false, false, false);
+    let (mut nx, mut xx, mut keep_ttl, mut get) = (false, false, false, false);
     let mut expire: Option<(i64, i64)> = None; // (amount, ms per unit)
     let mut i = 3;
     while i < a.len() {
@@ -295,6 +428,8 @@ fn set(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
             nx = true;
         } else if opt.eq_ignore_ascii_case(b"XX") && !nx {
             xx = true;
+        } else if opt.eq_ignore_ascii_case(b"GET") {
+            get = true;
         } else if opt.eq_ignore_ascii_case(b"KEEPTTL") && expire.is_none() {
             keep_ttl = true;
         } else if (opt.eq_ignore_ascii_case(b"EX") || opt.eq_ignore_ascii_case(b"PX"))
@@ -335,15 +470,33 @@ fn set(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
         }
     };
     let key = a.get(1);
+    // With GET the reply is the old string (nil when none) whether or not the value is
+    // set; a key of another type refuses the whole command.
+    let old = if get {
+        match db.get_str(key) {
+            Err(WrongType) => return error(c, WRONGTYPE),
+            Ok(old) => Some(old.map(|s| s.clone())),
+        }
+    } else {
+        None
+    };
+    let reply = |c: &mut Ctx<'_>, set: bool| {
+        match &old {
+            Some(Some(v)) => c.out.bulk(v),
+            Some(None) => c.out.nil(),
+            None if set => c.out.simple("OK"),
+            None => c.out.nil(),
+        }
+        After::Continue
+    };
     if nx || xx {
         let exists = db.exists(key);
         if (nx && exists) || (xx && !exists) {
-            c.out.nil();
-            return After::Continue;
+            return reply(c, false);
         }
     }
     db.set(key, a.get(2), expires_at, keep_ttl);
-    ok(c)
+    reply(c, true)
 }
 
 fn del(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
@@ -558,7 +711,7 @@ fn pop(c: &mut Ctx<'_>, a: Argv<'_>, take: fn(&mut VecDeque<Vec<u8>>) -> Option<
             }
         }
     }
-    db.drop_if_empty_list(key);
+    db.drop_if_empty(key);
     After::Continue
 }
 
@@ -683,12 +836,49 @@ fn config(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     )
 }
 
-/// Whether `text` matches the glob `pattern` (`*` and `?`, as CONFIG GET's patterns).
+/// Whether `text` matches the glob `pattern`, as Redis's `stringmatchlen` (KEYS, CONFIG
+/// GET): `*`, `?`, `[abc]`, `[^abc]`, `[a-z]`, and `\\x` for a literal `x`.
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
     match pattern.split_first() {
         None => text.is_empty(),
         Some((b'*', rest)) => (0..=text.len()).any(|i| glob(rest, &text[i..])),
         Some((b'?', rest)) => !text.is_empty() && glob(rest, &text[1..]),
+        Some((b'[', rest)) => {
+            let Some((&t, text_rest)) = text.split_first() else {
+                return false;
+            };
+            let (negate, mut p) = match rest.split_first() {
+                Some((b'^', r)) => (true, r),
+                _ => (false, rest),
+            };
+            let mut hit = false;
+            loop {
+                match p {
+                    [] => break, // an unclosed class ends the pattern, as in Redis
+                    [b']', r @ ..] => {
+                        p = r;
+                        break;
+                    }
+                    [b'\\', x, r @ ..] => {
+                        hit |= *x == t;
+                        p = r;
+                    }
+                    [lo, b'-', hi, r @ ..] if *hi != b']' => {
+                        let (lo, hi) = if lo <= hi { (*lo, *hi) } else { (*hi, *lo) };
+                        hit |= (lo..=hi).contains(&t);
+                        p = r;
+                    }
+                    [x, r @ ..] => {
+                        hit |= *x == t;
+                        p = r;
+                    }
+                }
+            }
+            hit != negate && glob(p, text_rest)
+        }
+        Some((b'\\', rest)) if !rest.is_empty() => {
+            text.first() == Some(&rest[0]) && glob(&rest[1..], &text[1..])
+        }
         Some((&p, rest)) => text.first() == Some(&p) && glob(rest, &text[1..]),
     }
 }
@@ -716,5 +906,11 @@ mod tests {
         assert!(glob(b"*only", b"appendonly"));
         assert!(!glob(b"save*x", b"save"));
         assert!(!glob(b"sav", b"save"));
+        assert!(glob(b"h[ae]llo", b"hallo"));
+        assert!(!glob(b"h[^e]llo", b"hello"));
+        assert!(glob(b"h[a-c]llo", b"hbllo"));
+        assert!(!glob(b"h[a-c]llo", b"hdllo"));
+        assert!(glob(b"a\\*b", b"a*b"));
+        assert!(!glob(b"a\\*b", b"axb"));
     }
 }

@@ -34,7 +34,18 @@ pub(crate) struct Client {
     pub(crate) channels: RefCell<IndexSet<Box<[u8]>>>,
     /// Set when the client went over [`OUTPUT_LIMIT`]: its task closes the connection.
     pub(crate) killed: Cell<bool>,
+    /// The name given with `CLIENT SETNAME`.
+    pub(crate) name: RefCell<Option<Vec<u8>>>,
+    /// `CLIENT ID`: unique in the process, increasing in connection order.
+    pub(crate) id: u64,
+    /// Between `MULTI` and `EXEC`: the commands queued so far.
+    pub(crate) multi: RefCell<Option<Vec<super::resp::OwnedArgv>>>,
+    /// A command queued after `MULTI` was refused (unknown, wrong arity): `EXEC` aborts.
+    pub(crate) multi_failed: Cell<bool>,
 }
+
+/// The last client id handed out.
+static LAST_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 impl Client {
     pub(crate) fn new(stream: TcpStream) -> Self {
@@ -44,6 +55,10 @@ impl Client {
             wake: Event::new(),
             channels: RefCell::default(),
             killed: Cell::new(false),
+            name: RefCell::new(None),
+            id: LAST_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+            multi: RefCell::new(None),
+            multi_failed: Cell::new(false),
         }
     }
 

@@ -23,14 +23,14 @@ mod try_trait;
 mod tests;
 
 pub use fallback::Unreachable;
-pub use generator::{Described, Frame, Gen, Sink, Step, future, generator, stream};
-pub use infer::typed;
+pub use generator::{Described, Frame, Gen, Sink, Step, cold, future, generator, stream};
+pub use infer::{FallOff, FallOffNever, typed};
 pub use probe::{
     AwaitBoxed, AwaitInPlace, BoxedKind, InPlaceKind, NoInspect, Probe, RenderDebug, RenderName,
     ViaInspect,
 };
 pub use recursion::{EraseFuture, EraseInspect, InspectFuture, Recursive};
-pub use try_trait::{FromResidual, Try, branch, from_residual};
+pub use try_trait::{FromResidual, Try, branch, from_residual, residual};
 
 pub use crate::coroutine::{Coroutine, CoroutineState, Inspect};
 pub use crate::status::{Local, PointKind, Status, SuspendPoint};

@@ -6,7 +6,7 @@
 //! ```text
 //! match branch(expr) {
 //!     ControlFlow::Continue(v) => v,
-//!     ControlFlow::Break(r) => /* finish with */ from_residual(r),
+//!     ControlFlow::Break(r) => /* finish with */ residual(move || match r? {}),
 //! }
 //! ```
 
@@ -73,6 +73,15 @@ impl<T> FromResidual<Option<Infallible>> for Option<T> {
 #[inline]
 pub fn branch<T: Try>(value: T) -> ControlFlow<T::Residual, T::Output> {
     value.branch()
+}
+
+/// Runs `convert`, a closure the pass writes as `move || match residual? {}` with the user's
+/// `?` token: rustc type-checks that `?` against the coroutine's return type (the expected
+/// type of this call), so a failed conversion is rustc's own "`?` couldn't convert the error"
+/// at the user's `?`.
+#[inline(always)]
+pub fn residual<T>(convert: impl FnOnce() -> T) -> T {
+    convert()
 }
 
 /// `FromResidual::from_residual` as a function.
