@@ -14,11 +14,11 @@ thread_local! {
 }
 
 /// An event of either form: a yield, or something the body logs.
-fn trace(event: impl Debug) {
+pub(crate) fn trace(event: impl Debug) {
     TRACE.with(|t| t.borrow_mut().push(format!("{event:?}")));
 }
 
-fn take_trace() -> Vec<String> {
+pub(crate) fn take_trace() -> Vec<String> {
     TRACE.with(|t| std::mem::take(&mut *t.borrow_mut()))
 }
 
@@ -30,7 +30,7 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Runs `f` and returns its events and its result (`Err(message)` when it panicked).
-fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, String>) {
+pub(crate) fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, String>) {
     take_trace();
     let r = catch_unwind(AssertUnwindSafe(f))
         .map(|r| format!("{r:?}"))
@@ -39,7 +39,7 @@ fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, Stri
 }
 
 /// Drives a generator to the end, tracing its yields.
-fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
+pub(crate) fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
     loop {
         match g.resume(()) {
             CoroutineState::Yielded(y) => trace(("yield", y)),
@@ -49,12 +49,12 @@ fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
 }
 
 /// A twin's result as the tests compare it (`Ok(Debug)` or `Err(panic message)`).
-fn shown(r: &Result<String, String>) -> String {
+pub(crate) fn shown(r: &Result<String, String>) -> String {
     format!("{r:?}")
 }
 
 /// The plain form's `yield_!`.
-fn plain_yield<Y: Debug>(y: Y) {
+pub(crate) fn plain_yield<Y: Debug>(y: Y) {
     trace(("yield", y));
 }
 

@@ -71,6 +71,8 @@ pub(crate) fn segment(
         let id = l.scope.bind(a.name.clone(), a.mutable, false, None, a.span);
         l.scope.bindings[id].display = a.display.clone();
         l.scope.bindings[id].arg_ty = a.ty.clone();
+        // `grid: Vec<Row>` is a container the frame owns, as `let grid: Vec<Row> = …` is.
+        l.scope.bindings[id].owned = a.ty.as_ref().is_some_and(borrow::is_std_container);
         l.scope.stack.push(id);
     }
     let start = l.new_state(Kind::Start);

@@ -5,7 +5,7 @@ fn count(
     (),
     Yield = u32,
     Return = u32,
-> + ::corio::__private::Inspect + ::core::fmt::Debug + ::core::iter::Iterator<
+> + ::corio::__private::Inspect + ::core::fmt::Debug + ::core::iter::FusedIterator<
     Item = u32,
 > + ::core::clone::Clone {
     static __CORIO_POINT_0: ::corio::__private::SuspendPoint = ::corio::__private::SuspendPoint {
