@@ -610,9 +610,12 @@ fn classify(errors: &[Diag]) -> Outcome {
     let generic_outlives = |d: &Diag| {
         matches!(d.code.as_deref(), Some("E0310" | "E0311")) && errors.iter().any(borrowck)
     };
+    // The same for E0700 at the attribute next to a borrow error: the frame's type holds the
+    // borrow's lifetime (num-bigint's `mac3`: `for … in [&r0, &r1].iter()` across points).
+    let borrow_hidden = |d: &Diag| hidden_lifetime(d) && errors.iter().any(borrowck);
     if errors
         .iter()
-        .all(|d| borrowck(d) || partial(d) || generic_outlives(d))
+        .all(|d| borrowck(d) || partial(d) || generic_outlives(d) || borrow_hidden(d))
     {
         return Outcome::RustcRule(if errors.iter().any(partial) {
             PARTIAL_MOVE
@@ -622,7 +625,9 @@ fn classify(errors: &[Diag]) -> Outcome {
     }
     let d = errors
         .iter()
-        .find(|d| !(ours(d) || borrowck(d) || partial(d) || generic_outlives(d)))
+        .find(|d| {
+            !(ours(d) || borrowck(d) || partial(d) || generic_outlives(d) || borrow_hidden(d))
+        })
         .unwrap_or(&errors[0]);
     Outcome::Other(key(d, 110))
 }
@@ -690,6 +695,11 @@ mod tests {
         );
         d.primary = Some((String::new(), "#[corio::coroutine(yield = ())]".into()));
         assert_eq!(classify(&[d.clone()]), Outcome::RustcRule(HIDDEN_LIFETIME));
+        let borrow = diag("E0716", "temporary value dropped while borrowed");
+        assert_eq!(
+            classify(&[borrow, d.clone()]),
+            Outcome::RustcRule(BORROW_NOT_SEEN)
+        );
         d.primary = Some(("    ".into(), "x".into()));
         assert!(matches!(classify(&[d]), Outcome::Other(_)));
     }
