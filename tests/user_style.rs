@@ -432,10 +432,58 @@ impl Tokens {
     }
 }
 
+pub(crate) struct Wrapper<T>(T);
+
+impl<T: Clone + fmt::Debug> Wrapper<T> {
+    #[corio::coroutine]
+    async fn get(&self) -> T {
+        corio::sleep(std::time::Duration::from_millis(0)).await;
+        self.0.clone()
+    }
+}
+
+pub(crate) trait Describe {
+    #[corio::coroutine(yield = String)]
+    fn lines(&self) {
+        yield_!(String::new());
+    }
+}
+
+impl Describe for Tokens {}
+impl Describe for u8 {}
+
+#[corio::coroutine(yield = u8)]
+fn free() {
+    yield_!(0);
+}
+
 #[test]
-fn method_name() {
-    let name = Tokens.words().name();
-    assert!(name.ends_with("words"), "{name}");
+fn method_names_include_their_type() {
+    assert_eq!(
+        Tokens.words().name(),
+        "integration::user_style::Tokens::words"
+    );
+    // Every instance of a generic impl has one name, as in Python's `__qualname__`.
+    assert_eq!(
+        Wrapper(1u8).get().name(),
+        "integration::user_style::Wrapper::get"
+    );
+    assert_eq!(
+        Wrapper("s").get().name(),
+        "integration::user_style::Wrapper::get"
+    );
+    // A trait's default method is named for the type it runs on.
+    assert_eq!(
+        Tokens.lines().name(),
+        "integration::user_style::Tokens::lines"
+    );
+    assert_eq!(7u8.lines().name(), "u8::lines");
+    // The same `&'static str` each time (joined once), and free fns keep their path.
+    assert!(std::ptr::eq(Tokens.words().name(), Tokens.words().name()));
+    assert_eq!(free().name(), "integration::user_style::free");
+    let g = Tokens.words();
+    assert!(format!("{g:?}").contains("Tokens::words"), "{g:?}");
+    assert_eq!(corio::run(Wrapper(5u32).get()), 5);
 }
 
 #[test]
