@@ -65,11 +65,43 @@ fn is_single_ident(e: &Expr) -> bool {
     matches!(e, Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some())
 }
 
+/// A binding, or a tuple or array of them (and `_`): the left side of an assignment that
+/// assigns whole bindings.
+fn is_assignee(e: &Expr) -> bool {
+    match e {
+        Expr::Paren(p) => is_assignee(&p.expr),
+        Expr::Tuple(t) => t.elems.iter().all(is_assignee),
+        Expr::Array(a) => a.elems.iter().all(is_assignee),
+        Expr::Infer(_) => true,
+        e => is_single_ident(e),
+    }
+}
+
 fn marker(k: usize) -> Expr {
     parse_quote!(__corio_exit!(#k))
 }
 
 impl Verbatim {
+    /// The bindings an assignment assigns (`is_assignee`): recorded, and renamed.
+    fn assignee(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Paren(p) => self.assignee(&mut p.expr),
+            Expr::Tuple(t) => t.elems.iter_mut().for_each(|e| self.assignee(e)),
+            Expr::Array(a) => a.elems.iter_mut().for_each(|e| self.assignee(e)),
+            Expr::Path(p) => {
+                let ident = &p.path.segments[0].ident;
+                if self.analysing() && !self.declared(&ident.to_string()) {
+                    self.assigns.insert(ident.to_string());
+                }
+                if let Some(to) = self.renamed(&ident.to_string()) {
+                    let to = proc_macro2::Ident::new(to, ident.span());
+                    *e = parse_quote!(#to);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Analysis mode: exits are numbered from `exit_base`.
     pub(crate) fn analyse(exit_base: usize) -> Self {
         Verbatim {
@@ -270,18 +302,10 @@ impl VisitMut for Verbatim {
                     }
                 }
             }
-            Expr::Assign(a) if is_single_ident(&a.left) => {
-                // Assigning a whole binding does not read it.
-                if let Expr::Path(p) = &mut *a.left {
-                    let ident = &p.path.segments[0].ident;
-                    if self.analysing() && !self.declared(&ident.to_string()) {
-                        self.assigns.insert(ident.to_string());
-                    }
-                    if let Some(to) = self.renamed(&ident.to_string()) {
-                        let to = proc_macro2::Ident::new(to, ident.span());
-                        *a.left = parse_quote!(#to);
-                    }
-                }
+            Expr::Assign(a) if is_assignee(&a.left) => {
+                // Assigning a whole binding does not read it (nor do the bindings of a
+                // destructuring assignment, `(q, r1) = f();`).
+                self.assignee(&mut a.left);
                 self.visit_expr_mut(&mut a.right);
             }
             Expr::Return(r) if self.closures == 0 && self.analysing() => {

@@ -152,7 +152,25 @@ pub(crate) fn generator(
             }
         }
     };
-    let arms: Vec<TokenStream> = layout.arms.iter().map(|arm| cx.arm(arm)).collect();
+    // Never reached (see `rest_check` above); not a panic, which would bring an unwind path
+    // into every resume.
+    let closed = quote! {
+        __CorioFrame::Running | __CorioFrame::Done(_) => {
+            *__corio_frame = __corio_state;
+            return ::corio::__private::Step(::core::option::Option::None);
+        }
+    };
+    let dispatch = if layout.shared {
+        cx.shared(&layout.arms, closed)
+    } else {
+        let arms = layout.arms.iter().map(|arm| cx.arm(arm));
+        quote! {
+            match __corio_state {
+                #(#arms)*
+                #closed
+            }
+        }
+    };
     let anchors = &layout.anchors;
     let anchors = quote!(#(let #anchors = ::core::marker::PhantomData;)*);
     let variants = layout.variants.iter().map(|&s| {
@@ -352,15 +370,7 @@ pub(crate) fn generator(
                 #anchors
                 let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
                 '__corio_dispatch: loop {
-                    match __corio_state {
-                        #(#arms)*
-                        // Never reached (see `rest_check` above); not a panic, which would
-                        // bring an unwind path into every resume.
-                        __CorioFrame::Running | __CorioFrame::Done(_) => {
-                            *__corio_frame = __corio_state;
-                            return ::corio::__private::Step(::core::option::Option::None);
-                        }
-                    }
+                    #dispatch
                 }
             },
             #[allow(unused_imports, unused_variables, clippy::all)]

@@ -134,7 +134,9 @@ impl Lower<'_> {
                     let assigns = assigns::stmt_assigns(&stmt);
                     // A statement that never goes on (`panic!(…);`, `t = { unreachable!(); };`,
                     // `if c { return 1; } else { break; }`) ends its segment like a jump.
-                    let jumps = is_jump(&stmt) || assigns.is_none();
+                    // Not when a `#[cfg(…)]` may compile it out (`#[cfg(x)] { return v; };`):
+                    // then what follows runs.
+                    let jumps = (is_jump(&stmt) || assigns.is_none()) && !has_cfg(&stmt);
                     let defs = assigns
                         .unwrap_or_default()
                         .iter()
@@ -468,4 +470,15 @@ fn is_jump(stmt: &Stmt) -> bool {
         }
     }
     matches!(stmt, Stmt::Expr(e, _) if jump(e))
+}
+
+/// Does the statement have a `#[cfg(…)]` of its own?
+fn has_cfg(stmt: &Stmt) -> bool {
+    let attrs: &[syn::Attribute] = match stmt {
+        Stmt::Local(l) => &l.attrs,
+        Stmt::Macro(m) => &m.attrs,
+        Stmt::Item(_) => return false,
+        Stmt::Expr(e, _) => crate::syntax::expr_attrs(e),
+    };
+    attrs.iter().any(|a| a.path().is_ident("cfg"))
 }

@@ -100,6 +100,20 @@ impl<T> Step<T> {
     }
 }
 
+/// Runs `f` as a cold call: the expansion wraps a generator's first-resume code in it when
+/// that code only computes the bindings of the loop every resume enters, so that the
+/// optimiser keeps one copy of the loop and does not fold the first resume into it with
+/// selects (docs/decisions.md, "One copy of the loop a generator resumes into").
+///
+/// ```
+/// assert_eq!(corio::__private::cold(|| 1 + 1), 2);
+/// ```
+#[cold]
+#[inline]
+pub fn cold<R>(f: impl FnOnce() -> R) -> R {
+    f()
+}
+
 /// A generator: a frame plus its (zero-sized, non-capturing) step and describe closures.
 ///
 /// As a `Future` or `Stream` it records itself in the await chain of the task polling it

@@ -841,11 +841,16 @@ impl Gen {
 
     /// The end of a body with `diverging_tail`: its last statement diverges.
     pub(super) fn diverging_tail(&mut self) -> String {
+        // The yield statement comes first in the program, so it is generated first: the tail
+        // sees the bindings it declares (a `let b` shadowing a `let mut b`) and the values it
+        // moves (seed 1009 async case 19 assigned to the immutable `b` the yield declared).
+        let choice = self.rng.below(5);
+        let y = matches!(choice, 1 | 4).then(|| self.yield_stmt());
         let tail = self.int(0, YES);
-        match self.rng.below(5) {
+        match choice {
             0 => format!("return Ok({tail});\n}}\n"),
             1 => {
-                let y = self.yield_stmt();
+                let y = y.unwrap_or_default();
                 format!("{y}\nreturn Err({tail});\n}}\n")
             }
             2 => {
@@ -860,7 +865,7 @@ impl Gen {
                 )
             }
             _ => {
-                let y = self.yield_stmt();
+                let y = y.unwrap_or_default();
                 let end = [
                     "panic!(\"not reached\")",
                     "unreachable!()",

@@ -2204,6 +2204,90 @@ mod tests {
         assert!(!is_simple("ctx.tick(1i64)"));
     }
 
+    /// Whether `text` assigns to `name` (`name = …`, `name ^= …`, …) outside the blocks that
+    /// declare a `name` of their own.
+    fn assigns_outer(text: &str, name: &str) -> bool {
+        let mut tokens = Vec::new();
+        let mut word = String::new();
+        for c in text.chars().chain([' ']) {
+            if c.is_alphanumeric() || c == '_' {
+                word.push(c);
+                continue;
+            }
+            if !word.is_empty() {
+                tokens.push(std::mem::take(&mut word));
+            }
+            if !c.is_whitespace() {
+                tokens.push(c.to_string());
+            }
+        }
+        // Per open block: whether it declared its own `name`.
+        let mut shadowed = vec![false];
+        for (i, t) in tokens.iter().enumerate() {
+            match t.as_str() {
+                "{" => shadowed.push(false),
+                "}" => {
+                    shadowed.pop();
+                }
+                _ if t == name => {
+                    let prev = i.checked_sub(1).map(|j| tokens[j].as_str());
+                    if matches!(prev, Some("let" | "mut")) {
+                        *shadowed.last_mut().unwrap() = true;
+                        continue;
+                    }
+                    let next = tokens.get(i + 1).map(String::as_str);
+                    let after = tokens.get(i + 2).map(String::as_str);
+                    let assigns = match next {
+                        Some("=") => after != Some("=") && after != Some(">"),
+                        Some("^" | "|" | "+" | "-" | "*" | "&") => after == Some("="),
+                        _ => false,
+                    };
+                    if assigns && !shadowed.iter().any(|&s| s) {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
+    /// A body's diverging tail is generated after the yield statement in front of it, so it
+    /// never assigns to a binding that statement declared immutable (seed 1009 async case 19:
+    /// `let b = …await; if … { return Ok({ b = …; … }) }`, E0384 in the plain form).
+    #[test]
+    fn diverging_tail_sees_the_bindings_of_its_yield_statement() {
+        let mut checked = 0;
+        for seed in 0..8000 {
+            for mode in [Mode::Generator, Mode::Async { nested: 0 }] {
+                let mut g = Gen::new(seed, mode, Features::all());
+                g.budget = 4;
+                for name in NAMES {
+                    g.declare(name, Kind::Int, true);
+                }
+                let text = g.diverging_tail();
+                let first = text.lines().next().unwrap_or_default();
+                let Some(rest) = first.strip_prefix("let ") else {
+                    continue;
+                };
+                if rest.starts_with("mut ") {
+                    continue;
+                }
+                let name = rest.split(' ').next().unwrap_or_default();
+                let after = text.split_once('\n').map_or("", |(_, a)| a);
+                assert!(
+                    !assigns_outer(after, name),
+                    "seed {seed}: `{name}` is immutable here:\n{text}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 100,
+            "only {checked} tails after an immutable `let`"
+        );
+    }
+
     #[test]
     fn deterministic() {
         for i in 0..20 {
