@@ -276,6 +276,32 @@ fn shield_keeps_the_task_and_wait_for_cancels() {
     assert_lines(&got, SHIELD_OUT);
 }
 
+/// The porting trap next to it: `timeout(d, task)` gives up on a spawned `Task` but leaves it
+/// running (a dropped `Task` detaches), where asyncio's `wait_for(task, d)` cancels it; the
+/// `timeout` docs say so and show the ports above.
+#[test]
+fn a_timeout_around_a_spawned_task_does_not_cancel_it() {
+    let got = run_virtual(|| {
+        #[corio::coroutine]
+        async fn main_co(log: Log) -> Vec<String> {
+            let task = spawn(save(log.clone()));
+            let waited = timeout(secs(1), task).await;
+            log.say(format!("timed out: {}", py_bool(waited.is_err())));
+            sleep(secs(5)).await;
+            log.lines()
+        }
+        main_co(Log::new())
+    });
+    assert_eq!(
+        got,
+        [
+            "t=1000 timed out: True",
+            "t=3000 saved",
+            "t=3000 save cleanup"
+        ]
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // call_at next to call_later, on the loop's clock, with a cancelled handle.
 

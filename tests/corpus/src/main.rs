@@ -561,9 +561,12 @@ fn classify(errors: &[Diag]) -> Outcome {
             .iter()
             .any(|k| d.message.contains(k))
     };
+    // (a local `macro_rules!` the pass renamed apart shows as "originates in the macro
+    // `__corio_macro1_item`", without "in this macro invocation")
     let macro_return = |d: &Diag| {
         matches!(d.code.as_deref(), Some("E0308" | "E0277"))
-            && d.rendered.contains("in this macro invocation")
+            && (d.rendered.contains("in this macro invocation")
+                || d.rendered.contains("this error originates in the macro `"))
             && d.rendered.contains("CoroutineState")
     };
     let partial =
@@ -607,9 +610,12 @@ fn classify(errors: &[Diag]) -> Outcome {
     let generic_outlives = |d: &Diag| {
         matches!(d.code.as_deref(), Some("E0310" | "E0311")) && errors.iter().any(borrowck)
     };
+    // The same for E0700 at the attribute next to a borrow error: the frame's type holds the
+    // borrow's lifetime (num-bigint's `mac3`: `for … in [&r0, &r1].iter()` across points).
+    let borrow_hidden = |d: &Diag| hidden_lifetime(d) && errors.iter().any(borrowck);
     if errors
         .iter()
-        .all(|d| borrowck(d) || partial(d) || generic_outlives(d))
+        .all(|d| borrowck(d) || partial(d) || generic_outlives(d) || borrow_hidden(d))
     {
         return Outcome::RustcRule(if errors.iter().any(partial) {
             PARTIAL_MOVE
@@ -619,7 +625,9 @@ fn classify(errors: &[Diag]) -> Outcome {
     }
     let d = errors
         .iter()
-        .find(|d| !(ours(d) || borrowck(d) || partial(d) || generic_outlives(d)))
+        .find(|d| {
+            !(ours(d) || borrowck(d) || partial(d) || generic_outlives(d) || borrow_hidden(d))
+        })
         .unwrap_or(&errors[0]);
     Outcome::Other(key(d, 110))
 }
@@ -687,6 +695,11 @@ mod tests {
         );
         d.primary = Some((String::new(), "#[corio::coroutine(yield = ())]".into()));
         assert_eq!(classify(&[d.clone()]), Outcome::RustcRule(HIDDEN_LIFETIME));
+        let borrow = diag("E0716", "temporary value dropped while borrowed");
+        assert_eq!(
+            classify(&[borrow, d.clone()]),
+            Outcome::RustcRule(BORROW_NOT_SEEN)
+        );
         d.primary = Some(("    ".into(), "x".into()));
         assert!(matches!(classify(&[d]), Outcome::Other(_)));
     }
