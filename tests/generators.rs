@@ -568,3 +568,57 @@ fn continue_and_break_to_suspending_loops_from_plain_ones() {
         (vec![2, 2, 3, 6], 12)
     );
 }
+
+/// The byte spans' shape: every resume enters one loop and the yield is the last thing in its
+/// body, so the step runs `Start`'s code (up to the loop) in a cold call and has one copy of
+/// the loop (`layout::shared_followers`). Drops and a panic before the loop must be as in
+/// the plain function.
+#[corio::coroutine(yield = usize)]
+fn one_loop_copy(log: Log, n: usize, fail: bool) {
+    let _first = log.noisy("first");
+    let _second = log.noisy("second");
+    assert!(!fail, "before the loop");
+    let mut i = 0;
+    while i < n {
+        i += 1;
+        if i % 2 == 1 {
+            yield_!(i);
+        }
+    }
+}
+
+#[test]
+fn one_loop_copy_keeps_values_drop_order_and_panics() {
+    let log = Log::new();
+    assert_eq!(
+        drain(one_loop_copy(log.clone(), 6, false)),
+        (vec![1, 3, 5], ())
+    );
+    assert_eq!(log.events(), ["drop second", "drop first"]);
+
+    for k in 0..=2 {
+        let log = Log::new();
+        let mut g = one_loop_copy(log.clone(), 6, false);
+        for _ in 0..k {
+            g.resume(());
+        }
+        log.push("dropping");
+        drop(g);
+        let expected: &[&str] = if k == 0 {
+            &["dropping"]
+        } else {
+            &["dropping", "drop second", "drop first"]
+        };
+        assert_eq!(log.events(), expected, "after {k} resumes");
+    }
+
+    let log = Log::new();
+    let mut g = one_loop_copy(log.clone(), 6, true);
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| g.resume(())));
+    assert!(unwound.is_err());
+    assert_eq!(log.events(), ["drop second", "drop first"]);
+    assert!(
+        g.try_resume(()).is_err(),
+        "a generator that panicked is closed"
+    );
+}

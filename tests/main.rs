@@ -4,4 +4,6 @@ mod asyncs;
 mod generators;
 mod inspect;
 mod lints;
+#[macro_use]
 mod ordinary;
+mod user_style;

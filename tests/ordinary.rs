@@ -14,11 +14,11 @@ thread_local! {
 }
 
 /// An event of either form: a yield, or something the body logs.
-fn trace(event: impl Debug) {
+pub(crate) fn trace(event: impl Debug) {
     TRACE.with(|t| t.borrow_mut().push(format!("{event:?}")));
 }
 
-fn take_trace() -> Vec<String> {
+pub(crate) fn take_trace() -> Vec<String> {
     TRACE.with(|t| std::mem::take(&mut *t.borrow_mut()))
 }
 
@@ -30,7 +30,7 @@ fn panic_message(p: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Runs `f` and returns its events and its result (`Err(message)` when it panicked).
-fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, String>) {
+pub(crate) fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, String>) {
     take_trace();
     let r = catch_unwind(AssertUnwindSafe(f))
         .map(|r| format!("{r:?}"))
@@ -39,7 +39,7 @@ fn outcome<R: Debug>(f: impl FnOnce() -> R) -> (Vec<String>, Result<String, Stri
 }
 
 /// Drives a generator to the end, tracing its yields.
-fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
+pub(crate) fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
     loop {
         match g.resume(()) {
             CoroutineState::Yielded(y) => trace(("yield", y)),
@@ -49,12 +49,12 @@ fn drain<G: Coroutine<Yield = Y, Return = R>, Y: Debug, R>(mut g: G) -> R {
 }
 
 /// A twin's result as the tests compare it (`Ok(Debug)` or `Err(panic message)`).
-fn shown(r: &Result<String, String>) -> String {
+pub(crate) fn shown(r: &Result<String, String>) -> String {
     format!("{r:?}")
 }
 
 /// The plain form's `yield_!`.
-fn plain_yield<Y: Debug>(y: Y) {
+pub(crate) fn plain_yield<Y: Debug>(y: Y) {
     trace(("yield", y));
 }
 
@@ -1429,6 +1429,40 @@ twin! {
     }
 }
 
+// Corpus (http's `StatusCode::as_str`): two `#[cfg]`'d blocks at the end of the body, one
+// for each configuration; whichever is compiled in is the tail (the first one was a statement
+// of the wrong type). A block before a cfg'd tail that is also compiled in stays a statement.
+twin! {
+    yield = u32;
+    fn first_of_two_cfg_tails[](v: u32) -> u32 {
+        yield_!(v);
+        #[cfg(all())]
+        {
+            v + 1
+        }
+        #[cfg(any())]
+        {
+            v + 2
+        }
+    }
+}
+
+twin! {
+    yield = u32;
+    fn cfg_statement_before_a_cfg_tail[](v: u32) -> u32 {
+        yield_!(v);
+        #[cfg(all())]
+        {
+            trace(v);
+        }
+        #[cfg(all())]
+        #[allow(unused_parens)]
+        {
+            (v + 2)
+        }
+    }
+}
+
 pub(crate) type Unit = ();
 
 twin! {
@@ -1455,6 +1489,8 @@ fn fall_off_after_a_statement_that_diverged() {
         r#"Ok("\"x\"")"#
     );
     assert_eq!(same!(unit_alias_falls_off(2)), r#"Ok("()")"#);
+    assert_eq!(same!(first_of_two_cfg_tails(1)), r#"Ok("2")"#);
+    assert_eq!(same!(cfg_statement_before_a_cfg_tail(1)), r#"Ok("3")"#);
 }
 
 // Corpus (time's `SignedDuration::fmt`): a `macro_rules!` of the same name defined in each
@@ -1504,5 +1540,76 @@ fn local_macros_keep_their_textual_scope() {
     assert_eq!(
         same!(same_macro_name_in_two_branches(0.5)),
         r#"Ok("\"small 1\"")"#
+    );
+}
+
+// Corpus (hashbrown's `equivalent_key`, `make_hasher`): a closure returned through `-> impl
+// Fn(&(K, V)) -> bool + '_` by a generic fn. `__corio_expect`, which gives the closure its
+// signature from the bound, was left out when the fn had type parameters (E0282 "type
+// annotations needed", "implementation of `Fn` is not general enough"); it now repeats the
+// fn's generics and is named with them.
+twin! {
+    yield = u32;
+    fn returned_closure_of_a_generic_fn[Q: PartialEq<K> + ?Sized, K, V](k: &Q) -> impl Fn(&(K, V)) -> bool + '_ {
+        yield_!(1);
+        move |x| *k == x.0
+    }
+}
+
+twin! {
+    yield = u32;
+    fn returned_closure_with_a_const_parameter[const N: usize, T: Clone](k: [T; N]) -> impl Fn(&[T; N]) -> usize {
+        yield_!(N as u32);
+        move |x| x.len() + k.len()
+    }
+}
+
+#[test]
+fn returned_closure_of_a_generic_fn_gets_its_signature() {
+    let pair = (3u32, "v");
+    let coro =
+        outcome(|| drain(returned_closure_of_a_generic_fn::coro::<u32, u32, &str>(&3))(&pair));
+    let plain =
+        outcome(|| returned_closure_of_a_generic_fn::plain::run::<u32, u32, &str>(&3)(&pair));
+    assert_eq!(coro, plain);
+    assert_eq!(coro.1, Ok("true".into()));
+    let coro = outcome(|| drain(returned_closure_with_a_const_parameter::coro([1, 2]))(&[3, 4]));
+    let plain = outcome(|| returned_closure_with_a_const_parameter::plain::run([1, 2])(&[3, 4]));
+    assert_eq!(coro, plain);
+    assert_eq!(coro.1, Ok("4".into()));
+}
+
+// Corpus (num-bigint's `div_three_halves_by_two`): deferred bindings assigned by a
+// destructuring assignment, `let (q, r1); … (q, r1) = f();`, across a suspension point
+// (E0425 "cannot find value `r1`": the assignment was not seen as assigning them).
+twin! {
+    yield = u32;
+    fn deferred_bindings_assigned_by_destructuring[](a: u32, b: u32) -> u32 {
+        let (mut q, r, d);
+        yield_!(a);
+        if a < b {
+            (q, r) = (a / 2, a % 2);
+            yield_!(q);
+            d = q * 3;
+        } else {
+            [q, _] = [b, a];
+            yield_!(q);
+            (r, (d, _)) = (b + 1, (a - b, ()));
+        }
+        yield_!(r);
+        q += 1;
+        q + r + d
+    }
+}
+
+#[test]
+fn deferred_bindings_assigned_by_a_destructuring_assignment() {
+    assert_eq!(
+        same!(deferred_bindings_assigned_by_destructuring(5, 9)),
+        r#"Ok("10")"#
+    );
+    assert_eq!(
+        same!(deferred_bindings_assigned_by_destructuring(9, 5)),
+        r#"Ok("16")"#
     );
 }

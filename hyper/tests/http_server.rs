@@ -497,6 +497,45 @@ async fn connect_tls(addr: SocketAddr, cert: CertificateDer<'static>) -> SendReq
     sender
 }
 
+/// A client that offers ALPN (`curl --http1.1` offers `http/1.1`, `curl --http1.0` only
+/// `http/1.0`) gets the protocol it asked for and its answer; before, `http/1.0` alone made
+/// the handshake fail with `no_application_protocol`.
+#[test]
+fn https_negotiates_the_alpn_protocol_the_client_offers() {
+    let (addr, cert) = tls_server(Duration::from_secs(10));
+    client(async move {
+        for (alpn, version) in [
+            (&b"http/1.1"[..], hyper::Version::HTTP_11),
+            (&b"http/1.0"[..], hyper::Version::HTTP_10),
+        ] {
+            let mut roots = rustls::RootCertStore::empty();
+            roots.add(cert.clone()).unwrap();
+            let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(tls::provider()))
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+            config.alpn_protocols = vec![alpn.to_vec()];
+            let stream = TcpStream::connect(addr).await.unwrap();
+            let name = ServerName::try_from("localhost").unwrap();
+            let tls = futures_rustls::TlsConnector::from(Arc::new(config))
+                .connect(name, stream)
+                .await
+                .expect("the handshake succeeds");
+            assert_eq!(tls.get_ref().1.alpn_protocol(), Some(alpn));
+            let (mut sender, conn) = http1::handshake(CorioIo::new(tls)).await.unwrap();
+            drop(corio::spawn(conn));
+            let mut req = request(Method::GET, "/", empty());
+            *req.version_mut() = version;
+            let (res, body) = send(&mut sender, req).await;
+            assert_eq!(
+                (res.status(), res.version(), &body[..]),
+                (StatusCode::OK, version, &b"Hello, World!"[..])
+            );
+        }
+    });
+}
+
 #[test]
 fn https_serves_every_route() {
     let (addr, cert) = tls_server(Duration::from_secs(10));

@@ -30,7 +30,7 @@ use syn::Ident;
 
 use crate::analyze::facts::has_unique_types;
 use crate::plan::{Emit, ExitKind, Id, Kind, Piece, Plan, Set};
-use crate::shape::{Shape, has_impl_trait};
+use crate::shape::{Flavor, Shape, has_impl_trait, is_unit};
 
 /// How deep inline copies of await states nest (each level multiplies the copied code by the
 /// number of ways out of a segment, so this bounds the expansion's size).
@@ -55,6 +55,11 @@ pub(crate) struct Layout {
     pub(crate) awaits: Vec<(usize, usize, Id)>,
     /// The type anchors some arm uses.
     pub(crate) anchors: Vec<Ident>,
+    /// Every arm runs the same followers after its state's code (a generator whose resumes
+    /// all enter one loop), `Start`'s code only computes their bindings and the other arms'
+    /// code is empty: the step writes one `match` that gives the bindings, `Start`'s arm a
+    /// cold call, then one copy of the followers (see [`shared_followers`]).
+    pub(crate) shared: bool,
 }
 
 /// One arm of the dispatch `match`: the state's own code, then its followers' (each after
@@ -182,6 +187,9 @@ pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
         .filter(|a| used.contains(&a.to_string()))
         .cloned()
         .collect();
+    let shared = shape.flavor == Flavor::Generator
+        && is_unit(shape.resume_ty)
+        && shared_followers(plan, &arms);
     Layout {
         fields: fields(plan),
         arms,
@@ -189,7 +197,64 @@ pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
         kept,
         awaits,
         anchors,
+        shared,
     }
+}
+
+/// Whether the arms can share one copy of their followers. Each resume of a loop-shaped
+/// generator such as the bench's byte spans enters the same loop: `Start`'s arm after the
+/// code before the loop, the yield's arm right away. With a copy of the loop in each arm,
+/// the consumer's loop (which sees the step) keeps a "was this `Start`?" test plus register
+/// moves where the copies' yields meet; with one copy, only the test is left
+/// (docs/decisions.md, "One copy of the loop a generator resumes into").
+///
+/// `Start`'s code runs in a closure, so it must only compute the follower's bindings (every
+/// exit of it goes to the follower, and it neither yields nor awaits): a `return`, a yield
+/// or a trip through the dispatcher cannot leave a closure. The closure is a cold call, which
+/// keeps the optimiser from folding the first resume into the loop with selects. A
+/// generator with a resume argument is left alone (its `__corio_arg` would move into it).
+fn shared_followers(plan: &Plan, arms: &[ArmLayout]) -> bool {
+    let tail = |a: &ArmLayout| a.chain[1..].iter().map(|p| p.state).collect::<Vec<_>>();
+    let Some(first) = arms.first() else {
+        return false;
+    };
+    if arms.len() < 2 || first.chain.len() < 2 || arms.iter().any(|a| tail(a) != tail(first)) {
+        return false;
+    }
+    let start = &first.chain[0];
+    let follower = first.chain[1].state;
+    let only_binds = start
+        .routes
+        .values()
+        .all(|r| matches!(r, Route::Break(t) if *t == follower));
+    only_binds
+        && !suspends(&plan.states[start.state].code)
+        && arms[1..]
+            .iter()
+            .all(|a| only_exits(&plan.states[a.chain[0].state].code))
+}
+
+/// Is `code` only ways out? rustc infers a yield state's field types where the state is
+/// built, which is now in the one copy of the loop after the `match`: code in the state's
+/// arm that used its bindings would be checked first and could not call a method on them
+/// (E0282, as `(a, b) = (b, a.wrapping_add(b))` in the bench's Fibonacci).
+fn only_exits(code: &[Emit]) -> bool {
+    code.iter().all(|e| match e {
+        Emit::Exit(_) => true,
+        Emit::Block(inner) => only_exits(inner),
+        _ => false,
+    })
+}
+
+/// Does `code` yield or await anywhere?
+fn suspends(code: &[Emit]) -> bool {
+    code.iter().any(|e| match e {
+        Emit::Yield { .. } | Emit::Await { .. } | Emit::Poll { .. } => true,
+        Emit::If { then, els, .. } => suspends(then) || suspends(els),
+        Emit::Match { arms, .. } => arms.iter().any(|a| suspends(&a.body)),
+        Emit::Block(inner) => suspends(inner),
+        Emit::Stmt { .. } | Emit::Let { .. } | Emit::Exit(_) => false,
+    })
 }
 
 /// A binding's field is its name, or `name_id` when another binding that some state keeps

@@ -4,7 +4,7 @@
 //! Input: the signature and `args`. Output: data only; no stage logic.
 
 use proc_macro2::{TokenStream, TokenTree};
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::{Ident, Type};
 
 use crate::syntax::mentions;
@@ -23,6 +23,8 @@ pub(crate) enum Flavor {
 pub(crate) struct Shape<'a> {
     pub(crate) flavor: Flavor,
     pub(crate) name: &'a Ident,
+    /// A fn with a receiver: `name()` includes its `Self` type (`app::Tokens::words`).
+    pub(crate) method: bool,
     pub(crate) yield_ty: &'a Type,
     pub(crate) resume_ty: &'a Type,
     pub(crate) ret_ty: Option<&'a Type>,
@@ -35,9 +37,13 @@ pub(crate) struct Shape<'a> {
 
 /// `fn __corio_expect<'a, …, __CorioF: Bounds>(f: __CorioF) -> __CorioF { f }` for a return
 /// type `impl Bounds` that names a closure trait, so that a returned closure is inferred
-/// against the bounds (higher-ranked `Fn(&u32)`), as the plain fn's tail is. Only when the
-/// bounds can be written on a nested fn: no type or const parameters of the outer fn (a
-/// nested fn cannot use them), no `Self`, no `'_`, no nested `impl Trait`.
+/// against the bounds (higher-ranked `Fn(&u32)`), as the plain fn's tail is. The nested fn
+/// repeats the outer fn's generics and `where` clause (`impl Fn(&(K, V)) -> bool + '_` in
+/// hashbrown's `equivalent_key<Q, K, V>`), and with type or const parameters is bound by
+/// `let __corio_expect = __corio_expect::<Q, K, V, _>;`, since only the closure's type is
+/// inferred at the call. Lifetime bounds of the `impl` (`+ '_`, `+ 'a`) are left out: the
+/// return type checks them, and they do not shape the closure's signature. Not when the
+/// bounds or generics mention `Self`, `'_` inside the trait bounds, or a nested `impl Trait`.
 pub(crate) fn expect_fn(ret: Option<&Type>, generics: &syn::Generics) -> Option<TokenStream> {
     let mut ty = ret?;
     while let Type::Group(g) = ty {
@@ -46,33 +52,48 @@ pub(crate) fn expect_fn(ret: Option<&Type>, generics: &syn::Generics) -> Option<
     let Type::ImplTrait(it) = ty else {
         return None;
     };
-    if generics
-        .params
-        .iter()
-        .any(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
-    {
-        return None;
-    }
     let bounds: Vec<&syn::TypeParamBound> = it
         .bounds
         .iter()
-        .filter(|b| !matches!(b, syn::TypeParamBound::PreciseCapture(_)))
+        .filter(|b| matches!(b, syn::TypeParamBound::Trait(_)))
         .collect();
     let tokens = quote!(#(#bounds)+*);
     let closure_trait = mentions(
         &tokens,
         &|t| matches!(t, TokenTree::Ident(i) if i == "Fn" || i == "FnMut" || i == "FnOnce"),
     );
+    let params = &generics.params;
+    let where_clause = &generics.where_clause;
+    let outer = quote!(#params #where_clause);
     let writable = !mentions(
         &tokens,
         &|t| matches!(t, TokenTree::Ident(i) if i == "Self" || i == "impl" || i == "_"),
+    ) && !mentions(
+        &outer,
+        &|t| matches!(t, TokenTree::Ident(i) if i == "Self" || i == "impl"),
     );
     if !closure_trait || !writable {
         return None;
     }
-    let lifetimes = generics.lifetimes();
-    Some(quote! {
-        fn __corio_expect<#(#lifetimes,)* __CorioF: #tokens>(f: __CorioF) -> __CorioF { f }
+    let args: Vec<TokenStream> = params
+        .iter()
+        .filter_map(|p| match p {
+            syn::GenericParam::Type(t) => Some(t.ident.to_token_stream()),
+            syn::GenericParam::Const(c) => Some(c.ident.to_token_stream()),
+            syn::GenericParam::Lifetime(_) => None,
+        })
+        .collect();
+    let params = params.iter();
+    let function = quote! {
+        fn __corio_expect<#(#params,)* __CorioF: #tokens>(f: __CorioF) -> __CorioF #where_clause { f }
+    };
+    Some(if args.is_empty() {
+        function
+    } else {
+        quote! {
+            #function
+            let __corio_expect = __corio_expect::<#(#args,)* _>;
+        }
     })
 }
 

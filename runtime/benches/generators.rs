@@ -431,6 +431,36 @@ fn time_dyn(label: &str, items: u64, make: impl Fn() -> Box<dyn Iterator<Item = 
     best
 }
 
+/// The byte spans summed by a consumer in a function of its own (`#[inline(never)]`): the
+/// step is inlined into a smaller loop than `time`'s, so its registers are allocated
+/// differently (see README "Performance": instruction counts per consumer shape).
+#[inline(never)]
+fn sum_spans<I: Iterator<Item = (usize, usize)>>(spans: I) -> u64 {
+    let mut total = 0u64;
+    for (start, end) in spans {
+        total += (end - start) as u64 + 1;
+    }
+    total
+}
+
+/// Like [`time`], with another consumer: `consume` takes the iterator, and what it returns
+/// must be `expect`; the time is per `items`.
+fn time_with<I: Iterator>(
+    label: &str,
+    (items, expect): (u64, u64),
+    make: impl Fn() -> I,
+    consume: impl Fn(I) -> u64,
+) -> f64 {
+    let mut best = f64::NAN;
+    for _ in 0..reps(label) {
+        let start = Instant::now();
+        let got = black_box(consume(make()));
+        assert_eq!(got, expect);
+        best = best.min(start.elapsed().as_secs_f64() * 1e9 / items as f64);
+    }
+    best
+}
+
 fn row(name: &str, hand: f64, corio: f64, gena: f64, rustc: f64) {
     println!(
         "{name:<22} {hand:>8.2} {corio:>8.2} {gena:>11.2} {rustc:>11.2}   {:>5.2}x",
@@ -491,6 +521,56 @@ fn main() {
         }),
         time("spans/async", words, || async_spans(black_box(&text))),
     );
+    // The same two byte-spans contenders under other consumers: `.count()`, and a summing
+    // loop in a function of its own (the sum of the words' lengths plus one each).
+    let sum: u64 = text
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.len() as u64 + 1)
+        .sum();
+    for (label, hand, corio) in [
+        (
+            "count",
+            time_with(
+                "spans-count/hand",
+                (words, words),
+                || HandSpans {
+                    bytes: black_box(&text).as_bytes(),
+                    i: 0,
+                },
+                |it| it.count() as u64,
+            ),
+            time_with(
+                "spans-count/corio",
+                (words, words),
+                || spans(black_box(&text)),
+                |it| it.count() as u64,
+            ),
+        ),
+        (
+            "sum in a fn",
+            time_with(
+                "spans-fn/hand",
+                (words, sum),
+                || HandSpans {
+                    bytes: black_box(&text).as_bytes(),
+                    i: 0,
+                },
+                sum_spans,
+            ),
+            time_with(
+                "spans-fn/corio",
+                (words, sum),
+                || spans(black_box(&text)),
+                sum_spans,
+            ),
+        ),
+    ] {
+        println!(
+            "  byte spans, consumer {label}: hand {hand:.2} ns, corio {corio:.2} ns ({:.2}x hand)",
+            corio / hand
+        );
+    }
     let dyn_hand = time_dyn("dyn/hand", n, || {
         Box::new(HandCounter {
             i: 0,

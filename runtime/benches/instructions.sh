@@ -4,7 +4,8 @@
 # REPS=1 and REPS=3 passes, and the difference of the two counts, divided by the items of two
 # passes, leaves out the setup (building the text, the binary's start).
 #
-# Run: runtime/benches/instructions.sh [ROW...]   (rows: counter fib tokens spans dyn)
+# Run: runtime/benches/instructions.sh [ROW...]
+#   (rows: counter fib tokens spans spans-count spans-fn dyn; the default is all of them)
 # Needs valgrind. CORIO_BENCH_N (default 1,000,000) sets the yields per pass.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -23,14 +24,14 @@ per_item() { # label items -> instructions per item
     echo "scale=2; ($three - $one) / (2 * $2)" | bc
 }
 rows=("$@")
-[ ${#rows[@]} -gt 0 ] || rows=(counter fib tokens spans dyn)
-printf '%-10s %10s %10s %10s\n' "instr/item" hand corio corio/hand
+[ ${#rows[@]} -gt 0 ] || rows=(counter fib tokens spans spans-count spans-fn dyn)
+printf '%-12s %10s %10s %10s\n' "instr/item" hand corio corio/hand
 for row in "${rows[@]}"; do
     case $row in
-        tokens | spans) items=$((n / 50)) ;;
+        tokens | spans | spans-count | spans-fn) items=$((n / 50)) ;;
         *) items=$n ;;
     esac
     hand=$(per_item "$row/hand" "$items")
     corio=$(per_item "$row/corio" "$items")
-    printf '%-10s %10s %10s %9.2fx\n' "$row" "$hand" "$corio" "$(echo "scale=4; $corio / $hand" | bc)"
+    printf '%-12s %10s %10s %9.2fx\n' "$row" "$hand" "$corio" "$(echo "scale=4; $corio / $hand" | bc)"
 done

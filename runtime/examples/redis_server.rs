@@ -6,12 +6,14 @@
 //! expiry, lists, sets, hashes, sorted sets and pub/sub with Redis's semantics and reply
 //! types: PING ECHO QUIT GET SET (NX XX EX PX KEEPTTL GET) DEL EXISTS INCR DECR INCRBY
 //! DECRBY MGET MSET APPEND STRLEN SETNX GETSET EXPIRE PEXPIRE TTL PTTL PERSIST DBSIZE
-//! FLUSHALL KEYS TYPE LPUSH RPUSH LPOP RPOP LLEN LRANGE SADD SREM SCARD SISMEMBER SMEMBERS
+//! FLUSHALL KEYS SCAN TYPE LPUSH RPUSH LPOP RPOP LLEN LRANGE SADD SREM SCARD SISMEMBER SMEMBERS
 //! SPOP HSET HMSET HGET HDEL HLEN HEXISTS HGETALL HKEYS HVALS ZADD (NX XX GT LT CH) ZPOPMIN
 //! ZPOPMAX ZCARD ZSCORE ZREM ZRANGE (by rank) PUBLISH SUBSCRIBE UNSUBSCRIBE, so that
 //! redis-benchmark's default test list runs; and around them SELECT (database 0 only),
-//! INFO, COMMAND (COUNT, INFO, DOCS), CLIENT (SETNAME, GETNAME, SETINFO, ID) and CONFIG GET
-//! (`save` and `appendonly`, which redis-benchmark reads: this server never persists). Any
+//! INFO, COMMAND (COUNT, INFO, DOCS), CLIENT (SETNAME, GETNAME, SETINFO, ID), HELLO (RESP2
+//! only: `HELLO 3` gets NOPROTO) and CONFIG GET
+//! (`save` and `appendonly`, which redis-benchmark reads: this server never persists), and
+//! MULTI/EXEC/DISCARD transactions (no WATCH). Any
 //! other command gets Redis's unknown-command error and the connection goes on. The
 //! modules under `redis_server/` hold the protocol (`resp`), the keyspace (`db`), the
 //! commands (`commands`, with `collections` and `admin`) and the channels (`pubsub`).

@@ -138,7 +138,7 @@ pub use futures_core::Stream;
 ///
 /// | form | returns |
 /// |---|---|
-/// | `#[corio::coroutine(yield = T)] fn` | `impl Coroutine<(), Yield = T, Return = R> + Iterator<Item = T> + Inspect + Debug` |
+/// | `#[corio::coroutine(yield = T)] fn` | `impl Coroutine<(), Yield = T, Return = R> + Iterator<Item = T> + FusedIterator + Inspect + Debug` |
 /// | `#[corio::coroutine(yield = T, resume = A)] fn` | `impl Coroutine<A, Yield = T, Return = R> + Inspect + Debug` |
 /// | `#[corio::coroutine] async fn` | `impl Future<Output = R> + Inspect + Unpin + Debug` |
 /// | `#[corio::coroutine(yield = T)] async fn` | `impl Stream<Item = T> + Inspect + Unpin + Debug` |

@@ -317,6 +317,13 @@ impl Interval {
 /// is dropped at once, at its current suspension point, so its destructors run before
 /// `timeout` returns.
 ///
+/// A [`Task`](crate::Task) is a handle: dropping it leaves the task running, so
+/// `timeout(d, task)` gives up waiting but does not stop the task (asyncio's
+/// `wait_for(task, d)` cancels it). Port that as `timeout(d, coroutine())` without spawning,
+/// or call [`Task::cancel`](crate::Task::cancel) after `Err(Elapsed)`; to wait and keep the
+/// task (asyncio's `wait_for(shield(task), d)`), use [`wait`](crate::wait)`(…).timeout(d)`,
+/// which hands the task back.
+///
 /// # Examples
 ///
 /// ```

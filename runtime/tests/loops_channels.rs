@@ -9,11 +9,11 @@
 //! runs on a clone of the handle in a nested `async move` block, as the borrowing rule says.
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use corio::RemoteHandle;
 
 mod loops_common;
+use loops_common::scenarios::{self, Chan};
 use loops_common::{Looper, poll_once, settle, soon};
 
 #[test]
@@ -245,115 +245,37 @@ fn a_send_given_room_from_another_loop_then_dropped_passes_the_room_on() {
     assert_eq!(landed, [2], "A's cancelled send must not land");
 }
 
-/// Receives until the channel ends; with `cancel_often`, every attempt races a
-/// `yield_now` that is polled first, so that the `recv` is often dropped after a send on
-/// another loop woke it and before it ran.
-#[corio::coroutine]
-async fn receive_all(rx: async_channel::Receiver<u32>, cancel_often: bool) -> (Vec<u32>, u32) {
-    let mut got = Vec::new();
-    let mut cancelled = 0;
-    loop {
-        let rx = rx.clone();
-        let attempt = async move { rx.recv().await };
-        let res = if cancel_often {
-            match corio::select(corio::yield_now(), attempt).await {
-                corio::Either::Left(()) => {
-                    cancelled += 1; // the recv was dropped, woken or not
-                    continue;
-                }
-                corio::Either::Right(res) => res,
-            }
-        } else {
-            attempt.await
-        };
-        match res {
-            Ok(v) => got.push(v),
-            Err(_) => return (got, cancelled), // closed and drained
-        }
+/// async-channel in the shared scenarios: its futures borrow the handle, so each operation
+/// is an `async fn` that owns the clone it is given (the coroutines' borrowing rule).
+struct AsyncChannel;
+
+impl Chan for AsyncChannel {
+    type Tx = async_channel::Sender<u32>;
+    type Rx = async_channel::Receiver<u32>;
+
+    fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
+        async_channel::bounded(cap)
+    }
+
+    async fn send(tx: Self::Tx, v: u32) -> Result<(), u32> {
+        tx.send(v).await.map_err(|e| e.0)
+    }
+
+    async fn recv(rx: Self::Rx) -> Option<u32> {
+        rx.recv().await.ok()
     }
 }
 
-/// Two receivers on one loop, one of them cancelling its `recv` over and over, while
-/// another loop sends: every item arrives exactly once, each receiver sees its share in
-/// order, and nobody is left asleep beside an item (that would hang, and time out).
 #[test]
 fn recvs_cancelled_while_sends_arrive_from_another_loop_lose_nothing() {
-    const N: u32 = 3000;
-    let other = Looper::start();
-    let (tx, rx) = async_channel::bounded::<u32>(4);
-    let sender = other.remote.spawn(async move {
-        for i in 0..N {
-            tx.send(i).await.unwrap();
-            if i % 7 == 0 {
-                corio::yield_now().await;
-            }
-        }
-        // dropping `tx` ends the receivers once the buffer is drained
-    });
-    let (a, b) = corio::run(async move {
-        let a = corio::spawn(receive_all(rx.clone(), true));
-        let b = corio::spawn(receive_all(rx, false));
-        let a = corio::timeout(Duration::from_secs(60), a).await;
-        let b = corio::timeout(Duration::from_secs(60), b).await;
-        (
-            a.expect("a receiver waits forever").unwrap(),
-            b.expect("a receiver waits forever").unwrap(),
-        )
-    });
-    sender.join().unwrap();
-    let ((a, cancelled), (b, _)) = (a, b);
-    assert!(
-        cancelled > 0,
-        "no recv was cancelled: the test tests nothing"
-    );
-    assert!(
-        a.is_sorted() && b.is_sorted(),
-        "each receiver's share in order"
-    );
-    let mut all = [a, b].concat();
-    all.sort_unstable();
-    assert_eq!(all, (0..N).collect::<Vec<_>>(), "every item exactly once");
+    scenarios::recvs_cancelled_while_sends_arrive_from_another_loop_lose_nothing::<AsyncChannel>();
 }
 
-/// Sends `0..n` one after another, each racing a `yield_now` polled first, so that many
-/// sends are cancelled after a `recv` on another loop made room; the values whose send
-/// completed, in order.
-#[corio::coroutine]
-async fn send_racing_cancels(tx: async_channel::Sender<u32>, n: u32) -> Vec<u32> {
-    let mut sent = Vec::new();
-    for i in 0..n {
-        let tx = tx.clone();
-        let attempt = async move { tx.send(i).await };
-        if let corio::Either::Right(res) = corio::select(corio::yield_now(), attempt).await {
-            res.unwrap();
-            sent.push(i);
-        }
-    }
-    sent
-}
-
-/// A sender whose bounded sends are often cancelled while a receiver on another loop
-/// drains the channel: exactly the sends that completed land, in order; no cancelled one.
 #[test]
 fn sends_cancelled_while_room_opens_on_another_loop_land_exactly_when_they_complete() {
-    const N: u32 = 3000;
-    let other = Looper::start();
-    let (tx, rx) = async_channel::bounded::<u32>(1);
-    let receiver = other.remote.spawn(async move {
-        let mut got = Vec::new();
-        while let Ok(v) = rx.recv().await {
-            got.push(v);
-        }
-        got
-    });
-    let sent = corio::run(async move { send_racing_cancels(tx, N).await });
-    let got = receiver.join().unwrap();
-    assert!(
-        sent.len() < N as usize,
-        "no send was cancelled: the test tests nothing"
-    );
-    assert!(!sent.is_empty());
-    assert_eq!(got, sent);
+    scenarios::sends_cancelled_while_room_opens_on_another_loop_land_exactly_when_they_complete::<
+        AsyncChannel,
+    >();
 }
 
 /// `close` on one loop wakes the receivers and the senders that wait on another loop: the

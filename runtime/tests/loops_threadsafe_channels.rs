@@ -13,6 +13,7 @@ use corio::RemoteHandle;
 use corio::sync::threadsafe::{mpsc, oneshot};
 
 mod loops_common;
+use loops_common::scenarios::{self, Chan};
 use loops_common::{Looper, poll_once, settle, soon};
 
 /// Sends `0..n`, each `send` awaited directly in the coroutine body.
@@ -298,105 +299,38 @@ fn close_wakes_senders_on_another_loop_and_keeps_the_buffer() {
     assert_eq!(drained, [0]);
 }
 
-/// Receives until the channel ends; with `cancel_often`, every attempt races a `yield_now`
-/// that is polled first, so that the `recv` is often dropped after a send on another loop
-/// woke it and before it ran.
-#[corio::coroutine]
-async fn receive_all(rx: Arc<mpsc::Receiver<u32>>, cancel_often: bool) -> (Vec<u32>, u32) {
-    let mut got = Vec::new();
-    let mut cancelled = 0;
-    loop {
-        let res = if cancel_often {
-            match corio::select(corio::yield_now(), rx.recv()).await {
-                corio::Either::Left(()) => {
-                    cancelled += 1; // the recv was dropped, woken or not
-                    continue;
-                }
-                corio::Either::Right(res) => res,
-            }
-        } else {
-            rx.recv().await
-        };
-        match res {
-            Some(v) => got.push(v),
-            None => return (got, cancelled), // closed and drained
-        }
+/// corio's threadsafe mpsc in the shared scenarios: its futures borrow nothing; the
+/// receiver, which is not `Clone`, is shared behind an `Arc`.
+struct Threadsafe;
+
+impl Chan for Threadsafe {
+    type Tx = mpsc::Sender<u32>;
+    type Rx = Arc<mpsc::Receiver<u32>>;
+
+    fn bounded(cap: usize) -> (Self::Tx, Self::Rx) {
+        let (tx, rx) = mpsc::channel(cap);
+        (tx, Arc::new(rx))
+    }
+
+    fn send(tx: Self::Tx, v: u32) -> impl Future<Output = Result<(), u32>> + Send + 'static {
+        tx.send(v)
+    }
+
+    fn recv(rx: Self::Rx) -> impl Future<Output = Option<u32>> + Send + 'static {
+        rx.recv()
     }
 }
 
-/// Two receivers on one loop, one of them cancelling its `recv` over and over, while
-/// another loop sends: every item arrives exactly once, each receiver sees its share in
-/// order, and nobody is left asleep beside an item (that would hang, and time out).
 #[test]
 fn recvs_cancelled_while_sends_arrive_from_another_loop_lose_nothing() {
-    const N: u32 = 3000;
-    let other = Looper::start();
-    let (tx, rx) = mpsc::channel::<u32>(4);
-    let sender = other.remote.spawn(async move {
-        for i in 0..N {
-            tx.send(i).await.unwrap();
-            if i % 7 == 0 {
-                corio::yield_now().await;
-            }
-        }
-    });
-    let rx = Arc::new(rx);
-    let (a, b) = corio::run(async move {
-        let a = corio::spawn(receive_all(rx.clone(), true));
-        let b = corio::spawn(receive_all(rx, false));
-        let a = corio::timeout(Duration::from_secs(60), a).await;
-        let b = corio::timeout(Duration::from_secs(60), b).await;
-        (
-            a.expect("a receiver waits forever").unwrap(),
-            b.expect("a receiver waits forever").unwrap(),
-        )
-    });
-    sender.join().unwrap();
-    let ((a, cancelled), (b, _)) = (a, b);
-    assert!(
-        cancelled > 0,
-        "no recv was cancelled: the test tests nothing"
-    );
-    assert!(
-        a.is_sorted() && b.is_sorted(),
-        "each receiver's share in order"
-    );
-    let mut all = [a, b].concat();
-    all.sort_unstable();
-    assert_eq!(all, (0..N).collect::<Vec<_>>(), "every item exactly once");
+    scenarios::recvs_cancelled_while_sends_arrive_from_another_loop_lose_nothing::<Threadsafe>();
 }
 
-/// Sends `0..n` one after another, each racing a `yield_now` polled first, so that many
-/// sends are cancelled after a `recv` on another loop made room; the values whose send
-/// completed, in order.
-#[corio::coroutine]
-async fn send_racing_cancels(tx: mpsc::Sender<u32>, n: u32) -> Vec<u32> {
-    let mut sent = Vec::new();
-    for i in 0..n {
-        if let corio::Either::Right(res) = corio::select(corio::yield_now(), tx.send(i)).await {
-            res.unwrap();
-            sent.push(i);
-        }
-    }
-    sent
-}
-
-/// A sender whose bounded sends are often cancelled while a receiver on another loop
-/// drains the channel: exactly the sends that completed land, in order; no cancelled one.
 #[test]
 fn sends_cancelled_while_room_opens_on_another_loop_land_exactly_when_they_complete() {
-    const N: u32 = 3000;
-    let other = Looper::start();
-    let (tx, rx) = mpsc::channel::<u32>(1);
-    let receiver = other.remote.spawn_with(move || receive_until_end(rx));
-    let sent = corio::run(send_racing_cancels(tx, N));
-    let got = receiver.join().unwrap();
-    assert!(
-        sent.len() < N as usize,
-        "no send was cancelled: the test tests nothing"
-    );
-    assert!(!sent.is_empty());
-    assert_eq!(got, sent);
+    scenarios::sends_cancelled_while_room_opens_on_another_loop_land_exactly_when_they_complete::<
+        Threadsafe,
+    >();
 }
 
 /// A task on another loop waiting to send is cancelled through its `RemoteTask`: its item
@@ -531,8 +465,8 @@ fn producers_on_threads_and_loops_with_cancelling_receivers_lose_nothing() {
     drop(tx);
     let rx = Arc::new(rx);
     let (got_a, got_b) = corio::run(async move {
-        let a = corio::spawn(receive_all(rx.clone(), true));
-        let b = corio::spawn(receive_all(rx, false));
+        let a = corio::spawn(scenarios::receive_all::<Threadsafe>(rx.clone(), true));
+        let b = corio::spawn(scenarios::receive_all::<Threadsafe>(rx, false));
         let a = corio::timeout(Duration::from_secs(60), a).await;
         let b = corio::timeout(Duration::from_secs(60), b).await;
         (

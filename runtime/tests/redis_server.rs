@@ -480,6 +480,52 @@ fn redis_benchmark_default_tests_and_first_commands() {
             Value::Array(vec![]),
         ])])
     );
+    // HELLO: RESP2 only (RESP3 clients are told NOPROTO and stay on RESP2).
+    let Value::Array(hello) = cmd(&mut c, &["HELLO", "2", "SETNAME", "h"]).unwrap() else {
+        panic!("HELLO answers an array");
+    };
+    assert_eq!(
+        hello[..6],
+        [
+            bulk("server"),
+            bulk("redis"),
+            bulk("version"),
+            bulk("7.0.15"),
+            bulk("proto"),
+            Value::Int(2)
+        ]
+    );
+    assert_eq!(cmd(&mut c, &["CLIENT", "GETNAME"]).unwrap(), bulk("h"));
+    assert_eq!(
+        err(&mut c, &["HELLO", "3"]),
+        "NOPROTO unsupported protocol version"
+    );
+    // SCAN, as the redis crate iterates it (redis-cli --scan and --bigkeys too).
+    for i in 0..50 {
+        cmd(&mut c, &["SET", &format!("scan:{i}"), "v"]).unwrap();
+    }
+    let mut scanned: Vec<String> = c
+        .scan_match::<_, String>("scan:*")
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    scanned.sort_by_key(|k| k[5..].parse::<u32>().unwrap());
+    assert_eq!(
+        scanned,
+        (0..50).map(|i| format!("scan:{i}")).collect::<Vec<_>>()
+    );
+    // `redis::pipe().atomic()` wraps the pipeline in MULTI/EXEC.
+    let (n, list): (i64, Vec<String>) = redis::pipe()
+        .atomic()
+        .incr("tx", 5)
+        .ignore()
+        .incr("tx", 1)
+        .rpush("txl", "a")
+        .ignore()
+        .lrange("txl", 0, -1)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!((n, list), (6, vec!["a".to_string()]));
     assert_eq!(
         cmd(&mut c, &["CLIENT", "SETNAME", "me"]).unwrap(),
         Value::Okay
@@ -1056,6 +1102,38 @@ fn oracle_against_real_redis() {
         &["CLIENT", "GETNAME"],
         &["CLIENT", "SETNAME", "a b"],
         &["INFO", "nosuchsection"],
+        // (`HELLO 3` is left out: redis-server switches to RESP3, this server answers
+        // NOPROTO and stays on RESP2.)
+        &["HELLO", "4"],
+        &["HELLO", "x"],
+        &["HELLO", "2", "FOO"],
+        &["SCAN", "x"],
+        &["SCAN", "0", "COUNT", "0"],
+        &["SCAN", "0", "COUNT", "x"],
+        &["SCAN", "0", "MATCH"],
+        // Transactions (MULTI/EXEC/DISCARD; WATCH is not implemented).
+        &["EXEC"],
+        &["DISCARD"],
+        &["MULTI"],
+        &["SET", "a", "1"],
+        &["INCR", "a"],
+        &["LPUSH", "a", "x"],
+        &["MULTI"],
+        &["EXEC"],
+        &["MULTI"],
+        &["SET", "b", "2"],
+        &["DISCARD"],
+        &["GET", "b"],
+        &["MULTI"],
+        &["SET", "c", "1"],
+        &["NOSUCH", "x"],
+        &["GET"],
+        &["EXEC"],
+        &["GET", "c"],
+        &["MULTI"],
+        &["PING"],
+        &["EXEC", "x"],
+        &["EXEC"],
         &["SUBSCRIBE", "c1", "c2", "c1"],
         &["GET", "x"],
         &["PING"],

@@ -49,7 +49,8 @@ pub(crate) fn from_pem_files(cert: &Path, key: &Path) -> io::Result<Identity> {
     Ok(Identity { chain, key })
 }
 
-/// rustls's server configuration for `identity`, on the `ring` provider, offering HTTP/1.1.
+/// rustls's server configuration for `identity`, on the `ring` provider, offering HTTP/1.1
+/// and HTTP/1.0 by ALPN.
 pub(crate) fn server_config(identity: Identity) -> io::Result<Arc<ServerConfig>> {
     let provider = Arc::new(provider());
     let mut config = ServerConfig::builder_with_provider(provider)
@@ -58,7 +59,9 @@ pub(crate) fn server_config(identity: Identity) -> io::Result<Arc<ServerConfig>>
         .with_no_client_auth()
         .with_single_cert(identity.chain, identity.key)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // A client that offers ALPN must find a protocol it asked for, or rustls refuses the
+    // handshake (`curl --http1.0` offers only `http/1.0`); hyper's HTTP/1 serves both.
+    config.alpn_protocols = vec![b"http/1.1".to_vec(), b"http/1.0".to_vec()];
     Ok(Arc::new(config))
 }
 

@@ -60,11 +60,7 @@ fn expr_assigns(e: &Expr) -> Option<BTreeSet<String>> {
     Some(match e {
         Expr::Assign(a) => {
             let mut found = expr_assigns(&a.right)?;
-            if let Expr::Path(p) = &*a.left
-                && let Some(i) = p.path.get_ident()
-            {
-                found.insert(i.to_string());
-            }
+            assignee_names(&a.left, &mut found);
             found
         }
         Expr::Paren(p) => expr_assigns(&p.expr)?,
@@ -115,4 +111,22 @@ fn expr_assigns(e: &Expr) -> Option<BTreeSet<String>> {
         Expr::Macro(m) if diverging_macro(&m.mac) => return None,
         _ => BTreeSet::new(),
     })
+}
+
+/// The bindings an assignment's left side assigns: `x`, and each of them in a destructuring
+/// assignment (`(q, r1) = f();`, `[a, _] = v;`, `S { x, .. } = s;`, `T(a, b) = t;`).
+fn assignee_names(left: &Expr, out: &mut BTreeSet<String>) {
+    match left {
+        Expr::Path(p) => {
+            if let Some(i) = p.path.get_ident() {
+                out.insert(i.to_string());
+            }
+        }
+        Expr::Paren(p) => assignee_names(&p.expr, out),
+        Expr::Tuple(t) => t.elems.iter().for_each(|e| assignee_names(e, out)),
+        Expr::Array(a) => a.elems.iter().for_each(|e| assignee_names(e, out)),
+        Expr::Call(c) => c.args.iter().for_each(|e| assignee_names(e, out)),
+        Expr::Struct(s) => s.fields.iter().for_each(|f| assignee_names(&f.expr, out)),
+        _ => {}
+    }
 }

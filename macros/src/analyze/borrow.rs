@@ -219,7 +219,7 @@ const STD_CONTAINERS: &[&str] = &[
 ];
 
 /// Does this type name a standard container (or an array)?
-fn is_std_container(ty: &Type) -> bool {
+pub(crate) fn is_std_container(ty: &Type) -> bool {
     match ty {
         Type::Array(_) => true,
         Type::Path(p) => p

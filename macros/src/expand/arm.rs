@@ -34,15 +34,93 @@ impl Printer<'_> {
         let s = arm.chain[0].state;
         let ident = state_ident(self.plan, s);
         // Bound in declaration order, so that unwinding out of the arm drops them in reverse.
-        let binds = self.plan.states[s].saved.iter().map(|&b| {
-            let f = &self.layout.fields[b];
-            let pat = self.bind_pat(b);
-            quote!(#f: #pat)
-        });
+        let binds = self.binds(s);
         let code = self.run(arm);
         quote! {
             __CorioFrame::#ident { #(#binds,)* } => { #code }
         }
+    }
+
+    /// The step's dispatch when every arm shares its followers (`Layout::shared`): one
+    /// `match` gives the first follower's bindings (`Start`'s arm in a cold call), then one
+    /// copy of the followers runs.
+    ///
+    /// ```text
+    /// let (bytes, mut i) = '__corio_to1: { match __corio_state {
+    ///     Start { text } => cold(move || '__corio_to1: { let text = text; …; break '__corio_to1 (bytes, i) }),
+    ///     Suspend0 { bytes, i } => { let bytes = bytes; let mut i = i; break '__corio_to1 (bytes, i) }
+    ///     Running | Done(_) => { … return }
+    /// } };
+    /// '__corio_loop1: loop { <Loop1's code> }
+    /// ```
+    pub(super) fn shared(&self, arms: &[ArmLayout], closed: TokenStream) -> TokenStream {
+        let first = &arms[0].chain[1];
+        let label = follow_label(first.state);
+        let pat = self.plan.states[first.state]
+            .saved
+            .iter()
+            .map(|&b| self.bind_pat(b));
+        let entries = arms.iter().map(|arm| {
+            let at = &arm.chain[0];
+            let ident = state_ident(self.plan, at.state);
+            let binds = self.binds(at.state);
+            let rebind = self.rebind(at.state);
+            let code = self.state_code(at);
+            if self.plan.states[at.state].kind == Kind::Start {
+                // A closure's body has labels of its own: the `break` to the follower's
+                // block gives the closure's value.
+                quote! {
+                    __CorioFrame::#ident { #(#binds,)* } => ::corio::__private::cold(
+                        move || #label: { #rebind #code }
+                    ),
+                }
+            } else {
+                quote!(__CorioFrame::#ident { #(#binds,)* } => { #rebind #code })
+            }
+        });
+        let mut code = quote! {
+            #[allow(unreachable_code)]
+            let (#(#pat,)*) = #label: {
+                match __corio_state {
+                    #(#entries)*
+                    #closed
+                }
+            };
+        };
+        code.extend(self.state_code(first));
+        self.wrap_followers(code, &arms[0].chain[2..])
+    }
+
+    /// `field: pattern` for each of the state's bindings, in declaration order.
+    fn binds(&self, s: usize) -> Vec<TokenStream> {
+        self.plan.states[s]
+            .saved
+            .iter()
+            .map(|&b| {
+                let f = &self.layout.fields[b];
+                let pat = self.bind_pat(b);
+                quote!(#f: #pat)
+            })
+            .collect()
+    }
+
+    /// `code`, then each of `followers`' code after a labelled block around what came
+    /// before.
+    fn wrap_followers(&self, mut code: TokenStream, followers: &[Placement]) -> TokenStream {
+        for p in followers {
+            let label = follow_label(p.state);
+            let pat = self.plan.states[p.state]
+                .saved
+                .iter()
+                .map(|&b| self.bind_pat(b));
+            let next = self.state_code(p);
+            code = quote! {
+                #[allow(unreachable_code)]
+                let (#(#pat,)*) = #label: { #code };
+                #next
+            };
+        }
+        code
     }
 
     /// The arm's state's code, then each follower's after a labelled block that the code
@@ -58,20 +136,7 @@ impl Printer<'_> {
         };
         let mut code = quote!(#rebind);
         code.extend(self.state_code(first));
-        for p in &arm.chain[1..] {
-            let label = follow_label(p.state);
-            let pat = self.plan.states[p.state]
-                .saved
-                .iter()
-                .map(|&b| self.bind_pat(b));
-            let next = self.state_code(p);
-            code = quote! {
-                #[allow(unreachable_code)]
-                let (#(#pat,)*) = #label: { #code };
-                #next
-            };
-        }
-        code
+        self.wrap_followers(code, &arm.chain[1..])
     }
 
     /// `let x = x;` for the arm's bindings, in their order.

@@ -29,10 +29,12 @@ pub(crate) fn function(
     let clone = args.clone.then(|| quote!(+ ::core::clone::Clone));
     let output = match flavor {
         Flavor::Generator => {
-            let iter = args
-                .resume_ty
-                .is_none()
-                .then(|| quote!(+ ::core::iter::Iterator<Item = #yield_ty>));
+            let iter = args.resume_ty.is_none().then(|| {
+                // `Gen` is fused: after `None` it keeps returning `None` (DESIGN.md). An
+                // `Iterator` through its subtrait (a separate `+ Iterator` is clippy's
+                // `implied_bounds_in_impls` in the user's crate).
+                quote!(+ ::core::iter::FusedIterator<Item = #yield_ty>)
+            });
             quote! {
                 impl ::corio::__private::Coroutine<#resume_ty, Yield = #yield_ty, Return = #ret>
                     + ::corio::__private::Inspect + ::core::fmt::Debug #iter #clone
@@ -91,7 +93,8 @@ pub(crate) fn fallback(item: &ItemFn, args: &Args, err: syn::Error) -> TokenStre
         (false, _) => parse_quote! {
             -> impl ::corio::__private::Coroutine<#resume_ty, Yield = #yield_ty, Return = #ret>
                 + ::corio::__private::Inspect + ::core::fmt::Debug
-                + ::core::iter::Iterator<Item = #yield_ty> + ::core::clone::Clone
+                + ::core::iter::FusedIterator<Item = #yield_ty>
+                + ::core::clone::Clone
         },
     };
     let errors = err.to_compile_error();

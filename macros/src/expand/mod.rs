@@ -152,7 +152,25 @@ pub(crate) fn generator(
             }
         }
     };
-    let arms: Vec<TokenStream> = layout.arms.iter().map(|arm| cx.arm(arm)).collect();
+    // Never reached (see `rest_check` above); not a panic, which would bring an unwind path
+    // into every resume.
+    let closed = quote! {
+        __CorioFrame::Running | __CorioFrame::Done(_) => {
+            *__corio_frame = __corio_state;
+            return ::corio::__private::Step(::core::option::Option::None);
+        }
+    };
+    let dispatch = if layout.shared {
+        cx.shared(&layout.arms, closed)
+    } else {
+        let arms = layout.arms.iter().map(|arm| cx.arm(arm));
+        quote! {
+            match __corio_state {
+                #(#arms)*
+                #closed
+            }
+        }
+    };
     let anchors = &layout.anchors;
     let anchors = quote!(#(let #anchors = ::core::marker::PhantomData;)*);
     let variants = layout.variants.iter().map(|&s| {
@@ -281,6 +299,30 @@ pub(crate) fn generator(
         ),
     };
     let items = &plan.items;
+    // A method's name has its `Self` type, which only the body (not the frame, an item nested
+    // in it) can name: the describe closure computes it (F-probe-8, docs/decisions.md).
+    let describe = quote! {
+        match __corio_frame {
+            #(#describe_arms)*
+            _ => ::corio::__private::Described::NONE,
+        }
+    };
+    let (method_const, describe) = if shape.method {
+        (
+            quote!(
+                const METHOD: bool = true;
+            ),
+            quote! {
+                let mut __corio_described = #describe;
+                __corio_described.name = ::core::option::Option::Some(
+                    ::corio::__private::method_name::<Self>(#name),
+                );
+                __corio_described
+            },
+        )
+    } else {
+        (quote!(), describe)
+    };
     quote! {
         #(#items)*
         #(#statics)*
@@ -295,6 +337,7 @@ pub(crate) fn generator(
             const NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
             type Return = __CorioR;
             const ASYNC: bool = #is_async;
+            #method_const
             #[inline]
             fn status(&self) -> ::corio::__private::Status {
                 match self {
@@ -327,24 +370,13 @@ pub(crate) fn generator(
                 #anchors
                 let mut __corio_state = ::core::mem::replace(__corio_frame, __CorioFrame::Running);
                 '__corio_dispatch: loop {
-                    match __corio_state {
-                        #(#arms)*
-                        // Never reached (see `rest_check` above); not a panic, which would
-                        // bring an unwind path into every resume.
-                        __CorioFrame::Running | __CorioFrame::Done(_) => {
-                            *__corio_frame = __corio_state;
-                            return ::corio::__private::Step(::core::option::Option::None);
-                        }
-                    }
+                    #dispatch
                 }
             },
             #[allow(unused_imports, unused_variables, clippy::all)]
             |__corio_frame, __corio_out| {
                 use ::corio::__private::{NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _};
-                match __corio_frame {
-                    #(#describe_arms)*
-                    _ => ::corio::__private::Described::NONE,
-                }
+                #describe
             },
         )
     }

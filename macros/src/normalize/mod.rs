@@ -175,12 +175,15 @@ impl Normalizer<'_> {
                 None,
             ));
         }
+        // `#[cfg(…)]`'d candidates for the body's value: whichever is compiled in is the tail.
+        let cfg_tails = matches!(tail, Tail::Return) && cfg_tails(&mut stmts);
         // A block whose value is used and whose last statement is `e;` has the type of
         // `{ e; }`: `()`, or `!` when `e` diverges (`panic!(…);`, `loop {}`, `exit(1);`). Make
         // that block its value, so that rustc types it as it types the plain function.
         // The same when `e;` is a block that suspends (`unsafe { …; yield_!(()); f() };`): it is
         // `!` when its own tail is, so that tail becomes `f();` and the block the value (F17).
         if !matches!(tail, Tail::Discard)
+            && !cfg_tails
             && let Some(Stmt::Expr(last @ (Expr::Unsafe(_) | Expr::Block(_)), Some(_))) =
                 stmts.last()
             && contains(last)
@@ -204,6 +207,7 @@ impl Normalizer<'_> {
             }
         }
         if !matches!(tail, Tail::Discard)
+            && !cfg_tails
             && let Some(last) = stmts.last()
             && is_value_statement(last)
         {
@@ -372,20 +376,7 @@ impl Normalizer<'_> {
     /// if c { yield_!(1) } else { 2 }     Return: If c { Suspend(1) …; Return(<resume value>) }
     ///                                            else { Return(2) }
     /// ```
-    fn tail(&mut self, mut e: Expr, tail: Tail, out: &mut Vec<Node>) {
-        // `#[cfg(…)] { abort() }` as the body's value: when it is compiled out, the body has
-        // no tail and its type is that of its statements (`!` after `{ exit(1); }`), so it is
-        // `#[cfg(…)] { return e; }`, and the body then falls off its end (bytes' `abort`).
-        if matches!(tail, Tail::Return)
-            && !contains(&e)
-            && let Some(attrs) = expr_attrs(&mut e)
-            && attrs.iter().any(|a| a.path().is_ident("cfg"))
-        {
-            let attrs = std::mem::take(attrs);
-            let stmt: Expr = parse_quote!(#(#attrs)* { return #e; });
-            self.stmt_expr(stmt, None, out);
-            return;
-        }
+    fn tail(&mut self, e: Expr, tail: Tail, out: &mut Vec<Node>) {
         // `#[allow(deprecated)] usize::MAX` as a block's value: an attribute on an expression
         // is only stable on a statement or a block's tail, so the value stays a block's tail.
         let e = if has_outer_attrs(&e) && !contains(&e) && !matches!(tail, Tail::Discard) {
@@ -476,4 +467,102 @@ fn expr_attrs(e: &mut Expr) -> Option<&mut Vec<syn::Attribute>> {
         Expr::Tuple(x) => &mut x.attrs,
         _ => return None,
     })
+}
+
+/// The body's statements end in `#[cfg(…)]`'d expressions without `;` (`#[cfg(debug_assertions)]
+/// { &DIGITS[i..i + 3] } #[cfg(not(debug_assertions))] unsafe { … }`): after cfg-stripping,
+/// the last one compiled in is the tail, and with none the body has no tail (its type is then
+/// `!` from a statement that diverged, see `__private::FallOff`). Each candidate `e` with
+/// predicate `P`, followed in that run of cfg'd statements by others with `Q1, …`, becomes
+/// `#[cfg(all(P, not(any(Q1, …))))] { return e; };` and `#[cfg(all(P, any(Q1, …)))] e` (the
+/// statement it is when a later one is compiled in). Whether there was such a run.
+fn cfg_tails(stmts: &mut Vec<Stmt>) -> bool {
+    /// Takes the statement's `#[cfg(…)]` attributes off: them, and their predicates.
+    fn cfg_of(stmt: &mut Stmt) -> Option<(Vec<syn::Attribute>, Vec<TokenStream>)> {
+        let attrs = match stmt {
+            Stmt::Local(l) => &mut l.attrs,
+            Stmt::Item(_) => return None,
+            Stmt::Expr(e, _) => expr_attrs(e)?,
+            Stmt::Macro(m) => &mut m.attrs,
+        };
+        let cfgs: Vec<&syn::Attribute> =
+            attrs.iter().filter(|a| a.path().is_ident("cfg")).collect();
+        let preds: Vec<TokenStream> = cfgs
+            .iter()
+            .map(|a| a.meta.require_list().ok().map(|l| l.tokens.clone()))
+            .collect::<Option<_>>()?;
+        if preds.is_empty() {
+            return None;
+        }
+        let (cfgs, others) = std::mem::take(attrs)
+            .into_iter()
+            .partition(|a| a.path().is_ident("cfg"));
+        *attrs = others;
+        Some((cfgs, preds))
+    }
+    // the trailing run of statements that each have a `#[cfg]`, with their predicates
+    let mut run: Vec<(Stmt, Vec<syn::Attribute>, TokenStream)> = Vec::new();
+    while let Some(mut last) = stmts.pop() {
+        if contains(&last) {
+            stmts.push(last);
+            break;
+        }
+        match cfg_of(&mut last) {
+            Some((cfgs, preds)) => run.push((last, cfgs, quote!(all(#(#preds),*)))),
+            None => {
+                stmts.push(last);
+                break;
+            }
+        }
+    }
+    run.reverse();
+    let any_tail = run.iter().any(|(s, _, _)| matches!(s, Stmt::Expr(_, None)));
+    if !any_tail {
+        for (mut stmt, cfgs, _) in run {
+            put_back(&mut stmt, cfgs);
+            stmts.push(stmt);
+        }
+        return false;
+    }
+    let preds: Vec<TokenStream> = run.iter().map(|(_, _, p)| p.clone()).collect();
+    for (i, (mut stmt, cfgs, p)) in run.into_iter().enumerate() {
+        let later = &preds[i + 1..];
+        match stmt {
+            Stmt::Expr(mut e, None) => {
+                // an attribute left on the value (`#[allow(…)]`) is only stable on a tail
+                let value: Expr = match expr_attrs(&mut e) {
+                    Some(a) if !a.is_empty() => parse_quote!({ #e }),
+                    _ => e.clone(),
+                };
+                stmts
+                    .push(parse_quote!(#[cfg(all(#p, not(any(#(#later),*))))] { return #value; };));
+                if !later.is_empty() {
+                    stmts.push(Stmt::Expr(
+                        parse_quote!(#[cfg(all(#p, any(#(#later),*)))] #e),
+                        None,
+                    ));
+                }
+            }
+            _ => {
+                put_back(&mut stmt, cfgs);
+                stmts.push(stmt);
+            }
+        }
+    }
+    true
+}
+
+/// Puts a statement's `#[cfg]` attributes back in front of its others.
+fn put_back(stmt: &mut Stmt, mut cfgs: Vec<syn::Attribute>) {
+    let attrs = match stmt {
+        Stmt::Local(l) => &mut l.attrs,
+        Stmt::Item(_) => return,
+        Stmt::Expr(e, _) => match expr_attrs(e) {
+            Some(a) => a,
+            None => return,
+        },
+        Stmt::Macro(m) => &mut m.attrs,
+    };
+    cfgs.append(attrs);
+    *attrs = cfgs;
 }

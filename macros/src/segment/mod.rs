@@ -75,6 +75,8 @@ pub(crate) fn segment(
         let id = l.scope.bind(a.name.clone(), a.mutable, false, None, a.span);
         l.scope.bindings[id].display = a.display.clone();
         l.scope.bindings[id].arg_ty = a.ty.clone();
+        // `grid: Vec<Row>` is a container the frame owns, as `let grid: Vec<Row> = …` is.
+        l.scope.bindings[id].owned = a.ty.as_ref().is_some_and(borrow::is_std_container);
         l.scope.stack.push(id);
     }
     let start = l.new_state(Kind::Start);
@@ -138,7 +140,9 @@ impl Lower<'_> {
                     let assigns = assigns::stmt_assigns(&stmt);
                     // A statement that never goes on (`panic!(…);`, `t = { unreachable!(); };`,
                     // `if c { return 1; } else { break; }`) ends its segment like a jump.
-                    let jumps = is_jump(&stmt) || assigns.is_none();
+                    // Not when a `#[cfg(…)]` may compile it out (`#[cfg(x)] { return v; };`):
+                    // then what follows runs.
+                    let jumps = (is_jump(&stmt) || assigns.is_none()) && !has_cfg(&stmt);
                     let defs = assigns
                         .unwrap_or_default()
                         .iter()
@@ -447,4 +451,15 @@ fn is_jump(stmt: &Stmt) -> bool {
         }
     }
     matches!(stmt, Stmt::Expr(e, _) if jump(e))
+}
+
+/// Does the statement have a `#[cfg(…)]` of its own?
+fn has_cfg(stmt: &Stmt) -> bool {
+    let attrs: &[syn::Attribute] = match stmt {
+        Stmt::Local(l) => &l.attrs,
+        Stmt::Macro(m) => &m.attrs,
+        Stmt::Item(_) => return false,
+        Stmt::Expr(e, _) => crate::syntax::expr_attrs(e),
+    };
+    attrs.iter().any(|a| a.path().is_ident("cfg"))
 }

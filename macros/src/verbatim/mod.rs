@@ -81,7 +81,42 @@ fn is_single_ident(e: &Expr) -> bool {
     matches!(e, Expr::Path(p) if p.qself.is_none() && p.path.get_ident().is_some())
 }
 
+/// A binding, or a tuple or array of them (and `_`): the left side of an assignment that
+/// assigns whole bindings.
+fn is_assignee(e: &Expr) -> bool {
+    match e {
+        Expr::Paren(p) => is_assignee(&p.expr),
+        Expr::Tuple(t) => t.elems.iter().all(is_assignee),
+        Expr::Array(a) => a.elems.iter().all(is_assignee),
+        Expr::Infer(_) => true,
+        e => is_single_ident(e),
+    }
+}
+
 impl Verbatim {
+    /// The bindings an assignment assigns (`is_assignee`): recorded (each a
+    /// [`Part::Name`] in analysis mode), and renamed.
+    fn assignee(&mut self, e: &mut Expr) {
+        match e {
+            Expr::Paren(p) => self.assignee(&mut p.expr),
+            Expr::Tuple(t) => t.elems.iter_mut().for_each(|e| self.assignee(e)),
+            Expr::Array(a) => a.elems.iter_mut().for_each(|e| self.assignee(e)),
+            Expr::Path(p) => {
+                let ident = p.path.segments[0].ident.clone();
+                if self.analysing() && !self.declared(&ident.to_string()) {
+                    self.assigns.insert(ident.to_string());
+                    let part = Part::Name(ident.clone(), None);
+                    p.path.segments[0].ident = self.holes.put(part, ident.span());
+                }
+                if let Some(to) = self.renamed(&ident.to_string()) {
+                    let to = proc_macro2::Ident::new(to, ident.span());
+                    *e = parse_quote!(#to);
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// Analysis mode: exits are numbered from `exit_base`; placeholders are added to
     /// `holes`.
     pub(crate) fn analyse(exit_base: usize, holes: Holes) -> Self {
@@ -172,20 +207,10 @@ impl VisitMut for Verbatim {
                     }
                 }
             }
-            Expr::Assign(a) if is_single_ident(&a.left) => {
-                // Assigning a whole binding does not read it.
-                if let Expr::Path(p) = &mut *a.left {
-                    let ident = p.path.segments[0].ident.clone();
-                    if self.analysing() && !self.declared(&ident.to_string()) {
-                        self.assigns.insert(ident.to_string());
-                        let part = Part::Name(ident.clone(), None);
-                        p.path.segments[0].ident = self.holes.put(part, ident.span());
-                    }
-                    if let Some(to) = self.renamed(&ident.to_string()) {
-                        let to = proc_macro2::Ident::new(to, ident.span());
-                        *a.left = parse_quote!(#to);
-                    }
-                }
+            Expr::Assign(a) if is_assignee(&a.left) => {
+                // Assigning a whole binding does not read it (nor do the bindings of a
+                // destructuring assignment, `(q, r1) = f();`).
+                self.assignee(&mut a.left);
                 self.visit_expr_mut(&mut a.right);
             }
             Expr::Return(r) if self.closures == 0 && self.analysing() => {

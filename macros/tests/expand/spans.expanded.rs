@@ -4,7 +4,7 @@ fn spans(
     (),
     Yield = (usize, usize),
     Return = (),
-> + ::corio::__private::Inspect + ::core::fmt::Debug + ::core::iter::Iterator<
+> + ::corio::__private::Inspect + ::core::fmt::Debug + ::core::iter::FusedIterator<
     Item = (usize, usize),
 > {
     static __CORIO_POINT_0: ::corio::__private::SuspendPoint = ::corio::__private::SuspendPoint {
@@ -76,101 +76,67 @@ fn spans(
                 __CorioFrame::Running,
             );
             '__corio_dispatch: loop {
-                match __corio_state {
-                    __CorioFrame::Start { text: text } => {
-                        #[allow(unreachable_code)]
-                        let (bytes, mut i) = '__corio_to1: {
-                            let text = text;
-                            let bytes = text.as_bytes();
-                            let mut i = 0;
-                            {
-                                break '__corio_to1 (bytes, i);
-                            }
-                        };
-                        '__corio_loop1: loop {
-                            if i < bytes.len() {
-                                while i < bytes.len() && bytes[i] == b' ' {
-                                    i += 1;
-                                }
-                                let start = i;
-                                while i < bytes.len() && bytes[i] != b' ' {
-                                    i += 1;
-                                }
-                                if i > start {
-                                    let __corio_y: (usize, usize) = (start, i);
-                                    *__corio_frame = __CorioFrame::Suspend0 {
-                                        i: i,
-                                        bytes: bytes,
-                                    };
-                                    return ::corio::__private::Step::some(
-                                        ::corio::__private::CoroutineState::Yielded(__corio_y),
-                                    );
-                                } else {
-                                    {
-                                        continue '__corio_loop1;
-                                    }
-                                }
-                            } else {
+                #[allow(unreachable_code)]
+                let (bytes, mut i) = '__corio_to1: {
+                    match __corio_state {
+                        __CorioFrame::Start { text: text } => {
+                            ::corio::__private::cold(move || '__corio_to1: {
+                                let text = text;
+                                let bytes = text.as_bytes();
+                                let mut i = 0;
                                 {
-                                    let __corio_ret: () = ();
-                                    *__corio_frame = __CorioFrame::Done(
-                                        ::core::option::Option::None,
-                                    );
-                                    return ::corio::__private::Step::some(
-                                        ::corio::__private::CoroutineState::Complete(__corio_ret),
-                                    );
+                                    break '__corio_to1 (bytes, i);
                                 }
-                            }
+                            })
                         }
-                    }
-                    __CorioFrame::Suspend0 { bytes: bytes, i: mut i } => {
-                        #[allow(unreachable_code)]
-                        let (bytes, mut i) = '__corio_to1: {
+                        __CorioFrame::Suspend0 { bytes: bytes, i: mut i } => {
                             let bytes = bytes;
                             let mut i = i;
                             {
                                 break '__corio_to1 (bytes, i);
                             }
-                        };
-                        '__corio_loop1: loop {
-                            if i < bytes.len() {
-                                while i < bytes.len() && bytes[i] == b' ' {
-                                    i += 1;
-                                }
-                                let start = i;
-                                while i < bytes.len() && bytes[i] != b' ' {
-                                    i += 1;
-                                }
-                                if i > start {
-                                    let __corio_y: (usize, usize) = (start, i);
-                                    *__corio_frame = __CorioFrame::Suspend0 {
-                                        i: i,
-                                        bytes: bytes,
-                                    };
-                                    return ::corio::__private::Step::some(
-                                        ::corio::__private::CoroutineState::Yielded(__corio_y),
-                                    );
-                                } else {
-                                    {
-                                        continue '__corio_loop1;
-                                    }
-                                }
-                            } else {
-                                {
-                                    let __corio_ret: () = ();
-                                    *__corio_frame = __CorioFrame::Done(
-                                        ::core::option::Option::None,
-                                    );
-                                    return ::corio::__private::Step::some(
-                                        ::corio::__private::CoroutineState::Complete(__corio_ret),
-                                    );
-                                }
-                            }
+                        }
+                        __CorioFrame::Running | __CorioFrame::Done(_) => {
+                            *__corio_frame = __corio_state;
+                            return ::corio::__private::Step(
+                                ::core::option::Option::None,
+                            );
                         }
                     }
-                    __CorioFrame::Running | __CorioFrame::Done(_) => {
-                        *__corio_frame = __corio_state;
-                        return ::corio::__private::Step(::core::option::Option::None);
+                };
+                '__corio_loop1: loop {
+                    if i < bytes.len() {
+                        while i < bytes.len() && bytes[i] == b' ' {
+                            i += 1;
+                        }
+                        let start = i;
+                        while i < bytes.len() && bytes[i] != b' ' {
+                            i += 1;
+                        }
+                        if i > start {
+                            let __corio_y: (usize, usize) = (start, i);
+                            *__corio_frame = __CorioFrame::Suspend0 {
+                                i: i,
+                                bytes: bytes,
+                            };
+                            return ::corio::__private::Step::some(
+                                ::corio::__private::CoroutineState::Yielded(__corio_y),
+                            );
+                        } else {
+                            {
+                                continue '__corio_loop1;
+                            }
+                        }
+                    } else {
+                        {
+                            let __corio_ret: () = ();
+                            *__corio_frame = __CorioFrame::Done(
+                                ::core::option::Option::None,
+                            );
+                            return ::corio::__private::Step::some(
+                                ::corio::__private::CoroutineState::Complete(__corio_ret),
+                            );
+                        }
                     }
                 }
             }

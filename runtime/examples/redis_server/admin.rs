@@ -17,6 +17,51 @@ pub(super) fn keys(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     After::Continue
 }
 
+/// SCAN cursor [MATCH pattern] [COUNT n] [TYPE type]: a step of an iteration over the keys
+/// (see `Db::scan` for the order and the guarantee). MATCH and TYPE filter a step's keys after
+/// they were chosen, as in Redis, so a step may return none before the end.
+pub(super) fn scan(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    let Some(cursor) = std::str::from_utf8(a.get(1))
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
+        return error(c, "ERR invalid cursor");
+    };
+    let (mut pattern, mut count, mut kind) = (None, 10usize, None);
+    let mut i = 2;
+    while i < a.len() {
+        let (opt, value) = (a.get(i), (i + 1 < a.len()).then(|| a.get(i + 1)));
+        match (opt.to_ascii_uppercase().as_slice(), value) {
+            (b"MATCH", Some(p)) => pattern = Some(p),
+            (b"COUNT", Some(n)) => match parse_i64(n) {
+                Some(n) if n >= 1 => count = n as usize,
+                Some(_) => return error(c, "ERR syntax error"),
+                None => return error(c, NOT_INTEGER),
+            },
+            (b"TYPE", Some(t)) => kind = Some(t),
+            _ => return error(c, "ERR syntax error"),
+        }
+        i += 2;
+    }
+    let db = c.server.db.lock();
+    let (next, batch) = db.scan(cursor, count);
+    let keys: Vec<&[u8]> = batch
+        .into_iter()
+        .filter(|(k, v)| {
+            pattern.is_none_or(|p| glob(p, k))
+                && kind.is_none_or(|t| t.eq_ignore_ascii_case(v.type_name().as_bytes()))
+        })
+        .map(|(k, _)| k)
+        .collect();
+    c.out.array(2);
+    c.out.bulk(next.to_string().as_bytes());
+    c.out.array(keys.len());
+    for k in keys {
+        c.out.bulk(k);
+    }
+    After::Continue
+}
+
 pub(super) fn type_(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     let name = c
         .server
@@ -178,6 +223,60 @@ pub(super) fn client(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
             ),
         ),
     }
+}
+
+/// HELLO [protover [AUTH user pass] [SETNAME name]]: the handshake of RESP3-aware clients.
+/// This server speaks RESP2 only, so `HELLO 3` gets Redis's `NOPROTO` (a client then stays
+/// on RESP2); `HELLO` and `HELLO 2` answer the server's description. The default user has no
+/// password, as Redis's: AUTH with any password succeeds.
+pub(super) fn hello(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
+    if a.len() >= 2 {
+        match parse_i64(a.get(1)) {
+            None => return error(c, "ERR Protocol version is not an integer or out of range"),
+            Some(2) => {}
+            Some(_) => return error(c, "NOPROTO unsupported protocol version"),
+        }
+    }
+    let mut name = None;
+    let mut i = 2;
+    while i < a.len() {
+        let opt = a.get(i).to_ascii_uppercase();
+        match opt.as_slice() {
+            b"AUTH" if i + 2 < a.len() => i += 3,
+            b"SETNAME" if i + 1 < a.len() => {
+                name = Some(a.get(i + 1));
+                i += 2;
+            }
+            _ => {
+                return error(
+                    c,
+                    &format!(
+                        "ERR Syntax error in HELLO option '{}'",
+                        lossy(a.get(i), 128)
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(name) = name {
+        *c.client.name.borrow_mut() = (!name.is_empty()).then(|| name.to_vec());
+    }
+    c.out.array(14);
+    for (key, value) in [("server", "redis"), ("version", "7.0.15")] {
+        c.out.bulk(key.as_bytes());
+        c.out.bulk(value.as_bytes());
+    }
+    c.out.bulk(b"proto");
+    c.out.int(2);
+    c.out.bulk(b"id");
+    c.out.int(c.client.id as i64);
+    for (key, value) in [("mode", "standalone"), ("role", "master")] {
+        c.out.bulk(key.as_bytes());
+        c.out.bulk(value.as_bytes());
+    }
+    c.out.bulk(b"modules");
+    c.out.array(0);
+    After::Continue
 }
 
 pub(super) fn append(c: &mut Ctx<'_>, a: Argv<'_>) -> After {

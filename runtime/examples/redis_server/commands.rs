@@ -199,11 +199,13 @@ commands! {
     b"ZREM" => "zrem", -3, collections::zrem;
     b"ZRANGE" => "zrange", -4, collections::zrange;
     b"KEYS" => "keys", 2, admin::keys;
+    b"SCAN" => "scan", -2, admin::scan;
     b"TYPE" => "type", 2, admin::type_;
     b"SELECT" => "select", 2, admin::select;
     b"INFO" => "info", -1, admin::info;
     b"COMMAND" => "command", -1, admin::command;
     b"CLIENT" => "client", -2, admin::client;
+    b"HELLO" => "hello", -1, admin::hello;
     b"APPEND" => "append", 3, admin::append;
     b"STRLEN" => "strlen", 2, admin::strlen;
     b"SETNX" => "setnx", 3, admin::setnx;
@@ -218,7 +220,14 @@ pub(crate) fn execute(
     argv: Argv<'_>,
 ) -> After {
     let name = argv.get(0);
+    let in_multi = client.multi.borrow().is_some();
+    if let Some(after) = transaction(server, client, out, argv) {
+        return after;
+    }
     let Some(cmd) = lookup(name) else {
+        if in_multi {
+            client.multi_failed.set(true);
+        }
         let mut msg = format!(
             "ERR unknown command '{}', with args beginning with: ",
             lossy(name, 128)
@@ -236,10 +245,20 @@ pub(crate) fn execute(
     };
     let n = argv.len() as i32;
     if (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
+        if in_multi {
+            client.multi_failed.set(true);
+        }
         out.error(&format!(
             "ERR wrong number of arguments for '{}' command",
             cmd.name
         ));
+        return After::Continue;
+    }
+    if in_multi && cmd.name != "quit" {
+        if let Some(queue) = client.multi.borrow_mut().as_mut() {
+            queue.push(argv.to_owned_argv());
+        }
+        out.simple("QUEUED");
         return After::Continue;
     }
     if client.subscribed() && !matches!(cmd.name, "subscribe" | "unsubscribe" | "ping" | "quit") {
@@ -257,6 +276,80 @@ pub(crate) fn execute(
         },
         argv,
     )
+}
+
+/// MULTI, EXEC and DISCARD: `Some` when `argv` is one of them (answered here), else `None`.
+/// Between MULTI and EXEC every other command is checked (name, arity) and queued; EXEC runs
+/// the queue with nothing in between, so on one loop a transaction is atomic as in Redis
+/// (on several loops each command still takes the keyspace lock for itself). WATCH is not
+/// implemented.
+fn transaction(
+    server: &Server,
+    client: &Rc<Client>,
+    out: &mut Vec<u8>,
+    argv: Argv<'_>,
+) -> Option<After> {
+    let name = argv.get(0);
+    let is = |n: &[u8]| name.eq_ignore_ascii_case(n);
+    if !(is(b"MULTI") || is(b"EXEC") || is(b"DISCARD")) {
+        return None;
+    }
+    let in_multi = client.multi.borrow().is_some();
+    if argv.len() != 1 {
+        let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let msg = format!("wrong number of arguments for '{lower}' command");
+        if in_multi && is(b"EXEC") {
+            // A refused EXEC ends the transaction at once, as Redis's execCommandAbort.
+            client.multi.borrow_mut().take();
+            client.multi_failed.set(false);
+            out.error(&format!(
+                "EXECABORT Transaction discarded because of: {msg}"
+            ));
+        } else {
+            if in_multi {
+                client.multi_failed.set(true);
+            }
+            out.error(&format!("ERR {msg}"));
+        }
+        return Some(After::Continue);
+    }
+    if client.subscribed() {
+        return None; // the subscribe-mode error, from `execute`
+    }
+    if is(b"MULTI") {
+        if in_multi {
+            out.error("ERR MULTI calls can not be nested");
+        } else {
+            *client.multi.borrow_mut() = Some(Vec::new());
+            client.multi_failed.set(false);
+            out.simple("OK");
+        }
+        return Some(After::Continue);
+    }
+    let queued = client.multi.borrow_mut().take();
+    let failed = client.multi_failed.replace(false);
+    let Some(queued) = queued else {
+        let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+        let upper = lower.to_ascii_uppercase();
+        out.error(&format!("ERR {upper} without MULTI"));
+        return Some(After::Continue);
+    };
+    if is(b"DISCARD") {
+        out.simple("OK");
+        return Some(After::Continue);
+    }
+    if failed {
+        out.error("EXECABORT Transaction discarded because of previous errors.");
+        return Some(After::Continue);
+    }
+    out.array(queued.len());
+    let mut after = After::Continue;
+    for request in &queued {
+        if execute(server, client, out, request.argv()) == After::Close {
+            after = After::Close;
+        }
+    }
+    Some(after)
 }
 
 /// At most `max` bytes of `b`, as text.

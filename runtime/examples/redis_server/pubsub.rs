@@ -38,6 +38,10 @@ pub(crate) struct Client {
     pub(crate) name: RefCell<Option<Vec<u8>>>,
     /// `CLIENT ID`: unique in the process, increasing in connection order.
     pub(crate) id: u64,
+    /// Between `MULTI` and `EXEC`: the commands queued so far.
+    pub(crate) multi: RefCell<Option<Vec<super::resp::OwnedArgv>>>,
+    /// A command queued after `MULTI` was refused (unknown, wrong arity): `EXEC` aborts.
+    pub(crate) multi_failed: Cell<bool>,
 }
 
 /// The last client id handed out.
@@ -53,6 +57,8 @@ impl Client {
             killed: Cell::new(false),
             name: RefCell::new(None),
             id: LAST_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+            multi: RefCell::new(None),
+            multi_failed: Cell::new(false),
         }
     }
 

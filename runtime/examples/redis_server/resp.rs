@@ -77,6 +77,36 @@ impl<'a> Argv<'a> {
     }
 }
 
+impl Argv<'_> {
+    /// The arguments copied out of the read buffer (a command queued by `MULTI`).
+    pub(crate) fn to_owned_argv(self) -> OwnedArgv {
+        let mut data = Vec::new();
+        let mut spans = Vec::with_capacity(self.len());
+        for arg in self.iter_from(0) {
+            spans.push(data.len()..data.len() + arg.len());
+            data.extend_from_slice(arg);
+        }
+        OwnedArgv { spans, data }
+    }
+}
+
+/// A request's arguments that own their bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct OwnedArgv {
+    spans: Vec<Range<usize>>,
+    data: Vec<u8>,
+}
+
+impl OwnedArgv {
+    /// The arguments, borrowed.
+    pub(crate) fn argv(&self) -> Argv<'_> {
+        Argv {
+            spans: &self.spans,
+            data: &self.data,
+        }
+    }
+}
+
 /// Parses one request at the start of `buf` into `req`.
 ///
 /// After `Incomplete`, call it again with the same bytes at the start of `buf` (and more

@@ -75,6 +75,8 @@ impl<Y, R> Iterator for Unreachable<Y, R> {
     }
 }
 
+impl<Y, R> core::iter::FusedIterator for Unreachable<Y, R> {}
+
 impl<Y, R> Inspect for Unreachable<Y, R> {
     fn status(&self) -> Status {
         Status::Closed

@@ -85,6 +85,7 @@ pub trait InPlaceKind<T> {
     }
 }
 
+// `Future` keeps this impl from matching the `&T` receiver (a reference is `Unpin`).
 impl<T: Future + Unpin> InPlaceKind<T> for T {}
 
 /// The fallback (an impl for `&T`): the future is not `Unpin`.
@@ -95,7 +96,10 @@ pub trait BoxedKind<T> {
     }
 }
 
-impl<T: Future> BoxedKind<T> for &T {}
+// Unbounded: a value that is not a future lands here, and fails only where `IntoFuture` and
+// `Future::poll` ask for a future ("`u32` is not a future"), without an error naming these
+// traits (F-probe-6).
+impl<T> BoxedKind<T> for &T {}
 
 impl<T: Future + Unpin> AwaitInPlace<T> {
     /// Keeps the future as it is.
@@ -105,7 +109,7 @@ impl<T: Future + Unpin> AwaitInPlace<T> {
     }
 }
 
-impl<T: Future> AwaitBoxed<T> {
+impl<T> AwaitBoxed<T> {
     /// Pins the future in a box, once, so the frame stays movable.
     #[inline]
     pub fn store(self, fut: T) -> Pin<Box<T>> {

@@ -63,6 +63,34 @@ pub struct BufReader<S> {
     shared: Rc<RefCell<State<S>>>,
 }
 
+/// A clone is another handle on the same reader (one buffer, one stream), as every corio
+/// handle: hand it to a task that reads while this one keeps its own, or to a helper
+/// coroutine that takes the reader by value. One read waits at a time, across all handles.
+///
+/// # Examples
+///
+/// ```
+/// use corio::io::BufReader;
+///
+/// corio::run(async {
+///     let (a, b) = corio::net::UnixStream::pair()?;
+///     let reader = BufReader::new(b);
+///     let other = reader.clone();
+///     a.write_all(b"one\ntwo\n".to_vec()).await.0?;
+///     assert_eq!(other.read_line().await?, b"one\n");
+///     assert_eq!(reader.read_line().await?, b"two\n"); // the same buffer
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
+impl<S> Clone for BufReader<S> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
 struct State<S> {
     stream: S,
     /// Unread bytes are `buf[pos..]`.

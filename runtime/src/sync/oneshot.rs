@@ -318,44 +318,5 @@ mod tests {
         assert_eq!(rx.ready(), Ok(5));
     }
 
-    #[test]
-    fn dropping_the_sender_wakes_the_receiver_with_an_error() {
-        let (tx, rx) = channel::<()>();
-        let mut rx = Task::new(rx);
-        rx.pending();
-        drop(tx);
-        assert!(rx.woken());
-        assert_eq!(rx.ready(), Err(RecvError));
-    }
-
-    #[test]
-    fn a_dropped_receiver_gives_the_value_back_to_the_sender() {
-        let (tx, rx) = channel();
-        let mut rx = Task::new(rx);
-        rx.pending();
-        rx.cancel();
-        assert!(tx.is_closed());
-        assert_eq!(tx.send("back"), Err("back"));
-    }
-
-    #[test]
-    fn a_receiver_dropped_after_the_send_drops_the_value() {
-        let (tx, rx) = channel();
-        let value = Rc::new(());
-        tx.send(value.clone()).unwrap();
-        assert_eq!(format!("{rx:?}"), r#"Receiver { state: "ready" }"#);
-        drop(rx);
-        assert_eq!(Rc::strong_count(&value), 1);
-    }
-
-    #[test]
-    fn debug_shows_the_state() {
-        let (tx, rx) = channel::<()>();
-        assert_eq!(
-            format!("{tx:?} {rx:?}"),
-            r#"Sender { closed: false } Receiver { state: "waiting" }"#
-        );
-        drop(tx);
-        assert_eq!(format!("{rx:?}"), r#"Receiver { state: "closed" }"#);
-    }
+    crate::sync::testutil::oneshot_shared_tests!(Rc);
 }

@@ -118,3 +118,54 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
         thread::park();
     }
 }
+
+/// The tests that `sync::oneshot` and `sync::threadsafe::oneshot` share word for word: what
+/// the two channels promise alike (a dropped sender, a dropped receiver, the value dropped
+/// with a receiver that never took it, `Debug`). `$ptr` is the shared pointer the module's
+/// values may be (`Rc` or `Arc`); `channel`, `RecvError` and `Task` come from the caller's
+/// scope.
+macro_rules! oneshot_shared_tests {
+    ($ptr:ident) => {
+        #[test]
+        fn dropping_the_sender_wakes_the_receiver_with_an_error() {
+            let (tx, rx) = channel::<()>();
+            let mut rx = Task::new(rx);
+            rx.pending();
+            drop(tx);
+            assert!(rx.woken());
+            assert_eq!(rx.ready(), Err(RecvError));
+        }
+
+        #[test]
+        fn a_dropped_receiver_gives_the_value_back_to_the_sender() {
+            let (tx, rx) = channel();
+            let mut rx = Task::new(rx);
+            rx.pending();
+            rx.cancel();
+            assert!(tx.is_closed());
+            assert_eq!(tx.send("back"), Err("back"));
+        }
+
+        #[test]
+        fn a_receiver_dropped_after_the_send_drops_the_value() {
+            let (tx, rx) = channel();
+            let value = $ptr::new(());
+            tx.send(value.clone()).unwrap();
+            assert_eq!(format!("{rx:?}"), r#"Receiver { state: "ready" }"#);
+            drop(rx);
+            assert_eq!($ptr::strong_count(&value), 1);
+        }
+
+        #[test]
+        fn debug_shows_the_state() {
+            let (tx, rx) = channel::<()>();
+            assert_eq!(
+                format!("{tx:?} {rx:?}"),
+                r#"Sender { closed: false } Receiver { state: "waiting" }"#
+            );
+            drop(tx);
+            assert_eq!(format!("{rx:?}"), r#"Receiver { state: "closed" }"#);
+        }
+    };
+}
+pub(crate) use oneshot_shared_tests;

@@ -1,6 +1,7 @@
 //! Helpers shared by the tests of several loops (`loops.rs`, `loops_channels.rs`,
 //! `loops_threadsafe_channels.rs`): a loop on its own thread, and tools for the
-//! cancellation tests. Each test binary uses a part of them.
+//! cancellation tests, and the channel scenarios both channel test files run
+//! ([`scenarios`]). Each test binary uses a part of them.
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -12,6 +13,8 @@ use std::thread;
 use std::time::Duration;
 
 use corio::RemoteHandle;
+
+pub(crate) mod scenarios;
 
 /// A loop on its own thread that runs until dropped, and its remote handle.
 pub(crate) struct Looper {

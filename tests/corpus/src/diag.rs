@@ -16,6 +16,8 @@ pub(crate) struct Diag {
     pub(crate) rendered: String,
     /// `(file relative to the crate directory, or absolute; line)`, most specific first.
     pub(crate) places: Vec<(PathBuf, usize)>,
+    /// The primary span's source line, split at the span: (before it, the span's text).
+    pub(crate) primary: Option<(String, String)>,
 }
 
 /// `cargo check` of the library of the crate at `crate_dir` (lints capped at warnings, the
@@ -70,6 +72,7 @@ pub(crate) fn check(crate_dir: &Path, target_dir: &Path) -> std::io::Result<Vec<
             message,
             rendered: m["rendered"].as_str().unwrap_or_default().to_string(),
             places,
+            primary: primary(m),
         });
     }
     if build_failed && !diags.iter().any(|d| d.is_error) {
@@ -81,6 +84,7 @@ pub(crate) fn check(crate_dir: &Path, target_dir: &Path) -> std::io::Result<Vec<
             message: "cargo failed".into(),
             rendered: String::from_utf8_lossy(&out.stderr).into_owned(),
             places: Vec::new(),
+            primary: None,
         });
     }
     Ok(diags)
@@ -88,6 +92,27 @@ pub(crate) fn check(crate_dir: &Path, target_dir: &Path) -> std::io::Result<Vec<
 
 /// The places of one diagnostic: primary spans with their expansion call sites, then the
 /// other spans.
+/// The primary span's first source line, split at the span's start: (before, the span's
+/// part of that line).
+fn primary(m: &Value) -> Option<(String, String)> {
+    let span = m["spans"]
+        .as_array()?
+        .iter()
+        .find(|s| s["is_primary"] == true)?;
+    let line = &span["text"].as_array()?.first()?;
+    let text: Vec<char> = line["text"].as_str()?.chars().collect();
+    let start = (line["highlight_start"].as_u64()? as usize).saturating_sub(1);
+    let end = (line["highlight_end"].as_u64()? as usize).saturating_sub(1);
+    let (start, end) = (
+        start.min(text.len()),
+        end.min(text.len()).max(start.min(text.len())),
+    );
+    Some((
+        text[..start].iter().collect(),
+        text[start..end].iter().collect(),
+    ))
+}
+
 fn spans(m: &Value, out: &mut Vec<(PathBuf, usize)>) {
     let all = m["spans"].as_array().cloned().unwrap_or_default();
     for primary in [true, false] {

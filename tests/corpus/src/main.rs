@@ -207,19 +207,21 @@ impl Counts {
     }
 
     fn header() -> String {
-        "| crate | functions | compiles | rule: corio's error | rule: rustc, a borrow the pass does not see | rule: rustc, partial move | rule: rustc, `return`/`?` in a macro | other error | not compiled (cfg) | skipped | build unfinished |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|".into()
+        "| crate | functions | compiles | rule: corio's error | rule: rustc, a borrow the pass does not see | rule: rustc, partial move | rule: rustc, `return`/`?` in a macro | rule: rustc, implied bound (F18) | rule: rustc, E0700 (F10) | other error | not compiled (cfg) | skipped | build unfinished |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|".into()
     }
 
     fn row(&self, label: &str) -> String {
         let rustc = |k| self.rustc.get(k).copied().unwrap_or(0);
         format!(
-            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {label} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             self.functions,
             self.compiles,
             self.ours.values().sum::<usize>(),
             rustc(BORROW_NOT_SEEN),
             rustc(PARTIAL_MOVE),
             rustc(MACRO_RETURN),
+            rustc(IMPLIED_BOUND),
+            rustc(HIDDEN_LIFETIME),
             self.other.values().sum::<usize>(),
             self.not_compiled,
             self.skipped.values().sum::<usize>(),
@@ -531,6 +533,13 @@ const PARTIAL_MOVE: &str = "partial move";
 /// A `return` or `?` inside a `macro_rules!` macro the body calls: rustc's type error inside
 /// the macro, about the step's return type (README: "rustc's own errors").
 const MACRO_RETURN: &str = "return or ? inside a macro";
+/// "lifetime may not live long enough" on a generic return type whose fields imply an outlives
+/// bound the plain fn gets and `impl Coroutine<Return = …>` does not (README: "rustc's own
+/// errors", remedy `where 'new: 'a`; F18).
+const IMPLIED_BOUND: &str = "an outlives bound a generic return type implies";
+/// E0700 at the attribute: a local kept across a point whose type holds the intersection of
+/// two arguments' lifetimes (README: "rustc's own errors", remedy one named lifetime; F10).
+const HIDDEN_LIFETIME: &str = "a local's type holds two arguments' lifetimes";
 
 /// The borrow checker's codes.
 const BORROWCK: &[&str] = &[
@@ -552,9 +561,12 @@ fn classify(errors: &[Diag]) -> Outcome {
             .iter()
             .any(|k| d.message.contains(k))
     };
+    // (a local `macro_rules!` the pass renamed apart shows as "originates in the macro
+    // `__corio_macro1_item`", without "in this macro invocation")
     let macro_return = |d: &Diag| {
         matches!(d.code.as_deref(), Some("E0308" | "E0277"))
-            && d.rendered.contains("in this macro invocation")
+            && (d.rendered.contains("in this macro invocation")
+                || d.rendered.contains("this error originates in the macro `"))
             && d.rendered.contains("CoroutineState")
     };
     let partial =
@@ -562,6 +574,33 @@ fn classify(errors: &[Diag]) -> Outcome {
     let borrowck = |d: &Diag| d.code.as_deref().is_some_and(|c| BORROWCK.contains(&c));
     if errors.iter().any(macro_return) {
         return Outcome::RustcRule(MACRO_RETURN);
+    }
+    // F18: on the return type itself (`-> Iter<'a, &'new str>`), with rustc's own remedy.
+    let implied_bound = |d: &Diag| {
+        d.code.is_none()
+            && d.message == "lifetime may not live long enough"
+            && d.rendered
+                .contains("consider adding the following bound: `'")
+            && d.primary.as_ref().is_some_and(|(before, ty)| {
+                before.trim_end().ends_with("->") && ty.contains('<') && ty.contains('\'')
+            })
+    };
+    if errors.iter().all(implied_bound) {
+        return Outcome::RustcRule(IMPLIED_BOUND);
+    }
+    // F10: the hidden type of the coroutine's `impl …` (at the attribute) captures a lifetime
+    // that is none of the signature's own.
+    let hidden_lifetime = |d: &Diag| {
+        d.code.as_deref() == Some("E0700")
+            && d.message.starts_with("hidden type for `impl ")
+            && d.message
+                .contains("captures lifetime that does not appear in bounds")
+            && d.primary.as_ref().is_some_and(|(before, at)| {
+                before.trim().is_empty() && at.starts_with("#[corio::coroutine")
+            })
+    };
+    if errors.iter().all(hidden_lifetime) {
+        return Outcome::RustcRule(HIDDEN_LIFETIME);
     }
     if errors.iter().all(ours) {
         return Outcome::OurRule(key(&errors[0], 70));
@@ -571,9 +610,12 @@ fn classify(errors: &[Diag]) -> Outcome {
     let generic_outlives = |d: &Diag| {
         matches!(d.code.as_deref(), Some("E0310" | "E0311")) && errors.iter().any(borrowck)
     };
+    // The same for E0700 at the attribute next to a borrow error: the frame's type holds the
+    // borrow's lifetime (num-bigint's `mac3`: `for … in [&r0, &r1].iter()` across points).
+    let borrow_hidden = |d: &Diag| hidden_lifetime(d) && errors.iter().any(borrowck);
     if errors
         .iter()
-        .all(|d| borrowck(d) || partial(d) || generic_outlives(d))
+        .all(|d| borrowck(d) || partial(d) || generic_outlives(d) || borrow_hidden(d))
     {
         return Outcome::RustcRule(if errors.iter().any(partial) {
             PARTIAL_MOVE
@@ -583,7 +625,9 @@ fn classify(errors: &[Diag]) -> Outcome {
     }
     let d = errors
         .iter()
-        .find(|d| !(ours(d) || borrowck(d) || partial(d) || generic_outlives(d)))
+        .find(|d| {
+            !(ours(d) || borrowck(d) || partial(d) || generic_outlives(d) || borrow_hidden(d))
+        })
         .unwrap_or(&errors[0]);
     Outcome::Other(key(d, 110))
 }
@@ -616,6 +660,7 @@ mod tests {
             message: message.into(),
             rendered: String::new(),
             places: Vec::new(),
+            primary: None,
         }
     }
 
@@ -628,5 +673,34 @@ mod tests {
             Outcome::RustcRule(BORROW_NOT_SEEN)
         );
         assert!(matches!(classify(&[outlives]), Outcome::Other(_)));
+    }
+
+    #[test]
+    fn an_implied_bound_on_the_return_type_is_f18_and_nothing_else() {
+        let mut d = diag("", "lifetime may not live long enough");
+        d.code = None;
+        d.rendered = "help: consider adding the following bound: `'new: 'a`".into();
+        d.primary = Some((") -> ".into(), "Iter<'a, &'new str, u8>".into()));
+        assert_eq!(classify(&[d.clone()]), Outcome::RustcRule(IMPLIED_BOUND));
+        // the same message on a statement of the body is not this case
+        d.primary = Some(("    ".into(), "v".into()));
+        assert!(matches!(classify(&[d]), Outcome::Other(_)));
+    }
+
+    #[test]
+    fn e0700_at_the_attribute_is_f10_and_nothing_else() {
+        let mut d = diag(
+            "E0700",
+            "hidden type for `impl Coroutine<Yield = (), Return = bool> + Inspect + Debug` captures lifetime that does not appear in bounds",
+        );
+        d.primary = Some((String::new(), "#[corio::coroutine(yield = ())]".into()));
+        assert_eq!(classify(&[d.clone()]), Outcome::RustcRule(HIDDEN_LIFETIME));
+        let borrow = diag("E0716", "temporary value dropped while borrowed");
+        assert_eq!(
+            classify(&[borrow, d.clone()]),
+            Outcome::RustcRule(BORROW_NOT_SEEN)
+        );
+        d.primary = Some(("    ".into(), "x".into()));
+        assert!(matches!(classify(&[d]), Outcome::Other(_)));
     }
 }

@@ -71,8 +71,9 @@ impl Gen {
             },
             2..=4 if self.f("borrow_call") => {
                 // A borrow that ends inside the expression, before any later operand's
-                // suspension point.
-                let later = self.int(d, cx);
+                // suspension point. Generated in the order of the text: the later operand
+                // must see what the borrow's operands move (seed 1012 async case 34 used `x`
+                // after `measure(&[ctx.consume(x), …])` moved it, E0382).
                 let borrow = match self.rng.below(4) {
                     0 => {
                         let v = self.pick(|v| v.kind == Kind::Vec)?;
@@ -92,6 +93,7 @@ impl Gen {
                         format!("measure(&[{a}, {b}])")
                     }
                 };
+                let later = self.int(d, cx);
                 Some(format!("mix({borrow}, {later})"))
             }
             5..=19 if self.f("exprs") => self.expr_form(d, cx),
@@ -841,11 +843,16 @@ impl Gen {
 
     /// The end of a body with `diverging_tail`: its last statement diverges.
     pub(super) fn diverging_tail(&mut self) -> String {
+        // The yield statement comes first in the program, so it is generated first: the tail
+        // sees the bindings it declares (a `let b` shadowing a `let mut b`) and the values it
+        // moves (seed 1009 async case 19 assigned to the immutable `b` the yield declared).
+        let choice = self.rng.below(5);
+        let y = matches!(choice, 1 | 4).then(|| self.yield_stmt());
         let tail = self.int(0, YES);
-        match self.rng.below(5) {
+        match choice {
             0 => format!("return Ok({tail});\n}}\n"),
             1 => {
-                let y = self.yield_stmt();
+                let y = y.unwrap_or_default();
                 format!("{y}\nreturn Err({tail});\n}}\n")
             }
             2 => {
@@ -860,7 +867,7 @@ impl Gen {
                 )
             }
             _ => {
-                let y = self.yield_stmt();
+                let y = y.unwrap_or_default();
                 let end = [
                     "panic!(\"not reached\")",
                     "unreachable!()",

@@ -58,8 +58,10 @@ fn main() -> ExitCode {
             index,
             features,
         ),
-        (None, false) => corio_diffgen::cases_file(seed, first, cases),
-        (None, true) => corio_diffgen::async_cases_file(seed, first, cases),
+        (None, false) => corio_diffgen::cases_file_with(seed, first, cases, features, "case"),
+        (None, true) => {
+            corio_diffgen::async_cases_file_with(seed, first, cases, features, "async_case")
+        }
     };
     print!("{text}");
     ExitCode::SUCCESS
