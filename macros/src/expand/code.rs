@@ -363,7 +363,9 @@ impl VisitMut for Markers<'_, '_> {
                 let tokens = self
                     .printer
                     .exit(k.base10_parse().expect("exit number"), self.at);
-                *e = Expr::Verbatim(tokens);
+                // the jump's own `#[cfg(…)]` (see `verbatim::keep_attrs`)
+                let attrs = &m.attrs;
+                *e = Expr::Verbatim(quote!(#(#attrs)* #tokens));
                 return;
             }
             if m.mac.path.is_ident("__corio_resume") {
