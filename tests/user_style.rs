@@ -4,7 +4,7 @@
 //! nested loops left early, recursion and coroutines awaiting each other. Each body is
 //! compared with the plain fn (`twin!`, `same!`) or rustc's own `async fn`.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::error::Error;
 use std::fmt;
 use std::iter::FusedIterator;
@@ -59,8 +59,8 @@ impl Error for ConfError {}
 
 twin! {
     yield = (String, u32);
-    fn parse_conf[](text: &'static str) -> Result<HashMap<String, u32>, ConfError> {
-        let mut out = HashMap::new();
+    fn parse_conf[](text: &'static str) -> Result<BTreeMap<String, u32>, ConfError> {
+        let mut out = BTreeMap::new();
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
             let Some((k, v)) = line.split_once('=') else {
                 return Err(ConfError::Missing(line.to_string()));
@@ -432,10 +432,58 @@ impl Tokens {
     }
 }
 
+pub(crate) struct Wrapper<T>(T);
+
+impl<T: Clone + fmt::Debug> Wrapper<T> {
+    #[corio::coroutine]
+    async fn get(&self) -> T {
+        corio::sleep(std::time::Duration::from_millis(0)).await;
+        self.0.clone()
+    }
+}
+
+pub(crate) trait Describe {
+    #[corio::coroutine(yield = String)]
+    fn lines(&self) {
+        yield_!(String::new());
+    }
+}
+
+impl Describe for Tokens {}
+impl Describe for u8 {}
+
+#[corio::coroutine(yield = u8)]
+fn free() {
+    yield_!(0);
+}
+
 #[test]
-fn method_name() {
-    let name = Tokens.words().name();
-    assert!(name.ends_with("words"), "{name}");
+fn method_names_include_their_type() {
+    assert_eq!(
+        Tokens.words().name(),
+        "integration::user_style::Tokens::words"
+    );
+    // Every instance of a generic impl has one name, as in Python's `__qualname__`.
+    assert_eq!(
+        Wrapper(1u8).get().name(),
+        "integration::user_style::Wrapper::get"
+    );
+    assert_eq!(
+        Wrapper("s").get().name(),
+        "integration::user_style::Wrapper::get"
+    );
+    // A trait's default method is named for the type it runs on.
+    assert_eq!(
+        Tokens.lines().name(),
+        "integration::user_style::Tokens::lines"
+    );
+    assert_eq!(7u8.lines().name(), "u8::lines");
+    // The same `&'static str` each time (joined once), and free fns keep their path.
+    assert!(std::ptr::eq(Tokens.words().name(), Tokens.words().name()));
+    assert_eq!(free().name(), "integration::user_style::free");
+    let g = Tokens.words();
+    assert!(format!("{g:?}").contains("Tokens::words"), "{g:?}");
+    assert_eq!(corio::run(Wrapper(5u32).get()), 5);
 }
 
 #[test]
@@ -448,4 +496,101 @@ fn twins_agree_through_drain() {
     assert!(matches!(g.resume(()), CoroutineState::Yielded(0)));
     plain_yield(0);
     trace("done");
+}
+
+// Async fns as users write them: lifetimes in arguments and returns, `where` clauses,
+// `impl Trait` arguments, `?` on `Option`, `let else` and labelled breaks around awaits.
+async fn tick() {
+    corio::sleep(std::time::Duration::from_millis(0)).await;
+}
+
+twin! {
+    async fn longest_word['a](text: &'a str, min: usize) -> Option<&'a str> {
+        let mut best: Option<&'a str> = None;
+        'lines: for line in text.lines() {
+            for word in line.split(' ') {
+                tick().await;
+                if word == "stop" {
+                    break 'lines;
+                }
+                if word.len() < min {
+                    continue 'lines;
+                }
+                if best.is_none_or(|b| word.len() > b.len()) {
+                    best = Some(word);
+                }
+            }
+        }
+        let first = best?.chars().next()?;
+        tick().await;
+        if first == 'x' {
+            return None;
+        }
+        best
+    }
+}
+
+#[corio::coroutine]
+async fn summed<I>(items: I, scale: impl Fn(u32) -> u32) -> u32
+where
+    I: IntoIterator<Item = u32>,
+{
+    let mut total = 0;
+    for i in items {
+        tick().await;
+        total += scale(i);
+    }
+    total
+}
+
+async fn summed_plain<I>(items: I, scale: impl Fn(u32) -> u32) -> u32
+where
+    I: IntoIterator<Item = u32>,
+{
+    let mut total = 0;
+    for i in items {
+        tick().await;
+        total += scale(i);
+    }
+    total
+}
+
+twin! {
+    async fn parse_pairs[](text: String) -> Result<Vec<(String, i32)>, String> {
+        let mut out = Vec::new();
+        for line in text.lines().map(str::to_owned).collect::<Vec<_>>() {
+            // (An await inside this `else` is F-diag-2: a false borrow error.)
+            let Some((k, v)) = line.split_once(':') else {
+                return Err(format!("no colon in {line:?}"));
+            };
+            let v: i32 = v.trim().parse().map_err(|e| format!("{k}: {e}"))?;
+            // Owned before the await: `k` borrows `line`, a local of the frame (the borrowing
+            // rule; rustc reports E0505/E0597 at `line` if `k` is kept across it).
+            let k = k.to_string();
+            tick().await;
+            out.push((k, v));
+        }
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(out)
+    }
+}
+
+#[test]
+fn async_fns_with_lifetimes_bounds_and_early_exits() {
+    for (text, min) in [
+        ("ab abc\nxyzzy q", 2),
+        ("aaaa stop bbbbbbb", 1),
+        ("", 0),
+        ("xylophone", 1),
+    ] {
+        let s = text.to_string();
+        let coro = corio::run(longest_word::coro(&s, min));
+        let plain = corio::run(longest_word::plain::run(&s, min));
+        assert_eq!(coro, plain, "{text:?}");
+    }
+    let coro = corio::run(summed(vec![1, 2, 3], |x| x * 10));
+    assert_eq!(coro, corio::run(summed_plain(vec![1, 2, 3], |x| x * 10)));
+    same_async!(parse_pairs("a: 1\nb: 3\nc:3".to_string()));
+    same_async!(parse_pairs("a: 1\nb".to_string()));
+    same_async!(parse_pairs("a: x".to_string()));
 }

@@ -97,6 +97,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
     let shape = Shape {
         flavor,
         name: &sig.ident,
+        method: sig.receiver().is_some(),
         yield_ty,
         resume_ty,
         ret_ty: ret_ty.as_ref(),

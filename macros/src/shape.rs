@@ -23,6 +23,8 @@ pub(crate) enum Flavor {
 pub(crate) struct Shape<'a> {
     pub(crate) flavor: Flavor,
     pub(crate) name: &'a Ident,
+    /// A fn with a receiver: `name()` includes its `Self` type (`app::Tokens::words`).
+    pub(crate) method: bool,
     pub(crate) yield_ty: &'a Type,
     pub(crate) resume_ty: &'a Type,
     pub(crate) ret_ty: Option<&'a Type>,

@@ -315,6 +315,7 @@ fn pass_map_walkthrough() {
     let shape = crate::shape::Shape {
         flavor: crate::shape::Flavor::Generator,
         name: &name,
+        method: false,
         yield_ty: &i64_ty,
         resume_ty: &i64_ty,
         ret_ty: Some(&i64_ty),

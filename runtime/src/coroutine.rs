@@ -124,7 +124,9 @@ impl std::error::Error for ResumeError {}
 pub trait Inspect {
     /// Where the coroutine is in its life cycle.
     fn status(&self) -> Status;
-    /// The function's path, e.g. `echo::handle`.
+    /// The function's path, e.g. `echo::handle`; for a method (a fn with a receiver), its
+    /// type's path and the method, `app::Client::handle` (generic arguments left out, like
+    /// Python's `__qualname__`).
     fn name(&self) -> &'static str;
     /// The suspension point it is stopped at, when `Suspended`.
     fn suspended_at(&self) -> Option<&'static SuspendPoint>;

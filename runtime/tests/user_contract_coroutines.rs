@@ -659,7 +659,6 @@ fn an_async_generator_shows_the_coroutine_it_awaits() {
 /// `__qualname__` is `Tokens.words`), so that a dump tells `Client::handle` from
 /// `Upstream::handle`.
 #[test]
-#[ignore = "pass finding F-probe-8 (probe), see pass-findings"]
 fn a_methods_name_includes_its_type() {
     let t = Tokens { text: "a".into() };
     assert_eq!(t.words().name(), "user_contract_coroutines::Tokens::words");

@@ -299,6 +299,30 @@ pub(crate) fn generator(
         ),
     };
     let items = &plan.items;
+    // A method's name has its `Self` type, which only the body (not the frame, an item nested
+    // in it) can name: the describe closure computes it (F-probe-8, docs/decisions.md).
+    let describe = quote! {
+        match __corio_frame {
+            #(#describe_arms)*
+            _ => ::corio::__private::Described::NONE,
+        }
+    };
+    let (method_const, describe) = if shape.method {
+        (
+            quote!(
+                const METHOD: bool = true;
+            ),
+            quote! {
+                let mut __corio_described = #describe;
+                __corio_described.name = ::core::option::Option::Some(
+                    ::corio::__private::method_name::<Self>(#name),
+                );
+                __corio_described
+            },
+        )
+    } else {
+        (quote!(), describe)
+    };
     quote! {
         #(#items)*
         #(#statics)*
@@ -313,6 +337,7 @@ pub(crate) fn generator(
             const NAME: &'static str = ::core::concat!(::core::module_path!(), "::", #name);
             type Return = __CorioR;
             const ASYNC: bool = #is_async;
+            #method_const
             #[inline]
             fn status(&self) -> ::corio::__private::Status {
                 match self {
@@ -351,10 +376,7 @@ pub(crate) fn generator(
             #[allow(unused_imports, unused_variables, clippy::all)]
             |__corio_frame, __corio_out| {
                 use ::corio::__private::{NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _};
-                match __corio_frame {
-                    #(#describe_arms)*
-                    _ => ::corio::__private::Described::NONE,
-                }
+                #describe
             },
         )
     }

@@ -31,6 +31,7 @@ fn count(
         );
         type Return = __CorioR;
         const ASYNC: bool = false;
+        const METHOD: bool = true;
         #[inline]
         fn status(&self) -> ::corio::__private::Status {
             match self {
@@ -178,7 +179,7 @@ fn count(
             use ::corio::__private::{
                 NoInspect as _, RenderDebug as _, RenderName as _, ViaInspect as _,
             };
-            match __corio_frame {
+            let mut __corio_described = match __corio_frame {
                 __CorioFrame::Start {
                     __corio_self: __corio_v___corio_self,
                     n: __corio_v_n,
@@ -217,7 +218,11 @@ fn count(
                     ::corio::__private::Described::at(&__CORIO_POINT_0)
                 }
                 _ => ::corio::__private::Described::NONE,
-            }
+            };
+            __corio_described.name = ::core::option::Option::Some(
+                ::corio::__private::method_name::<Self>("count"),
+            );
+            __corio_described
         },
     )
 }

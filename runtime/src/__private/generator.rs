@@ -19,6 +19,9 @@ pub trait Frame: Sized {
     const NAME: &'static str;
     /// An `async fn` or async generator (its `Debug` uses the `CORO_*` names).
     const ASYNC: bool = false;
+    /// A method (a fn with a receiver): its describe closure names it with its `Self` type
+    /// ([`Described::name`]), which the frame, an item nested in the method, cannot see.
+    const METHOD: bool = false;
     /// The body's return type (the payload of the `Done` variant).
     type Return;
     /// `Created` for `Start`, `Running`, `Closed` for `Done`, `Suspended` otherwise.
@@ -43,6 +46,9 @@ pub struct Described<'a> {
     pub point: Option<&'static SuspendPoint>,
     /// The awaited inner coroutine, when it implements [`Inspect`].
     pub awaiting: Option<&'a dyn Inspect>,
+    /// A method's path with its type, `app::Tokens::words` (see [`method_name`]); `None`
+    /// for a free fn, whose [`Frame::NAME`] is its path.
+    pub name: Option<&'static &'static str>,
 }
 
 impl<'a> Described<'a> {
@@ -50,6 +56,7 @@ impl<'a> Described<'a> {
     pub const NONE: Described<'static> = Described {
         point: None,
         awaiting: None,
+        name: None,
     };
 
     /// Suspended at `point`, awaiting nothing inspectable.
@@ -57,6 +64,7 @@ impl<'a> Described<'a> {
         Described {
             point: Some(point),
             awaiting: None,
+            name: None,
         }
     }
 
@@ -65,6 +73,7 @@ impl<'a> Described<'a> {
         Described {
             point: Some(point),
             awaiting: inner,
+            name: None,
         }
     }
 }
@@ -202,6 +211,18 @@ where
     S: Frame,
     D: for<'a> Fn(&'a S, &mut Sink<'_>) -> Described<'a>,
 {
+    /// The coroutine's path: [`Frame::NAME`], or for a method the name its describe closure
+    /// computes from `Self` (a no-op walk of its locals, decided at compile time).
+    #[inline]
+    fn name_ref(&self) -> &'static &'static str {
+        if S::METHOD
+            && let Some(name) = (self.describe)(&self.frame, &mut |_, _| {}).name
+        {
+            return name;
+        }
+        const { &S::NAME }
+    }
+
     /// A poll that records: a pending coroutine goes into the await chain above what it
     /// awaits; a finished one forgets what its inner futures recorded.
     #[cold]
@@ -209,7 +230,7 @@ where
     fn record(&self, mark: u32, pending: bool) {
         if pending {
             let locals = trace::wants_locals().then(|| self.locals());
-            trace::coroutine(mark, const { &S::NAME }, self.suspended_at(), locals);
+            trace::coroutine(mark, self.name_ref(), self.suspended_at(), locals);
         } else {
             trace::discard(mark);
         }
@@ -340,7 +361,7 @@ where
     }
 
     fn name(&self) -> &'static str {
-        S::NAME
+        self.name_ref()
     }
 
     fn suspended_at(&self) -> Option<&'static SuspendPoint> {
@@ -400,4 +421,32 @@ pub(crate) fn debug_coroutine(
         debug_coroutine(inner, true, f)?;
     }
     f.write_str(")")
+}
+
+/// `app::Tokens::words` for method `words` of `Self = app::Tokens`: the type's path (without
+/// generic arguments, so every instance of a generic impl has one name, like Python's
+/// `__qualname__`) and the method, joined once per (type, method) and kept for the program's
+/// life, since [`Inspect::name`] returns `&'static str`. Keyed by `type_name` rather than
+/// cached per call site, because one method body serves many `Self` types (a blanket impl,
+/// a trait's default method).
+pub fn method_name<T: ?Sized>(method: &'static str) -> &'static &'static str {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, PoisonError};
+    type Names = HashMap<(&'static str, &'static str), &'static &'static str>;
+    static NAMES: Mutex<Option<Names>> = Mutex::new(None);
+    let ty = core::any::type_name::<T>();
+    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    names
+        .get_or_insert_with(HashMap::new)
+        .entry((ty, method))
+        .or_insert_with(|| {
+            // `app::Wrapper<alloc::string::String>` → `app::Wrapper`; `[u8]`, `(A, B)` and
+            // `&T` are kept as they are.
+            let path = match ty.find('<') {
+                Some(i) if ty.starts_with(|c: char| c.is_alphanumeric() || c == '_') => &ty[..i],
+                _ => ty,
+            };
+            let joined: &'static str = Box::leak(format!("{path}::{method}").into_boxed_str());
+            Box::leak(Box::new(joined))
+        })
 }

@@ -23,7 +23,9 @@ mod try_trait;
 mod tests;
 
 pub use fallback::Unreachable;
-pub use generator::{Described, Frame, Gen, Sink, Step, cold, future, generator, stream};
+pub use generator::{
+    Described, Frame, Gen, Sink, Step, cold, future, generator, method_name, stream,
+};
 pub use infer::{FallOff, FallOffNever, typed};
 pub use probe::{
     AwaitBoxed, AwaitInPlace, BoxedKind, InPlaceKind, NoInspect, Probe, RenderDebug, RenderName,

@@ -71,8 +71,9 @@ impl Gen {
             },
             2..=4 if self.f("borrow_call") => {
                 // A borrow that ends inside the expression, before any later operand's
-                // suspension point.
-                let later = self.int(d, cx);
+                // suspension point. Generated in the order of the text: the later operand
+                // must see what the borrow's operands move (seed 1012 async case 34 used `x`
+                // after `measure(&[ctx.consume(x), …])` moved it, E0382).
                 let borrow = match self.rng.below(4) {
                     0 => {
                         let v = self.pick(|v| v.kind == Kind::Vec)?;
@@ -92,6 +93,7 @@ impl Gen {
                         format!("measure(&[{a}, {b}])")
                     }
                 };
+                let later = self.int(d, cx);
                 Some(format!("mix({borrow}, {later})"))
             }
             5..=19 if self.f("exprs") => self.expr_form(d, cx),

@@ -2252,6 +2252,99 @@ mod tests {
         false
     }
 
+    /// Whether `text` uses `name` after `ctx.consume(name)` moved it (outside the blocks that
+    /// declare a `name` of their own).
+    fn uses_after_move(text: &str, name: &str) -> bool {
+        let moved = format!("ctx.consume({name})");
+        let Some(at) = text.find(&moved) else {
+            return false;
+        };
+        let rest = &text[at + moved.len()..];
+        // A use is `name` as a whole word: `name.val()`, `&name`, `(name)`, …
+        let mut depth_shadowed = vec![false];
+        let bytes: Vec<char> = rest.chars().collect();
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            if c == '{' {
+                depth_shadowed.push(false);
+            } else if c == '}' {
+                depth_shadowed.pop();
+                if depth_shadowed.is_empty() {
+                    return false;
+                }
+            } else if word(c) && (i == 0 || !word(bytes[i - 1])) {
+                let end = (i..bytes.len())
+                    .find(|&j| !word(bytes[j]))
+                    .unwrap_or(bytes.len());
+                let w: String = bytes[i..end].iter().collect();
+                let before: String = bytes[..i].iter().collect();
+                let before = before.trim_end();
+                let after: String = bytes[end..].iter().take(2).collect();
+                // A field (`Pt { x: … }`, `p.x`) is not the binding.
+                let field = before.ends_with('.') || (after.starts_with(':') && after != "::");
+                if w == name && !field {
+                    if before.ends_with("let") || before.ends_with("let mut") {
+                        *depth_shadowed.last_mut().unwrap() = true;
+                    } else if !depth_shadowed.iter().any(|&s| s) {
+                        return true;
+                    }
+                }
+                i = end;
+                continue;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// The text from `open` (an opening bracket's index) to its closing bracket, inclusive.
+    fn balanced(text: &str, open: usize) -> &str {
+        let mut depth = 0;
+        for (i, c) in text[open..].char_indices() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return &text[open..=open + i];
+                    }
+                }
+                _ => {}
+            }
+        }
+        &text[open..]
+    }
+
+    /// The operands of `mix(measure(&[a, b]), later)` are generated in the order of the text:
+    /// `later` does not use what `a` or `b` moved (seed 1012 async case 34:
+    /// `mix(measure(&[ctx.consume(x), …]), x.val())`, E0382 in the plain form).
+    #[test]
+    fn a_later_operand_sees_what_a_borrowed_array_moved() {
+        let mut checked = 0;
+        for seed in 0..20000 {
+            let mut g = Gen::new(seed, Mode::Async { nested: 0 }, Features::all());
+            g.budget = 4;
+            g.declare("x", Kind::Noisy, false);
+            let text = g.int(0, YES);
+            for (at, _) in text.match_indices("mix(measure(&[") {
+                let call = balanced(&text, at + 3);
+                let array = balanced(call, "(measure(&".len());
+                if !array.contains("ctx.consume(x)") {
+                    continue;
+                }
+                let later = &call["(measure(&".len() + array.len()..];
+                assert!(
+                    !uses_after_move(&format!("ctx.consume(x){later}"), "x"),
+                    "seed {seed}: `x` is used after its move:\n{call}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "only {checked} borrowed arrays move `x`");
+    }
+
     /// A body's diverging tail is generated after the yield statement in front of it, so it
     /// never assigns to a binding that statement declared immutable (seed 1009 async case 19:
     /// `let b = …await; if … { return Ok({ b = …; … }) }`, E0384 in the plain form).

@@ -34,6 +34,9 @@ use std::time::Instant;
 
 use corio_diffgen::{Features, async_case_source_with, case_source_with};
 
+#[path = "../digest.rs"]
+mod digest;
+
 /// A generated program in a batch.
 #[derive(Clone)]
 struct Prog {
@@ -166,12 +169,17 @@ struct Opts {
     minimize: usize,
     root: PathBuf,
     work: PathBuf,
+    /// `--digest FILE`: write the digests of the programs instead of running them.
+    digest: Option<PathBuf>,
+    /// `--only FILE`: run only the programs named in it (one `case_N` / `async_case_N` a line).
+    only: Option<PathBuf>,
 }
 
 fn usage() -> ExitCode {
     eprintln!(
         "usage: corio-diffrun [--seed S] [--first I] [--programs N] [--async-programs M] \
-         [--batch B] [--features all|ci[,+name|,-name…]] [--out DIR] [--work DIR] [--root DIR] [--minimize K]"
+         [--batch B] [--features all|ci[,+name|,-name…]] [--out DIR] [--work DIR] [--root DIR] [--minimize K] \
+         [--only NAMES] [--digest FILE]\n       corio-diffrun --changed OLD.tsv,NEW.tsv[,…]"
     );
     ExitCode::FAILURE
 }
@@ -192,6 +200,8 @@ fn main() -> ExitCode {
         minimize: 3,
         work: root.join("target/diffrun"),
         root,
+        digest: None,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -209,6 +219,23 @@ fn main() -> ExitCode {
             ("--out", _) => o.out = PathBuf::from(value),
             ("--work", _) => o.work = PathBuf::from(value),
             ("--root", _) => o.root = PathBuf::from(value),
+            ("--digest", _) => o.digest = Some(PathBuf::from(value)),
+            ("--only", _) => o.only = Some(PathBuf::from(value)),
+            ("--changed", _) => {
+                let files: Vec<&Path> = value.split(',').map(Path::new).collect();
+                return match digest::changed(&files) {
+                    Ok(names) => {
+                        for n in names {
+                            println!("{n}");
+                        }
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("corio-diffrun: {e}");
+                        ExitCode::FAILURE
+                    }
+                };
+            }
             ("--features", _) => match Features::parse(&value) {
                 Ok(f) => o.features = f,
                 Err(e) => {
@@ -220,6 +247,47 @@ fn main() -> ExitCode {
         }
     }
     let started = Instant::now();
+    let only: Option<std::collections::HashSet<String>> = o.only.as_ref().map(|f| {
+        std::fs::read_to_string(f)
+            .expect("the --only list")
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect()
+    });
+    let wanted = |p: &Prog| only.as_ref().is_none_or(|names| names.contains(&p.name));
+    if let Some(file) = &o.digest {
+        let programs: Vec<(String, String)> = [(false, o.programs), (true, o.async_programs)]
+            .into_iter()
+            .flat_map(|(is_async, n)| (o.first..o.first + n).map(move |k| (is_async, k)))
+            .map(|(is_async, k)| Prog::new(is_async, o.seed, k, o.features))
+            .filter(|p| wanted(p))
+            .map(|p| (p.name, p.source))
+            .collect();
+        let header = format!(
+            "seed {}, programs {}..{} (+{} async), features {}",
+            o.seed,
+            o.first,
+            o.first + o.programs,
+            o.async_programs,
+            o.features.names()
+        );
+        return match digest::write(&o.root, &o.work, &programs, &header, file) {
+            Ok(()) => {
+                eprintln!(
+                    "corio-diffrun: {} digests written to {} ({:.0} s)",
+                    programs.len(),
+                    file.display(),
+                    started.elapsed().as_secs_f64()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("corio-diffrun: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     std::fs::create_dir_all(&o.out).expect("create the failures directory");
     // A snapshot of the test support: editing the worktree during a run changes nothing.
     std::fs::create_dir_all(&o.work).expect("create the work directory");
@@ -239,11 +307,13 @@ fn main() -> ExitCode {
         let mut i = o.first;
         while i < o.first + n {
             let end = (i + size).min(o.first + n);
-            list.push(
-                (i..end)
-                    .map(|k| Prog::new(is_async, o.seed, k, o.features))
-                    .collect(),
-            );
+            let batch: Vec<Prog> = (i..end)
+                .map(|k| Prog::new(is_async, o.seed, k, o.features))
+                .filter(|p| wanted(p))
+                .collect();
+            if !batch.is_empty() {
+                list.push(batch);
+            }
             i = end;
         }
         kinds.push(list);
@@ -988,6 +1058,9 @@ fn report(
         c.async_programs,
         o.features.names()
     );
+    if let Some(only) = &o.only {
+        let _ = writeln!(out, "  only the programs listed in {}", only.display());
+    }
     let _ = writeln!(
         out,
         "  programs:                          {} ({} + {} async) of {} + {} async",

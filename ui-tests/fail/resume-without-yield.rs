@@ -1,0 +1,4 @@
+#[corio::coroutine(resume = u32)]
+fn g() {}
+
+fn main() {}
