@@ -1613,3 +1613,21 @@ fn deferred_bindings_assigned_by_a_destructuring_assignment() {
         r#"Ok("16")"#
     );
 }
+
+// Corpus (serde_json's `Map::remove`): `#[cfg(x)] return a; #[cfg(not(x))] return b;` lost
+// the `#[cfg]` of each `return` (E0599 for the method only the other configuration has).
+twin! {
+    yield = u32;
+    fn cfg_on_returns[](v: u32) -> u32 {
+        yield_!(v);
+        #[cfg(any())]
+        return v.no_such_method();
+        #[cfg(all())]
+        return v + 1;
+    }
+}
+
+#[test]
+fn cfg_on_a_return_statement_is_kept() {
+    assert_eq!(same!(cfg_on_returns(1)), r#"Ok("2")"#);
+}

@@ -93,6 +93,16 @@ fn is_assignee(e: &Expr) -> bool {
     }
 }
 
+/// Puts a jump's own attributes (`#[cfg(x)] return v;`) in front of the hole that replaced it,
+/// so the printed transition is compiled out with it.
+fn keep_attrs(e: &mut Expr, attrs: Vec<syn::Attribute>) {
+    if let Expr::Verbatim(hole) = e
+        && !attrs.is_empty()
+    {
+        *e = Expr::Verbatim(quote!(#(#attrs)* #hole));
+    }
+}
+
 impl Verbatim {
     /// The bindings an assignment assigns (`is_assignee`): recorded (each a
     /// [`Part::Name`] in analysis mode), and renamed.
@@ -218,7 +228,10 @@ impl VisitMut for Verbatim {
                 if let Some(v) = &mut value {
                     self.visit_expr_mut(v);
                 }
+                // `#[cfg(x)] return v;` keeps its `#[cfg]` (serde_json's `Map::remove`).
+                let attrs = std::mem::take(&mut r.attrs);
                 *e = self.exit(RawExit::Return(value));
+                keep_attrs(e, attrs);
             }
             Expr::Try(t) if self.closures == 0 && self.analysing() => {
                 self.visit_expr_mut(&mut t.expr);
@@ -259,11 +272,13 @@ impl VisitMut for Verbatim {
                     let (token, lifetime) = (&b.break_token, &b.label);
                     let tokens = quote::quote!(#token #lifetime);
                     let value = b.expr.take().map(|v| *v);
+                    let attrs = std::mem::take(&mut b.attrs);
                     *e = self.exit(RawExit::Break {
                         label,
                         value,
                         tokens,
                     });
+                    keep_attrs(e, attrs);
                 }
             }
             Expr::Continue(c) if self.closures == 0 && self.analysing() => {
