@@ -6,7 +6,7 @@ use indexmap::{IndexMap, IndexSet};
 
 use super::super::db::{Value, ZSet};
 use super::super::resp::{Argv, Reply, parse_i64};
-use super::{After, Ctx, NOT_INTEGER, SYNTAX, WRONGTYPE, error, int};
+use super::{After, Ctx, NOT_INTEGER, SYNTAX, WRONGTYPE, error, index_range, int};
 
 const NOT_FLOAT: &str = "ERR value is not a valid float";
 const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
@@ -384,24 +384,12 @@ pub(super) fn zrange(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
             c.out.array(0);
             return After::Continue;
         };
-        let len = z.len() as i64;
-        let start = if start < 0 {
-            (len + start).max(0)
-        } else {
-            start
-        };
-        let stop = if stop < 0 {
-            len + stop
-        } else {
-            stop.min(len - 1)
-        };
-        if start > stop || start >= len {
+        let Some((start, n)) = index_range(start, stop, z.len()) else {
             c.out.array(0);
             return After::Continue;
-        }
-        let n = (stop - start + 1) as usize;
+        };
         c.out.array(if with_scores { 2 * n } else { n });
-        for (m, s) in z.iter().skip(start as usize).take(n) {
+        for (m, s) in z.iter().skip(start).take(n) {
             c.out.bulk(m);
             if with_scores {
                 push_score(c, s);

@@ -736,7 +736,21 @@ fn lrange(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
         }
         Ok(Some(l)) => l,
     };
-    let len = list.len() as i64;
+    let Some((start, n)) = index_range(start, stop, list.len()) else {
+        c.out.array(0);
+        return After::Continue;
+    };
+    c.out.array(n);
+    for v in list.range(start..start + n) {
+        c.out.bulk(v);
+    }
+    After::Continue
+}
+
+/// Redis's inclusive `start..=stop` over `len` items, negative indexes counting from the end
+/// (LRANGE, ZRANGE): the first index and the count, or `None` when the range is empty.
+fn index_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
     let start = if start < 0 {
         (len + start).max(0)
     } else {
@@ -747,15 +761,7 @@ fn lrange(c: &mut Ctx<'_>, a: Argv<'_>) -> After {
     } else {
         stop.min(len - 1)
     };
-    if start > stop || start >= len {
-        c.out.array(0);
-        return After::Continue;
-    }
-    c.out.array((stop - start + 1) as usize);
-    for v in list.range(start as usize..=stop as usize) {
-        c.out.bulk(v);
-    }
-    After::Continue
+    (start <= stop && start < len).then(|| (start as usize, (stop - start + 1) as usize))
 }
 
 /// Delivers to this loop's subscribers at once and to the other loops' at their next turn
