@@ -1463,6 +1463,40 @@ twin! {
     }
 }
 
+// F-corpus-8 (winnow's `trace`): `-> impl Trait` whose body ends only in `#[cfg]`'d
+// alternatives. Each became `#[cfg(..)] { return e; };` and the body fell off after them with
+// `()`, which the opaque type cannot take (E0308): the fall-off is now unreachable exactly when
+// one of them is compiled in. Both polarities: the compiled-in candidate first, and last.
+twin! {
+    yield = u32;
+    fn cfg_tails_behind_impl_trait_first_on[](v: u32) -> impl std::fmt::Debug {
+        yield_!(v);
+        #[cfg(all())]
+        {
+            v + 1
+        }
+        #[cfg(not(all()))]
+        {
+            v + 100
+        }
+    }
+}
+
+twin! {
+    yield = u32;
+    fn cfg_tails_behind_impl_trait_last_on[](v: u32) -> impl std::fmt::Debug {
+        yield_!(v);
+        #[cfg(any())]
+        {
+            v + 100
+        }
+        #[cfg(not(any()))]
+        {
+            v + 2
+        }
+    }
+}
+
 pub(crate) type Unit = ();
 
 twin! {
@@ -1491,6 +1525,8 @@ fn fall_off_after_a_statement_that_diverged() {
     assert_eq!(same!(unit_alias_falls_off(2)), r#"Ok("()")"#);
     assert_eq!(same!(first_of_two_cfg_tails(1)), r#"Ok("2")"#);
     assert_eq!(same!(cfg_statement_before_a_cfg_tail(1)), r#"Ok("3")"#);
+    assert_eq!(same!(cfg_tails_behind_impl_trait_first_on(1)), r#"Ok("2")"#);
+    assert_eq!(same!(cfg_tails_behind_impl_trait_last_on(1)), r#"Ok("3")"#);
 }
 
 // Corpus (time's `SignedDuration::fmt`): a `macro_rules!` of the same name defined in each

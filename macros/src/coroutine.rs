@@ -102,6 +102,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         resume_ty,
         ret_ty: ret_ty.as_ref(),
         anchors: &body.anchors,
+        fall_off_cfgs: &body.fall_off_cfgs,
         expect: shape::expect_fn(ret_ty.as_ref(), &sig.generics),
     };
     let layout = layout::layout(&plan, &shape);
