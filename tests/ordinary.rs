@@ -1497,6 +1497,38 @@ twin! {
     }
 }
 
+// F-corpus-6 (num-bigint's `div_wide`): a deferred `let` assigned only inside a macro call is
+// our spanned error in a block that suspends (ui-test `deferred-let-assigned-in-a-macro`); its
+// remedy, a block without a suspension point that declares and assigns it, is kept verbatim.
+macro_rules! read_into {
+    ($x:ident, $v:expr) => {
+        $x = $v;
+    };
+}
+
+twin! {
+    yield = u32;
+    fn deferred_let_assigned_in_a_macro_inside_a_plain_block[](v: u32) -> u32 {
+        yield_!(v);
+        let (x, y): (u32, u32) = {
+            let (x, y): (u32, u32);
+            read_into!(x, v * 2);
+            read_into!(y, v + 1);
+            (x, y)
+        };
+        yield_!(x);
+        x + y
+    }
+}
+
+#[test]
+fn deferred_let_assigned_in_a_macro_inside_a_block_without_a_point() {
+    assert_eq!(
+        same!(deferred_let_assigned_in_a_macro_inside_a_plain_block(3)),
+        r#"Ok("10")"#
+    );
+}
+
 pub(crate) type Unit = ();
 
 twin! {

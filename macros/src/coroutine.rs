@@ -67,6 +67,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         flavor == Flavor::AsyncFn,
         &mut errors,
     );
+    crate::deferred_in_macro::check(&item.block, &mut errors);
     errors.propagate()?;
 
     // `self` cannot be a closure's local: the body calls it `__corio_self`.
