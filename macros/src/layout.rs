@@ -504,7 +504,7 @@ impl Layouter<'_> {
                     && self.plan.bindings[binds[0]]
                         .ty
                         .as_ref()
-                        .is_some_and(|ty| written_in_full(ty)) =>
+                        .is_some_and(written_in_full) =>
             {
                 exits_unique(piece)
             }
