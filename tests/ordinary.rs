@@ -1650,12 +1650,13 @@ twin! {
             _ => line.as_str(),
         };
         let b = t.len();
-        let u = if c == 2 {
+        let u;
+        if c == 2 {
             yield_!(3);
-            "q"
+            u = "q";
         } else {
-            &line[..1]
-        };
+            u = &line[..1];
+        }
         let d = u.len();
         let Some((k, v)) = line.split_once(':') else {
             yield_!(4);
