@@ -1794,20 +1794,26 @@ impl Gen {
         };
         let bind = self.fresh_name();
         // A let chain: a condition on the binding, possibly with a suspension point. It runs
-        // before either branch, so its moves count in both.
+        // before either branch, so its moves count in both; a move of the binding itself
+        // (`&& (ctx.consume(x) < p)`) counts in the then-branch, where the binding lives on
+        // (seed 1017 case 44: the branch used the moved `x`, E0382 in the plain form).
         self.push_scope();
         self.declare(&bind, kind, false);
+        let bind_id = self.vars.len() - 1;
         let chain = if self.rng.chance(40) {
             let c = self.cond(1, YES);
             format!(" && {c}")
         } else {
             String::new()
         };
+        let bind_moved = self.vars[bind_id].moved;
         self.pop_scope();
         let blocks = self.branches(2, |g, i| {
             if i == 0 {
                 g.push_scope();
                 g.declare(&bind, kind, false);
+                let id = g.vars.len() - 1;
+                g.vars[id].moved = bind_moved;
                 let b = g.branch_block(true);
                 g.pop_scope();
                 b
@@ -2343,6 +2349,71 @@ mod tests {
             }
         }
         assert!(checked >= 4, "only {checked} borrowed arrays move `x`");
+    }
+
+    /// A let chain's conjunct that moves the chain's binding (`if let Some(x) = n.pop() &&
+    /// (ctx.consume(x) < p) { … }`) leaves it moved in the then-branch: the branch never uses
+    /// it (seed 1017 case 44: `ctx.tick(x.val())` after the move, E0382 in the plain form).
+    #[test]
+    fn a_let_chain_that_moves_its_binding_leaves_it_moved() {
+        let mut checked = 0;
+        for seed in 0..20000 {
+            for mode in [Mode::Generator, Mode::Async { nested: 0 }] {
+                let mut g = Gen::new(seed, mode, Features::all());
+                g.budget = 4;
+                g.declare("n", Kind::Bag, true);
+                let text = g.if_let_stmt();
+                let Some(rest) = text.strip_prefix("if let Some(") else {
+                    continue;
+                };
+                let bind = rest.split(')').next().unwrap_or_default();
+                let after_pop = text.find(".pop()").unwrap() + ".pop()".len();
+                // The then-block is the first `{` outside the chain's brackets.
+                let mut depth = 0i32;
+                let mut open = None;
+                for (i, c) in text[after_pop..].char_indices() {
+                    match c {
+                        '(' | '[' => depth += 1,
+                        ')' | ']' => depth -= 1,
+                        '{' if depth == 0 => {
+                            open = Some(after_pop + i);
+                            break;
+                        }
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => {}
+                    }
+                }
+                let open = open.expect("a then-block");
+                let chain = &text[after_pop..open];
+                let moved = format!("ctx.consume({bind})");
+                if !chain.contains(&moved) {
+                    continue;
+                }
+                let block = balanced(&text, open);
+                // The first whole-word `bind` in the block: a use of the moved binding unless
+                // it declares a new one (`let`, a pattern); those programs are not counted.
+                let word = |c: char| c.is_alphanumeric() || c == '_';
+                let Some(at) = block.match_indices(bind).map(|(i, _)| i).find(|&i| {
+                    !block[..i].ends_with(word) && !block[i + bind.len()..].starts_with(word)
+                }) else {
+                    checked += 1;
+                    continue;
+                };
+                let (before, after) = (&block[..at], &block[at + bind.len()..]);
+                let uses = after.starts_with(".val()")
+                    || (after.starts_with(')')
+                        && ["consume(", "push(", "drop("]
+                            .iter()
+                            .any(|f| before.ends_with(f)));
+                assert!(
+                    !uses,
+                    "seed {seed}: `{bind}` is used after its move:\n{text}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} chains move their binding");
     }
 
     /// A body's diverging tail is generated after the yield statement in front of it, so it
