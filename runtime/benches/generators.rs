@@ -398,10 +398,22 @@ fn reps(label: &str) -> usize {
 
 /// This thread's CPU time in ns. The bench times with it rather than the wall clock: on a
 /// shared machine a run of a few ms is often taken off its CPU, and the wall clock counts
-/// that wait; on a quiet machine the two agree.
+/// that wait; on a quiet machine the two agree. `CORIO_BENCH_CLOCK=wall` takes the wall
+/// clock instead (ns since the first call): `instructions.sh` sets it, because rustix's
+/// `clock_gettime` reads the vDSO, which valgrind does not give the way rustix expects
+/// (it crashes there).
 fn cpu_ns() -> f64 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    t.tv_sec as f64 * 1e9 + t.tv_nsec as f64
+    static WALL: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+    let wall = WALL.get_or_init(|| {
+        (std::env::var("CORIO_BENCH_CLOCK").as_deref() == Ok("wall")).then(std::time::Instant::now)
+    });
+    match wall {
+        Some(origin) => origin.elapsed().as_nanos() as f64,
+        None => {
+            let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+            t.tv_sec as f64 * 1e9 + t.tv_nsec as f64
+        }
+    }
 }
 
 /// With `CORIO_BENCH_RAW` set, one `raw <label> <ns>` line per contender that ran, for
