@@ -13,18 +13,19 @@
 #
 # Run: runtime/benches/placements.sh [ROW...]
 #   (rows: counter fib tokens spans spans-count spans-fn dyn; the default is all of them)
-# Env: PLACEMENTS (shuffled builds, default 12), ROUNDS (runs of each build, default 7),
+# Env: PLACEMENTS (shuffled builds, default 12), ROUNDS (runs of each build, default 21),
 #   CORIO_BENCH_N (yields per run, default 10,000,000), CPU (the CPU to pin to, default 1).
 # Then it prints the default build's own table (every contender: genawaiter, the async
-# block). The defaults take about a minute (builds: a few seconds each once the dependencies
-# are built; then 98 runs of about half a second). On a loaded machine the times are
-# preliminary; the ratios hold better than the ns (each run times hand and corio a few ms
-# apart, in thread CPU time).
+# block). The defaults take about 80 s (builds: a few seconds each once the dependencies are
+# built; then 294 runs of a fifth of a second). On a loaded machine the times are
+# preliminary; the ratios hold better than the ns: each run times hand and corio once, a few
+# ms apart, in thread CPU time, and a build's ratio is the median of its runs' ratios (a busy
+# neighbour on the other CPU can halve a 1-cycle loop's speed for tens of ms).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_INCREMENTAL=0
 placements=${PLACEMENTS:-12}
-rounds=${ROUNDS:-7}
+rounds=${ROUNDS:-21}
 n=${CORIO_BENCH_N:-10000000}
 cpu=${CPU:-1}
 rows=("$@")
@@ -60,7 +61,7 @@ echo "running: $rounds rounds x ${#builds[@]} builds, N=$n, pinned to CPU $cpu" 
 raw=$dir/raw.txt
 for round in $(seq 1 "$rounds"); do
     for b in "${builds[@]}"; do
-        CORIO_BENCH_RAW=1 CORIO_BENCH_ONLY=$only CORIO_BENCH_N=$n CORIO_BENCH_REPS=3 \
+        CORIO_BENCH_RAW=1 CORIO_BENCH_ONLY=$only CORIO_BENCH_N=$n CORIO_BENCH_REPS=1 \
             taskset -c "$cpu" "$dir/$b" | sed -n "s/^raw /$b /p" >>"$raw"
     done
 done
@@ -81,8 +82,9 @@ def ratios(b, row, num):
 def ratio(b, row, num):
     return statistics.median(ratios(b, row, num))
 def noise(b, row, num):
-    rs = ratios(b, row, num)
-    return max(rs) / min(rs) - 1
+    # the interquartile range of the build's run ratios, relative to their median
+    q = statistics.quantiles(ratios(b, row, num), n=4)
+    return (q[2] - q[0]) / q[1]
 print(f"corio/hand over {len(seeds)} link orders; a build's ratio is the median of its "
       f"{len(runs[builds[0], rows[0] + '/hand'])} runs")
 print(f"{'row':<12} {'hand ns':>8} {'corio ns':>9} {'median':>7} {'range':>12} {'>1.1x':>6} "
@@ -98,8 +100,8 @@ for row, num in lines:
     print(f"{name:<12} {hand:>8.2f} {mine:>9.2f} {statistics.median(rs):>6.2f}x "
           f"{rs[0]:>5.2f}-{rs[-1]:.2f}x {above:>3}/{len(rs):<2} {spread:>5.0%} "
           f"{ratio('default', row, num):>7.2f}x {ratio('aligned', row, num):>7.2f}x")
-print("ns: the median build's fastest run; >1.1x: builds whose ratio is above 1.1x; noise: "
-      "the median build's spread of the ratio between its runs (the load, not the placement)")
+print("ns: the median build's fastest run; >1.1x: builds whose ratio is above 1.1x; noise: the "
+      "median build's interquartile range of its runs' ratios (the load, not the placement)")
 EOF
 echo
 echo "the default build, every contender (cargo bench's own table; N=$n, best of 5, CPU $cpu):"
