@@ -1699,3 +1699,72 @@ twin! {
 fn cfg_on_a_return_statement_is_kept() {
     assert_eq!(same!(cfg_on_returns(1)), r#"Ok("2")"#);
 }
+
+// F-diag-2: a value construct suspends in one branch while another branch's value borrows a
+// local (an `if`, a `match`, a deferred `let`, a let-else whose pattern borrows). The join
+// after it went through the dispatcher, so the borrowed value became a frame field, whose
+// type cannot borrow a local of the step: E0597 where the plain fn compiles.
+twin! {
+    yield = u32;
+    fn borrowed_branch_values[](c: u8, line: String) -> usize {
+        let s = if c == 0 { yield_!(1); "x" } else { &line[..3] };
+        let a = s.len();
+        let t: &str = match c {
+            1 => {
+                yield_!(2);
+                "yz"
+            }
+            2 => &line[1..],
+            _ => line.as_str(),
+        };
+        let b = t.len();
+        let u;
+        if c == 2 {
+            yield_!(3);
+            u = "q";
+        } else {
+            u = &line[..1];
+        }
+        let d = u.len();
+        let Some((k, v)) = line.split_once(':') else {
+            yield_!(4);
+            return a + b + d;
+        };
+        a * 1000 + b * 100 + d * 10 + k.len() + v.len()
+    }
+}
+
+twin! {
+    async fn borrowed_branch_values_async[](c: u8, line: String) -> usize {
+        let s = if c == 0 { corio::yield_now().await; "x" } else { &line[..3] };
+        let a = s.len();
+        let t: &str = match c {
+            1 => {
+                corio::yield_now().await;
+                "yz"
+            }
+            2 => &line[1..],
+            _ => line.as_str(),
+        };
+        let b = t.len();
+        let Some((k, v)) = line.split_once(':') else {
+            corio::yield_now().await;
+            return a + b;
+        };
+        a * 1000 + b * 100 + k.len() + v.len()
+    }
+}
+
+#[test]
+fn a_branch_value_that_borrows_a_local_next_to_a_branch_that_suspends() {
+    for c in 0..4 {
+        for line in ["key:value", "no colon here"] {
+            same!(borrowed_branch_values(c, line.to_string()));
+            same_async!(borrowed_branch_values_async(c, line.to_string()));
+        }
+    }
+    assert_eq!(
+        same!(borrowed_branch_values(2, "ab:cdef".to_string())),
+        r#"Ok("3616")"#
+    );
+}

@@ -559,8 +559,10 @@ twin! {
     async fn parse_pairs[](text: String) -> Result<Vec<(String, i32)>, String> {
         let mut out = Vec::new();
         for line in text.lines().map(str::to_owned).collect::<Vec<_>>() {
-            // (An await inside this `else` is F-diag-2: a false borrow error.)
+            // An await in the `else` while the pattern borrows `line` (F-diag-2: this was a
+            // false borrow error).
             let Some((k, v)) = line.split_once(':') else {
+                tick().await;
                 return Err(format!("no colon in {line:?}"));
             };
             let v: i32 = v.trim().parse().map_err(|e| format!("{k}: {e}"))?;

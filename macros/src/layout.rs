@@ -36,6 +36,11 @@ use crate::shape::{Flavor, Shape, has_impl_trait, is_unit};
 /// number of ways out of a segment, so this bounds the expansion's size).
 const MAX_INLINE_DEPTH: u32 = 2;
 
+/// How deep copies of value joins nest ([`Layouter::copies`]). A copy is made in each branch
+/// that does not suspend, so nested copies multiply only through constructs with several such
+/// branches; deeper than this the join is a follower or a state of its own again.
+const MAX_COPY_DEPTH: u32 = 4;
+
 /// How many states' code can follow an arm's own; each is a copy of code that may also have
 /// an arm of its own, so this bounds the expansion's size.
 const MAX_FOLLOWERS: usize = 2;
@@ -85,6 +90,9 @@ pub(crate) enum Route {
     Break(usize),
     /// To an await state: poll the future in place; when it is ready, its code runs here.
     Inline(Placement),
+    /// To the join after a construct used as a value: its code runs here, in the scope
+    /// where the value was computed (see [`Layouter::copies`]).
+    Copy(Placement),
     /// Build the state and go round the dispatcher.
     Dispatch(usize),
     /// Complete the coroutine.
@@ -98,6 +106,8 @@ struct Context {
     loops: Vec<usize>,
     targets: Vec<usize>,
     depth: u32,
+    /// How many copies of value joins deep.
+    copies: u32,
 }
 
 struct Layouter<'a> {
@@ -107,6 +117,8 @@ struct Layouter<'a> {
     return_unique: bool,
     /// A `yield_!` writes the yield type.
     yield_unique: bool,
+    /// Bindings declared without a value (`let u;`), assigned later.
+    deferred: Set,
 }
 
 pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
@@ -119,6 +131,7 @@ pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
         plan,
         return_unique: has_unique_types(quote!(#ret_ty #expect), &[]),
         yield_unique: has_unique_types(shape.yield_ty.to_token_stream(), &[]),
+        deferred: deferred(plan),
     };
 
     // Arms for the states some code builds, found from `Start`: a state every way into which
@@ -246,6 +259,44 @@ fn only_exits(code: &[Emit]) -> bool {
     })
 }
 
+/// Is `ty` written without `_` or `impl`, so that no closure's type can be part of it?
+fn written_in_full(ty: &syn::Type) -> bool {
+    fn walk(tokens: proc_macro2::TokenStream) -> bool {
+        tokens.into_iter().all(|tt| match tt {
+            proc_macro2::TokenTree::Ident(i) => i != "_" && i != "impl",
+            proc_macro2::TokenTree::Group(g) => walk(g.stream()),
+            proc_macro2::TokenTree::Punct(p) => p.as_char() != '_',
+            proc_macro2::TokenTree::Literal(_) => true,
+        })
+    }
+    walk(ty.to_token_stream())
+}
+
+/// The bindings some `let` declares without a value.
+fn deferred(plan: &Plan) -> Set {
+    fn walk(code: &[Emit], out: &mut Set) {
+        for e in code {
+            match e {
+                Emit::Let {
+                    init: false, binds, ..
+                } => out.extend(binds.iter().copied()),
+                Emit::If { then, els, .. } => {
+                    walk(then, out);
+                    walk(els, out);
+                }
+                Emit::Match { arms, .. } => arms.iter().for_each(|a| walk(&a.body, out)),
+                Emit::Block(inner) => walk(inner, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Set::new();
+    for st in &plan.states {
+        walk(&st.code, &mut out);
+    }
+    out
+}
+
 /// Does `code` yield or await anywhere?
 fn suspends(code: &[Emit]) -> bool {
     code.iter().any(|e| match e {
@@ -358,6 +409,7 @@ impl Layouter<'_> {
                     // The blocks nest: the first state's code is inside all of them.
                     targets: chain[i + 1..].iter().rev().copied().collect(),
                     depth: 0,
+                    copies: 0,
                 };
                 self.place(st, &self.plan.states[st].code, &cx)
             })
@@ -373,12 +425,15 @@ impl Layouter<'_> {
         let t = tails(&plan.states[s].code)
             .into_iter()
             .find_map(|k| match plan.exits[k].kind {
-                ExitKind::Goto(t) => Some(t),
-                ExitKind::Return(_) => None,
+                ExitKind::Goto(t)
+                    if matches!(plan.states[t].kind, Kind::Head | Kind::Join)
+                        && !chain.contains(&t)
+                        && !self.copies(t) =>
+                {
+                    Some(t)
+                }
+                _ => None,
             })?;
-        if !matches!(plan.states[t].kind, Kind::Head | Kind::Join) || chain.contains(&t) {
-            return None;
-        }
         let redeclared = plan.states[t].redeclare.iter().any(|&b| {
             plan.bindings[b]
                 .ty
@@ -401,6 +456,13 @@ impl Layouter<'_> {
         match plan.exits[k].kind {
             ExitKind::Goto(s) if cx.loops.contains(&s) => Route::Continue(s),
             ExitKind::Goto(s) if cx.targets.contains(&s) => Route::Break(s),
+            ExitKind::Goto(s) if cx.copies < MAX_COPY_DEPTH && self.copies(s) => {
+                let inner = Context {
+                    copies: cx.copies + 1,
+                    ..cx.clone()
+                };
+                Route::Copy(self.place(s, &plan.states[s].code, &inner))
+            }
             ExitKind::Goto(s)
                 if plan.states[s].awaiting.is_some()
                     && cx.depth < MAX_INLINE_DEPTH
@@ -430,6 +492,65 @@ impl Layouter<'_> {
     fn inlines(&self, s: usize) -> bool {
         let st = &self.plan.states[s];
         st.redeclare.is_empty() && !self.unique(&st.code[1..])
+    }
+
+    /// The join after a construct used as a value (`let s = if c { f().await; "x" } else {
+    /// &line[..3] };`, or one that assigns a deferred `let u;`) runs where the value was computed, a copy in each branch, rather than
+    /// after a follower's block or through the dispatcher. The value may borrow a local of
+    /// the branch's scope (`line`), and both ways out of that scope end the borrow: leaving a
+    /// follower's block moves or drops the local, and a frame variant's field type cannot
+    /// borrow a local of the step at all (F-diag-2). Not when the join's code may hold a
+    /// closure or an `async` block, or redeclares a binding (as for [`Self::inlines`]).
+    fn copies(&self, s: usize) -> bool {
+        let plan = self.plan;
+        let st = &plan.states[s];
+        let value_temp = |b: &Id| {
+            plan.bindings[*b]
+                .name
+                .strip_prefix("__corio_t")
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+        };
+        st.kind == Kind::Join
+            && st
+                .saved
+                .iter()
+                .any(|b| value_temp(b) || self.deferred.contains(b))
+            && st.redeclare.is_empty()
+            && !self.unique_kept(&st.code)
+    }
+
+    /// Like [`Self::unique`], for code that is copied within one step: a closure or an
+    /// `async` block matters only where its type reaches a type that all copies share (a
+    /// frame field, a value temporary). It cannot from a statement that assigns nothing (its
+    /// value is dropped) nor from a `let` whose one binding has a written type without `_`
+    /// or `impl` (`let v: i32 = s.parse().map_err(|e| …)?;`).
+    fn unique_kept(&self, code: &[Emit]) -> bool {
+        let exits_unique = |piece: &Piece| piece.exits.iter().any(|&k| self.exit_unique(k));
+        code.iter().any(|e| match e {
+            Emit::Stmt { piece, defs, .. } if defs.is_empty() && piece.assigns.is_empty() => {
+                exits_unique(piece)
+            }
+            Emit::Let { piece, binds, .. }
+                if binds.len() == 1
+                    && self.plan.bindings[binds[0]]
+                        .ty
+                        .as_ref()
+                        .is_some_and(written_in_full) =>
+            {
+                exits_unique(piece)
+            }
+            Emit::If {
+                piece, then, els, ..
+            } => self.piece_unique(piece) || self.unique_kept(then) || self.unique_kept(els),
+            Emit::Match { piece, arms, .. } => {
+                self.piece_unique(piece)
+                    || arms
+                        .iter()
+                        .any(|a| self.piece_unique(&a.piece) || self.unique_kept(&a.body))
+            }
+            Emit::Block(inner) => self.unique_kept(inner),
+            other => self.unique(std::slice::from_ref(other)),
+        })
     }
 
     /// May the code written for `code` hold a closure or an `async` block? (Inline copies
@@ -496,6 +617,7 @@ impl Layouter<'_> {
                     out.insert(inner.state);
                     self.builds(inner, &self.plan.states[inner.state].code[1..], out);
                 }
+                Route::Copy(inner) => self.builds(inner, &self.plan.states[inner.state].code, out),
                 Route::Continue(_) | Route::Break(_) | Route::Return => {}
             }
         }
@@ -543,8 +665,14 @@ impl Layouter<'_> {
                     out.insert(anchor.to_string());
                 }
             }
-            if let Route::Inline(inner) = route {
-                self.anchors(inner, &self.plan.states[inner.state].code[1..], shape, out);
+            match route {
+                Route::Inline(inner) => {
+                    self.anchors(inner, &self.plan.states[inner.state].code[1..], shape, out);
+                }
+                Route::Copy(inner) => {
+                    self.anchors(inner, &self.plan.states[inner.state].code, shape, out);
+                }
+                _ => {}
             }
         }
     }

@@ -359,6 +359,7 @@ fn pass_map_walkthrough() {
                 Route::Continue(s) => format!("Continue({s})"),
                 Route::Break(s) => format!("Break({s})"),
                 Route::Inline(p) => format!("Inline({})", p.state),
+                Route::Copy(p) => format!("Copy({})", p.state),
                 Route::Dispatch(s) => format!("Dispatch({s})"),
                 Route::Return => "Return".into(),
             };

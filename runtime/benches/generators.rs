@@ -15,7 +15,6 @@ use std::hint::black_box;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
 
 // ---- corio ---------------------------------------------------------------------------------
 
@@ -385,10 +384,10 @@ fn async_spans(text: &str) -> AsyncGen<(usize, usize), impl Future<Output = ()>>
 // ---- harness -------------------------------------------------------------------------------
 
 /// Whether `label` (`row/contender`) runs, and how many times: every contender 5 times, or
-/// only the one `CORIO_BENCH_ONLY` names, `CORIO_BENCH_REPS` times.
+/// only those `CORIO_BENCH_ONLY` names (a comma-separated list), `CORIO_BENCH_REPS` times.
 fn reps(label: &str) -> usize {
     match std::env::var("CORIO_BENCH_ONLY") {
-        Ok(only) if only != label => 0,
+        Ok(only) if !only.split(',').any(|l| l == label) => 0,
         Ok(_) => std::env::var("CORIO_BENCH_REPS")
             .ok()
             .and_then(|v| v.parse().ok())
@@ -397,38 +396,76 @@ fn reps(label: &str) -> usize {
     }
 }
 
+/// This thread's CPU time in ns. The bench times with it rather than the wall clock: on a
+/// shared machine a run of a few ms is often taken off its CPU, and the wall clock counts
+/// that wait; on a quiet machine the two agree. `CORIO_BENCH_CLOCK=wall` takes the wall
+/// clock instead (ns since the first call): `instructions.sh` sets it, because rustix's
+/// `clock_gettime` reads the vDSO, which valgrind does not give the way rustix expects
+/// (it crashes there).
+fn cpu_ns() -> f64 {
+    static WALL: std::sync::OnceLock<Option<std::time::Instant>> = std::sync::OnceLock::new();
+    let wall = WALL.get_or_init(|| {
+        (std::env::var("CORIO_BENCH_CLOCK").as_deref() == Ok("wall")).then(std::time::Instant::now)
+    });
+    match wall {
+        Some(origin) => origin.elapsed().as_nanos() as f64,
+        None => {
+            let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+            t.tv_sec as f64 * 1e9 + t.tv_nsec as f64
+        }
+    }
+}
+
+/// With `CORIO_BENCH_RAW` set, one `raw <label> <ns>` line per contender that ran, for
+/// `placements.sh`, which reads these lines from many builds of this bench.
+fn report(label: &str, ns: f64) -> f64 {
+    if !ns.is_nan() && std::env::var_os("CORIO_BENCH_RAW").is_some() {
+        println!("raw {label} {ns:.4}");
+    }
+    ns
+}
+
 /// Best of the runs, in ns per item; every item passes through `black_box`. NaN when the
 /// contender does not run.
+///
+/// `#[inline(never)]` (here and in `time_dyn`, `time_with`): each contender's timing loop is
+/// a function of its own, one per instance of the generic, so that the linker places each
+/// loop as a unit. Inlined into `main`, every loop's address depended on all the code before
+/// it, and a change anywhere in the file moved the rows by up to a third (README
+/// "Performance"); `placements.sh` now links this bench in several function orders and
+/// reports the spread.
+#[inline(never)]
 fn time<I: Iterator>(label: &str, items: u64, make: impl Fn() -> I) -> f64 {
     let mut best = f64::NAN;
     for _ in 0..reps(label) {
-        let start = Instant::now();
+        let start = cpu_ns();
         let mut count = 0u64;
         for x in make() {
             black_box(x);
             count += 1;
         }
         assert_eq!(count, items);
-        best = best.min(start.elapsed().as_secs_f64() * 1e9 / items as f64);
+        best = best.min((cpu_ns() - start) / items as f64);
     }
-    best
+    report(label, best)
 }
 
 /// Like [`time`], but every `next` goes through an opaque `&mut dyn Iterator`.
+#[inline(never)]
 fn time_dyn(label: &str, items: u64, make: impl Fn() -> Box<dyn Iterator<Item = u64>>) -> f64 {
     let mut best = f64::NAN;
     for _ in 0..reps(label) {
         let mut it = make();
-        let start = Instant::now();
+        let start = cpu_ns();
         let mut count = 0u64;
         while let Some(x) = black_box(&mut *it).next() {
             black_box(x);
             count += 1;
         }
         assert_eq!(count, items);
-        best = best.min(start.elapsed().as_secs_f64() * 1e9 / items as f64);
+        best = best.min((cpu_ns() - start) / items as f64);
     }
-    best
+    report(label, best)
 }
 
 /// The byte spans summed by a consumer in a function of its own (`#[inline(never)]`): the
@@ -445,6 +482,7 @@ fn sum_spans<I: Iterator<Item = (usize, usize)>>(spans: I) -> u64 {
 
 /// Like [`time`], with another consumer: `consume` takes the iterator, and what it returns
 /// must be `expect`; the time is per `items`.
+#[inline(never)]
 fn time_with<I: Iterator>(
     label: &str,
     (items, expect): (u64, u64),
@@ -453,12 +491,12 @@ fn time_with<I: Iterator>(
 ) -> f64 {
     let mut best = f64::NAN;
     for _ in 0..reps(label) {
-        let start = Instant::now();
+        let start = cpu_ns();
         let got = black_box(consume(make()));
         assert_eq!(got, expect);
-        best = best.min(start.elapsed().as_secs_f64() * 1e9 / items as f64);
+        best = best.min((cpu_ns() - start) / items as f64);
     }
-    best
+    report(label, best)
 }
 
 fn row(name: &str, hand: f64, corio: f64, gena: f64, rustc: f64) {

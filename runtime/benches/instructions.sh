@@ -13,7 +13,7 @@ n=${CORIO_BENCH_N:-1000000}
 bin=$(cargo bench -p corio --bench generators --no-run --message-format=json 2>/dev/null |
     sed -n 's/.*"executable":"\([^"]*generators-[^"]*\)".*/\1/p' | tail -1)
 count() { # label reps -> instructions
-    CORIO_BENCH_N=$n CORIO_BENCH_ONLY=$1 CORIO_BENCH_REPS=$2 valgrind --tool=cachegrind \
+    CORIO_BENCH_CLOCK=wall CORIO_BENCH_N=$n CORIO_BENCH_ONLY=$1 CORIO_BENCH_REPS=$2 valgrind --tool=cachegrind \
         --cache-sim=no --cachegrind-out-file=/dev/null "$bin" 2>&1 >/dev/null |
         sed -n 's/.*I *refs: *\([0-9,]*\).*/\1/p' | tr -d ,
 }

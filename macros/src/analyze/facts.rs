@@ -91,6 +91,15 @@ pub(crate) fn has_unique_types(tokens: TokenStream, also: &[&str]) -> bool {
                     && matches!(tokens.get(k + 2), Some(TokenTree::Group(_))))
         }
         TokenTree::Punct(p) => p.as_char() == '|',
+        // The pass's own `::corio::__private::residual(move || …)` of a `?`: the closure is
+        // called at once and its type goes nowhere.
+        TokenTree::Group(_)
+            if k >= 2
+                && matches!(&tokens[k - 1], TokenTree::Ident(i) if i == "residual")
+                && matches!(&tokens[k - 2], TokenTree::Punct(p) if p.as_char() == ':') =>
+        {
+            false
+        }
         TokenTree::Group(g) => has_unique_types(g.stream(), also),
         TokenTree::Literal(_) => false,
     })

@@ -278,6 +278,10 @@ impl Printer<'_> {
                 quote!({ #assign break #label (#(#values,)*); })
             }
             (Route::Inline(inner), _) => self.inline_await(inner, assign),
+            (Route::Copy(inner), _) => {
+                let code = self.code(&self.plan.states[inner.state].code, inner);
+                quote!({ #assign #code })
+            }
             (Route::Dispatch(s), _) => {
                 let state = self.construct(*s);
                 quote!({ #assign __corio_state = #state; continue '__corio_dispatch; })

@@ -264,6 +264,12 @@ pub const FEATURES: &[(&str, &str)] = &[
          one held across a suspension point, a partial move before one): corio's spanned \
          error or rustc's partial-move error is the expected outcome",
     ),
+    (
+        "borrow_branch",
+        "a value construct (`if`, `match`, `let … else`) that suspends in one branch while \
+         another branch's value, or the let-else pattern's bindings, borrow a local (F-diag-2), \
+         used before the next suspension point",
+    ),
 ];
 
 /// A set of [`FEATURES`]: which forms a program may use.
@@ -1794,20 +1800,26 @@ impl Gen {
         };
         let bind = self.fresh_name();
         // A let chain: a condition on the binding, possibly with a suspension point. It runs
-        // before either branch, so its moves count in both.
+        // before either branch, so its moves count in both; a move of the binding itself
+        // (`&& (ctx.consume(x) < p)`) counts in the then-branch, where the binding lives on
+        // (seed 1017 case 44: the branch used the moved `x`, E0382 in the plain form).
         self.push_scope();
         self.declare(&bind, kind, false);
+        let bind_id = self.vars.len() - 1;
         let chain = if self.rng.chance(40) {
             let c = self.cond(1, YES);
             format!(" && {c}")
         } else {
             String::new()
         };
+        let bind_moved = self.vars[bind_id].moved;
         self.pop_scope();
         let blocks = self.branches(2, |g, i| {
             if i == 0 {
                 g.push_scope();
                 g.declare(&bind, kind, false);
+                let id = g.vars.len() - 1;
+                g.vars[id].moved = bind_moved;
                 let b = g.branch_block(true);
                 g.pop_scope();
                 b
@@ -2345,6 +2357,71 @@ mod tests {
         assert!(checked >= 4, "only {checked} borrowed arrays move `x`");
     }
 
+    /// A let chain's conjunct that moves the chain's binding (`if let Some(x) = n.pop() &&
+    /// (ctx.consume(x) < p) { … }`) leaves it moved in the then-branch: the branch never uses
+    /// it (seed 1017 case 44: `ctx.tick(x.val())` after the move, E0382 in the plain form).
+    #[test]
+    fn a_let_chain_that_moves_its_binding_leaves_it_moved() {
+        let mut checked = 0;
+        for seed in 0..20000 {
+            for mode in [Mode::Generator, Mode::Async { nested: 0 }] {
+                let mut g = Gen::new(seed, mode, Features::all());
+                g.budget = 4;
+                g.declare("n", Kind::Bag, true);
+                let text = g.if_let_stmt();
+                let Some(rest) = text.strip_prefix("if let Some(") else {
+                    continue;
+                };
+                let bind = rest.split(')').next().unwrap_or_default();
+                let after_pop = text.find(".pop()").unwrap() + ".pop()".len();
+                // The then-block is the first `{` outside the chain's brackets.
+                let mut depth = 0i32;
+                let mut open = None;
+                for (i, c) in text[after_pop..].char_indices() {
+                    match c {
+                        '(' | '[' => depth += 1,
+                        ')' | ']' => depth -= 1,
+                        '{' if depth == 0 => {
+                            open = Some(after_pop + i);
+                            break;
+                        }
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => {}
+                    }
+                }
+                let open = open.expect("a then-block");
+                let chain = &text[after_pop..open];
+                let moved = format!("ctx.consume({bind})");
+                if !chain.contains(&moved) {
+                    continue;
+                }
+                let block = balanced(&text, open);
+                // The first whole-word `bind` in the block: a use of the moved binding unless
+                // it declares a new one (`let`, a pattern); those programs are not counted.
+                let word = |c: char| c.is_alphanumeric() || c == '_';
+                let Some(at) = block.match_indices(bind).map(|(i, _)| i).find(|&i| {
+                    !block[..i].ends_with(word) && !block[i + bind.len()..].starts_with(word)
+                }) else {
+                    checked += 1;
+                    continue;
+                };
+                let (before, after) = (&block[..at], &block[at + bind.len()..]);
+                let uses = after.starts_with(".val()")
+                    || (after.starts_with(')')
+                        && ["consume(", "push(", "drop("]
+                            .iter()
+                            .any(|f| before.ends_with(f)));
+                assert!(
+                    !uses,
+                    "seed {seed}: `{bind}` is used after its move:\n{text}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} chains move their binding");
+    }
+
     /// A body's diverging tail is generated after the yield statement in front of it, so it
     /// never assigns to a binding that statement declared immutable (seed 1009 async case 19:
     /// `let b = …await; if … { return Ok({ b = …; … }) }`, E0384 in the plain form).
@@ -2379,6 +2456,62 @@ mod tests {
             checked > 100,
             "only {checked} tails after an immutable `let`"
         );
+    }
+
+    /// `borrow_branch` writes F-diag-2's shape in generators and async fns: a value `if`/`match`
+    /// with a branch that suspends and one whose value borrows a local, and a `let … else`
+    /// binding borrows whose `else` suspends; and the CI's languages never do.
+    #[test]
+    fn borrow_branch_writes_a_borrowed_branch_value_beside_a_suspending_branch() {
+        let borrows = [".as_str()", "&", ".trim_start_matches('-')", ".as_slice()"];
+        let mut shapes = [0usize; 4];
+        for i in 0..400 {
+            let bodies = [
+                (0, program_with(1, i, Features::all()).body),
+                (1, async_program_with(1, i, Features::all()).body),
+            ];
+            for (is_async, body) in bodies {
+                let suspends = |t: &str| t.contains("yield_!(") || t.contains(".await");
+                for (at, _) in body.match_indices("let ") {
+                    let stmt = &body[at..];
+                    if ["let Some(br", "let Some((br", "let [br"]
+                        .iter()
+                        .any(|p| stmt.starts_with(p))
+                    {
+                        let els = stmt.split(" else {\n").nth(1).unwrap_or_default();
+                        let els = els.split("\n};").next().unwrap_or_default();
+                        if suspends(els) {
+                            shapes[2 + is_async] += 1;
+                        }
+                        continue;
+                    }
+                    let Some(head) = stmt.split_once(" = ") else {
+                        continue;
+                    };
+                    if !(head.0.starts_with("let br") || head.0.starts_with("let (br")) {
+                        continue;
+                    }
+                    let value = head.1.split("\n};\nctx.tick(").next().unwrap_or_default();
+                    let branches: Vec<&str> = value.split("\n},\n").collect();
+                    let lends = branches.iter().any(|b| {
+                        let tail = b.lines().last().unwrap_or_default();
+                        borrows.iter().any(|f| tail.contains(f)) && !tail.contains("TABLE")
+                    });
+                    if lends && branches.iter().any(|b| suspends(b)) {
+                        shapes[is_async] += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            shapes.iter().all(|&n| n >= 10),
+            "value constructs (generator, async), let-elses (generator, async): {shapes:?}"
+        );
+        for i in 0..100 {
+            assert!(!program_with(0, i, Features::ci()).body.contains("let br"));
+            let wide = Features::parse("all,-patterns,-rules,-borrow_branch").unwrap();
+            assert!(!async_program_with(0, i, wide).body.contains("let br"));
+        }
     }
 
     #[test]
