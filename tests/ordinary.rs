@@ -1463,6 +1463,72 @@ twin! {
     }
 }
 
+// F-corpus-8 (winnow's `trace`): `-> impl Trait` whose body ends only in `#[cfg]`'d
+// alternatives. Each became `#[cfg(..)] { return e; };` and the body fell off after them with
+// `()`, which the opaque type cannot take (E0308): the fall-off is now unreachable exactly when
+// one of them is compiled in. Both polarities: the compiled-in candidate first, and last.
+twin! {
+    yield = u32;
+    fn cfg_tails_behind_impl_trait_first_on[](v: u32) -> impl std::fmt::Debug {
+        yield_!(v);
+        #[cfg(all())]
+        {
+            v + 1
+        }
+        #[cfg(not(all()))]
+        {
+            v + 100
+        }
+    }
+}
+
+twin! {
+    yield = u32;
+    fn cfg_tails_behind_impl_trait_last_on[](v: u32) -> impl std::fmt::Debug {
+        yield_!(v);
+        #[cfg(any())]
+        {
+            v + 100
+        }
+        #[cfg(not(any()))]
+        {
+            v + 2
+        }
+    }
+}
+
+// F-corpus-6 (num-bigint's `div_wide`): a deferred `let` assigned only inside a macro call is
+// our spanned error in a block that suspends (ui-test `deferred-let-assigned-in-a-macro`); its
+// remedy, a block without a suspension point that declares and assigns it, is kept verbatim.
+macro_rules! read_into {
+    ($x:ident, $v:expr) => {
+        $x = $v;
+    };
+}
+
+twin! {
+    yield = u32;
+    fn deferred_let_assigned_in_a_macro_inside_a_plain_block[](v: u32) -> u32 {
+        yield_!(v);
+        let (x, y): (u32, u32) = {
+            let (x, y): (u32, u32);
+            read_into!(x, v * 2);
+            read_into!(y, v + 1);
+            (x, y)
+        };
+        yield_!(x);
+        x + y
+    }
+}
+
+#[test]
+fn deferred_let_assigned_in_a_macro_inside_a_block_without_a_point() {
+    assert_eq!(
+        same!(deferred_let_assigned_in_a_macro_inside_a_plain_block(3)),
+        r#"Ok("10")"#
+    );
+}
+
 pub(crate) type Unit = ();
 
 twin! {
@@ -1491,6 +1557,8 @@ fn fall_off_after_a_statement_that_diverged() {
     assert_eq!(same!(unit_alias_falls_off(2)), r#"Ok("()")"#);
     assert_eq!(same!(first_of_two_cfg_tails(1)), r#"Ok("2")"#);
     assert_eq!(same!(cfg_statement_before_a_cfg_tail(1)), r#"Ok("3")"#);
+    assert_eq!(same!(cfg_tails_behind_impl_trait_first_on(1)), r#"Ok("2")"#);
+    assert_eq!(same!(cfg_tails_behind_impl_trait_last_on(1)), r#"Ok("3")"#);
 }
 
 // Corpus (time's `SignedDuration::fmt`): a `macro_rules!` of the same name defined in each
@@ -1650,12 +1718,13 @@ twin! {
             _ => line.as_str(),
         };
         let b = t.len();
-        let u = if c == 2 {
+        let u;
+        if c == 2 {
             yield_!(3);
-            "q"
+            u = "q";
         } else {
-            &line[..1]
-        };
+            u = &line[..1];
+        }
         let d = u.len();
         let Some((k, v)) = line.split_once(':') else {
             yield_!(4);

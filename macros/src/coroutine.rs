@@ -67,6 +67,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         flavor == Flavor::AsyncFn,
         &mut errors,
     );
+    crate::deferred_in_macro::check(&item.block, &mut errors);
     errors.propagate()?;
 
     // `self` cannot be a closure's local: the body calls it `__corio_self`.
@@ -102,6 +103,7 @@ fn pipeline(args: &Args, item: &ItemFn) -> syn::Result<TokenStream> {
         resume_ty,
         ret_ty: ret_ty.as_ref(),
         anchors: &body.anchors,
+        fall_off_cfgs: &body.fall_off_cfgs,
         expect: shape::expect_fn(ret_ty.as_ref(), &sig.generics),
     };
     let layout = layout::layout(&plan, &shape);

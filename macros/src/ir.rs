@@ -67,4 +67,7 @@ pub(crate) struct Body {
     pub(crate) points: Vec<Point>,
     /// The type anchors of value temporaries (see `normalize::anchor`).
     pub(crate) anchors: Vec<Ident>,
+    /// One `any(P1, …, Pn)` per run of `#[cfg]`'d tail candidates (see `normalize::cfg_tails`):
+    /// the body's end is unreachable when every run has a candidate compiled in.
+    pub(crate) fall_off_cfgs: Vec<proc_macro2::TokenStream>,
 }

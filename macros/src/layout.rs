@@ -117,6 +117,8 @@ struct Layouter<'a> {
     return_unique: bool,
     /// A `yield_!` writes the yield type.
     yield_unique: bool,
+    /// Bindings declared without a value (`let u;`), assigned later.
+    deferred: Set,
 }
 
 pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
@@ -129,6 +131,7 @@ pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
         plan,
         return_unique: has_unique_types(quote!(#ret_ty #expect), &[]),
         yield_unique: has_unique_types(shape.yield_ty.to_token_stream(), &[]),
+        deferred: deferred(plan),
     };
 
     // Arms for the states some code builds, found from `Start`: a state every way into which
@@ -267,6 +270,31 @@ fn written_in_full(ty: &syn::Type) -> bool {
         })
     }
     walk(ty.to_token_stream())
+}
+
+/// The bindings some `let` declares without a value.
+fn deferred(plan: &Plan) -> Set {
+    fn walk(code: &[Emit], out: &mut Set) {
+        for e in code {
+            match e {
+                Emit::Let {
+                    init: false, binds, ..
+                } => out.extend(binds.iter().copied()),
+                Emit::If { then, els, .. } => {
+                    walk(then, out);
+                    walk(els, out);
+                }
+                Emit::Match { arms, .. } => arms.iter().for_each(|a| walk(&a.body, out)),
+                Emit::Block(inner) => walk(inner, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Set::new();
+    for st in &plan.states {
+        walk(&st.code, &mut out);
+    }
+    out
 }
 
 /// Does `code` yield or await anywhere?
@@ -467,7 +495,7 @@ impl Layouter<'_> {
     }
 
     /// The join after a construct used as a value (`let s = if c { f().await; "x" } else {
-    /// &line[..3] };`) runs where the value was computed, a copy in each branch, rather than
+    /// &line[..3] };`, or one that assigns a deferred `let u;`) runs where the value was computed, a copy in each branch, rather than
     /// after a follower's block or through the dispatcher. The value may borrow a local of
     /// the branch's scope (`line`), and both ways out of that scope end the borrow: leaving a
     /// follower's block moves or drops the local, and a frame variant's field type cannot
@@ -483,7 +511,10 @@ impl Layouter<'_> {
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
         };
         st.kind == Kind::Join
-            && st.saved.iter().any(value_temp)
+            && st
+                .saved
+                .iter()
+                .any(|b| value_temp(b) || self.deferred.contains(b))
             && st.redeclare.is_empty()
             && !self.unique_kept(&st.code)
     }

@@ -25,6 +25,7 @@
 mod analyze;
 mod args;
 mod coroutine;
+mod deferred_in_macro;
 mod errors;
 mod expand;
 mod ir;

@@ -30,6 +30,8 @@ pub(crate) struct Shape<'a> {
     pub(crate) ret_ty: Option<&'a Type>,
     /// The type anchors of value temporaries (see `normalize::anchor`).
     pub(crate) anchors: &'a [Ident],
+    /// The runs of `#[cfg]`'d tail candidates (see `ir::Body::fall_off_cfgs`).
+    pub(crate) fall_off_cfgs: &'a [TokenStream],
     /// For `-> impl Fn…`: `fn __corio_expect<F: Fn…>(f: F) -> F`, which the returned value
     /// goes through (see [`expect_fn`]).
     pub(crate) expect: Option<TokenStream>,

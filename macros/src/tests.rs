@@ -347,6 +347,7 @@ fn pass_map_walkthrough() {
         resume_ty: &i64_ty,
         ret_ty: Some(&i64_ty),
         anchors: &body.anchors,
+        fall_off_cfgs: &body.fall_off_cfgs,
         expect: None,
     };
     let layout = crate::layout::layout(&plan, &shape);

@@ -298,6 +298,20 @@ impl Printer<'_> {
                             use ::corio::__private::FallOffNever as _;
                             ::corio::__private::FallOff::<#ty>::new().value()
                         }),
+                        // `-> impl Trait` cannot name the type for `FallOff`; a body that ends
+                        // in `#[cfg]`'d candidates returned one of them when every run has
+                        // one compiled in, and its end is then unreachable (F-corpus-8).
+                        Some(_) if !self.shape.fall_off_cfgs.is_empty() => {
+                            let cfgs = self.shape.fall_off_cfgs;
+                            quote!({
+                                #[cfg(all(#(#cfgs),*))]
+                                {
+                                    ::core::unreachable!()
+                                }
+                                #[cfg(not(all(#(#cfgs),*)))]
+                                {}
+                            })
+                        }
                         _ => quote!(()),
                     },
                 };

@@ -41,6 +41,7 @@ pub(crate) fn normalize(block: &Block, returns_value: bool, errors: &mut Errors)
     let mut n = Normalizer {
         targets: Vec::new(),
         anchors: Vec::new(),
+        fall_off_cfgs: Vec::new(),
         points: Vec::new(),
         temps: 0,
         errors,
@@ -56,6 +57,7 @@ pub(crate) fn normalize(block: &Block, returns_value: bool, errors: &mut Errors)
         targets: n.targets,
         points: n.points,
         anchors: n.anchors.iter().map(anchor).collect(),
+        fall_off_cfgs: n.fall_off_cfgs,
     }
 }
 
@@ -74,6 +76,8 @@ struct Normalizer<'e> {
     /// Temporaries of constructs used as values, whose assignments go through a type anchor
     /// (`anchor`).
     anchors: Vec<Ident>,
+    /// The predicates of the runs of `#[cfg]`'d tail candidates (see [`Body::fall_off_cfgs`]).
+    fall_off_cfgs: Vec<TokenStream>,
     points: Vec<Point>,
     temps: usize,
     errors: &'e mut Errors,
@@ -176,7 +180,17 @@ impl Normalizer<'_> {
             ));
         }
         // `#[cfg(…)]`'d candidates for the body's value: whichever is compiled in is the tail.
-        let cfg_tails = matches!(tail, Tail::Return) && cfg_tails(&mut stmts);
+        let cfg_tails = match tail {
+            Tail::Return => cfg_tails(&mut stmts),
+            _ => None,
+        };
+        let cfg_tails = match cfg_tails {
+            Some(any) => {
+                self.fall_off_cfgs.push(any);
+                true
+            }
+            None => false,
+        };
         // A block whose value is used and whose last statement is `e;` has the type of
         // `{ e; }`: `()`, or `!` when `e` diverges (`panic!(…);`, `loop {}`, `exit(1);`). Make
         // that block its value, so that rustc types it as it types the plain function.
@@ -475,8 +489,10 @@ fn expr_attrs(e: &mut Expr) -> Option<&mut Vec<syn::Attribute>> {
 /// `!` from a statement that diverged, see `__private::FallOff`). Each candidate `e` with
 /// predicate `P`, followed in that run of cfg'd statements by others with `Q1, …`, becomes
 /// `#[cfg(all(P, not(any(Q1, …))))] { return e; };` and `#[cfg(all(P, any(Q1, …)))] e` (the
-/// statement it is when a later one is compiled in). Whether there was such a run.
-fn cfg_tails(stmts: &mut Vec<Stmt>) -> bool {
+/// statement it is when a later one is compiled in). With such a run, `any(P1, …, Pn)`: the
+/// body's end is unreachable when it holds (one candidate returned), which an `-> impl Trait`
+/// fall-off needs (F-corpus-8).
+fn cfg_tails(stmts: &mut Vec<Stmt>) -> Option<TokenStream> {
     /// Takes the statement's `#[cfg(…)]` attributes off: them, and their predicates.
     fn cfg_of(stmt: &mut Stmt) -> Option<(Vec<syn::Attribute>, Vec<TokenStream>)> {
         let attrs = match stmt {
@@ -522,9 +538,10 @@ fn cfg_tails(stmts: &mut Vec<Stmt>) -> bool {
             put_back(&mut stmt, cfgs);
             stmts.push(stmt);
         }
-        return false;
+        return None;
     }
     let preds: Vec<TokenStream> = run.iter().map(|(_, _, p)| p.clone()).collect();
+    let any = quote!(any(#(#preds),*));
     for (i, (mut stmt, cfgs, p)) in run.into_iter().enumerate() {
         let later = &preds[i + 1..];
         match stmt {
@@ -549,7 +566,7 @@ fn cfg_tails(stmts: &mut Vec<Stmt>) -> bool {
             }
         }
     }
-    true
+    Some(any)
 }
 
 /// Puts a statement's `#[cfg]` attributes back in front of its others.

@@ -5,6 +5,8 @@
 //! (no suspension point in a guard, a closure or another macro's arguments; no borrow of a
 //! local held across a suspension point, except where a form says so).
 
+use std::fmt::Write as _;
+
 use super::{Breakable, Cx, Gen, Kind, PURE, Sig, YES};
 
 impl Gen {
@@ -223,6 +225,11 @@ impl Gen {
         }
         if self.f("generics") {
             forms.push(Gen::sig_stmt);
+        }
+        if self.f("borrow_branch") {
+            // Twice: it often finds nothing to borrow and declares it first.
+            forms.push(Gen::borrow_branch);
+            forms.push(Gen::borrow_branch);
         }
         // At most one per program, in a few percent of them: such a program is rejected
         // whole, so it checks the error and nothing else.
@@ -812,6 +819,243 @@ impl Gen {
             }
             _ => None,
         }
+    }
+
+    /// A value construct that suspends in one branch while another branch's value borrows a
+    /// local (F-diag-2): `let s = if c { …; yield_!(e); "ab" } else { &line[..] };`, a `match`
+    /// whose arms are such values or `(borrow, suspension)` pairs, and a `let … else` whose
+    /// pattern binds borrows of a local and whose `else` suspends. The borrow is used before
+    /// the next suspension point (then the borrowing rule does not apply), and the borrowed
+    /// local is neither mutated nor moved in the construct.
+    pub(super) fn borrow_branch(&mut self) -> Option<String> {
+        self.budget = self.budget.saturating_sub(1);
+        // A visible `String` or `Vec<i64>`, or a new one (most programs have none in scope).
+        let mut decl = String::new();
+        let found = self.pick(|v| matches!(v.kind, Kind::Str | Kind::Vec));
+        let id = match found {
+            Some(id) if self.rng.chance(50) => id,
+            _ => {
+                let name = self.fresh_name();
+                // No suspension point inside `format!`/`vec!` (a macro the pass cannot see
+                // into).
+                let in_macro = Cx { y: false, mv: true };
+                let init = match self.rng.below(4) {
+                    0 => format!("{}.to_string()", self.int(0, YES)),
+                    1 => format!("format!(\"a-{{}}\", {})", self.int(1, in_macro)),
+                    2 => {
+                        let a = self.int(1, in_macro);
+                        let b = self.int(1, in_macro);
+                        format!("vec![{a}, {b}, {}i64]", self.rng.range(-9, 9))
+                    }
+                    _ => format!("vec![{}]", self.int(1, in_macro)),
+                };
+                let kind = if init.starts_with("vec!") {
+                    Kind::Vec
+                } else {
+                    Kind::Str
+                };
+                let mutable = self.rng.chance(30);
+                let m = if mutable { "mut " } else { "" };
+                let _ = writeln!(decl, "let {m}{name} = {init};");
+                self.declare(&name, kind, mutable);
+                self.vars.len() - 1
+            }
+        };
+        let src = self.vars[id].name.clone();
+        let is_str = self.vars[id].kind == Kind::Str;
+        let n = self.next_id();
+        let b = format!("br{n}");
+        let k = self.rng.range(1, 3);
+        let out = self.borrowing(id, |g| {
+            if g.rng.chance(30) {
+                return g.borrow_let_else(&src, is_str, &b);
+            }
+            // The borrowed values and the `'static` ones of the same type.
+            let borrowed = |g: &mut Gen| -> String {
+                match (is_str, g.rng.below(3)) {
+                    (true, 0) => format!("{src}.as_str()"),
+                    (true, 1) => format!("&{src}[..{src}.len().min({k})]"),
+                    (true, _) => format!("{src}.trim_start_matches('-')"),
+                    (false, 0) => format!("&{src}[..]"),
+                    (false, 1) => format!("&{src}[..{src}.len().min({k})]"),
+                    (false, _) => format!("{src}.as_slice()"),
+                }
+            };
+            let fixed = |g: &mut Gen| -> String {
+                if is_str {
+                    ["\"ab\"", "\"\"", "\"x-1\""][g.rng.below(3)].to_string()
+                } else {
+                    format!("&TABLE[..{}]", g.rng.range(0, 4))
+                }
+            };
+            let pair = g.rng.chance(30);
+            // One branch value: borrowed or not, and (with `pair`) an `i64` beside it that may
+            // suspend; a suspending branch runs statements first, one of them a suspension
+            // point. A borrowing branch may suspend before it borrows.
+            let branch = |g: &mut Gen, borrows: bool, suspends: bool| -> String {
+                g.push_scope();
+                let mut stmts = String::new();
+                if suspends || g.rng.chance(20) {
+                    if g.rng.chance(40) {
+                        stmts.push_str(&g.simple_stmt());
+                        stmts.push('\n');
+                    }
+                    stmts.push_str(&g.yield_stmt());
+                    stmts.push('\n');
+                }
+                // A statement may have shadowed the borrowed name: then this branch does not
+                // borrow.
+                let borrows = borrows && g.visible().contains(&id);
+                let v = if borrows { borrowed(g) } else { fixed(g) };
+                let v = if pair {
+                    // Beside a borrow, no suspension point: that would hold the borrow across
+                    // it (the borrowing rule).
+                    let cx = Cx {
+                        y: !borrows,
+                        mv: true,
+                    };
+                    let e = if suspends && !borrows && g.rng.chance(50) {
+                        let inner = g.int(1, cx);
+                        g.suspend(inner, cx)
+                    } else {
+                        g.int(1, cx)
+                    };
+                    format!("({v}, {e})")
+                } else {
+                    v
+                };
+                g.pop_scope();
+                if stmts.is_empty() && g.rng.chance(50) {
+                    v
+                } else {
+                    format!("{{\n{stmts}{v}\n}}")
+                }
+            };
+            let arms = 2 + g.rng.below(2);
+            // The condition or scrutinee first: it runs first, so what it moves is moved in
+            // every branch.
+            let head = if arms == 2 && g.rng.chance(60) {
+                let c = g.cond(1, YES);
+                format!("if {c} ")
+            } else {
+                let e = g.int(1, YES);
+                format!("match ({e}) & 3i64 ")
+            };
+            let lender = g.rng.below(arms);
+            let mut suspender = g.rng.below(arms);
+            if suspender == lender {
+                suspender = (lender + 1) % arms;
+            }
+            let values = g.branches(arms, |g, i| {
+                let borrows = i == lender || (i != suspender && g.rng.chance(50));
+                branch(g, borrows, i == suspender)
+            });
+            let value = if head.starts_with("if") {
+                let block = |v: &String| {
+                    if v.starts_with('{') {
+                        v.clone()
+                    } else {
+                        format!("{{ {v} }}")
+                    }
+                };
+                format!("{head}{} else {}", block(&values[0]), block(&values[1]))
+            } else {
+                let mut arms_text = String::new();
+                for (i, v) in values.iter().enumerate() {
+                    let pat = if i + 1 == values.len() {
+                        "_".to_string()
+                    } else {
+                        format!("{i}")
+                    };
+                    let _ = writeln!(arms_text, "{pat} => {v},");
+                }
+                format!("{head}{{\n{arms_text}}}")
+            };
+            let ty = if is_str { "&str" } else { "&[i64]" };
+            let (pat, ty, used) = if pair {
+                let e = format!("e{n}");
+                (
+                    format!("({b}, {e})"),
+                    format!("({ty}, i64)"),
+                    format!(" ^ {e}"),
+                )
+            } else {
+                (b.clone(), ty.to_string(), String::new())
+            };
+            let ann = if g.rng.chance(50) {
+                format!(": {ty}")
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "let {pat}{ann} = {value};\n{}",
+                g.use_borrow(&b, is_str, &used)
+            ))
+        })?;
+        Some(decl + &out)
+    }
+
+    /// `ctx.tick(key(b) ^ …);`: the borrow `b`, used (and so checked) before the next
+    /// suspension point.
+    fn use_borrow(&mut self, b: &str, is_str: bool, more: &str) -> String {
+        let f = if is_str { "key" } else { "measure" };
+        format!("ctx.tick({f}({b}) ^ ({b}.len() as i64){more});")
+    }
+
+    /// `let Some((a, z)) = s.split_once('b') else { …; yield_!(e); return …; };` (or
+    /// `[first, .., last]`, `Some(x)` over a local `Vec`): the pattern binds borrows of `src`,
+    /// the `else` suspends and diverges.
+    fn borrow_let_else(&mut self, src: &str, is_str: bool, b: &str) -> Option<String> {
+        let z = format!("{b}z");
+        let (pat, init, use_stmt) = match (is_str, self.rng.below(2)) {
+            (true, 0) => {
+                let c = ['a', 'b', '1', '2', '-'][self.rng.below(5)];
+                (
+                    format!("Some(({b}, {z}))"),
+                    format!("{src}.split_once('{c}')"),
+                    self.use_borrow(b, true, &format!(" ^ key({z})")),
+                )
+            }
+            (true, _) => (
+                format!("Some({b})"),
+                format!(
+                    "{src}.strip_prefix('{}')",
+                    ['a', '1', '-'][self.rng.below(3)]
+                ),
+                self.use_borrow(b, true, ""),
+            ),
+            // `&i64`s borrowing the `Vec`.
+            (false, 0) => (
+                format!("[{z}, .., {b}]"),
+                format!("{src}.as_slice()"),
+                format!("ctx.tick(*{b} ^ {z}.wrapping_mul(3));"),
+            ),
+            (false, _) => (
+                format!("Some({b})"),
+                format!("{src}.iter().max()"),
+                format!("ctx.tick(*{b});"),
+            ),
+        };
+        self.push_scope();
+        let mut end = String::new();
+        if self.rng.chance(30) {
+            end.push_str(&self.simple_stmt());
+            end.push('\n');
+        }
+        end.push_str(&self.yield_stmt());
+        end.push('\n');
+        let div = match self.diverge(YES) {
+            Some(d) => d,
+            None => {
+                let e = self.int(1, YES);
+                format!("return Ok({e});")
+            }
+        };
+        end.push_str(&div);
+        self.pop_scope();
+        Some(format!(
+            "let {pat} = {init} else {{\n{end}\n}};\n{use_stmt}"
+        ))
     }
 
     /// A documented rule applies: a borrow of a local (or a closure borrowing one) held across

@@ -264,6 +264,12 @@ pub const FEATURES: &[(&str, &str)] = &[
          one held across a suspension point, a partial move before one): corio's spanned \
          error or rustc's partial-move error is the expected outcome",
     ),
+    (
+        "borrow_branch",
+        "a value construct (`if`, `match`, `let … else`) that suspends in one branch while \
+         another branch's value, or the let-else pattern's bindings, borrow a local (F-diag-2), \
+         used before the next suspension point",
+    ),
 ];
 
 /// A set of [`FEATURES`]: which forms a program may use.
@@ -2450,6 +2456,62 @@ mod tests {
             checked > 100,
             "only {checked} tails after an immutable `let`"
         );
+    }
+
+    /// `borrow_branch` writes F-diag-2's shape in generators and async fns: a value `if`/`match`
+    /// with a branch that suspends and one whose value borrows a local, and a `let … else`
+    /// binding borrows whose `else` suspends; and the CI's languages never do.
+    #[test]
+    fn borrow_branch_writes_a_borrowed_branch_value_beside_a_suspending_branch() {
+        let borrows = [".as_str()", "&", ".trim_start_matches('-')", ".as_slice()"];
+        let mut shapes = [0usize; 4];
+        for i in 0..400 {
+            let bodies = [
+                (0, program_with(1, i, Features::all()).body),
+                (1, async_program_with(1, i, Features::all()).body),
+            ];
+            for (is_async, body) in bodies {
+                let suspends = |t: &str| t.contains("yield_!(") || t.contains(".await");
+                for (at, _) in body.match_indices("let ") {
+                    let stmt = &body[at..];
+                    if ["let Some(br", "let Some((br", "let [br"]
+                        .iter()
+                        .any(|p| stmt.starts_with(p))
+                    {
+                        let els = stmt.split(" else {\n").nth(1).unwrap_or_default();
+                        let els = els.split("\n};").next().unwrap_or_default();
+                        if suspends(els) {
+                            shapes[2 + is_async] += 1;
+                        }
+                        continue;
+                    }
+                    let Some(head) = stmt.split_once(" = ") else {
+                        continue;
+                    };
+                    if !(head.0.starts_with("let br") || head.0.starts_with("let (br")) {
+                        continue;
+                    }
+                    let value = head.1.split("\n};\nctx.tick(").next().unwrap_or_default();
+                    let branches: Vec<&str> = value.split("\n},\n").collect();
+                    let lends = branches.iter().any(|b| {
+                        let tail = b.lines().last().unwrap_or_default();
+                        borrows.iter().any(|f| tail.contains(f)) && !tail.contains("TABLE")
+                    });
+                    if lends && branches.iter().any(|b| suspends(b)) {
+                        shapes[is_async] += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            shapes.iter().all(|&n| n >= 10),
+            "value constructs (generator, async), let-elses (generator, async): {shapes:?}"
+        );
+        for i in 0..100 {
+            assert!(!program_with(0, i, Features::ci()).body.contains("let br"));
+            let wide = Features::parse("all,-patterns,-rules,-borrow_branch").unwrap();
+            assert!(!async_program_with(0, i, wide).body.contains("let br"));
+        }
     }
 
     #[test]
