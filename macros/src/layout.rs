@@ -519,19 +519,32 @@ impl Layouter<'_> {
             && !self.unique_kept(&st.code)
     }
 
+    /// May the code written for `code` hold a closure or an `async` block? (Inline copies
+    /// inside it never do: they are made only of code that does not.)
+    fn unique(&self, code: &[Emit]) -> bool {
+        self.unique_in(code, false)
+    }
+
     /// Like [`Self::unique`], for code that is copied within one step: a closure or an
     /// `async` block matters only where its type reaches a type that all copies share (a
     /// frame field, a value temporary). It cannot from a statement that assigns nothing (its
     /// value is dropped) nor from a `let` whose one binding has a written type without `_`
     /// or `impl` (`let v: i32 = s.parse().map_err(|e| …)?;`).
     fn unique_kept(&self, code: &[Emit]) -> bool {
+        self.unique_in(code, true)
+    }
+
+    fn unique_in(&self, code: &[Emit], kept_only: bool) -> bool {
         let exits_unique = |piece: &Piece| piece.exits.iter().any(|&k| self.exit_unique(k));
         code.iter().any(|e| match e {
-            Emit::Stmt { piece, defs, .. } if defs.is_empty() && piece.assigns.is_empty() => {
+            Emit::Stmt { piece, defs, .. }
+                if kept_only && defs.is_empty() && piece.assigns.is_empty() =>
+            {
                 exits_unique(piece)
             }
             Emit::Let { piece, binds, .. }
-                if binds.len() == 1
+                if kept_only
+                    && binds.len() == 1
                     && self.plan.bindings[binds[0]]
                         .ty
                         .as_ref()
@@ -539,37 +552,23 @@ impl Layouter<'_> {
             {
                 exits_unique(piece)
             }
-            Emit::If {
-                piece, then, els, ..
-            } => self.piece_unique(piece) || self.unique_kept(then) || self.unique_kept(els),
-            Emit::Match { piece, arms, .. } => {
-                self.piece_unique(piece)
-                    || arms
-                        .iter()
-                        .any(|a| self.piece_unique(&a.piece) || self.unique_kept(&a.body))
-            }
-            Emit::Block(inner) => self.unique_kept(inner),
-            other => self.unique(std::slice::from_ref(other)),
-        })
-    }
-
-    /// May the code written for `code` hold a closure or an `async` block? (Inline copies
-    /// inside it never do: they are made only of code that does not.)
-    fn unique(&self, code: &[Emit]) -> bool {
-        code.iter().any(|e| match e {
             Emit::Stmt { piece, .. } | Emit::Let { piece, .. } | Emit::Await { piece, .. } => {
                 self.piece_unique(piece)
             }
             Emit::If {
                 piece, then, els, ..
-            } => self.piece_unique(piece) || self.unique(then) || self.unique(els),
+            } => {
+                self.piece_unique(piece)
+                    || self.unique_in(then, kept_only)
+                    || self.unique_in(els, kept_only)
+            }
             Emit::Match { piece, arms, .. } => {
                 self.piece_unique(piece)
                     || arms
                         .iter()
-                        .any(|a| self.piece_unique(&a.piece) || self.unique(&a.body))
+                        .any(|a| self.piece_unique(&a.piece) || self.unique_in(&a.body, kept_only))
             }
-            Emit::Block(inner) => self.unique(inner),
+            Emit::Block(inner) => self.unique_in(inner, kept_only),
             Emit::Exit(k) => self.exit_unique(*k),
             Emit::Yield { piece, .. } => self.piece_unique(piece) || self.yield_unique,
             Emit::Poll { .. } => false,
