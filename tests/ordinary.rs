@@ -1768,3 +1768,75 @@ fn a_branch_value_that_borrows_a_local_next_to_a_branch_that_suspends() {
         r#"Ok("3616")"#
     );
 }
+
+// F-diag-2b: the same, with a closure, an or-pattern or an `if let` after the construct in
+// the code that is copied (their types go nowhere the copies share).
+static TABLE: [i64; 4] = [1, 2, 3, 4];
+
+twin! {
+    yield = i64;
+    fn borrowed_branch_value_then_a_closure[](p: i64) -> i64 {
+        let q = vec![p, 8i64];
+        let s = if p == 0 { yield_!(2); &TABLE[..3] } else { &q[..1] };
+        let n = s.len() as i64;
+        let m = match q.len() {
+            1 | 5 => 0,
+            _ => 1,
+        };
+        if let Some(f) = q.first().map(|e| e * 2) {
+            yield_!(f);
+        }
+        q.iter().map(|e| e + 1).sum::<i64>() + n + m
+    }
+}
+
+twin! {
+    async fn borrowed_branch_value_then_a_closure_async[](line: String) -> usize {
+        let s = if line.is_empty() { corio::yield_now().await; "x" } else { &line[..1] };
+        let n = s.len();
+        let Some(rest) = line.strip_prefix('a') else {
+            corio::yield_now().await;
+            return n + [1usize].iter().map(|e| e + 1).sum::<usize>();
+        };
+        n + rest.len() + [1usize, 2].iter().map(|e| e * 3).sum::<usize>()
+    }
+}
+
+#[test]
+fn a_branch_value_that_borrows_a_local_then_a_closure_or_an_or_pattern() {
+    for p in [0, 1, 5] {
+        same!(borrowed_branch_value_then_a_closure(p));
+    }
+    for line in ["", "abc", "xyz"] {
+        same_async!(borrowed_branch_value_then_a_closure_async(line.to_string()));
+    }
+    assert_eq!(
+        same!(borrowed_branch_value_then_a_closure(5)),
+        r#"Ok("17")"#
+    );
+}
+
+// Not copied: a closure bound to a `let` no state keeps, then moved into a binding that is
+// kept across a point (`pk`'s type holds the closure's): two copies would be two types. The
+// join after the value construct stays a follower, as before F-diag-2's copies.
+twin! {
+    yield = i64;
+    fn value_join_then_a_closure_kept_through_another_binding[](v: Vec<i64>, c: bool) -> i64 {
+        let x = if c { yield_!(1); 10 } else { 20 };
+        let it = v.clone().into_iter().map(move |e| e + x);
+        let mut pk = it.peekable();
+        yield_!(2);
+        let first = pk.next().unwrap_or(0);
+        first + pk.count() as i64 + v.iter().fold(0, |a, e| a + e)
+    }
+}
+
+#[test]
+fn a_closure_that_reaches_a_kept_binding_keeps_the_join_a_follower() {
+    for c in [false, true] {
+        same!(value_join_then_a_closure_kept_through_another_binding(
+            vec![3, 4],
+            c
+        ));
+    }
+}

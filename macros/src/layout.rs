@@ -119,6 +119,8 @@ struct Layouter<'a> {
     yield_unique: bool,
     /// Bindings declared without a value (`let u;`), assigned later.
     deferred: Set,
+    /// Bindings some state keeps: their types are the frame's.
+    kept: Set,
 }
 
 pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
@@ -132,6 +134,11 @@ pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
         return_unique: has_unique_types(quote!(#ret_ty #expect), &[]),
         yield_unique: has_unique_types(shape.yield_ty.to_token_stream(), &[]),
         deferred: deferred(plan),
+        kept: plan
+            .states
+            .iter()
+            .flat_map(|s| s.saved.iter().copied())
+            .collect(),
     };
 
     // Arms for the states some code builds, found from `Start`: a state every way into which
@@ -519,40 +526,6 @@ impl Layouter<'_> {
             && !self.unique_kept(&st.code)
     }
 
-    /// Like [`Self::unique`], for code that is copied within one step: a closure or an
-    /// `async` block matters only where its type reaches a type that all copies share (a
-    /// frame field, a value temporary). It cannot from a statement that assigns nothing (its
-    /// value is dropped) nor from a `let` whose one binding has a written type without `_`
-    /// or `impl` (`let v: i32 = s.parse().map_err(|e| …)?;`).
-    fn unique_kept(&self, code: &[Emit]) -> bool {
-        let exits_unique = |piece: &Piece| piece.exits.iter().any(|&k| self.exit_unique(k));
-        code.iter().any(|e| match e {
-            Emit::Stmt { piece, defs, .. } if defs.is_empty() && piece.assigns.is_empty() => {
-                exits_unique(piece)
-            }
-            Emit::Let { piece, binds, .. }
-                if binds.len() == 1
-                    && self.plan.bindings[binds[0]]
-                        .ty
-                        .as_ref()
-                        .is_some_and(written_in_full) =>
-            {
-                exits_unique(piece)
-            }
-            Emit::If {
-                piece, then, els, ..
-            } => self.piece_unique(piece) || self.unique_kept(then) || self.unique_kept(els),
-            Emit::Match { piece, arms, .. } => {
-                self.piece_unique(piece)
-                    || arms
-                        .iter()
-                        .any(|a| self.piece_unique(&a.piece) || self.unique_kept(&a.body))
-            }
-            Emit::Block(inner) => self.unique_kept(inner),
-            other => self.unique(std::slice::from_ref(other)),
-        })
-    }
-
     /// May the code written for `code` hold a closure or an `async` block? (Inline copies
     /// inside it never do: they are made only of code that does not.)
     fn unique(&self, code: &[Emit]) -> bool {
@@ -574,6 +547,110 @@ impl Layouter<'_> {
             Emit::Yield { piece, .. } => self.piece_unique(piece) || self.yield_unique,
             Emit::Poll { .. } => false,
         })
+    }
+
+    /// Like [`Self::unique`], for code that is copied within one step: a closure or an
+    /// `async` block matters only where its type reaches a type that all copies share: a
+    /// frame field (a binding some state keeps, an awaited future) or a value temporary. It
+    /// does not from a statement whose value is dropped, nor from a `let`, `if let` or
+    /// `match` whose bindings no state keeps (`let n = v.iter().map(|e| e + 1).sum::<u32>();`)
+    /// unless such a binding is later read where something kept is made (`let it =
+    /// v.iter().map(f); let mut kept = it.peekable();`), nor from a `let x: T` with no `_` or
+    /// `impl` in `T`, nor from a returned or yielded value (their types are declared). Here a
+    /// `|` is a closure only where an expression starts (`Facts::closures`), not an or-pattern.
+    fn unique_kept(&self, code: &[Emit]) -> bool {
+        self.kept_walk(code, &mut Set::new())
+    }
+
+    /// [`Self::unique_kept`] over `code` in order; `tainted`: bindings no state keeps whose
+    /// type may be a closure's.
+    fn kept_walk(&self, code: &[Emit], tainted: &mut Set) -> bool {
+        let local = |binds: &[Id]| binds.iter().all(|b| !self.kept.contains(b));
+        for e in code {
+            let t: &Set = tainted;
+            let exits = |piece: &Piece| {
+                piece.exits.iter().any(|&k| {
+                    self.exit_kept_unique(k)
+                        || (!t.is_empty() && self.plan.exits[k].assign.is_some())
+                })
+            };
+            let carries =
+                |piece: &Piece| piece.facts.closures || piece.uses.iter().any(|b| t.contains(b));
+            let mut taint = Vec::new();
+            let hit = match e {
+                Emit::Stmt { piece, defs, .. } => {
+                    let made: Vec<Id> = defs.iter().chain(&piece.assigns).copied().collect();
+                    if carries(piece) {
+                        taint.extend(made.iter().copied());
+                    }
+                    exits(piece) || (carries(piece) && !local(&made))
+                }
+                Emit::Let { piece, binds, .. } => {
+                    let typed = binds.len() == 1
+                        && self.plan.bindings[binds[0]]
+                            .ty
+                            .as_ref()
+                            .is_some_and(written_in_full);
+                    let carried = carries(piece) && !typed;
+                    if carried {
+                        taint.extend(binds.iter().copied());
+                    }
+                    exits(piece) || (carried && !local(binds))
+                }
+                Emit::If {
+                    piece,
+                    binds,
+                    then,
+                    els,
+                    ..
+                } => {
+                    let mut inner = t.clone();
+                    if carries(piece) {
+                        inner.extend(binds.iter().copied());
+                    }
+                    exits(piece)
+                        || (carries(piece) && !local(binds))
+                        || self.kept_walk(then, &mut inner.clone())
+                        || self.kept_walk(els, &mut inner)
+                }
+                Emit::Match { piece, arms, .. } => {
+                    exits(piece)
+                        || arms.iter().any(|a| {
+                            let mut inner = t.clone();
+                            if carries(piece) {
+                                inner.extend(a.binds.iter().copied());
+                            }
+                            (carries(piece) && !local(&a.binds))
+                                || exits(&a.piece)
+                                || self.kept_walk(&a.body, &mut inner)
+                        })
+                }
+                Emit::Block(inner) => self.kept_walk(inner, &mut t.clone()),
+                Emit::Await { piece, .. } => carries(piece) || exits(piece),
+                Emit::Exit(k) => {
+                    self.exit_kept_unique(*k)
+                        || (!t.is_empty() && self.plan.exits[*k].assign.is_some())
+                }
+                // The yielded value has the declared yield type.
+                Emit::Yield { piece, .. } => exits(piece) || self.yield_unique,
+                Emit::Poll { .. } => false,
+            };
+            if hit {
+                return true;
+            }
+            tainted.extend(taint);
+        }
+        false
+    }
+
+    /// Can exit `k` give a closure's type to what copies share? A returned value has the
+    /// declared return type; a value temporary's type is one for all copies.
+    fn exit_kept_unique(&self, k: usize) -> bool {
+        let exit = &self.plan.exits[k];
+        match exit.kind {
+            ExitKind::Return(_) => self.return_unique,
+            ExitKind::Goto(_) => exit.facts.closures,
+        }
     }
 
     fn piece_unique(&self, piece: &Piece) -> bool {

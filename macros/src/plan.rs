@@ -210,6 +210,10 @@ pub(crate) struct Facts {
     /// copies of it (in a follower and in its own arm, or in an inline await) would be two
     /// types, where the frame has one field.
     pub(crate) unique_types: bool,
+    /// The same, with `|` counted only where an expression starts (`|x| …`, `move || …`),
+    /// not as an or-pattern or a bit-or: for the copies within one step, which decide per
+    /// piece ([`crate::layout`]'s `unique_kept`).
+    pub(crate) closures: bool,
     /// The type anchors (`normalize::anchor`) it mentions: the step closure declares only
     /// those some arm uses (an unused one would leave its type unknown).
     pub(crate) anchors: BTreeSet<String>,

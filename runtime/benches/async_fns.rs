@@ -210,10 +210,21 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    // How many times `label` (`row/corio` or `row/rustc`) runs: 7, or with `CORIO_BENCH_ONLY`
+    // (a comma-separated list of labels) `CORIO_BENCH_REPS` times if listed and else not at
+    // all: `instructions.sh async-<row>` counts each lowering alone under cachegrind.
+    let reps = |label: &str| match std::env::var("CORIO_BENCH_ONLY") {
+        Ok(only) if !only.split(',').any(|l| l == label) => 0,
+        Ok(_) => std::env::var("CORIO_BENCH_REPS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(7),
+        Err(_) => 7,
+    };
     // `black_box` around each awaited future keeps the optimiser from folding the loops away.
-    let time = |f: &dyn Fn() -> u64| {
-        let mut best = f64::MAX;
-        for _ in 0..7 {
+    let time = |label: &str, f: &dyn Fn() -> u64| {
+        let mut best = f64::NAN;
+        for _ in 0..reps(label) {
             let start = Instant::now();
             black_box(f());
             best = best.min(start.elapsed().as_secs_f64());
@@ -221,31 +232,36 @@ fn main() {
         best
     };
     // Times corio's and rustc's lowering of one body and prints the throughput ratio.
-    let compare = |what: String, corio: &dyn Fn() -> u64, native: &dyn Fn() -> u64| {
-        let (corio, native) = (time(corio), time(native));
-        println!(
-            "{what}: corio {:.2} ms, rustc {:.2} ms: corio throughput {:.2}x native",
-            corio * 1e3,
-            native * 1e3,
-            native / corio
-        );
-    };
+    let compare =
+        |(row, what): (&str, String), corio: &dyn Fn() -> u64, native: &dyn Fn() -> u64| {
+            let corio = time(&format!("{row}/corio"), corio);
+            let native = time(&format!("{row}/rustc"), native);
+            println!(
+                "{what}: corio {:.2} ms, rustc {:.2} ms: corio throughput {:.2}x native",
+                corio * 1e3,
+                native * 1e3,
+                native / corio
+            );
+        };
     println!();
     compare(
-        format!("{n} ready awaits"),
+        ("ready", format!("{n} ready awaits")),
         &|| block_on(ready_loop(black_box(n))),
         &|| block_on(ready_loop_native(black_box(n))),
     );
     compare(
-        format!(
-            "{} awaits pending 4 times with a 256-byte buffer held",
-            n / 10
+        (
+            "held",
+            format!(
+                "{} awaits pending 4 times with a 256-byte buffer held",
+                n / 10
+            ),
         ),
         &|| block_on(held_buffer(black_box(n / 10))),
         &|| block_on(held_buffer_native(black_box(n / 10))),
     );
     compare(
-        format!("{} pending-once awaits", n / 10),
+        ("pending", format!("{} pending-once awaits", n / 10)),
         &|| block_on(loop_await(black_box(n / 10))),
         &|| block_on(loop_await_native(black_box(n / 10))),
     );

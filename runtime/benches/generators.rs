@@ -4,7 +4,10 @@
 //! and the cost behind `Box<dyn Iterator>` (a resume the optimiser cannot see through).
 //!
 //! Run: `cargo bench -p corio --bench generators` (`CORIO_BENCH_N` sets the yields per run).
-//! `CORIO_BENCH_ONLY=<row>/<contender>` (e.g. `spans/corio`) runs only that contender,
+//! Times are thread CPU time. One binary's ratios move with code placement; for ratios that
+//! mean something run `runtime/benches/placements.sh`, which builds this bench in several link
+//! orders and reads its `CORIO_BENCH_RAW=1` lines (one `raw <label> <ns>` per contender).
+//! `CORIO_BENCH_ONLY=<row>/<contender>[,…]` (e.g. `spans/corio`) runs only those contenders,
 //! `CORIO_BENCH_REPS` times (default 5): `runtime/benches/instructions.sh` runs each under
 //! cachegrind at two repetition counts, so the difference is instructions per item, a measure
 //! the machine's load does not change.

@@ -15,8 +15,8 @@
 #   (rows: counter fib tokens spans spans-count spans-fn dyn; the default is all of them)
 # Env: PLACEMENTS (shuffled builds, default 12), ROUNDS (runs of each build, default 21),
 #   CORIO_BENCH_N (yields per run, default 10,000,000), CPU (the CPU to pin to, default 1).
-# Then it prints the default build's own table (every contender: genawaiter, the async
-# block). The defaults take about 80 s (builds: a few seconds each once the dependencies are
+# The table is printed twice, as text and as README's Markdown table; then the default
+# build's own table (every contender: genawaiter, the async block). The defaults take about 80 s (builds: a few seconds each once the dependencies are
 # built; then 294 runs of a fifth of a second). On a loaded machine the times are
 # preliminary; the ratios hold better than the ns: each run times hand and corio once, a few
 # ms apart, in thread CPU time, and a build's ratio is the median of its runs' ratios (a busy
@@ -100,8 +100,27 @@ for row, num in lines:
     print(f"{name:<12} {hand:>8.2f} {mine:>9.2f} {statistics.median(rs):>6.2f}x "
           f"{rs[0]:>5.2f}-{rs[-1]:.2f}x {above:>3}/{len(rs):<2} {spread:>5.0%} "
           f"{ratio('default', row, num):>7.2f}x {ratio('aligned', row, num):>7.2f}x")
+names = {"counter": "counter", "fib": "Fibonacci", "tokens": "tokenizer over `&str` (per token)",
+         "spans": "byte spans of issue 20 (per span)",
+         "spans-count": "byte spans, consumer `.count()`",
+         "spans-fn": "byte spans, summed in an `#[inline(never)]` fn",
+         "dyn": "counter behind `Box<dyn Iterator>`",
+         "dyn tagged": "hand-written with a state tag, `Box<dyn>`"}
+md = [f"| corio/hand, time | hand ns | corio ns | median of {len(seeds)} orders | range | "
+      "orders > 1.1x | `default` | `aligned` |", "|---|---|---|---|---|---|---|---|"]
+for row, num in lines:
+    rs = sorted(ratio(b, row, num) for b in seeds)
+    name = row if num == "corio" else "dyn tagged"
+    hand = statistics.median(min(runs[b, f"{row}/hand"]) for b in seeds)
+    mine = statistics.median(min(runs[b, f"{row}/{num}"]) for b in seeds)
+    md.append(f"| {names[name]} | {hand:.2f} | {mine:.2f} | {statistics.median(rs):.2f}x | "
+              f"{rs[0]:.2f}-{rs[-1]:.2f}x | {sum(r > 1.1 for r in rs)}/{len(rs)} | "
+              f"{ratio('default', row, num):.2f}x | {ratio('aligned', row, num):.2f}x |")
 print("ns: the median build's fastest run; >1.1x: builds whose ratio is above 1.1x; noise: the "
       "median build's interquartile range of its runs' ratios (the load, not the placement)")
+print()
+print("the same, as README \"Performance\" shows it:")
+print("\n".join(md))
 EOF
 echo
 echo "the default build, every contender (cargo bench's own table; N=$n, best of 5, CPU $cpu):"

@@ -14,6 +14,7 @@ use crate::plan::Facts;
 pub(crate) fn of(tokens: TokenStream) -> Facts {
     let mut facts = Facts {
         unique_types: has_unique_types(tokens.clone(), &["__corio_exit", "__corio_resume"]),
+        closures: unique_types_where(tokens.clone(), &["__corio_exit", "__corio_resume"], true),
         anchors: BTreeSet::new(),
     };
     anchors_in(tokens, &mut facts.anchors);
@@ -40,6 +41,13 @@ fn anchors_in(tokens: TokenStream, out: &mut BTreeSet<String>) {
 /// (`corio::join!` writes an `async` block). The check is on tokens, so `|` in a pattern or a
 /// bit-or also counts, which costs speed (a copy not made), never correctness.
 pub(crate) fn has_unique_types(tokens: TokenStream, also: &[&str]) -> bool {
+    unique_types_where(tokens, also, false)
+}
+
+/// [`has_unique_types`]; with `exact`, a `|` counts only where an expression can start: not
+/// after a name, a literal or a closing `)`/`]` (an or-pattern `1 | 5`, a bit-or `a | b`, a
+/// `||` between operands).
+fn unique_types_where(tokens: TokenStream, also: &[&str], exact: bool) -> bool {
     const PLAIN_MACROS: &[&str] = &[
         "format",
         "format_args",
@@ -90,6 +98,19 @@ pub(crate) fn has_unique_types(tokens: TokenStream, also: &[&str]) -> bool {
                         if p.as_char() == '!' && p.spacing() == proc_macro2::Spacing::Alone)
                     && matches!(tokens.get(k + 2), Some(TokenTree::Group(_))))
         }
+        TokenTree::Punct(p) if p.as_char() == '|' && exact && k > 0 => match &tokens[k - 1] {
+            TokenTree::Ident(i) => {
+                let name = i.to_string();
+                KEYWORDS.contains(&name.as_str()) && name != "as"
+            }
+            TokenTree::Literal(_) => false,
+            TokenTree::Group(g) => g.delimiter() == proc_macro2::Delimiter::Brace,
+            // `a || b`'s second `|`, or `|x| |y| …`? Only a `|` after another `|` that
+            // itself started a closure is one; the first decides.
+            TokenTree::Punct(q) => {
+                !(q.as_char() == '|' && q.spacing() == proc_macro2::Spacing::Joint)
+            }
+        },
         TokenTree::Punct(p) => p.as_char() == '|',
         // The pass's own `::corio::__private::residual(move || …)` of a `?`: the closure is
         // called at once and its type goes nowhere.
@@ -100,7 +121,76 @@ pub(crate) fn has_unique_types(tokens: TokenStream, also: &[&str]) -> bool {
         {
             false
         }
-        TokenTree::Group(g) => has_unique_types(g.stream(), also),
+        // `.fold(0, |acc, e| …)`, `.any(|e| …)`: a closure passed straight to a method that
+        // consumes it, whose result has no type made from the closure's (exact check only;
+        // the other arguments count as usual).
+        TokenTree::Group(g)
+            if exact
+                && g.delimiter() == proc_macro2::Delimiter::Parenthesis
+                && k >= 2
+                && matches!(&tokens[k - 1], TokenTree::Ident(i)
+                    if CONSUMING.contains(&i.to_string().as_str()))
+                && matches!(&tokens[k - 2], TokenTree::Punct(p) if p.as_char() == '.') =>
+        {
+            arguments(g.stream())
+                .into_iter()
+                .filter(|arg| !starts_a_closure(arg))
+                .any(|arg| unique_types_where(arg.into_iter().collect(), also, exact))
+        }
+        TokenTree::Group(g) => unique_types_where(g.stream(), also, exact),
         TokenTree::Literal(_) => false,
     })
+}
+
+/// Methods of the standard library that call a closure argument and return nothing made from
+/// its type (only from its return value's, which is an accumulator, a `bool`, a key, the
+/// receiver's item).
+const CONSUMING: &[&str] = &[
+    "fold",
+    "try_fold",
+    "rfold",
+    "any",
+    "all",
+    "position",
+    "rposition",
+    "find",
+    "rfind",
+    "for_each",
+    "try_for_each",
+    "sort_by",
+    "sort_by_key",
+    "sort_unstable_by",
+    "sort_unstable_by_key",
+    "retain",
+    "max_by_key",
+    "min_by_key",
+    "max_by",
+    "min_by",
+    "is_some_and",
+    "is_ok_and",
+    "unwrap_or_else",
+    "map_or",
+    "binary_search_by",
+    "partition_point",
+];
+
+/// The top-level comma-separated arguments of a call's parentheses.
+fn arguments(tokens: TokenStream) -> Vec<Vec<TokenTree>> {
+    let mut out = vec![Vec::new()];
+    for tt in tokens {
+        match &tt {
+            TokenTree::Punct(p) if p.as_char() == ',' => out.push(Vec::new()),
+            _ => out.last_mut().expect("not empty").push(tt),
+        }
+    }
+    out
+}
+
+/// Is this argument a closure (`|e| …`, `|| …`, `move |e| …`)?
+fn starts_a_closure(arg: &[TokenTree]) -> bool {
+    let at = match arg.first() {
+        Some(TokenTree::Ident(i)) if i == "move" => 1,
+        _ => 0,
+    };
+    matches!(arg.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '|')
 }
