@@ -568,12 +568,11 @@ impl Layouter<'_> {
         let local = |binds: &[Id]| binds.iter().all(|b| !self.kept.contains(b));
         for e in code {
             let t: &Set = tainted;
-            let exits = |piece: &Piece| {
-                piece.exits.iter().any(|&k| {
-                    self.exit_kept_unique(k)
-                        || (!t.is_empty() && self.plan.exits[k].assign.is_some())
-                })
+            // A value temporary assigned where a tainted binding is in scope may take its type.
+            let exit = |k: usize| {
+                self.exit_kept_unique(k) || (!t.is_empty() && self.plan.exits[k].assign.is_some())
             };
+            let exits = |piece: &Piece| piece.exits.iter().any(|&k| exit(k));
             let carries =
                 |piece: &Piece| piece.facts.closures || piece.uses.iter().any(|b| t.contains(b));
             let mut taint = Vec::new();
@@ -627,10 +626,7 @@ impl Layouter<'_> {
                 }
                 Emit::Block(inner) => self.kept_walk(inner, &mut t.clone()),
                 Emit::Await { piece, .. } => carries(piece) || exits(piece),
-                Emit::Exit(k) => {
-                    self.exit_kept_unique(*k)
-                        || (!t.is_empty() && self.plan.exits[*k].assign.is_some())
-                }
+                Emit::Exit(k) => exit(*k),
                 // The yielded value has the declared yield type.
                 Emit::Yield { piece, .. } => exits(piece) || self.yield_unique,
                 Emit::Poll { .. } => false,

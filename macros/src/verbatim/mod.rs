@@ -197,6 +197,16 @@ impl Verbatim {
     fn analysing(&self) -> bool {
         self.rename.is_empty()
     }
+
+    /// Does a `break`/`continue` with this label stay inside the piece? An unlabelled one in
+    /// a macro's arguments with no loop around it inside the piece belongs to a loop the
+    /// macro writes (`probe_loop!({ … break; })`).
+    fn jumps_inside(&self, label: &Option<String>) -> bool {
+        match label {
+            Some(l) => self.labels.contains(l),
+            None => self.loops > 0 || self.macros > 0,
+        }
+    }
 }
 
 impl VisitMut for Verbatim {
@@ -262,13 +272,7 @@ impl VisitMut for Verbatim {
                     self.visit_expr_mut(v);
                 }
                 let label = b.label.as_ref().map(|l| l.ident.to_string());
-                // An unlabelled `break` in a macro's arguments with no loop around it inside
-                // the piece belongs to a loop the macro writes (`probe_loop!({ … break; })`).
-                let inner = match &label {
-                    Some(l) => self.labels.contains(l),
-                    None => self.loops > 0 || self.macros > 0,
-                };
-                if !inner {
+                if !self.jumps_inside(&label) {
                     let (token, lifetime) = (&b.break_token, &b.label);
                     let tokens = quote::quote!(#token #lifetime);
                     let value = b.expr.take().map(|v| *v);
@@ -283,11 +287,7 @@ impl VisitMut for Verbatim {
             }
             Expr::Continue(c) if self.closures == 0 && self.analysing() => {
                 let label = c.label.as_ref().map(|l| l.ident.to_string());
-                let inner = match &label {
-                    Some(l) => self.labels.contains(l),
-                    None => self.loops > 0 || self.macros > 0,
-                };
-                if !inner {
+                if !self.jumps_inside(&label) {
                     let (token, lifetime) = (&c.continue_token, &c.label);
                     let tokens = quote::quote!(#token #lifetime);
                     *e = self.exit(RawExit::Continue { label, tokens });
