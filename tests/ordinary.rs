@@ -1840,3 +1840,70 @@ fn a_closure_that_reaches_a_kept_binding_keeps_the_join_a_follower() {
         ));
     }
 }
+
+// F-diag-2c: a deferred `let` assigned after a construct whose value borrows a local (a
+// let-else whose pattern borrows, a value `if`): the join that assigns it is in scope of the
+// `let` but the binding is dead at its entry, so a copy of the join declares it again.
+twin! {
+    yield = i64;
+    fn deferred_let_after_a_borrowing_let_else[](p: i64, words: Vec<String>) -> i64 {
+        let total: i64;
+        let d = vec![p, p + 1, p + 2];
+        let [first, .., last] = d.as_slice() else {
+            yield_!(p);
+            return 0;
+        };
+        total = first + last;
+        yield_!(total);
+        let mut longest = 0;
+        for w in words.clone() {
+            let n: usize;
+            let Some((head, _)) = w.split_once('=') else {
+                yield_!(-1);
+                break;
+            };
+            n = head.len();
+            yield_!(n as i64);
+            longest = longest.max(n);
+        }
+        total + longest as i64
+    }
+}
+
+twin! {
+    async fn deferred_let_after_a_borrowing_let_else_async[](line: String) -> usize {
+        let width: usize;
+        let Some((key, value)) = line.split_once(':') else {
+            corio::yield_now().await;
+            return 0;
+        };
+        width = key.len().max(value.len());
+        corio::yield_now().await;
+        width
+    }
+}
+
+#[test]
+fn a_deferred_let_assigned_after_a_let_else_that_borrows() {
+    for p in [0, 3] {
+        for words in [
+            vec![],
+            vec!["ab=1".to_string(), "abcd=2".to_string()],
+            vec!["x".to_string()],
+        ] {
+            same!(deferred_let_after_a_borrowing_let_else(p, words.clone()));
+        }
+    }
+    for line in ["", "k:vvv", "nothing"] {
+        same_async!(deferred_let_after_a_borrowing_let_else_async(
+            line.to_string()
+        ));
+    }
+    assert_eq!(
+        same!(deferred_let_after_a_borrowing_let_else(
+            1,
+            vec!["ab=1".to_string(), "abcd=2".to_string()]
+        )),
+        r#"Ok("8")"#
+    );
+}

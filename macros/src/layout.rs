@@ -507,7 +507,8 @@ impl Layouter<'_> {
     /// the branch's scope (`line`), and both ways out of that scope end the borrow: leaving a
     /// follower's block moves or drops the local, and a frame variant's field type cannot
     /// borrow a local of the step at all (F-diag-2). Not when the join's code may hold a
-    /// closure or an `async` block, or redeclares a binding (as for [`Self::inlines`]).
+    /// closure or an `async` block, nor when a binding it redeclares could be read through
+    /// the enclosing code's name ([`Self::redeclare_stays_inside`]).
     fn copies(&self, s: usize) -> bool {
         let plan = self.plan;
         let st = &plan.states[s];
@@ -522,8 +523,45 @@ impl Layouter<'_> {
                 .saved
                 .iter()
                 .any(|b| value_temp(b) || self.deferred.contains(b))
-            && st.redeclare.is_empty()
+            && self.redeclare_stays_inside(s)
             && !self.unique_kept(&st.code)
+    }
+
+    /// May a copy of state `s` declare the bindings `s` redeclares (`let d2;` in scope but
+    /// dead at its entry, assigned by its code) at its top, shadowing the enclosing code's?
+    /// Only where no loop head the copy can go round to reads them (keeps them): a
+    /// `continue` to a head that reads `d2` would see the enclosing, old one (F-diag-2c).
+    /// Every other way out reads the shadow by name: a follower's `break` passes its values,
+    /// the dispatcher builds a state from them, an inline copy runs inside the shadow's scope.
+    fn redeclare_stays_inside(&self, s: usize) -> bool {
+        let plan = self.plan;
+        let redeclare = &plan.states[s].redeclare;
+        if redeclare.is_empty() {
+            return true;
+        }
+        let mut seen = Set::new();
+        let mut todo = vec![s];
+        while let Some(x) = todo.pop() {
+            if !seen.insert(x) {
+                continue;
+            }
+            let mut exits = Vec::new();
+            exits_of(&plan.states[x].code, &mut exits);
+            for k in exits {
+                let ExitKind::Goto(t) = plan.exits[k].kind else {
+                    continue;
+                };
+                let to = &plan.states[t];
+                if to.kind == Kind::Head && redeclare.iter().any(|b| to.saved.contains(b)) {
+                    return false;
+                }
+                // Joins and await states may be copied or inlined into this copy in turn.
+                if to.kind == Kind::Join || to.awaiting.is_some() {
+                    todo.push(t);
+                }
+            }
+        }
+        true
     }
 
     /// May the code written for `code` hold a closure or an `async` block? (Inline copies

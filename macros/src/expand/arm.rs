@@ -166,7 +166,7 @@ impl Printer<'_> {
     }
 
     /// `let x;` for bindings in scope at the state's entry that its code assigns.
-    fn redeclare(&self, s: usize) -> TokenStream {
+    pub(super) fn redeclare(&self, s: usize) -> TokenStream {
         let plan = self.plan;
         plan.states[s]
             .redeclare

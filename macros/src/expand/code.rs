@@ -279,8 +279,9 @@ impl Printer<'_> {
             }
             (Route::Inline(inner), _) => self.inline_await(inner, assign),
             (Route::Copy(inner), _) => {
+                let redeclare = self.redeclare(inner.state);
                 let code = self.code(&self.plan.states[inner.state].code, inner);
-                quote!({ #assign #code })
+                quote!({ #assign #redeclare #code })
             }
             (Route::Dispatch(s), _) => {
                 let state = self.construct(*s);
