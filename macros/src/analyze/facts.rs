@@ -137,9 +137,36 @@ fn unique_types_where(tokens: TokenStream, also: &[&str], exact: bool) -> bool {
                 .filter(|arg| !starts_a_closure(arg))
                 .any(|arg| unique_types_where(arg.into_iter().collect(), also, exact))
         }
+        // `(|| -> Option<u32> { … })()`, `(move |z| z ^ d)(x)`: a closure called where it
+        // is written gives only its return value (exact check only; its body counts).
+        TokenTree::Group(g)
+            if exact
+                && g.delimiter() == proc_macro2::Delimiter::Parenthesis
+                && matches!(tokens.get(k + 1), Some(TokenTree::Group(a))
+                    if a.delimiter() == proc_macro2::Delimiter::Parenthesis) =>
+        {
+            match called_closure_body(g.stream()) {
+                Some(body) => unique_types_where(body, also, exact),
+                None => unique_types_where(g.stream(), also, exact),
+            }
+        }
         TokenTree::Group(g) => unique_types_where(g.stream(), also, exact),
         TokenTree::Literal(_) => false,
     })
+}
+
+/// The tokens after a closure's parameters (its return type and body), if `tokens` are one
+/// closure: `move |a, b| …`, `|| …`.
+fn called_closure_body(tokens: TokenStream) -> Option<TokenStream> {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    if !starts_a_closure(&tokens) {
+        return None;
+    }
+    let open = usize::from(matches!(&tokens[0], TokenTree::Ident(i) if i == "move"));
+    // The parameters end at the next `|` (a `|` inside a parameter's pattern is in a group).
+    let close = (open + 1..tokens.len())
+        .find(|&j| matches!(&tokens[j], TokenTree::Punct(p) if p.as_char() == '|'))?;
+    Some(tokens[close + 1..].iter().cloned().collect())
 }
 
 /// Methods of the standard library that call a closure argument and return nothing made from
@@ -193,4 +220,37 @@ fn starts_a_closure(arg: &[TokenTree]) -> bool {
         _ => 0,
     };
     matches!(arg.get(at), Some(TokenTree::Punct(p)) if p.as_char() == '|')
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::of;
+
+    #[test]
+    fn a_closure_called_where_it_is_written_gives_only_its_value() {
+        assert!(
+            !of(quote!(mix(
+                (|| -> Option<i64> { Some(chk(p).ok()? ^ 1) })().unwrap_or(-2),
+                q
+            )))
+            .closures
+        );
+        assert!(!of(quote!(ctx.tick((move |z: i64| z ^ d)(self.k)))).closures);
+        assert!(!of(quote!((|&x: &i64| x + 1)(&3))).closures);
+        // Its body still counts: it may return another closure or an `async` block.
+        assert!(of(quote!((|| |y: i64| y)())).closures);
+        assert!(of(quote!((move || async move { 1 })())).closures);
+        // Not called: the value is the closure.
+        assert!(of(quote!(let f = (|x: i64| x + 1);)).closures);
+        assert!(of(quote!(v.iter().map(|e| e + 1))).closures);
+        assert!(
+            !of(quote!(match n {
+                1 | 5 => a | b,
+                _ => 0,
+            }))
+            .closures
+        );
+    }
 }
