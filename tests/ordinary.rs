@@ -1907,3 +1907,64 @@ fn a_deferred_let_assigned_after_a_let_else_that_borrows() {
         r#"Ok("8")"#
     );
 }
+
+// After a construct whose value borrows a local, the next statements make a closure or an
+// `async` block that is kept across a suspension point: the join is copied only up to them,
+// and the rest is one join of its own (each copy of a closure is a type of its own).
+twin! {
+    yield = usize;
+    fn borrowed_branch_value_then_a_kept_closure[](line: String, scale: usize) -> usize {
+        let word = if line.is_empty() { yield_!(0); "none" } else { &line[..1] };
+        let n = word.len();
+        let weigh = move |w: usize| w * scale + n;
+        yield_!(weigh(1));
+        let key = match line.find(' ') {
+            Some(i) => &line[..i],
+            None => {
+                yield_!(99);
+                "-"
+            }
+        };
+        let k = key.len();
+        let grow = move |w: usize| w + k;
+        yield_!(grow(2));
+        weigh(grow(3))
+    }
+}
+
+twin! {
+    async fn borrowed_branch_value_then_an_awaited_async_block[](line: String) -> usize {
+        let head = if line.len() < 2 { corio::yield_now().await; "" } else { &line[..2] };
+        let n = head.len();
+        let doubled = async move {
+            corio::yield_now().await;
+            n * 2
+        }
+        .await;
+        let later = Box::pin(async move { doubled + 1 });
+        corio::yield_now().await;
+        later.await + n
+    }
+}
+
+#[test]
+fn a_branch_value_that_borrows_a_local_then_a_kept_closure_or_async_block() {
+    for line in ["", "a b", "abc"] {
+        for scale in [1, 3] {
+            same!(borrowed_branch_value_then_a_kept_closure(
+                line.to_string(),
+                scale
+            ));
+        }
+        same_async!(borrowed_branch_value_then_an_awaited_async_block(
+            line.to_string()
+        ));
+    }
+    assert_eq!(
+        same!(borrowed_branch_value_then_a_kept_closure(
+            "a b".to_string(),
+            3
+        )),
+        r#"Ok("13")"#
+    );
+}

@@ -387,6 +387,37 @@ fn exits_of(code: &[Emit], out: &mut Vec<usize>) {
     }
 }
 
+fn trace_code(c: &crate::plan::Code) -> String {
+    use crate::plan::Part;
+    c.0.iter()
+        .map(|p| match p {
+            Part::Tokens(t) => t.to_string(),
+            Part::Group(_, _, inner) => format!("({})", trace_code(inner)),
+            Part::Exit(k) => format!("<exit{k}>"),
+            Part::Resume => "<resume>".into(),
+            Part::Name(i, _) | Part::Field(i, _) => i.to_string(),
+            Part::Format { text, .. } => text.clone(),
+            Part::Pattern(pat, _) => pat.to_token_stream().to_string(),
+            Part::ElseInit(inner) => trace_code(inner),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn trace_emit(e: &Emit) -> String {
+    match e {
+        Emit::Stmt { stmt, .. } => format!("stmt {}", trace_code(stmt)),
+        Emit::Let { local, .. } => format!("let {}", trace_code(local)),
+        Emit::If { .. } => "if".into(),
+        Emit::Match { .. } => "match".into(),
+        Emit::Block(_) => "block".into(),
+        Emit::Await { .. } => "await".into(),
+        Emit::Exit(k) => format!("exit {k}"),
+        Emit::Yield { .. } => "yield".into(),
+        Emit::Poll { .. } => "poll".into(),
+    }
+}
+
 impl Layouter<'_> {
     /// State `s`'s arm: its code, then the loop heads and joins it falls through to (at
     /// most [`MAX_FOLLOWERS`]). The last statement of a loop body goes round the loop, the end
@@ -429,13 +460,19 @@ impl Layouter<'_> {
     /// arm would be two types).
     fn follower(&self, s: usize, chain: &[usize]) -> Option<usize> {
         let plan = self.plan;
+        // The loop `s`'s code stands in, as in `arm`'s contexts.
+        let loops = if plan.states[s].kind == Kind::Head {
+            vec![s]
+        } else {
+            Vec::new()
+        };
         let t = tails(&plan.states[s].code)
             .into_iter()
             .find_map(|k| match plan.exits[k].kind {
                 ExitKind::Goto(t)
                     if matches!(plan.states[t].kind, Kind::Head | Kind::Join)
                         && !chain.contains(&t)
-                        && !self.copies(t) =>
+                        && !(self.copies(t) && self.redeclare_stays_inside(t, &loops)) =>
                 {
                     Some(t)
                 }
@@ -463,7 +500,11 @@ impl Layouter<'_> {
         match plan.exits[k].kind {
             ExitKind::Goto(s) if cx.loops.contains(&s) => Route::Continue(s),
             ExitKind::Goto(s) if cx.targets.contains(&s) => Route::Break(s),
-            ExitKind::Goto(s) if cx.copies < MAX_COPY_DEPTH && self.copies(s) => {
+            ExitKind::Goto(s)
+                if cx.copies < MAX_COPY_DEPTH
+                    && self.copies(s)
+                    && self.redeclare_stays_inside(s, &cx.loops) =>
+            {
                 let inner = Context {
                     copies: cx.copies + 1,
                     ..cx.clone()
@@ -506,9 +547,11 @@ impl Layouter<'_> {
     /// after a follower's block or through the dispatcher. The value may borrow a local of
     /// the branch's scope (`line`), and both ways out of that scope end the borrow: leaving a
     /// follower's block moves or drops the local, and a frame variant's field type cannot
-    /// borrow a local of the step at all (F-diag-2). Not when the join's code may hold a
-    /// closure or an `async` block, nor when a binding it redeclares could be read through
-    /// the enclosing code's name ([`Self::redeclare_stays_inside`]).
+    /// borrow a local of the step at all (F-diag-2). A join `segment` split off such a join
+    /// (`State::split`, before a closure or an `async` block) is copied on with it when it
+    /// can be, which is the code before the split. Not when the join's code may hold a
+    /// closure or an `async` block; and only where a binding it redeclares cannot be read
+    /// through the enclosing code's name ([`Self::redeclare_stays_inside`]).
     fn copies(&self, s: usize) -> bool {
         let plan = self.plan;
         let st = &plan.states[s];
@@ -518,22 +561,37 @@ impl Layouter<'_> {
                 .strip_prefix("__corio_t")
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
         };
-        st.kind == Kind::Join
+        let r = st.kind == Kind::Join
+            && (st.split
+                || st
+                    .saved
+                    .iter()
+                    .any(|b| value_temp(b) || self.deferred.contains(b)))
+            && !self.unique_kept(&st.code);
+        if !r
+            && std::env::var_os("CORIO_TRACE").is_some()
+            && st.kind == Kind::Join
             && st
                 .saved
                 .iter()
                 .any(|b| value_temp(b) || self.deferred.contains(b))
-            && self.redeclare_stays_inside(s)
-            && !self.unique_kept(&st.code)
+        {
+            eprintln!(
+                "corio-trace: join {s} refused: unique_kept={}",
+                self.unique_kept(&st.code)
+            );
+        }
+        r
     }
 
-    /// May a copy of state `s` declare the bindings `s` redeclares (`let d2;` in scope but
-    /// dead at its entry, assigned by its code) at its top, shadowing the enclosing code's?
-    /// Only where no loop head the copy can go round to reads them (keeps them): a
-    /// `continue` to a head that reads `d2` would see the enclosing, old one (F-diag-2c).
-    /// Every other way out reads the shadow by name: a follower's `break` passes its values,
-    /// the dispatcher builds a state from them, an inline copy runs inside the shadow's scope.
-    fn redeclare_stays_inside(&self, s: usize) -> bool {
+    /// May a copy of state `s` standing inside the loops `loops` declare the bindings `s`
+    /// redeclares (`let d2;`: in scope but dead at its entry, assigned by its code) at its
+    /// top, shadowing the enclosing code's? Only where no loop head the copy can go round to
+    /// with a `continue` reads them (keeps them): it would see the enclosing, old one
+    /// (F-diag-2c). Every other way out reads the shadow by name: a follower's `break` passes
+    /// its values, the dispatcher builds a state from them, an inline copy or a copy in the
+    /// copy runs inside the shadow's scope.
+    fn redeclare_stays_inside(&self, s: usize, loops: &[usize]) -> bool {
         let plan = self.plan;
         let redeclare = &plan.states[s].redeclare;
         if redeclare.is_empty() {
@@ -552,7 +610,7 @@ impl Layouter<'_> {
                     continue;
                 };
                 let to = &plan.states[t];
-                if to.kind == Kind::Head && redeclare.iter().any(|b| to.saved.contains(b)) {
+                if loops.contains(&t) && redeclare.iter().any(|b| to.saved.contains(b)) {
                     return false;
                 }
                 // Joins and await states may be copied or inlined into this copy in turn.
@@ -670,6 +728,9 @@ impl Layouter<'_> {
                 Emit::Poll { .. } => false,
             };
             if hit {
+                if std::env::var_os("CORIO_TRACE").is_some() {
+                    eprintln!("corio-trace: kept hit at {}", trace_emit(e));
+                }
                 return true;
             }
             tainted.extend(taint);

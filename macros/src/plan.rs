@@ -70,6 +70,10 @@ pub(crate) struct State {
     pub(crate) awaiting: Option<Id>,
     /// No transition leads here (e.g. the join after a `loop` that never breaks).
     pub(crate) dead: bool,
+    /// A join that the code before it in the same block runs straight into: `segment` cut
+    /// the code after a construct used as a value there, before a closure or an `async`
+    /// block (`segment::split_point`). The layout copies it on with that code when it can.
+    pub(crate) split: bool,
 }
 
 #[allow(

@@ -50,6 +50,9 @@ struct Lower<'a> {
     errors: &'a mut Errors,
     /// The parts the placeholders of the code being cut stand for (`verbatim::cut`).
     holes: Holes,
+    /// Bindings declared by a `let` without a value (a deferred `let u;`, or the temporary
+    /// `normalize` assigns a construct's value to).
+    deferred: Set,
 }
 
 pub(crate) fn segment(
@@ -70,6 +73,7 @@ pub(crate) fn segment(
         items: Vec::new(),
         errors,
         holes: Holes::default(),
+        deferred: Set::new(),
     };
     for a in args {
         let id = l.scope.bind(a.name.clone(), a.mutable, false, None, a.span);
@@ -104,6 +108,7 @@ impl Lower<'_> {
             redeclare: Vec::new(),
             awaiting: None,
             dead: false,
+            split: false,
         });
         self.states.len() - 1
     }
@@ -127,13 +132,31 @@ impl Lower<'_> {
     /// (end)                           Exit → k
     /// ```
     fn seq(&mut self, nodes: Vec<Node>, k: Cont) -> Vec<Emit> {
+        self.seq_split(nodes, k, usize::MAX)
+    }
+
+    /// [`Self::seq`], with a state of its own (a join that no construct ends) starting at
+    /// node `split` ([`split_point`]).
+    fn seq_split(&mut self, nodes: Vec<Node>, k: Cont, split: usize) -> Vec<Emit> {
         let mark = self.scope.stack.len();
         let mut code = Vec::new();
-        let mut iter = nodes.into_iter();
+        let mut iter = nodes.into_iter().enumerate();
         let mut terminated = false;
-        while let Some(node) = iter.next() {
+        while let Some((at, node)) = iter.next() {
             // Each node's code is cut right after it is walked: no placeholder is left.
             self.holes.clear();
+            if at == split {
+                let rest: Vec<Node> = std::iter::once(node).chain(iter.map(|(_, n)| n)).collect();
+                let next = self.new_state(Kind::Join);
+                self.states[next].split = true;
+                let exit = self.cont_exit(Cont::Goto(next));
+                code.push(Emit::Exit(exit));
+                self.begin(next);
+                let body = self.seq(rest, k);
+                self.states[next].code = body;
+                terminated = true;
+                break;
+            }
             match node {
                 Node::Stmt(Stmt::Item(item)) => self.items.push(Stmt::Item(item)),
                 Node::Stmt(mut stmt) => {
@@ -155,7 +178,7 @@ impl Lower<'_> {
                     if jumps {
                         // What follows is unreachable: a state of its own that nothing leads
                         // to, so that liveness does not flow back from it.
-                        let rest: Vec<Node> = iter.collect();
+                        let rest: Vec<Node> = iter.map(|(_, n)| n).collect();
                         if !rest.is_empty() {
                             let dead = self.new_state(Kind::Join);
                             self.begin(dead);
@@ -198,6 +221,9 @@ impl Lower<'_> {
                     let hole = self.holes.put(Part::Pattern(pat, binds.clone()), span);
                     local.pat = Pat::Verbatim(hole.into_token_stream());
                     let init = local.init.is_some();
+                    if !init {
+                        self.deferred.extend(&binds);
+                    }
                     let local = self.cut_local(local);
                     piece.facts = facts::of(local.source());
                     code.push(Emit::Let {
@@ -233,7 +259,11 @@ impl Lower<'_> {
                     let exit = self.cont_exit(Cont::Goto(next));
                     code.push(Emit::Exit(exit));
                     self.begin(next);
-                    let rest: Vec<Node> = resume.map(|r| *r).into_iter().chain(iter).collect();
+                    let rest: Vec<Node> = resume
+                        .map(|r| *r)
+                        .into_iter()
+                        .chain(iter.map(|(_, n)| n))
+                        .collect();
                     let mut body = vec![Emit::Poll {
                         fut,
                         state: next,
@@ -255,7 +285,11 @@ impl Lower<'_> {
                     let next = self.new_state(Kind::Point(point));
                     code.push(Emit::Yield { value, piece, next });
                     self.begin(next);
-                    let rest: Vec<Node> = resume.map(|r| *r).into_iter().chain(iter).collect();
+                    let rest: Vec<Node> = resume
+                        .map(|r| *r)
+                        .into_iter()
+                        .chain(iter.map(|(_, n)| n))
+                        .collect();
                     let body = self.seq(rest, k);
                     self.states[next].code = body;
                     terminated = true;
@@ -266,7 +300,7 @@ impl Lower<'_> {
                     then,
                     els,
                 } => {
-                    let rest: Vec<Node> = iter.collect();
+                    let rest: Vec<Node> = iter.map(|(_, n)| n).collect();
                     let cont = self.join_for(&rest, k);
                     let refs = self.scope.cond_frame_refs(&cond, &mut Vec::new());
                     let inner = self.scope.stack.len();
@@ -286,7 +320,8 @@ impl Lower<'_> {
                         then,
                         els,
                     });
-                    self.finish_join(rest, k, cont);
+                    let value = self.assigns_deferred(&code[code.len() - 1..]);
+                    self.finish_join(rest, k, cont, value);
                     terminated = true;
                     break;
                 }
@@ -294,7 +329,7 @@ impl Lower<'_> {
                     mut scrutinee,
                     arms,
                 } => {
-                    let rest: Vec<Node> = iter.collect();
+                    let rest: Vec<Node> = iter.map(|(_, n)| n).collect();
                     let cont = self.join_for(&rest, k);
                     let arm_refs: Vec<Vec<String>> = arms
                         .iter()
@@ -342,12 +377,13 @@ impl Lower<'_> {
                         piece,
                         arms: earms,
                     });
-                    self.finish_join(rest, k, cont);
+                    let value = self.assigns_deferred(&code[code.len() - 1..]);
+                    self.finish_join(rest, k, cont, value);
                     terminated = true;
                     break;
                 }
                 Node::Loop { target, body } => {
-                    let rest: Vec<Node> = iter.collect();
+                    let rest: Vec<Node> = iter.map(|(_, n)| n).collect();
                     let brk = self.join_for(&rest, k);
                     let head = self.new_state(Kind::Head);
                     let exit = self.cont_exit(Cont::Goto(head));
@@ -355,20 +391,22 @@ impl Lower<'_> {
                     self.active.push((target, brk, Some(head)));
                     self.begin(head);
                     let body = self.seq(body, Cont::Goto(head));
+                    let value = self.assigns_deferred(&body);
                     self.states[head].code = body;
                     self.active.pop();
-                    self.finish_join(rest, k, brk);
+                    self.finish_join(rest, k, brk, value);
                     terminated = true;
                     break;
                 }
                 Node::Block { target, body } => {
-                    let rest: Vec<Node> = iter.collect();
+                    let rest: Vec<Node> = iter.map(|(_, n)| n).collect();
                     let brk = self.join_for(&rest, k);
                     self.active.push((target, brk, None));
                     let body = self.seq(body, brk);
                     self.active.pop();
                     code.push(Emit::Block(body));
-                    self.finish_join(rest, k, brk);
+                    let value = self.assigns_deferred(&code[code.len() - 1..]);
+                    self.finish_join(rest, k, brk, value);
                     terminated = true;
                     break;
                 }
@@ -432,12 +470,102 @@ impl Lower<'_> {
         }
     }
 
-    fn finish_join(&mut self, rest: Vec<Node>, k: Cont, cont: Cont) {
+    /// The join's code; `value`: the construct gives a value (assigns a deferred binding or
+    /// a value temporary), so the layout may copy the join into its branches
+    /// (`layout::Layouter::copies`). A copy cannot hold a closure or an `async` block kept in
+    /// the frame (each copy would be a type of its own), so the join's code ends before the
+    /// first statement that may make one, and the rest is a join of its own
+    /// ([`split_point`]): the value, used right after the construct, is usually dead there.
+    /// The layout copies that join on with the first when its closures go nowhere kept.
+    fn finish_join(&mut self, rest: Vec<Node>, k: Cont, cont: Cont, value: bool) {
         if let (false, Cont::Goto(j)) = (rest.is_empty(), cont) {
             self.begin(j);
-            let body = self.seq(rest, k);
+            let split = if value {
+                split_point(&rest)
+            } else {
+                usize::MAX
+            };
+            let body = self.seq_split(rest, k, split);
             self.states[j].code = body;
         }
+    }
+
+    /// Does `code` (a construct's, in this state) assign a binding declared without a value?
+    fn assigns_deferred(&self, code: &[Emit]) -> bool {
+        let piece_assigns = |p: &crate::plan::Piece| {
+            p.assigns.iter().any(|b| self.deferred.contains(b))
+                || p.exits.iter().any(|&k| self.exit_assigns_deferred(k))
+        };
+        code.iter().any(|e| match e {
+            Emit::Stmt { piece, defs, .. } => {
+                piece_assigns(piece) || defs.iter().any(|b| self.deferred.contains(b))
+            }
+            Emit::Let { piece, .. } | Emit::Await { piece, .. } | Emit::Yield { piece, .. } => {
+                piece_assigns(piece)
+            }
+            Emit::If {
+                piece, then, els, ..
+            } => piece_assigns(piece) || self.assigns_deferred(then) || self.assigns_deferred(els),
+            Emit::Match { piece, arms, .. } => {
+                piece_assigns(piece)
+                    || arms
+                        .iter()
+                        .any(|a| piece_assigns(&a.piece) || self.assigns_deferred(&a.body))
+            }
+            Emit::Block(inner) => self.assigns_deferred(inner),
+            Emit::Exit(k) => self.exit_assigns_deferred(*k),
+            Emit::Poll { .. } => false,
+        })
+    }
+
+    fn exit_assigns_deferred(&self, k: usize) -> bool {
+        self.exits[k]
+            .def
+            .is_some_and(|b| self.deferred.contains(&b))
+    }
+}
+
+/// Where the code after a construct used as a value starts a join of its own: at the first
+/// node that may make a closure or an `async` block (`Facts::closures`), if it is not the
+/// first and only `let`s and statements come before it (the code of the join ends at the
+/// first other node anyway).
+fn split_point(rest: &[Node]) -> usize {
+    for (at, node) in rest.iter().enumerate() {
+        if node_makes_unique(node) {
+            return if at == 0 { usize::MAX } else { at };
+        }
+        if !matches!(node, Node::Stmt(_) | Node::Let(_)) {
+            break;
+        }
+    }
+    usize::MAX
+}
+
+/// May `node` make a closure or an `async` block (anywhere inside)?
+fn node_makes_unique(node: &Node) -> bool {
+    let closures = |tokens: proc_macro2::TokenStream| facts::of(tokens).closures;
+    let all = |nodes: &[Node]| nodes.iter().any(node_makes_unique);
+    match node {
+        Node::Stmt(stmt) => closures(stmt.to_token_stream()),
+        Node::Let(local) => closures(local.to_token_stream()),
+        Node::Suspend { value, resume, .. } => {
+            closures(value.to_token_stream()) || resume.as_deref().is_some_and(node_makes_unique)
+        }
+        Node::If { cond, then, els } => closures(cond.to_token_stream()) || all(then) || all(els),
+        Node::Match { scrutinee, arms } => {
+            closures(scrutinee.to_token_stream())
+                || arms.iter().any(|a| {
+                    a.guard
+                        .as_ref()
+                        .is_some_and(|g| closures(g.to_token_stream()))
+                        || all(&a.body)
+                })
+        }
+        Node::Loop { body, .. } | Node::Block { body, .. } => all(body),
+        Node::Break { .. } => false,
+        Node::Return(value) => value
+            .as_ref()
+            .is_some_and(|v| closures(v.to_token_stream())),
     }
 }
 
