@@ -302,6 +302,7 @@ impl Lower<'_> {
                 } => {
                     let rest: Vec<Node> = iter.map(|(_, n)| n).collect();
                     let cont = self.join_for(&rest, k);
+                    let first = self.states.len();
                     let refs = self.scope.cond_frame_refs(&cond, &mut Vec::new());
                     let inner = self.scope.stack.len();
                     let mut piece = self.empty_piece();
@@ -320,7 +321,7 @@ impl Lower<'_> {
                         then,
                         els,
                     });
-                    let value = self.assigns_deferred(&code[code.len() - 1..]);
+                    let value = self.construct_assigns_deferred(&code[code.len() - 1..], first);
                     self.finish_join(rest, k, cont, value);
                     terminated = true;
                     break;
@@ -331,6 +332,7 @@ impl Lower<'_> {
                 } => {
                     let rest: Vec<Node> = iter.map(|(_, n)| n).collect();
                     let cont = self.join_for(&rest, k);
+                    let first = self.states.len();
                     let arm_refs: Vec<Vec<String>> = arms
                         .iter()
                         .map(|a| self.scope.frame_refs(&a.pat, &scrutinee, &[]))
@@ -377,7 +379,7 @@ impl Lower<'_> {
                         piece,
                         arms: earms,
                     });
-                    let value = self.assigns_deferred(&code[code.len() - 1..]);
+                    let value = self.construct_assigns_deferred(&code[code.len() - 1..], first);
                     self.finish_join(rest, k, cont, value);
                     terminated = true;
                     break;
@@ -385,13 +387,14 @@ impl Lower<'_> {
                 Node::Loop { target, body } => {
                     let rest: Vec<Node> = iter.map(|(_, n)| n).collect();
                     let brk = self.join_for(&rest, k);
+                    let first = self.states.len();
                     let head = self.new_state(Kind::Head);
                     let exit = self.cont_exit(Cont::Goto(head));
                     code.push(Emit::Exit(exit));
                     self.active.push((target, brk, Some(head)));
                     self.begin(head);
                     let body = self.seq(body, Cont::Goto(head));
-                    let value = self.assigns_deferred(&body);
+                    let value = self.construct_assigns_deferred(&body, first);
                     self.states[head].code = body;
                     self.active.pop();
                     self.finish_join(rest, k, brk, value);
@@ -401,11 +404,12 @@ impl Lower<'_> {
                 Node::Block { target, body } => {
                     let rest: Vec<Node> = iter.map(|(_, n)| n).collect();
                     let brk = self.join_for(&rest, k);
+                    let first = self.states.len();
                     self.active.push((target, brk, None));
                     let body = self.seq(body, brk);
                     self.active.pop();
                     code.push(Emit::Block(body));
-                    let value = self.assigns_deferred(&code[code.len() - 1..]);
+                    let value = self.construct_assigns_deferred(&code[code.len() - 1..], first);
                     self.finish_join(rest, k, brk, value);
                     terminated = true;
                     break;
@@ -490,7 +494,17 @@ impl Lower<'_> {
         }
     }
 
-    /// Does `code` (a construct's, in this state) assign a binding declared without a value?
+    /// Does a construct assign a binding declared without a value, in `code` (its code in
+    /// this state) or in the states made inside it (from `first` on: a branch that suspends
+    /// assigns its value in the state after the suspension point)?
+    fn construct_assigns_deferred(&self, code: &[Emit], first: usize) -> bool {
+        self.assigns_deferred(code)
+            || self.states[first..]
+                .iter()
+                .any(|st| self.assigns_deferred(&st.code))
+    }
+
+    /// Does `code` assign a binding declared without a value?
     fn assigns_deferred(&self, code: &[Emit]) -> bool {
         let piece_assigns = |p: &crate::plan::Piece| {
             p.assigns.iter().any(|b| self.deferred.contains(b))
