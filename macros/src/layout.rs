@@ -387,37 +387,6 @@ fn exits_of(code: &[Emit], out: &mut Vec<usize>) {
     }
 }
 
-fn trace_code(c: &crate::plan::Code) -> String {
-    use crate::plan::Part;
-    c.0.iter()
-        .map(|p| match p {
-            Part::Tokens(t) => t.to_string(),
-            Part::Group(_, _, inner) => format!("({})", trace_code(inner)),
-            Part::Exit(k) => format!("<exit{k}>"),
-            Part::Resume => "<resume>".into(),
-            Part::Name(i, _) | Part::Field(i, _) => i.to_string(),
-            Part::Format { text, .. } => text.clone(),
-            Part::Pattern(pat, _) => pat.to_token_stream().to_string(),
-            Part::ElseInit(inner) => trace_code(inner),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn trace_emit(e: &Emit) -> String {
-    match e {
-        Emit::Stmt { stmt, .. } => format!("stmt {}", trace_code(stmt)),
-        Emit::Let { local, .. } => format!("let {}", trace_code(local)),
-        Emit::If { .. } => "if".into(),
-        Emit::Match { .. } => "match".into(),
-        Emit::Block(_) => "block".into(),
-        Emit::Await { .. } => "await".into(),
-        Emit::Exit(k) => format!("exit {k}"),
-        Emit::Yield { .. } => "yield".into(),
-        Emit::Poll { .. } => "poll".into(),
-    }
-}
-
 impl Layouter<'_> {
     /// State `s`'s arm: its code, then the loop heads and joins it falls through to (at
     /// most [`MAX_FOLLOWERS`]). The last statement of a loop body goes round the loop, the end
@@ -561,27 +530,13 @@ impl Layouter<'_> {
                 .strip_prefix("__corio_t")
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
         };
-        let r = st.kind == Kind::Join
+        st.kind == Kind::Join
             && (st.split
                 || st
                     .saved
                     .iter()
                     .any(|b| value_temp(b) || self.deferred.contains(b)))
-            && !self.unique_kept(&st.code);
-        if !r
-            && std::env::var_os("CORIO_TRACE").is_some()
-            && st.kind == Kind::Join
-            && st
-                .saved
-                .iter()
-                .any(|b| value_temp(b) || self.deferred.contains(b))
-        {
-            eprintln!(
-                "corio-trace: join {s} refused: unique_kept={}",
-                self.unique_kept(&st.code)
-            );
-        }
-        r
+            && !self.unique_kept(&st.code)
     }
 
     /// May a copy of state `s` standing inside the loops `loops` declare the bindings `s`
@@ -728,9 +683,6 @@ impl Layouter<'_> {
                 Emit::Poll { .. } => false,
             };
             if hit {
-                if std::env::var_os("CORIO_TRACE").is_some() {
-                    eprintln!("corio-trace: kept hit at {}", trace_emit(e));
-                }
                 return true;
             }
             tainted.extend(taint);
