@@ -1968,3 +1968,68 @@ fn a_branch_value_that_borrows_a_local_then_a_kept_closure_or_async_block() {
         r#"Ok("13")"#
     );
 }
+
+// Value constructs in a row within one resume nest their copies: the borrowing `let … else`
+// after five of them is a copy six deep. Deeper than four, a join is copied while the copies
+// stay few (the product of the ways into the joins, `layout::MAX_COPY_WEIGHT`).
+twin! {
+    yield = u32;
+    fn value_constructs_in_a_row_then_a_borrowing_let_else[](a: u32, b: u32, line: String) -> usize {
+        let x = match a % 4 {
+            0 => 1,
+            1 => 2,
+            2 => {
+                yield_!(1);
+                3
+            }
+            _ => 4,
+        };
+        let y = match b % 4 {
+            0 => x,
+            1 => x + 1,
+            2 => {
+                yield_!(2);
+                5
+            }
+            _ => 6,
+        };
+        let z = if x > y { yield_!(3); x } else { y };
+        let w = match (x + y) % 3 {
+            0 => 7,
+            1 => {
+                yield_!(4);
+                8
+            }
+            _ => 9,
+        };
+        let v = if w > 7 { w } else { yield_!(5); 1 };
+        let Some((k, rest)) = line.split_once(' ') else {
+            yield_!(6);
+            return 0;
+        };
+        (x + y + z + w + v) as usize + k.len() * 100 + rest.len() * 1000
+    }
+}
+
+#[test]
+fn value_constructs_in_a_row_nest_their_copies() {
+    for a in 0..4 {
+        for b in 0..4 {
+            for line in ["ab cde", "nospace"] {
+                same!(value_constructs_in_a_row_then_a_borrowing_let_else(
+                    a,
+                    b,
+                    line.to_string()
+                ));
+            }
+        }
+    }
+    assert_eq!(
+        same!(value_constructs_in_a_row_then_a_borrowing_let_else(
+            0,
+            0,
+            "ab cde".to_string()
+        )),
+        r#"Ok("3221")"#
+    );
+}

@@ -38,8 +38,20 @@ const MAX_INLINE_DEPTH: u32 = 2;
 
 /// How deep copies of value joins nest ([`Layouter::copies`]). A copy is made in each branch
 /// that does not suspend, so nested copies multiply only through constructs with several such
-/// branches; deeper than this the join is a follower or a state of its own again.
+/// branches; deeper than this the join is a follower or a state of its own again, unless the
+/// copies stay few ([`MAX_COPY_WEIGHT`]).
 const MAX_COPY_DEPTH: u32 = 4;
+
+/// Deeper than [`MAX_COPY_DEPTH`] (down to [`MAX_CHEAP_COPY_DEPTH`]), a join is still copied
+/// while the product of the ways into the joins copied so far, which bounds how many copies
+/// of its code there are, stays at most this: a chain of joins with one way in each (a `let
+/// … else`, a value `if` whose other branch suspends) costs nothing. (Seed 1033 case 74 of
+/// the scale run: a `let … else` whose pattern borrows, after four value `match`es nested in
+/// one expression, two or four ways into each, was a frame field borrowing a local.)
+const MAX_COPY_WEIGHT: u32 = 64;
+
+/// How deep cheap copies nest at most.
+const MAX_CHEAP_COPY_DEPTH: u32 = 8;
 
 /// How many states' code can follow an arm's own; each is a copy of code that may also have
 /// an arm of its own, so this bounds the expansion's size.
@@ -108,6 +120,8 @@ struct Context {
     depth: u32,
     /// How many copies of value joins deep.
     copies: u32,
+    /// The product of the ways into those joins ([`MAX_COPY_WEIGHT`]).
+    weight: u32,
 }
 
 struct Layouter<'a> {
@@ -266,6 +280,14 @@ fn only_exits(code: &[Emit]) -> bool {
     })
 }
 
+/// Is there room for a copy of a join that `ways` exits of a copy of code standing in
+/// `cx` go to: within [`MAX_COPY_DEPTH`], or deeper while the copies stay few
+/// ([`MAX_COPY_WEIGHT`])?
+fn copy_fits(cx: &Context, ways: u32) -> bool {
+    cx.copies < MAX_COPY_DEPTH
+        || (cx.copies < MAX_CHEAP_COPY_DEPTH && cx.weight.saturating_mul(ways) <= MAX_COPY_WEIGHT)
+}
+
 /// Is `ty` written without `_` or `impl`, so that no closure's type can be part of it?
 fn written_in_full(ty: &syn::Type) -> bool {
     fn walk(tokens: proc_macro2::TokenStream) -> bool {
@@ -417,6 +439,7 @@ impl Layouter<'_> {
                     targets: chain[i + 1..].iter().rev().copied().collect(),
                     depth: 0,
                     copies: 0,
+                    weight: 1,
                 };
                 self.place(st, &self.plan.states[st].code, &cx)
             })
@@ -460,22 +483,41 @@ impl Layouter<'_> {
     fn place(&self, s: usize, code: &[Emit], cx: &Context) -> Placement {
         let mut exits = Vec::new();
         exits_of(code, &mut exits);
-        let routes = exits.into_iter().map(|k| (k, self.route(k, cx))).collect();
+        // How many of this copy's exits go to each state: each may be a copy of its code.
+        let mut ways: BTreeMap<usize, u32> = BTreeMap::new();
+        for &k in &exits {
+            if let ExitKind::Goto(t) = self.plan.exits[k].kind {
+                *ways.entry(t).or_default() += 1;
+            }
+        }
+        let routes = exits
+            .iter()
+            .map(|&k| {
+                let to = match self.plan.exits[k].kind {
+                    ExitKind::Goto(t) => ways[&t],
+                    ExitKind::Return(_) => 1,
+                };
+                (k, self.route(k, cx, to))
+            })
+            .collect();
         Placement { state: s, routes }
     }
 
-    fn route(&self, k: usize, cx: &Context) -> Route {
+    /// The route of exit `k` of a copy of code standing in `cx`; `ways`: how many exits of
+    /// that copy go where `k` goes.
+    fn route(&self, k: usize, cx: &Context, ways: u32) -> Route {
         let plan = self.plan;
         match plan.exits[k].kind {
             ExitKind::Goto(s) if cx.loops.contains(&s) => Route::Continue(s),
             ExitKind::Goto(s) if cx.targets.contains(&s) => Route::Break(s),
             ExitKind::Goto(s)
-                if cx.copies < MAX_COPY_DEPTH
+                if copy_fits(cx, ways)
                     && self.copies(s)
                     && self.redeclare_stays_inside(s, &cx.loops) =>
             {
                 let inner = Context {
                     copies: cx.copies + 1,
+                    weight: cx.weight.saturating_mul(ways),
                     ..cx.clone()
                 };
                 Route::Copy(self.place(s, &plan.states[s].code, &inner))
