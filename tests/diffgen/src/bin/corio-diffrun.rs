@@ -247,14 +247,21 @@ fn main() -> ExitCode {
         }
     }
     let started = Instant::now();
-    let only: Option<std::collections::HashSet<String>> = o.only.as_ref().map(|f| {
-        std::fs::read_to_string(f)
-            .expect("the --only list")
-            .lines()
-            .map(|l| l.trim().to_string())
-            .filter(|l| !l.is_empty())
-            .collect()
-    });
+    let only: Option<std::collections::HashSet<String>> = match &o.only {
+        None => None,
+        Some(f) => match std::fs::read_to_string(f) {
+            Ok(text) => Some(
+                text.lines()
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect(),
+            ),
+            Err(e) => {
+                eprintln!("corio-diffrun: --only {}: {e}", f.display());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let wanted = |p: &Prog| only.as_ref().is_none_or(|names| names.contains(&p.name));
     if let Some(file) = &o.digest {
         let programs: Vec<(String, String)> = [(false, o.programs), (true, o.async_programs)]
