@@ -142,7 +142,7 @@ fn transfer(plan: &Plan, code: &[Emit]) -> Set {
 
 /// The bindings `code` assigns as a whole anywhere (unlike `Emit::Stmt::defs`, which liveness
 /// uses, this includes conditional assignments nested in verbatim code).
-fn defs_in(code: &[Emit], exits: &[Exit], out: &mut Set) {
+pub(crate) fn defs_in(code: &[Emit], exits: &[Exit], out: &mut Set) {
     let piece = |p: &Piece, out: &mut Set| {
         out.extend(&p.assigns);
         out.extend(p.exits.iter().filter_map(|&k| exits[k].def));

@@ -5,9 +5,9 @@
 use quote::ToTokens;
 
 use super::Lower;
-use crate::analyze::facts;
+use crate::analyze::{facts, liveness};
 use crate::ir::Node;
-use crate::plan::{Emit, Piece};
+use crate::plan::{Emit, Set};
 
 impl Lower<'_> {
     /// Does a construct assign a binding declared without a value, in `code` (its code in
@@ -22,36 +22,9 @@ impl Lower<'_> {
 
     /// Does `code` assign a binding declared without a value?
     fn assigns_deferred(&self, code: &[Emit]) -> bool {
-        let piece_assigns = |p: &Piece| {
-            p.assigns.iter().any(|b| self.deferred.contains(b))
-                || p.exits.iter().any(|&k| self.exit_assigns_deferred(k))
-        };
-        code.iter().any(|e| match e {
-            Emit::Stmt { piece, defs, .. } => {
-                piece_assigns(piece) || defs.iter().any(|b| self.deferred.contains(b))
-            }
-            Emit::Let { piece, .. } | Emit::Await { piece, .. } | Emit::Yield { piece, .. } => {
-                piece_assigns(piece)
-            }
-            Emit::If {
-                piece, then, els, ..
-            } => piece_assigns(piece) || self.assigns_deferred(then) || self.assigns_deferred(els),
-            Emit::Match { piece, arms, .. } => {
-                piece_assigns(piece)
-                    || arms
-                        .iter()
-                        .any(|a| piece_assigns(&a.piece) || self.assigns_deferred(&a.body))
-            }
-            Emit::Block(inner) => self.assigns_deferred(inner),
-            Emit::Exit(k) => self.exit_assigns_deferred(*k),
-            Emit::Poll { .. } => false,
-        })
-    }
-
-    fn exit_assigns_deferred(&self, k: usize) -> bool {
-        self.exits[k]
-            .def
-            .is_some_and(|b| self.deferred.contains(&b))
+        let mut defs = Set::new();
+        liveness::defs_in(code, &self.exits, &mut defs);
+        defs.iter().any(|b| self.deferred.contains(b))
     }
 }
 
