@@ -24,7 +24,7 @@ pub enum CoroutineState<Y, R> {
 /// # Examples
 ///
 /// ```
-/// use corio::{Coroutine, CoroutineState, yield_};
+/// use corio::{Coroutine, CoroutineState};
 ///
 /// #[corio::coroutine(yield = u32, resume = u32)]
 /// fn doubler() -> &'static str {
@@ -102,7 +102,7 @@ impl std::error::Error for ResumeError {}
 /// # Examples
 ///
 /// ```
-/// use corio::{Coroutine, Inspect, Status, yield_};
+/// use corio::{Coroutine, Inspect, Status};
 ///
 /// #[corio::coroutine(yield = u64)]
 /// fn count(n: u64) {

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use corio::inspect::{GEN_CREATED, GEN_SUSPENDED, getgeneratorlocals, getgeneratorstate};
-//! use corio::{Coroutine, yield_};
+//! use corio::{Coroutine};
 //!
 //! #[corio::coroutine(yield = char)]
 //! fn letters(word: String) {

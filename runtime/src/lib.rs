@@ -7,7 +7,7 @@
 //! [`SuspendPoint`] it stopped at, its live [`Local`]s and the coroutine it is awaiting.
 //!
 //! ```
-//! use corio::{Coroutine, CoroutineState, Inspect, yield_};
+//! use corio::{Coroutine, CoroutineState, Inspect};
 //!
 //! #[corio::coroutine(yield = u64)]
 //! fn fib(limit: u64) -> &'static str {
@@ -271,11 +271,12 @@ pub use corio_macros::test;
 /// resume's argument. It is only meaningful inside a `#[corio::coroutine(yield = T)]`
 /// function, which rewrites it away; anywhere else it is a compile error.
 ///
+/// Inside a coroutine body it needs no import: the attribute rewrites it before names are
+/// resolved, so `use corio::yield_;` there would be reported as an unused import.
+///
 /// # Examples
 ///
 /// ```
-/// use corio::yield_;
-///
 /// #[corio::coroutine(yield = i64, resume = i64)]
 /// fn running_total() {
 ///     let mut total = 0;
