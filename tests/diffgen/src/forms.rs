@@ -1101,6 +1101,22 @@ impl Gen {
             }
             2 => {
                 let c = self.cond(0, YES);
+                // The tail was written before the condition: where the condition moves a
+                // binding the tail reads, the tail is written again (seed 1072 case 213:
+                // `if (mix(s, ctx.consume(q)) <= 4i64) { return Ok(yield_!(q.val())); }`,
+                // E0382 in the plain form). Other programs keep their text.
+                let moved_then_read = c.match_indices("ctx.consume(").any(|(at, m)| {
+                    let name: String = c[at + m.len()..]
+                        .chars()
+                        .take_while(|&ch| ch.is_alphanumeric() || ch == '_')
+                        .collect();
+                    crate::reads_noisy(&tail, &name)
+                });
+                let tail = if moved_then_read {
+                    self.int(0, YES)
+                } else {
+                    tail
+                };
                 let b = self.int(0, YES);
                 format!("if {c} {{ return Ok({tail}); }}\nloop {{ return Ok({b}); }}\n}}\n")
             }

@@ -2204,6 +2204,23 @@ fn break_value(e: String) -> String {
     }
 }
 
+/// Whether `code` reads the `Noisy` binding `name`: `name.val()`, `&name`, or a move
+/// (`consume(name)`, `push(name)`, `drop(name)`). A pattern's `name` is an `i64`, which none
+/// of these fit, so a pattern that reuses the name is not a read.
+fn reads_noisy(code: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let field_or_ref = code.match_indices(name).any(|(at, _)| {
+        let (before, after) = (&code[..at], &code[at + name.len()..]);
+        !before.ends_with(word)
+            && !after.starts_with(word)
+            && (after.starts_with(".val()") || before.ends_with('&'))
+    });
+    field_or_ref
+        || ["consume", "push", "drop"]
+            .iter()
+            .any(|f| code.contains(&format!("{f}({name})")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2355,6 +2372,45 @@ mod tests {
             }
         }
         assert!(checked >= 4, "only {checked} borrowed arrays move `x`");
+    }
+
+    /// A diverging tail `if c { return Ok(tail); }` whose condition moves a binding
+    /// (`ctx.consume(q)`) never reads it in the tail (seed 1072 case 213: `return
+    /// Ok(yield_!(q.val()))` after the move, E0382 in the plain form).
+    #[test]
+    fn a_diverging_tail_never_reads_what_its_condition_moved() {
+        let mut checked = 0;
+        for seed in 0..20000 {
+            for mode in [Mode::Generator, Mode::Async { nested: 0 }] {
+                let mut g = Gen::new(seed, mode, Features::all());
+                g.budget = 4;
+                for name in ["q", "r"] {
+                    g.declare(name, Kind::Noisy, false);
+                }
+                let text = g.diverging_tail();
+                let Some(rest) = text.strip_prefix("if ") else {
+                    continue;
+                };
+                let Some((cond, tail)) = rest.split_once(" { return Ok(") else {
+                    continue;
+                };
+                let tail = tail.lines().next().unwrap_or_default();
+                for name in ["q", "r"] {
+                    if cond.contains(&format!("ctx.consume({name})")) {
+                        let read = reads_noisy(tail, name);
+                        assert!(
+                            !read,
+                            "seed {seed}: `{name}` is read after its move:\n{text}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            checked >= 4,
+            "only {checked} tails move a binding in their condition"
+        );
     }
 
     /// A let chain's conjunct that moves the chain's binding (`if let Some(x) = n.pop() &&
