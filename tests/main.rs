@@ -6,4 +6,5 @@ mod inspect;
 mod lints;
 #[macro_use]
 mod ordinary;
+mod user_generators;
 mod user_style;
