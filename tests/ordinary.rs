@@ -1769,6 +1769,53 @@ fn a_branch_value_that_borrows_a_local_next_to_a_branch_that_suspends() {
     );
 }
 
+// F-diag-2d (session 8, found from the outside): the same with a deferred `let u;` declared
+// before an earlier suspension point. The pass drops that `let` from the state before the
+// point (the state after it declares `u` again), and the join was not copied: `u` borrowed
+// `line`, which the join's follower block outlived (E0597 at `&line[..3]`).
+twin! {
+    yield = usize;
+    fn deferred_borrow_assigned_after_a_yield[](c: bool) -> usize {
+        let u: &str;
+        yield_!(1);
+        let line = String::from("abcdef");
+        if c {
+            yield_!(2);
+            u = "x";
+        } else {
+            u = &line[..3];
+        }
+        u.len() + line.len()
+    }
+}
+
+twin! {
+    async fn deferred_borrow_assigned_after_an_await[](c: bool) -> usize {
+        let u: &str;
+        corio::yield_now().await;
+        let line = String::from("abcdef");
+        if c {
+            corio::yield_now().await;
+            u = "x";
+        } else {
+            u = &line[..3];
+        }
+        u.len() + line.len()
+    }
+}
+
+#[test]
+fn a_deferred_let_before_a_suspension_point_assigned_a_borrow_after_it() {
+    for c in [false, true] {
+        same!(deferred_borrow_assigned_after_a_yield(c));
+        same_async!(deferred_borrow_assigned_after_an_await(c));
+    }
+    assert_eq!(
+        same!(deferred_borrow_assigned_after_a_yield(false)),
+        r#"Ok("9")"#
+    );
+}
+
 // F-diag-2b: the same, with a closure, an or-pattern or an `if let` after the construct in
 // the code that is copied (their types go nowhere the copies share).
 static TABLE: [i64; 4] = [1, 2, 3, 4];

@@ -173,6 +173,11 @@ pub(crate) struct Plan {
     pub(crate) exits: Vec<Exit>,
     pub(crate) renamed: Set,
     pub(crate) items: Vec<Stmt>,
+    /// The bindings a `let` declares without a value (a deferred `let u;`, or the temporary
+    /// `normalize` assigns a construct's value to). Recorded by `segment` as it meets the
+    /// `let`s: `liveness` later drops a `let u;` from a state that does not assign `u`
+    /// (the state that does declares it again), so the code alone no longer shows them all.
+    pub(crate) deferred: Set,
 }
 
 impl Plan {

@@ -2,7 +2,7 @@
 //! (`Route::Copy`, F-diag-2), and how deep such copies nest.
 
 use super::{Context, Layouter, MAX_CHEAP_COPY_DEPTH, MAX_COPY_DEPTH, MAX_COPY_WEIGHT, exits_of};
-use crate::plan::{Emit, ExitKind, Id, Kind, Plan, Set};
+use crate::plan::{ExitKind, Id, Kind, Set};
 
 /// Is there room for a copy of a join that `ways` exits of a copy of code standing in
 /// `cx` go to: within [`MAX_COPY_DEPTH`], or deeper while the copies stay few
@@ -10,31 +10,6 @@ use crate::plan::{Emit, ExitKind, Id, Kind, Plan, Set};
 pub(super) fn copy_fits(cx: &Context, ways: u32) -> bool {
     cx.copies < MAX_COPY_DEPTH
         || (cx.copies < MAX_CHEAP_COPY_DEPTH && cx.weight.saturating_mul(ways) <= MAX_COPY_WEIGHT)
-}
-
-/// The bindings some `let` declares without a value.
-pub(super) fn deferred(plan: &Plan) -> Set {
-    fn walk(code: &[Emit], out: &mut Set) {
-        for e in code {
-            match e {
-                Emit::Let {
-                    init: false, binds, ..
-                } => out.extend(binds.iter().copied()),
-                Emit::If { then, els, .. } => {
-                    walk(then, out);
-                    walk(els, out);
-                }
-                Emit::Match { arms, .. } => arms.iter().for_each(|a| walk(&a.body, out)),
-                Emit::Block(inner) => walk(inner, out),
-                _ => {}
-            }
-        }
-    }
-    let mut out = Set::new();
-    for st in &plan.states {
-        walk(&st.code, &mut out);
-    }
-    out
 }
 
 impl Layouter<'_> {
@@ -62,7 +37,7 @@ impl Layouter<'_> {
                 || st
                     .saved
                     .iter()
-                    .any(|b| value_temp(b) || self.deferred.contains(b)))
+                    .any(|b| value_temp(b) || plan.deferred.contains(b)))
             && !self.unique_kept(&st.code)
     }
 

@@ -36,7 +36,7 @@ mod collect;
 mod copies;
 mod unique;
 
-use copies::{copy_fits, deferred};
+use copies::copy_fits;
 
 /// How deep inline copies of await states nest (each level multiplies the copied code by the
 /// number of ways out of a segment, so this bounds the expansion's size).
@@ -137,8 +137,6 @@ struct Layouter<'a> {
     return_unique: bool,
     /// A `yield_!` writes the yield type.
     yield_unique: bool,
-    /// Bindings declared without a value (`let u;`), assigned later.
-    deferred: Set,
     /// Bindings some state keeps: their types are the frame's.
     kept: Set,
 }
@@ -153,7 +151,6 @@ pub(crate) fn layout(plan: &Plan, shape: &Shape<'_>) -> Layout {
         plan,
         return_unique: has_unique_types(quote!(#ret_ty #expect), &[]),
         yield_unique: has_unique_types(shape.yield_ty.to_token_stream(), &[]),
-        deferred: deferred(plan),
         kept: plan
             .states
             .iter()

@@ -96,6 +96,7 @@ pub(crate) fn segment(
         exits: l.exits,
         renamed: Set::new(),
         items: l.items,
+        deferred: l.deferred,
     }
 }
 
