@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 /// The widened forms the CI slice checks (`corio-diffgen`'s `FEATURES`); the others are
 /// checked by `corio-diffrun` (README, "Development").
-const WIDE_FEATURES: &str = "all,-patterns,-rules";
+const WIDE_FEATURES: &str = "all,-patterns,-rules,-deferred_borrow";
 
 fn var(name: &str, default: u64) -> u64 {
     println!("cargo:rerun-if-env-changed={name}");

@@ -829,6 +829,17 @@ impl Gen {
     /// local is neither mutated nor moved in the construct.
     pub(super) fn borrow_branch(&mut self) -> Option<String> {
         self.budget = self.budget.saturating_sub(1);
+        // F-diag-2d: `let b;` first, maybe a suspension point, then the construct assigns `b`
+        // in every branch. Written first, so the suspension point cannot use what follows.
+        let mut deferred = None;
+        if self.f("deferred_borrow") && self.rng.chance(40) {
+            let y = if self.rng.chance(60) {
+                format!("{}\n", self.yield_stmt())
+            } else {
+                String::new()
+            };
+            deferred = Some(y);
+        }
         // A visible `String` or `Vec<i64>`, or a new one (most programs have none in scope).
         let mut decl = String::new();
         let found = self.pick(|v| matches!(v.kind, Kind::Str | Kind::Vec));
@@ -867,7 +878,7 @@ impl Gen {
         let b = format!("br{n}");
         let k = self.rng.range(1, 3);
         let out = self.borrowing(id, |g| {
-            if g.rng.chance(30) {
+            if deferred.is_none() && g.rng.chance(30) {
                 return g.borrow_let_else(&src, is_str, &b);
             }
             // The borrowed values and the `'static` ones of the same type.
@@ -888,7 +899,7 @@ impl Gen {
                     format!("&TABLE[..{}]", g.rng.range(0, 4))
                 }
             };
-            let pair = g.rng.chance(30);
+            let pair = deferred.is_none() && g.rng.chance(30);
             // One branch value: borrowed or not, and (with `pair`) an `i64` beside it that may
             // suspend; a suspending branch runs statements first, one of them a suspension
             // point. A borrowing branch may suspend before it borrows.
@@ -925,7 +936,9 @@ impl Gen {
                     v
                 };
                 g.pop_scope();
-                if stmts.is_empty() && g.rng.chance(50) {
+                if deferred.is_some() {
+                    format!("{{\n{stmts}{b} = {v};\n}}")
+                } else if stmts.is_empty() && g.rng.chance(50) {
                     v
                 } else {
                     format!("{{\n{stmts}{v}\n}}")
@@ -987,12 +1000,25 @@ impl Gen {
             } else {
                 String::new()
             };
-            Some(format!(
-                "let {pat}{ann} = {value};\n{}",
-                g.use_borrow(&b, is_str, &used)
-            ))
+            let used = g.use_borrow(&b, is_str, &used);
+            Some(match &deferred {
+                Some(_) => format!("{value}\n{used}"),
+                None => format!("let {pat}{ann} = {value};\n{used}"),
+            })
         })?;
-        Some(decl + &out)
+        Some(match deferred {
+            // The type written or inferred from the assignments.
+            Some(y) => {
+                let ty = if is_str { "&str" } else { "&[i64]" };
+                let ann = if self.rng.chance(50) {
+                    format!(": {ty}")
+                } else {
+                    String::new()
+                };
+                format!("let {b}{ann};\n{y}{decl}{out}")
+            }
+            None => decl + &out,
+        })
     }
 
     /// `ctx.tick(key(b) ^ …);`: the borrow `b`, used (and so checked) before the next

@@ -270,6 +270,12 @@ pub const FEATURES: &[(&str, &str)] = &[
          another branch's value, or the let-else pattern's bindings, borrow a local (F-diag-2), \
          used before the next suspension point",
     ),
+    (
+        "deferred_borrow",
+        "with `borrow_branch`, the construct may instead assign a deferred `let b;` (declared \
+         first, maybe before a suspension point) in each branch (F-diag-2d); off, the programs \
+         are those of the generator before it",
+    ),
 ];
 
 /// A set of [`FEATURES`]: which forms a program may use.
@@ -2567,6 +2573,60 @@ mod tests {
             assert!(!program_with(0, i, Features::ci()).body.contains("let br"));
             let wide = Features::parse("all,-patterns,-rules,-borrow_branch").unwrap();
             assert!(!async_program_with(0, i, wide).body.contains("let br"));
+        }
+    }
+
+    /// `deferred_borrow` writes F-diag-2d's shape: `let brN;` (maybe typed), then the
+    /// construct assigns `brN` in every branch, one branch suspending and one borrowing; some
+    /// with a suspension point between the `let` and the construct. Off, the programs are
+    /// those of the generator without it (the scale runs' programs stay reproducible).
+    #[test]
+    fn deferred_borrow_assigns_a_deferred_let_in_every_branch() {
+        let mut shapes = [0usize; 2];
+        let mut after_a_point = 0;
+        for i in 0..600 {
+            let bodies = [
+                (0, program_with(2, i, Features::all()).body),
+                (1, async_program_with(2, i, Features::all()).body),
+            ];
+            for (is_async, body) in bodies {
+                let lines: Vec<&str> = body.lines().collect();
+                for (at, line) in lines.iter().enumerate() {
+                    let Some(name) = line
+                        .strip_prefix("let ")
+                        .and_then(|l| l.strip_suffix(';'))
+                        .map(|l| l.split(':').next().unwrap_or_default())
+                        .filter(|n| n.starts_with("br") && !n.contains(' '))
+                    else {
+                        continue;
+                    };
+                    let rest = lines[at + 1..].join("\n");
+                    let construct = rest.split("\nctx.tick(").next().unwrap_or_default();
+                    let assigned = construct.matches(&format!("\n{name} = ")).count()
+                        + usize::from(construct.starts_with(&format!("{name} = ")));
+                    let suspends = construct.contains("yield_!(") || construct.contains(".await");
+                    if assigned >= 2 && suspends {
+                        shapes[is_async] += 1;
+                        let next = lines.get(at + 1).copied().unwrap_or_default();
+                        if next.contains("yield_!(") || next.contains(".await") {
+                            after_a_point += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            shapes.iter().all(|&n| n >= 5) && after_a_point >= 3,
+            "deferred constructs (generator, async): {shapes:?}, after a point: {after_a_point}"
+        );
+        let without = Features::parse("all,-deferred_borrow").unwrap();
+        for i in 0..100 {
+            let body = program_with(2, i, without).body;
+            assert!(
+                !body
+                    .lines()
+                    .any(|l| l.starts_with("let br") && !l.contains('='))
+            );
         }
     }
 
