@@ -1804,12 +1804,72 @@ twin! {
     }
 }
 
+twin! {
+    yield = usize;
+    fn deferred_borrows_in_match_arms[](words: Vec<String>, k: usize) -> usize {
+        let first: &str;
+        let (lo, hi);
+        yield_!(0);
+        let line = words.join(" ");
+        match k {
+            0 => {
+                yield_!(1);
+                first = "none";
+                lo = 7;
+                hi = 0;
+            }
+            1 => {
+                first = line.split(' ').next().unwrap_or("");
+                lo = 1;
+                hi = 2;
+            }
+            _ => {
+                yield_!(2);
+                first = &line[..1];
+                lo = 3;
+                hi = 4;
+            }
+        }
+        first.len() * 100 + lo * 10 + hi
+    }
+}
+
+twin! {
+    async fn deferred_borrow_in_a_loop[](lines: Vec<String>) -> usize {
+        let mut total = 0;
+        for l in lines {
+            let head: &str;
+            corio::yield_now().await;
+            let owned = l.to_uppercase();
+            if owned.is_empty() {
+                corio::yield_now().await;
+                head = "-";
+            } else {
+                head = owned.split(',').next().unwrap();
+            }
+            total += head.len();
+        }
+        total
+    }
+}
+
 #[test]
 fn a_deferred_let_before_a_suspension_point_assigned_a_borrow_after_it() {
     for c in [false, true] {
         same!(deferred_borrow_assigned_after_a_yield(c));
         same_async!(deferred_borrow_assigned_after_an_await(c));
     }
+    for k in 0..3 {
+        same!(deferred_borrows_in_match_arms(
+            vec!["hello".into(), "world".into()],
+            k
+        ));
+    }
+    same_async!(deferred_borrow_in_a_loop(vec![
+        "ab,c".into(),
+        String::new(),
+        "xyz".into()
+    ]));
     assert_eq!(
         same!(deferred_borrow_assigned_after_a_yield(false)),
         r#"Ok("9")"#
