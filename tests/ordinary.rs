@@ -1876,6 +1876,65 @@ fn a_deferred_let_before_a_suspension_point_assigned_a_borrow_after_it() {
     );
 }
 
+// F-deferred-loop (session 8, found from the outside): a deferred `let x;` assigned inside a
+// loop that suspends, on the path that breaks out, and read after the loop. The `if` that
+// assigns and breaks is one verbatim step, which reads everything it mentions, so `x` looked
+// live at the loop's suspension point and the frame kept a value it never had (E0425).
+twin! {
+    yield = u32;
+    fn deferred_let_assigned_in_a_suspending_loop[](n: u32) -> u32 {
+        let x;
+        let label: &str;
+        let mut i = 0;
+        loop {
+            yield_!(i);
+            i += 1;
+            if i >= n {
+                x = i * 10;
+                label = if i % 2 == 0 { "even" } else { "odd" };
+                break;
+            }
+        }
+        x + label.len() as u32
+    }
+}
+
+twin! {
+    async fn deferred_let_assigned_in_an_awaiting_loop[](items: Vec<u32>) -> u32 {
+        let found: u32;
+        let mut it = items.into_iter();
+        loop {
+            corio::yield_now().await;
+            match it.next() {
+                Some(v) if v > 2 => {
+                    found = v;
+                    break;
+                }
+                Some(_) => continue,
+                None => {
+                    found = 0;
+                    break;
+                }
+            }
+        }
+        found * 2
+    }
+}
+
+#[test]
+fn a_deferred_let_assigned_in_a_suspending_loop_then_read_after_it() {
+    for n in 0..4 {
+        same!(deferred_let_assigned_in_a_suspending_loop(n));
+    }
+    for items in [&[][..], &[1, 5, 7], &[1, 2]] {
+        same_async!(deferred_let_assigned_in_an_awaiting_loop(items.to_vec()));
+    }
+    assert_eq!(
+        same!(deferred_let_assigned_in_a_suspending_loop(3)),
+        r#"Ok("33")"#
+    );
+}
+
 // F-diag-2b: the same, with a closure, an or-pattern or an `if let` after the construct in
 // the code that is copied (their types go nowhere the copies share).
 static TABLE: [i64; 4] = [1, 2, 3, 4];

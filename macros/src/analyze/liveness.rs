@@ -33,12 +33,34 @@ fn forced(plan: &Plan, s: usize) -> Set {
         .collect()
 }
 
+/// The user's deferred bindings without `mut` (`let x;`) that the code of state `s` assigns.
+/// None of them holds a value where `s` begins: rustc accepts the function only if such a
+/// binding is assigned at most once, and the assignment in `s` is reachable from its
+/// beginning. So `s` does not keep them, even when a read after its assignment makes them
+/// look live (`let x; loop { yield_!(i); if i > n { x = i; break; } } x`: the `if` is one
+/// verbatim step, which reads everything it mentions and exits to the read of `x`); the
+/// state declares them again (`redeclare`).
+fn unset_at_entry(plan: &Plan, s: usize) -> Set {
+    let mut defs = Set::new();
+    defs_in(&plan.states[s].code, &plan.exits, &mut defs);
+    defs.into_iter()
+        .filter(|b| {
+            let binding = &plan.bindings[*b];
+            plan.deferred.contains(b) && !binding.mutable && !binding.name.starts_with("__corio")
+        })
+        .collect()
+}
+
 pub(crate) fn liveness(plan: &mut Plan) {
     let forced: Vec<Set> = (0..plan.states.len()).map(|s| forced(plan, s)).collect();
+    let unset: Vec<Set> = (0..plan.states.len())
+        .map(|s| unset_at_entry(plan, s))
+        .collect();
     loop {
         let mut changed = false;
         for s in (0..plan.states.len()).rev() {
             let mut live = transfer(plan, &plan.states[s].code);
+            live.retain(|b| !unset[s].contains(b));
             live.extend(&forced[s]);
             if live != plan.states[s].live {
                 plan.states[s].live = live;
