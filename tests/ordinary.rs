@@ -1921,8 +1921,35 @@ twin! {
     }
 }
 
+// The same with `let mut`: a value assigned before the loop is kept, one assigned only in
+// it is not (`maybe_unset`).
+twin! {
+    yield = u32;
+    fn deferred_let_mut_assigned_in_a_suspending_loop[](n: u32) -> u32 {
+        let mut x;
+        let mut y;
+        y = n;
+        let mut i = 0;
+        loop {
+            yield_!(i);
+            i += 1;
+            if i >= n {
+                x = i;
+                y += i;
+                break;
+            }
+            y *= 2;
+        }
+        x += 1;
+        x * 1000 + y
+    }
+}
+
 #[test]
 fn a_deferred_let_assigned_in_a_suspending_loop_then_read_after_it() {
+    for n in 0..4 {
+        same!(deferred_let_mut_assigned_in_a_suspending_loop(n));
+    }
     for n in 0..4 {
         same!(deferred_let_assigned_in_a_suspending_loop(n));
     }

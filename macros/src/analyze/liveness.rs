@@ -51,16 +51,83 @@ fn unset_at_entry(plan: &Plan, s: usize) -> Set {
         .collect()
 }
 
+/// The user's deferred bindings (`let x;`, `let mut x;`) that may have no value where each
+/// state begins: some way from the `let` to the state assigns them nowhere (a forward
+/// may-analysis over the states, to a fixed point; a state counts as assigning everything it
+/// may assign anywhere in its code, which only makes the sets smaller). rustc reads such a
+/// binding only where it has a value on every way there, so it is not live where a state
+/// begins, whatever a verbatim step that mentions it makes liveness think (F-deferred-loop
+/// with `let mut x;`, which [`unset_at_entry`] leaves alone).
+fn maybe_unset(plan: &Plan) -> Vec<Set> {
+    fn declared(code: &[Emit], out: &mut Set) {
+        for e in code {
+            match e {
+                Emit::Let {
+                    init: false, binds, ..
+                } => out.extend(binds.iter().copied()),
+                Emit::If { then, els, .. } => {
+                    declared(then, out);
+                    declared(els, out);
+                }
+                Emit::Match { arms, .. } => arms.iter().for_each(|a| declared(&a.body, out)),
+                Emit::Block(inner) => declared(inner, out),
+                _ => {}
+            }
+        }
+    }
+    let n = plan.states.len();
+    let mut gen_kill = Vec::with_capacity(n);
+    let mut succ = Vec::with_capacity(n);
+    for st in &plan.states {
+        let mut assigned = Set::new();
+        defs_in(&st.code, &plan.exits, &mut assigned);
+        let mut lets = Set::new();
+        declared(&st.code, &mut lets);
+        lets.retain(|b| {
+            plan.deferred.contains(b)
+                && !plan.bindings[*b].name.starts_with("__corio")
+                && !assigned.contains(b)
+        });
+        let mut out = Vec::new();
+        transitions(&st.code, plan, &mut out);
+        succ.push(out.into_iter().map(|t| t.0).collect::<Vec<_>>());
+        gen_kill.push((lets, assigned));
+    }
+    let mut unset = vec![Set::new(); n];
+    loop {
+        let mut changed = false;
+        for s in 0..n {
+            let (lets, assigned) = &gen_kill[s];
+            let out: Set = unset[s]
+                .iter()
+                .chain(lets)
+                .copied()
+                .filter(|b| !assigned.contains(b))
+                .collect();
+            for &t in &succ[s] {
+                let before = unset[t].len();
+                unset[t].extend(&out);
+                changed |= unset[t].len() != before;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    unset
+}
+
 pub(crate) fn liveness(plan: &mut Plan) {
     let forced: Vec<Set> = (0..plan.states.len()).map(|s| forced(plan, s)).collect();
     let unset: Vec<Set> = (0..plan.states.len())
         .map(|s| unset_at_entry(plan, s))
         .collect();
+    let maybe_unset = maybe_unset(plan);
     loop {
         let mut changed = false;
         for s in (0..plan.states.len()).rev() {
             let mut live = transfer(plan, &plan.states[s].code);
-            live.retain(|b| !unset[s].contains(b));
+            live.retain(|b| !unset[s].contains(b) && !maybe_unset[s].contains(b));
             live.extend(&forced[s]);
             if live != plan.states[s].live {
                 plan.states[s].live = live;
