@@ -5,7 +5,7 @@ use corio::{Coroutine, CoroutineState};
 use corio_tests::{Log, Noisy};
 
 /// Drives a generator to the end: (yields, return value).
-fn drain<G: Coroutine<Yield = Y, Return = R>, Y, R>(mut g: G) -> (Vec<Y>, R) {
+pub(crate) fn drain<G: Coroutine<Yield = Y, Return = R>, Y, R>(mut g: G) -> (Vec<Y>, R) {
     let mut ys = Vec::new();
     loop {
         match g.resume(()) {

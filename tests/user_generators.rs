@@ -13,16 +13,7 @@ use std::rc::Rc;
 
 use corio::{Coroutine, CoroutineState};
 
-/// Every yielded value and the return value.
-fn drain<G: Coroutine<Yield = Y, Return = R>, Y, R>(mut g: G) -> (Vec<Y>, R) {
-    let mut ys = Vec::new();
-    loop {
-        match g.resume(()) {
-            CoroutineState::Yielded(y) => ys.push(y),
-            CoroutineState::Complete(r) => return (ys, r),
-        }
-    }
-}
+use crate::generators::drain;
 
 // 1. local struct/enum/fn/const items in the body, used across yields
 #[corio::coroutine(yield = u32)]
