@@ -40,15 +40,18 @@ fn forced(plan: &Plan, s: usize) -> Set {
 /// look live (`let x; loop { yield_!(i); if i > n { x = i; break; } } x`: the `if` is one
 /// verbatim step, which reads everything it mentions and exits to the read of `x`); the
 /// state declares them again (`redeclare`).
-fn unset_at_entry(plan: &Plan, s: usize) -> Set {
-    let mut defs = Set::new();
-    defs_in(&plan.states[s].code, &plan.exits, &mut defs);
-    defs.into_iter()
-        .filter(|b| {
-            let binding = &plan.bindings[*b];
-            plan.deferred.contains(b) && !binding.mutable && !binding.name.starts_with("__corio")
-        })
+fn unset_at_entry(plan: &Plan, assigned: &Set) -> Set {
+    assigned
+        .iter()
+        .copied()
+        .filter(|&b| user_deferred(plan, b) && !plan.bindings[b].mutable)
         .collect()
+}
+
+/// A binding the user declared without a value (`let x;`), not one of the pass's own
+/// temporaries, which rustc never checked against its rules.
+fn user_deferred(plan: &Plan, b: Id) -> bool {
+    plan.deferred.contains(&b) && !plan.bindings[b].name.starts_with("__corio")
 }
 
 /// The user's deferred bindings (`let x;`, `let mut x;`) that may have no value where each
@@ -58,7 +61,7 @@ fn unset_at_entry(plan: &Plan, s: usize) -> Set {
 /// binding only where it has a value on every way there, so it is not live where a state
 /// begins, whatever a verbatim step that mentions it makes liveness think (F-deferred-loop
 /// with `let mut x;`, which [`unset_at_entry`] leaves alone).
-fn maybe_unset(plan: &Plan) -> Vec<Set> {
+fn maybe_unset(plan: &Plan, assigned: &[Set]) -> Vec<Set> {
     fn declared(code: &[Emit], out: &mut Set) {
         for e in code {
             match e {
@@ -78,16 +81,10 @@ fn maybe_unset(plan: &Plan) -> Vec<Set> {
     let n = plan.states.len();
     let mut gen_kill = Vec::with_capacity(n);
     let mut succ = Vec::with_capacity(n);
-    for st in &plan.states {
-        let mut assigned = Set::new();
-        defs_in(&st.code, &plan.exits, &mut assigned);
+    for (st, assigned) in plan.states.iter().zip(assigned) {
         let mut lets = Set::new();
         declared(&st.code, &mut lets);
-        lets.retain(|b| {
-            plan.deferred.contains(b)
-                && !plan.bindings[*b].name.starts_with("__corio")
-                && !assigned.contains(b)
-        });
+        lets.retain(|&b| user_deferred(plan, b) && !assigned.contains(&b));
         let mut out = Vec::new();
         transitions(&st.code, plan, &mut out);
         succ.push(out.into_iter().map(|t| t.0).collect::<Vec<_>>());
@@ -119,15 +116,26 @@ fn maybe_unset(plan: &Plan) -> Vec<Set> {
 
 pub(crate) fn liveness(plan: &mut Plan) {
     let forced: Vec<Set> = (0..plan.states.len()).map(|s| forced(plan, s)).collect();
-    let unset: Vec<Set> = (0..plan.states.len())
-        .map(|s| unset_at_entry(plan, s))
+    // What each state's code may assign, for the two ways of knowing a deferred binding has
+    // no value where the state begins.
+    let assigned: Vec<Set> = plan
+        .states
+        .iter()
+        .map(|st| {
+            let mut defs = Set::new();
+            defs_in(&st.code, &plan.exits, &mut defs);
+            defs
+        })
         .collect();
-    let maybe_unset = maybe_unset(plan);
+    let mut unset = maybe_unset(plan, &assigned);
+    for (u, a) in unset.iter_mut().zip(&assigned) {
+        u.extend(unset_at_entry(plan, a));
+    }
     loop {
         let mut changed = false;
         for s in (0..plan.states.len()).rev() {
             let mut live = transfer(plan, &plan.states[s].code);
-            live.retain(|b| !unset[s].contains(b) && !maybe_unset[s].contains(b));
+            live.retain(|b| !unset[s].contains(b));
             live.extend(&forced[s]);
             if live != plan.states[s].live {
                 plan.states[s].live = live;
